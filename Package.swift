@@ -1,0 +1,63 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Swift target shares: strict, explicit imports and `any` for existentials.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "amlauth",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "amlauth", targets: ["amlauth"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // System libraries: linked from the distribution, never vendored.
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+
+        // libyaml → located YAML nodes. The only module that sees libyaml.
+        .target(name: "YAMLSource", dependencies: ["CYAML"], swiftSettings: strictSettings),
+
+        // The pure core: manifests, diagnostics, validation, schema. No I/O.
+        .target(name: "AMLAuthCore", dependencies: ["YAMLSource"], swiftSettings: strictSettings),
+
+        // Values → text: diagnostics with carets, JSON, GitHub annotations.
+        .target(name: "Rendering", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
+
+        // The command tree and the one place that wires implementations together.
+        .target(
+            name: "AMLAuthCLI",
+            dependencies: [
+                "AMLAuthCore", "Rendering", "YAMLSource",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(name: "amlauth", dependencies: ["AMLAuthCLI"], swiftSettings: strictSettings),
+
+        // Helpers shared by the test targets: marked text, golden files, fixture paths.
+        .target(name: "TestSupport", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
+
+        .testTarget(name: "YAMLSourceTests", dependencies: ["YAMLSource", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AMLAuthCoreTests",
+            dependencies: ["AMLAuthCore", "Rendering", "TestSupport", "YAMLSource"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AMLAuthCLITests",
+            dependencies: ["AMLAuthCLI", "AMLAuthCore", "Rendering", "TestSupport", "YAMLSource"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

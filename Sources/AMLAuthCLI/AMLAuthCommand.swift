@@ -1,0 +1,22 @@
+public import ArgumentParser
+
+/// The `amlauth` command tree. Subcommands are thin: they gather inputs, call the core and a
+/// renderer, and turn the result into output and an exit code.
+public struct AMLAuthCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "amlauth",
+        abstract: "Azure Machine Learning authentication as code.",
+        discussion: """
+            Service principals and their credentials, RBAC role assignments and model web-service \
+            auth, declared in YAML manifests, checked, planned and applied.
+            """,
+        version: "0.1.0",
+        subcommands: [ValidateCommand.self, SchemaCommand.self])
+
+    public init() {}
+}
+
+extension AMLAuthCommand {
+    /// Parses the process arguments, runs the chosen subcommand and exits.
+    public static func runAndExit() { main() }
+}

@@ -1,0 +1,34 @@
+public import ArgumentParser
+import Foundation
+
+/// `amlauth validate [PATH...]`: checks manifests and policy without touching any cloud.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check manifests: syntax, fields, references, Azure ML rules and policy.",
+        discussion: """
+            Reads every *.yaml and *.yml file below the given paths (default: the current directory) \
+            as one manifest set. Prints each problem as path:line:col: severity[CODE]: message with the \
+            source line; with GITHUB_ACTIONS=true also as workflow annotations. Exits 0 when there is \
+            no error (warnings allowed), 1 otherwise.
+            """)
+
+    @Argument(help: "Manifest files or directories.")
+    var paths: [String] = []
+
+    @Option(help: "Output format: text or json.")
+    var format: ValidateRun.Format = .text
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let outcome = ValidateRun(
+            paths: paths, format: format, environment: environment,
+            workingDirectory: FileManager.default.currentDirectoryPath,
+            colored: format == .text && Terminal.wantsColor(environment: environment)
+        ).run()
+        FileHandle.standardOutput.write(Data(outcome.output.utf8))
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+}
+
+extension ValidateRun.Format: ExpressibleByArgument {}

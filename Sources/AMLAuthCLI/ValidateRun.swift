@@ -1,0 +1,51 @@
+public import AMLAuthCore
+import Rendering
+
+/// `amlauth validate` without the process around it: inputs in, text and exit code out, so tests
+/// run it in-process and the command stays a thin shell.
+public struct ValidateRun: Sendable {
+    /// How diagnostics are printed.
+    public enum Format: String, Sendable, CaseIterable {
+        case text, json
+    }
+
+    public var paths: [String]
+    public var format: Format
+    public var environment: [String: String]
+    public var workingDirectory: String
+    public var colored: Bool
+
+    public init(paths: [String], format: Format, environment: [String: String], workingDirectory: String, colored: Bool = false) {
+        self.paths = paths
+        self.format = format
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.colored = colored
+    }
+
+    /// What the command prints and how it exits.
+    public struct Outcome: Sendable {
+        public var output: String
+        public var exitCode: Int32
+        public var diagnostics: [Diagnostic]
+    }
+
+    public func run() -> Outcome {
+        let input = ManifestFiles.load(paths.isEmpty ? ["."] : paths, workingDirectory: workingDirectory)
+        let result = ManifestValidation(environment: environment).run(input.files)
+        let diagnostics = input.diagnostics + result.diagnostics.all
+        let summary = ValidationSummary(files: input.files.count, resources: result.manifests.count, diagnostics: diagnostics)
+        var output = ""
+        if environment["GITHUB_ACTIONS"] == "true" {
+            output += DiagnosticRenderer.githubAnnotations(diagnostics)
+        }
+        switch format {
+        case .text:
+            let renderer = DiagnosticRenderer(source: SourceText(files: input.files, redactions: result.diagnostics.redactions), colored: colored)
+            output += renderer.text(diagnostics, summary: summary)
+        case .json:
+            output += DiagnosticRenderer.json(diagnostics, summary: summary)
+        }
+        return Outcome(output: output, exitCode: summary.errors == 0 ? 0 : 1, diagnostics: diagnostics)
+    }
+}

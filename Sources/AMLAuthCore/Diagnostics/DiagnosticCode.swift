@@ -1,0 +1,138 @@
+/// The catalogue of every diagnostic amlauth reports. Codes are stable: users raise or silence
+/// them by code (`policy: {AMLA003: error}`), CI greps for them, and docs link to them.
+///
+/// Numbering: `AMLA0xx` policy checks (severity can be overridden), `1xx` YAML, `2xx` the shape
+/// of a manifest, `3xx` meaning across fields and files, `4xx` Azure ML rules.
+public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable {
+    case privilegedRole = "AMLA001"
+    case tokenClientAccess = "AMLA002"
+    case aciKeyAuthOff = "AMLA003"
+    case aksRegionMismatch = "AMLA004"
+    case passwordLifetime = "AMLA005"
+    case v1EndOfSupport = "AMLA006"
+
+    case yamlSyntax = "AMLA100"
+    case duplicateKey = "AMLA101"
+    case expansionLimit = "AMLA102"
+    case unsupportedYAML = "AMLA103"
+    case unreadableInput = "AMLA104"
+
+    case notAManifest = "AMLA200"
+    case apiVersion = "AMLA201"
+    case unknownKind = "AMLA202"
+    case unknownField = "AMLA203"
+    case missingField = "AMLA204"
+    case wrongType = "AMLA205"
+    case invalidEnum = "AMLA206"
+    case invalidDuration = "AMLA207"
+    case invalidGUID = "AMLA208"
+    case invalidResourceID = "AMLA209"
+    case yaml11Boolean = "AMLA210"
+    case invalidName = "AMLA211"
+    case outOfRange = "AMLA212"
+    case invalidSink = "AMLA213"
+    case invalidFormat = "AMLA214"
+    case exactlyOneOf = "AMLA215"
+    case unknownRole = "AMLA216"
+
+    case duplicateName = "AMLA300"
+    case danglingReference = "AMLA301"
+    case targetCount = "AMLA302"
+    case envNotAllowed = "AMLA303"
+    case envUnset = "AMLA304"
+    case literalSecret = "AMLA305"
+    case duplicateItem = "AMLA306"
+    case duplicateRoleAssignment = "AMLA307"
+    case credentialShape = "AMLA308"
+    case renewBeforeLifetime = "AMLA309"
+    case federatedCredential = "AMLA310"
+    case policyOverride = "AMLA311"
+
+    case tokenAuthOnACI = "AMLA400"
+    case bothAuthModes = "AMLA401"
+    case computeTargetRequired = "AMLA402"
+    case computeTargetForbidden = "AMLA403"
+    case keyRotationWithoutKeyAuth = "AMLA404"
+    case azureMLName = "AMLA405"
+    case tokenClientsWithoutTokenAuth = "AMLA406"
+
+    /// A short kebab-case title, shown in JSON output and usable in docs.
+    public var title: String {
+        switch self {
+        case .privilegedRole: "privileged-role"
+        case .tokenClientAccess: "token-client-access"
+        case .aciKeyAuthOff: "aci-key-auth-off"
+        case .aksRegionMismatch: "aks-region-mismatch"
+        case .passwordLifetime: "password-lifetime"
+        case .v1EndOfSupport: "v1-end-of-support"
+        case .yamlSyntax: "yaml-syntax"
+        case .duplicateKey: "duplicate-key"
+        case .expansionLimit: "expansion-limit"
+        case .unsupportedYAML: "unsupported-yaml"
+        case .unreadableInput: "unreadable-input"
+        case .notAManifest: "not-a-manifest"
+        case .apiVersion: "api-version"
+        case .unknownKind: "unknown-kind"
+        case .unknownField: "unknown-field"
+        case .missingField: "missing-field"
+        case .wrongType: "wrong-type"
+        case .invalidEnum: "invalid-enum"
+        case .invalidDuration: "invalid-duration"
+        case .invalidGUID: "invalid-guid"
+        case .invalidResourceID: "invalid-resource-id"
+        case .yaml11Boolean: "yaml11-boolean"
+        case .invalidName: "invalid-name"
+        case .outOfRange: "out-of-range"
+        case .invalidSink: "invalid-sink"
+        case .invalidFormat: "invalid-format"
+        case .exactlyOneOf: "exactly-one-of"
+        case .unknownRole: "unknown-role"
+        case .duplicateName: "duplicate-name"
+        case .danglingReference: "dangling-reference"
+        case .targetCount: "target-count"
+        case .envNotAllowed: "env-not-allowed"
+        case .envUnset: "env-unset"
+        case .literalSecret: "literal-secret"
+        case .duplicateItem: "duplicate-item"
+        case .duplicateRoleAssignment: "duplicate-role-assignment"
+        case .credentialShape: "credential-shape"
+        case .renewBeforeLifetime: "renew-before-lifetime"
+        case .federatedCredential: "federated-credential"
+        case .policyOverride: "policy-override"
+        case .tokenAuthOnACI: "token-auth-on-aci"
+        case .bothAuthModes: "both-auth-modes"
+        case .computeTargetRequired: "compute-target-required"
+        case .computeTargetForbidden: "compute-target-forbidden"
+        case .keyRotationWithoutKeyAuth: "key-rotation-without-key-auth"
+        case .azureMLName: "azure-ml-name"
+        case .tokenClientsWithoutTokenAuth: "token-clients-without-token-auth"
+        }
+    }
+
+    /// Policy checks are the only codes whose severity a Target may change.
+    public var isPolicy: Bool { rawValue.hasPrefix("AMLA0") }
+
+    /// True for checks that need live data and therefore run at plan time, not in `validate`.
+    public var needsLiveState: Bool { self == .aksRegionMismatch }
+
+    /// The severity a diagnostic of this code has unless the Target overrides it.
+    public var defaultSeverity: Severity {
+        switch self {
+        case .v1EndOfSupport: .info
+        case .privilegedRole, .tokenClientAccess, .aciKeyAuthOff, .aksRegionMismatch, .passwordLifetime,
+            .tokenClientsWithoutTokenAuth:
+            .warning
+        case .yamlSyntax, .duplicateKey, .expansionLimit, .unsupportedYAML, .unreadableInput, .notAManifest,
+            .apiVersion, .unknownKind, .unknownField, .missingField, .wrongType, .invalidEnum, .invalidDuration,
+            .invalidGUID, .invalidResourceID, .yaml11Boolean, .invalidName, .outOfRange, .invalidSink,
+            .invalidFormat, .exactlyOneOf, .unknownRole, .duplicateName, .danglingReference, .targetCount,
+            .envNotAllowed, .envUnset, .literalSecret, .duplicateItem, .duplicateRoleAssignment,
+            .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .tokenAuthOnACI,
+            .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
+            .azureMLName:
+            .error
+        }
+    }
+
+    public static func < (lhs: DiagnosticCode, rhs: DiagnosticCode) -> Bool { lhs.rawValue < rhs.rawValue }
+}

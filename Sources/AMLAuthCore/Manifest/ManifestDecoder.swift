@@ -1,0 +1,272 @@
+import YAMLSource
+
+/// Decodes one YAML document into a typed resource: the document envelope (`apiVersion`, `kind`,
+/// `metadata`, `spec`), then the kind's spec through `SpecChecker`, then the typed value.
+struct ManifestDecoder {
+    var checker: SpecChecker
+    var diagnostics: Diagnostics { checker.diagnostics }
+
+    init(environment: [String: String]) {
+        checker = SpecChecker(environment: environment)
+    }
+
+    /// Decodes `root` and appends the resource to `set`; problems go to the decoder's diagnostics.
+    mutating func decode(_ root: YAMLNode, into set: inout ManifestSet) {
+        if root.scalar?.isNull == true { return }  // an empty document (e.g. a trailing `---`).
+        guard let pairs = root.pairs else {
+            checker.diagnostics.report(
+                .notAManifest, "a manifest document must be a mapping with apiVersion, kind, metadata and spec, not \(SpecChecker.describe(root))",
+                at: root.location)
+            return
+        }
+        var secretFindings = Diagnostics()
+        checker.secretKeys.formUnion(SecretScanner.scan(root, into: &secretFindings))
+        checker.secretValues.formUnion(secretFindings.redactions)
+        checker.diagnostics.append(contentsOf: secretFindings)
+
+        for pair in pairs where !ManifestSchema.documentFields.contains(pair.key) && !checker.secretKeys.contains(pair.keyLocation) {
+            checker.diagnostics.report(
+                .unknownField, "unknown top-level field '\(pair.key)'", at: pair.keyLocation,
+                hint: Suggestion.hint(for: pair.key, in: ManifestSchema.documentFields))
+        }
+        let apiVersionOK = checkAPIVersion(root)
+        guard let (kind, kindLocation) = kind(of: root) else { return }
+        let metadata = root["metadata"].flatMap { checker.checkObject($0, ManifestSchema.metadata) }
+        if root["metadata"] == nil {
+            checker.diagnostics.report(.missingField, "missing required field 'metadata' (with a name) in \(kind.rawValue)", at: kindLocation)
+        }
+        guard let specNode = root["spec"] else {
+            checker.diagnostics.report(.missingField, "missing required field 'spec' in \(kind.rawValue)", at: kindLocation)
+            return
+        }
+        let spec = checker.checkObject(specNode, ManifestSchema.spec(for: kind))
+        guard apiVersionOK, let nameValue = metadata?["name"], let name = nameValue.string, let spec else { return }
+        guard checkName(name, at: nameValue.location) else { return }
+        let source = ResourceSource(location: kindLocation, nameLocation: nameValue.location, spec: spec, rawSpec: specNode)
+        switch kind {
+        case .target: if let target = decodeTarget(name, source) { set.targets.append(target) }
+        case .workspace: if let workspace = decodeWorkspace(name, source) { set.workspaces.append(workspace) }
+        case .servicePrincipal: set.servicePrincipals.append(decodeServicePrincipal(name, source))
+        case .roleAssignment: if let assignment = decodeRoleAssignment(name, source) { set.roleAssignments.append(assignment) }
+        case .webservice: if let service = decodeWebservice(name, source) { set.webservices.append(service) }
+        }
+    }
+
+    // MARK: Envelope
+
+    private mutating func checkAPIVersion(_ root: YAMLNode) -> Bool {
+        guard let node = root["apiVersion"] else {
+            checker.diagnostics.report(.missingField, "missing 'apiVersion'", at: root.location, hint: "add 'apiVersion: \(ManifestSchema.apiVersion)'")
+            return false
+        }
+        guard let scalar = node.scalar, scalar.value == ManifestSchema.apiVersion else {
+            checker.diagnostics.report(
+                .apiVersion, "unsupported apiVersion \(SpecChecker.describe(node)); this amlauth reads \(ManifestSchema.apiVersion)", at: node.location)
+            return false
+        }
+        return true
+    }
+
+    private mutating func kind(of root: YAMLNode) -> (ManifestKind, SourceLocation)? {
+        guard let node = root["kind"] else {
+            checker.diagnostics.report(
+                .missingField, "missing 'kind'", at: root.location,
+                hint: "one of \(ManifestKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        guard let text = node.scalar?.value, let kind = ManifestKind(rawValue: text) else {
+            let text = node.scalar?.value ?? ""
+            checker.diagnostics.report(
+                .unknownKind, "unknown kind \(SpecChecker.describe(node)); expected \(ManifestKind.allCases.map(\.rawValue).joined(separator: " | "))",
+                at: node.location, hint: Suggestion.hint(for: text, in: ManifestKind.allCases.map(\.rawValue)))
+            return nil
+        }
+        return (kind, node.location)
+    }
+
+    /// Names are handles in messages, markers and file names: letters, digits, `-`, `_`, `.`.
+    private mutating func checkName(_ name: String, at location: SourceLocation) -> Bool {
+        let scalars = Array(name.unicodeScalars)
+        let valid = (1...128).contains(scalars.count)
+            && scalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
+            && scalars.first.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) } == true
+        if !valid {
+            checker.diagnostics.report(
+                .invalidName, "'\(name)' is not a valid name", at: location,
+                hint: "use 1 to 128 letters, digits, '-', '_' or '.', starting with a letter or digit")
+        }
+        return valid
+    }
+
+    // MARK: Kinds
+
+    private mutating func decodeTarget(_ name: String, _ source: ResourceSource) -> TargetManifest? {
+        let spec = source.spec
+        guard let cloud = spec["cloud"]?.string.flatMap(CloudReference.init(parsing:)) else { return nil }
+        if cloud != .local {
+            for field in ["tenant_id", "subscription_id"] where source.rawSpec[field] == nil {
+                checker.diagnostics.report(
+                    .missingField, "missing required field '\(field)' in Target spec (required unless cloud is local)", at: source.location,
+                    hint: "e.g. \(field): ${env:AZURE_\(field == "tenant_id" ? "TENANT" : "SUBSCRIPTION")_ID}")
+            }
+        }
+        var policy: [DiagnosticCode: Severity?] = [:]
+        for (key, value) in spec["policy"]?.object ?? [:] {
+            guard let code = DiagnosticCode(rawValue: key), code.isPolicy else {
+                let policyCodes = DiagnosticCode.allCases.filter(\.isPolicy).map(\.rawValue)
+                let why = DiagnosticCode(rawValue: key) == nil ? "is not a diagnostic code" : "is not a policy check; only policy severities can change"
+                checker.diagnostics.report(
+                    .policyOverride, "'\(key)' \(why)", at: value.keyLocation ?? value.location,
+                    hint: Suggestion.hint(for: key, in: policyCodes) ?? "policy codes: \(policyCodes.joined(separator: ", "))")
+                continue
+            }
+            policy.updateValue(value.string.flatMap(Severity.init(rawValue:)), forKey: code)
+        }
+        return TargetManifest(
+            name: name, cloud: cloud,
+            tenantID: spec["tenant_id"]?.string.flatMap(GUID.init), subscriptionID: spec["subscription_id"]?.string.flatMap(GUID.init),
+            prune: spec["prune"]?.bool ?? false, policy: policy,
+            maxPasswordLifetime: spec["max_password_lifetime"]?.string.flatMap(ManifestDuration.init(parsing:)) ?? .days(180),
+            source: source)
+    }
+
+    private func decodeWorkspace(_ name: String, _ source: ResourceSource) -> WorkspaceManifest? {
+        guard let group = source.spec["resource_group"]?.string else { return nil }
+        return WorkspaceManifest(name: name, resourceGroup: group, location: source.spec["location"]?.string, source: source)
+    }
+
+    private mutating func decodeServicePrincipal(_ name: String, _ source: ResourceSource) -> ServicePrincipalManifest {
+        let spec = source.spec
+        var seen: [String: SourceLocation] = [:]
+        let credentials = (spec["credentials"]?.array ?? []).compactMap { decodeCredential($0, seen: &seen) }
+        var seenFederated: [String: SourceLocation] = [:]
+        let federated = (spec["federated_credentials"]?.array ?? []).compactMap { decodeFederated($0, seen: &seenFederated) }
+        if let list = spec["federated_credentials"], federated.count > 20 {
+            checker.diagnostics.report(.federatedCredential, "an application can have at most 20 federated credentials; this one has \(federated.count)", at: list.location)
+        }
+        return ServicePrincipalManifest(
+            name: name, displayName: spec["display_name"]?.string ?? name, credentials: credentials,
+            federatedCredentials: federated, adopt: spec["adopt"]?.bool ?? false, source: source)
+    }
+
+    private mutating func unique(_ name: String, at location: SourceLocation, what: String, seen: inout [String: SourceLocation]) -> Bool {
+        if let first = seen[name] {
+            checker.diagnostics.report(
+                .duplicateItem, "duplicate \(what) name '\(name)'", at: location,
+                notes: [Diagnostic.Note("first defined here", at: first)])
+            return false
+        }
+        seen[name] = location
+        return true
+    }
+
+    private mutating func decodeCredential(_ value: ManifestValue, seen: inout [String: SourceLocation]) -> CredentialManifest? {
+        guard let name = value["name"]?.string, let type = value["type"]?.string else { return nil }
+        guard unique(name, at: value["name"]!.location, what: "credential", seen: &seen) else { return nil }
+        let typeLocation = value["type"]!.location
+        let foreign = type == "password" ? ["certificate_file"] : ["lifetime", "renew_before", "deliver_to"]
+        for field in foreign {
+            if let misplaced = value[field] {
+                checker.diagnostics.report(
+                    .credentialShape, "'\(field)' does not apply to a \(type) credential", at: misplaced.keyLocation ?? misplaced.location,
+                    notes: [Diagnostic.Note("the type is set here", at: typeLocation)])
+            }
+        }
+        if type == "certificate" {
+            if value["certificate_file"] == nil {
+                checker.diagnostics.report(
+                    .credentialShape, "certificate credential '\(name)' needs 'certificate_file' (the public certificate, PEM)", at: value.location)
+            }
+            return CredentialManifest(name: name, kind: .certificate(file: value["certificate_file"]?.string), value: value)
+        }
+        let lifetime = value["lifetime"]?.string.flatMap(ManifestDuration.init(parsing:)) ?? .days(90)
+        let renewBefore = value["renew_before"]?.string.flatMap(ManifestDuration.init(parsing:)) ?? ManifestDuration(seconds: lifetime.seconds / 3)
+        if let lifetimeValue = value["lifetime"], lifetime.seconds == 0 {
+            checker.diagnostics.report(.outOfRange, "a password lifetime must be longer than zero", at: lifetimeValue.location)
+        } else if renewBefore >= lifetime {
+            checker.diagnostics.report(
+                .renewBeforeLifetime, "renew_before (\(renewBefore)) must be shorter than lifetime (\(lifetime)), or every run would rotate",
+                at: value["renew_before"]?.location ?? value.location)
+        }
+        let sink = value["deliver_to"]?.string.flatMap(SecretSink.init(parsing:))
+        if value["deliver_to"] == nil {
+            checker.diagnostics.report(
+                .credentialShape, "password credential '\(name)' needs 'deliver_to', or its secret would be lost", at: value.location,
+                hint: "deliver_to: file:.secrets/\(name).json | env-file:PATH | github-output")
+        }
+        return CredentialManifest(name: name, kind: .password(lifetime: lifetime, renewBefore: renewBefore, deliverTo: sink), value: value)
+    }
+
+    private mutating func decodeFederated(_ value: ManifestValue, seen: inout [String: SourceLocation]) -> FederatedCredentialManifest? {
+        guard let name = value["name"]?.string, let issuer = value["issuer"]?.string, let subject = value["subject"]?.string else { return nil }
+        guard unique(name, at: value["name"]!.location, what: "federated credential", seen: &seen) else { return nil }
+        let audiences = value["audiences"]?.array?.compactMap(\.string) ?? ["api://AzureADTokenExchange"]
+        if let list = value["audiences"], audiences.count > 1 {
+            checker.diagnostics.report(
+                .federatedCredential, "Entra accepts exactly one audience per federated credential; found \(audiences.count)", at: list.location,
+                hint: "use one credential per audience")
+        }
+        return FederatedCredentialManifest(
+            name: name, issuer: issuer, subject: subject, audiences: audiences, description: value["description"]?.string, value: value)
+    }
+
+    private mutating func decodeRoleAssignment(_ name: String, _ source: ResourceSource) -> RoleAssignmentManifest? {
+        let spec = source.spec
+        guard let principalValue = spec["principal"], let role = spec["role"]?.string.flatMap(RoleReference.init(parsing:)),
+            let scopeValue = spec["scope"]
+        else { return nil }
+        let principal: PrincipalReference
+        let type = principalValue["type"]?.string.flatMap(PrincipalType.init(rawValue:))
+        if let reference = principalValue["service_principal"]?.string {
+            if let typeValue = principalValue["type"], type != .servicePrincipal {
+                checker.diagnostics.report(
+                    .invalidEnum, "a service_principal reference has type ServicePrincipal, not '\(typeValue.string ?? "")'", at: typeValue.location)
+            }
+            principal = .servicePrincipal(reference)
+        } else if let objectID = principalValue["object_id"]?.string.flatMap(GUID.init) {
+            if principalValue["type"] == nil {
+                checker.diagnostics.report(
+                    .missingField, "'type' is required with object_id (User, Group or ServicePrincipal)", at: principalValue.location,
+                    hint: "ARM needs principalType to assign roles to new principals without replication errors")
+            }
+            principal = .objectID(objectID, type)
+        } else {
+            return nil
+        }
+        let scope: ScopeReference
+        if let workspace = scopeValue["workspace"]?.string {
+            scope = .workspace(workspace)
+        } else if let group = scopeValue["resource_group"]?.string {
+            scope = .resourceGroup(group)
+        } else if let subscription = scopeValue["subscription"]?.bool {
+            guard subscription else {
+                checker.diagnostics.report(.exactlyOneOf, "'subscription: false' selects no scope; write 'subscription: true'", at: scopeValue["subscription"]!.location)
+                return nil
+            }
+            scope = .subscription
+        } else if let id = scopeValue["id"]?.string, case .success(let parsed) = AzureResourceID.parse(id) {
+            scope = .id(parsed)
+        } else {
+            return nil
+        }
+        return RoleAssignmentManifest(
+            name: name, principal: principal, role: role, scope: scope, description: spec["description"]?.string,
+            adopt: spec["adopt"]?.bool ?? false, source: source)
+    }
+
+    private func decodeWebservice(_ name: String, _ source: ResourceSource) -> WebserviceManifest? {
+        let spec = source.spec
+        guard let workspace = spec["workspace"]?.string, let computeType = spec["compute_type"]?.string.flatMap(ComputeType.init(rawValue:)),
+            let models = spec["models"]?.array, let entryScript = spec["entry_script"]?.string,
+            let environment = spec["environment"]?.string.flatMap(VersionedName.init(parsing:))
+        else { return nil }
+        return WebserviceManifest(
+            name: name, workspace: workspace, computeType: computeType, computeTarget: spec["compute_target"]?.string,
+            models: models.compactMap { $0.string.flatMap(VersionedName.init(parsing:)) }, entryScript: entryScript,
+            environment: environment, cpuCores: spec["cpu_cores"]?.number ?? 0.1, memoryGB: spec["memory_gb"]?.number ?? 0.5,
+            authEnabledAsWritten: spec["auth_enabled"]?.bool, tokenAuthEnabled: spec["token_auth_enabled"]?.bool ?? false,
+            keyRotation: (spec[["key_rotation", "primary"]]?.integer ?? 0, spec[["key_rotation", "secondary"]]?.integer ?? 0),
+            tokenClients: spec["token_clients"]?.array?.compactMap(\.string) ?? [], description: spec["description"]?.string,
+            adopt: spec["adopt"]?.bool ?? false, source: source)
+    }
+}

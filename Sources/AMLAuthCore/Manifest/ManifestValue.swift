@@ -1,0 +1,69 @@
+public import YAMLSource
+
+/// A value that has passed its `FieldSpec`: the right type, a valid format, `${env:…}` filled in.
+/// Fields that failed are absent, so typed decoding never meets a bad value twice.
+public struct ManifestValue: Sendable {
+    public enum Content: Sendable {
+        case string(String)
+        case bool(Bool)
+        case integer(Int)
+        case number(Double)
+        case object([String: ManifestValue])
+        case array([ManifestValue])
+    }
+
+    public var content: Content
+    /// Where the value starts.
+    public var location: SourceLocation
+    /// Where its key is, for values held in a mapping.
+    public var keyLocation: SourceLocation?
+
+    public init(_ content: Content, at location: SourceLocation, keyLocation: SourceLocation? = nil) {
+        self.content = content
+        self.location = location
+        self.keyLocation = keyLocation
+    }
+
+    public subscript(key: String) -> ManifestValue? {
+        if case .object(let fields) = content { return fields[key] }
+        return nil
+    }
+
+    /// Follows a path of keys (`["key_rotation", "primary"]`).
+    public subscript(path: [String]) -> ManifestValue? {
+        path.reduce(Optional(self)) { value, key in value?[key] }
+    }
+
+    public var string: String? {
+        if case .string(let value) = content { return value }
+        return nil
+    }
+
+    public var bool: Bool? {
+        if case .bool(let value) = content { return value }
+        return nil
+    }
+
+    public var integer: Int? {
+        if case .integer(let value) = content { return value }
+        return nil
+    }
+
+    public var number: Double? {
+        switch content {
+        case .number(let value): value
+        case .integer(let value): Double(value)
+        default: nil
+        }
+    }
+
+    public var array: [ManifestValue]? {
+        if case .array(let items) = content { return items }
+        return nil
+    }
+
+    public var object: [String: ManifestValue]? {
+        if case .object(let fields) = content { return fields }
+        return nil
+    }
+}

@@ -1,0 +1,70 @@
+import YAMLSource
+
+/// Finds literal secrets anywhere in a document: keys that name a secret and hold a value, and
+/// values shaped like a private key, an Entra client secret or a JWT. Secrets never belong in a
+/// manifest: amlauth creates passwords itself and delivers them to `deliver_to`.
+///
+/// Found values are reported by location only and their position is marked for redaction, so no
+/// rendering of the source echoes them.
+enum SecretScanner {
+    /// Key names (lower-cased, `_` and `-` removed) that hold secrets.
+    static let secretKeys: Set<String> = [
+        "secret", "clientsecret", "password", "passwd", "pwd", "key", "primarykey", "secondarykey", "apikey",
+        "accesskey", "token", "accesstoken", "refreshtoken", "secrettext", "privatekey", "connectionstring",
+        "sastoken", "keyvalue", "certificatepassword", "clientcertificatepassword",
+    ]
+
+    static let advice =
+        "secrets never go in a manifest: amlauth generates passwords and writes them to the credential's 'deliver_to' sink; its own login reads AZURE_CLIENT_SECRET or AZURE_CREDENTIALS from the environment"
+
+    static func isSecretKey(_ key: String) -> Bool {
+        secretKeys.contains(String(key.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" }))
+    }
+
+    /// Reports every literal secret in `node` and returns the locations of the keys it flagged.
+    static func scan(_ node: YAMLNode, into diagnostics: inout Diagnostics) -> Set<SourceLocation> {
+        var flaggedKeys: Set<SourceLocation> = []
+        visit(node, diagnostics: &diagnostics, flaggedKeys: &flaggedKeys)
+        return flaggedKeys
+    }
+
+    private static func visit(_ node: YAMLNode, diagnostics: inout Diagnostics, flaggedKeys: inout Set<SourceLocation>) {
+        switch node.content {
+        case .scalar(let scalar):
+            if let shape = secretShape(scalar.value) {
+                diagnostics.redact(node.location)
+                diagnostics.report(.literalSecret, "this value looks like \(shape); it must not be in a manifest", at: node.location, hint: advice)
+            }
+        case .sequence(let items):
+            for item in items { visit(item, diagnostics: &diagnostics, flaggedKeys: &flaggedKeys) }
+        case .mapping(let pairs):
+            for pair in pairs {
+                if isSecretKey(pair.key), !(pair.value.scalar?.isNull ?? false) {
+                    flaggedKeys.insert(pair.keyLocation)
+                    diagnostics.redact(pair.value.location)
+                    diagnostics.report(.literalSecret, "'\(pair.key)' holds a literal secret", at: pair.keyLocation, hint: advice)
+                } else {
+                    visit(pair.value, diagnostics: &diagnostics, flaggedKeys: &flaggedKeys)
+                }
+            }
+        }
+    }
+
+    /// Describes what a value looks like if it looks like a secret. Cheap prefilters first: this
+    /// runs on every scalar of every manifest.
+    static func secretShape(_ value: String) -> String? {
+        if value.contains("-----BEGIN"), value.contains("PRIVATE KEY") { return "a private key" }
+        if value.contains("Q~"), isClientSecret(value) { return "an Entra client secret" }
+        if value.hasPrefix("eyJ"), value.split(separator: ".").count == 3, !value.contains(" ") { return "a JWT token" }
+        return nil
+    }
+
+    /// Entra client secrets: 40 characters from `[A-Za-z0-9_~.-]`, with `Q~` at offset 4.
+    private static func isClientSecret(_ value: String) -> Bool {
+        let scalars = Array(value.unicodeScalars)
+        guard (38...42).contains(scalars.count), scalars[3].properties.numericType != nil, scalars[4] == "Q",
+            scalars[5] == "~"
+        else { return false }
+        return scalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "_~.-".unicodeScalars.contains($0)) }
+    }
+}

@@ -1,0 +1,71 @@
+public import YAMLSource
+
+/// A manifest file as bytes, named as the user should see it. The core reads no files: the CLI
+/// hands them in.
+public struct SourceFile: Sendable {
+    public var path: String
+    public var bytes: [UInt8]
+
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+    }
+}
+
+/// The result of loading and validating a manifest set.
+public struct ValidationResult: Sendable {
+    public var manifests: ManifestSet
+    public var diagnostics: Diagnostics
+}
+
+/// The whole of `amlauth validate` that is not I/O: YAML → typed manifests → every rule.
+public struct ManifestValidation: Sendable {
+    public var environment: [String: String]
+    public var parser: YAMLParser
+
+    public init(environment: [String: String], parser: YAMLParser = YAMLParser()) {
+        self.environment = environment
+        self.parser = parser
+    }
+
+    /// Parses, decodes and validates `files` as one manifest set.
+    public func run(_ files: [SourceFile]) -> ValidationResult {
+        var diagnostics = Diagnostics()
+        var set = ManifestSet()
+        var decoder = ManifestDecoder(environment: environment)
+        var complete = true
+        for file in files {
+            let parsed = parser.parse(file.bytes, file: file.path)
+            for error in parsed.errors {
+                diagnostics.append(Self.diagnostic(for: error))
+                if case .duplicateKey = error.kind { continue }
+                complete = false
+            }
+            for document in parsed.documents { decoder.decode(document.root, into: &set) }
+        }
+        diagnostics.append(contentsOf: decoder.diagnostics)
+        // Cross-resource rules need every document; after a syntax error some are missing, and
+        // their absence would only produce false "not found" errors.
+        if complete {
+            let firstFile = files.first.map { SourceLocation(file: $0.path, line: 1, column: 1) }
+            diagnostics.append(contentsOf: ReferenceRules.check(set, firstFile: firstFile))
+            diagnostics.append(contentsOf: PolicyRules.check(set))
+        }
+        diagnostics.append(contentsOf: AzureMLRules.check(set))
+        if let target = set.target { diagnostics.applySeverities(target.policy) }
+        return ValidationResult(manifests: set, diagnostics: diagnostics)
+    }
+
+    static func diagnostic(for error: YAMLError) -> Diagnostic {
+        switch error.kind {
+        case .syntax:
+            Diagnostic(.yamlSyntax, error.message, at: error.location)
+        case .duplicateKey(_, let first):
+            Diagnostic(.duplicateKey, error.message, at: error.location, notes: [Diagnostic.Note("first defined here", at: first)])
+        case .expansionLimit:
+            Diagnostic(.expansionLimit, error.message, at: error.location)
+        case .unsupported:
+            Diagnostic(.unsupportedYAML, error.message, at: error.location)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import YAMLSource
+
+/// Rules across resources: unique names, one Target, references that resolve, no assignment or
+/// secret sink declared twice.
+enum ReferenceRules {
+    static func check(_ set: ManifestSet, firstFile: SourceLocation?) -> Diagnostics {
+        var diagnostics = Diagnostics()
+        checkTargets(set, firstFile: firstFile, into: &diagnostics)
+        let names: [ManifestKind: [String: SourceLocation]] = [
+            .target: uniqueNames(set.targets.map { ($0.name, $0.source) }, kind: .target, into: &diagnostics),
+            .workspace: uniqueNames(set.workspaces.map { ($0.name, $0.source) }, kind: .workspace, into: &diagnostics),
+            .servicePrincipal: uniqueNames(set.servicePrincipals.map { ($0.name, $0.source) }, kind: .servicePrincipal, into: &diagnostics),
+            .roleAssignment: uniqueNames(set.roleAssignments.map { ($0.name, $0.source) }, kind: .roleAssignment, into: &diagnostics),
+            .webservice: uniqueNames(set.webservices.map { ($0.name, $0.source) }, kind: .webservice, into: &diagnostics),
+        ]
+        func resolve(_ name: String, _ kind: ManifestKind, at location: SourceLocation) {
+            guard names[kind]?[name] == nil else { return }
+            diagnostics.report(
+                .danglingReference, "no \(kind.rawValue) named '\(name)' in the manifests", at: location,
+                hint: Suggestion.hint(for: name, in: names[kind]?.keys.sorted() ?? []))
+        }
+        for assignment in set.roleAssignments {
+            if case .servicePrincipal(let name) = assignment.principal {
+                resolve(name, .servicePrincipal, at: assignment.source.location(of: "principal", "service_principal"))
+            }
+            if case .workspace(let name) = assignment.scope {
+                resolve(name, .workspace, at: assignment.source.location(of: "scope", "workspace"))
+            }
+        }
+        for service in set.webservices {
+            resolve(service.workspace, .workspace, at: service.source.location(of: "workspace"))
+            for (index, client) in service.tokenClients.enumerated() {
+                let location = service.source.spec["token_clients"]?.array?[index].location ?? service.source.location
+                resolve(client, .servicePrincipal, at: location)
+            }
+        }
+        checkAssignmentTriples(set, into: &diagnostics)
+        checkSinks(set, into: &diagnostics)
+        return diagnostics
+    }
+
+    private static func checkTargets(_ set: ManifestSet, firstFile: SourceLocation?, into diagnostics: inout Diagnostics) {
+        guard let first = set.targets.first else {
+            diagnostics.report(
+                .targetCount, "the manifests declare no Target; exactly one says where to reconcile", at: firstFile,
+                hint: "add a document with 'kind: Target' and 'spec: {cloud: local}' (or AzureCloud with tenant_id and subscription_id)")
+            return
+        }
+        for extra in set.targets.dropFirst() {
+            diagnostics.report(
+                .targetCount, "a manifest set has exactly one Target; this is another ('\(extra.name)')", at: extra.source.location,
+                notes: [Diagnostic.Note("the first Target ('\(first.name)') is here", at: first.source.location)])
+        }
+    }
+
+    private static func uniqueNames(
+        _ resources: [(String, ResourceSource)], kind: ManifestKind, into diagnostics: inout Diagnostics
+    ) -> [String: SourceLocation] {
+        var seen: [String: SourceLocation] = [:]
+        for (name, source) in resources {
+            if let first = seen[name] {
+                diagnostics.report(
+                    .duplicateName, "duplicate \(kind.rawValue) name '\(name)'", at: source.nameLocation,
+                    notes: [Diagnostic.Note("first defined here", at: first)])
+            } else {
+                seen[name] = source.nameLocation
+            }
+        }
+        return seen
+    }
+
+    /// Two assignments of one role to one principal at one scope would share a deterministic name.
+    private static func checkAssignmentTriples(_ set: ManifestSet, into diagnostics: inout Diagnostics) {
+        var seen: [String: RoleAssignmentManifest] = [:]
+        for assignment in set.roleAssignments {
+            let principal: String
+            switch assignment.principal {
+            case .servicePrincipal(let name): principal = "sp:\(name)"
+            case .objectID(let id, _): principal = "id:\(id)"
+            }
+            let scope: String
+            switch assignment.scope {
+            case .workspace(let name): scope = "ws:\(name)"
+            case .resourceGroup(let name): scope = "rg:\(name.lowercased())"
+            case .subscription: scope = "sub"
+            case .id(let id): scope = "id:\(id.canonicalKey)"
+            }
+            let key = "\(principal)|\(assignment.role.guid)|\(scope)"
+            if let first = seen[key] {
+                diagnostics.report(
+                    .duplicateRoleAssignment,
+                    "RoleAssignment '\(assignment.name)' grants the same role to the same principal at the same scope as '\(first.name)'",
+                    at: assignment.source.location,
+                    notes: [Diagnostic.Note("'\(first.name)' is here", at: first.source.location)])
+            } else {
+                seen[key] = assignment
+            }
+        }
+    }
+
+    /// Two passwords written to one file would overwrite each other.
+    private static func checkSinks(_ set: ManifestSet, into diagnostics: inout Diagnostics) {
+        var seen: [String: SourceLocation] = [:]
+        for principal in set.servicePrincipals {
+            for credential in principal.credentials {
+                guard case .password(_, _, let sink?) = credential.kind, let path = sink.path else { continue }
+                let location = credential.value["deliver_to"]?.location ?? credential.value.location
+                if let first = seen[path] {
+                    diagnostics.report(
+                        .duplicateItem, "two credentials deliver to '\(path)'; each needs its own file", at: location,
+                        notes: [Diagnostic.Note("the other one is here", at: first)])
+                } else {
+                    seen[path] = location
+                }
+            }
+        }
+    }
+}

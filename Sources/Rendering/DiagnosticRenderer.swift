@@ -1,0 +1,135 @@
+public import AMLAuthCore
+import YAMLSource
+
+/// Diagnostics as people and tools read them: `path:line:col: severity[CODE]: message` with the
+/// source line and a caret, as JSON, or as GitHub Actions workflow commands.
+public struct DiagnosticRenderer: Sendable {
+    public var source: SourceText
+    /// ANSI colour; the CLI turns it on only for a TTY without `NO_COLOR`.
+    public var colored: Bool
+
+    public init(source: SourceText, colored: Bool = false) {
+        self.source = source
+        self.colored = colored
+    }
+
+    /// One diagnostic in the human form, several lines, ending with a newline.
+    public func text(_ diagnostic: Diagnostic) -> String {
+        var output = ""
+        let prefix = diagnostic.location.map { "\($0): " } ?? ""
+        output += "\(bold(prefix))\(paint(diagnostic.severity))\(bold("[\(diagnostic.code.rawValue)]: \(diagnostic.message)"))\n"
+        if let location = diagnostic.location { output += snippet(at: location) }
+        if let hint = diagnostic.hint { output += "  hint: \(hint)\n" }
+        for note in diagnostic.notes {
+            output += "  note: \(note.message)" + (note.location.map { ": \($0)" } ?? "") + "\n"
+        }
+        return output
+    }
+
+    /// All diagnostics in display order, then the summary line.
+    public func text(_ diagnostics: [Diagnostic], summary: ValidationSummary) -> String {
+        Diagnostic.sortedForDisplay(diagnostics).map(text).joined() + summary.line + "\n"
+    }
+
+    /// The quoted source line with a caret under the column (tabs kept so the caret lines up).
+    func snippet(at location: SourceLocation) -> String {
+        guard let line = source.line(location.line, of: location.file) else { return "" }
+        let lead = line.unicodeScalars.prefix(max(0, location.column - 1)).map { $0 == "\t" ? "\t" : " " }.joined()
+        return "    \(line)\n    \(lead)\(colored ? "\u{1B}[32m^\u{1B}[0m" : "^")\n"
+    }
+
+    private func paint(_ severity: Severity) -> String {
+        let name = severity.rawValue
+        guard colored else { return name }
+        switch severity {
+        case .error: return "\u{1B}[1;31m\(name)\u{1B}[0m"
+        case .warning: return "\u{1B}[1;33m\(name)\u{1B}[0m"
+        case .info: return "\u{1B}[1;36m\(name)\u{1B}[0m"
+        }
+    }
+
+    private func bold(_ text: String) -> String { colored && !text.isEmpty ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+
+    /// The JSON report: a versioned, stable document for tools.
+    public static func json(_ diagnostics: [Diagnostic], summary: ValidationSummary) -> String {
+        let items: [JSONValue] = Diagnostic.sortedForDisplay(diagnostics).map { diagnostic in
+            var pairs: [(String, JSONValue)] = [
+                ("code", .string(diagnostic.code.rawValue)),
+                ("title", .string(diagnostic.code.title)),
+                ("severity", .string(diagnostic.severity.rawValue)),
+                ("message", .string(diagnostic.message)),
+            ]
+            if let location = diagnostic.location { pairs.append(("location", locationJSON(location))) }
+            if let hint = diagnostic.hint { pairs.append(("hint", .string(hint))) }
+            if !diagnostic.notes.isEmpty {
+                pairs.append(("notes", .array(diagnostic.notes.map { note in
+                    .object([("message", .string(note.message))] + (note.location.map { [("location", locationJSON($0))] } ?? []))
+                })))
+            }
+            return .object(pairs)
+        }
+        return JSONValue.object([
+            ("format_version", .number(1)),
+            ("valid", .bool(summary.errors == 0)),
+            ("summary", .object([
+                ("files", .number(Double(summary.files))), ("resources", .number(Double(summary.resources))),
+                ("errors", .number(Double(summary.errors))), ("warnings", .number(Double(summary.warnings))),
+                ("infos", .number(Double(summary.infos))),
+            ])),
+            ("diagnostics", .array(items)),
+        ]).serialized()
+    }
+
+    private static func locationJSON(_ location: SourceLocation) -> JSONValue {
+        .object([("file", .string(location.file)), ("line", .number(Double(location.line))), ("column", .number(Double(location.column)))])
+    }
+
+    /// GitHub Actions workflow commands (`::error file=…,line=…,col=…::message`), one per line.
+    public static func githubAnnotations(_ diagnostics: [Diagnostic]) -> String {
+        Diagnostic.sortedForDisplay(diagnostics).map { diagnostic in
+            let command = switch diagnostic.severity {
+            case .error: "error"
+            case .warning: "warning"
+            case .info: "notice"
+            }
+            var properties = ["title=\(escapeProperty("\(diagnostic.code.rawValue) \(diagnostic.code.title)"))"]
+            if let location = diagnostic.location {
+                properties.insert(contentsOf: ["file=\(escapeProperty(location.file))", "line=\(location.line)", "col=\(location.column)"], at: 0)
+            }
+            var message = diagnostic.message
+            if let hint = diagnostic.hint { message += "\n\(hint)" }
+            return "::\(command) \(properties.joined(separator: ","))::\(escapeData(message))\n"
+        }.joined()
+    }
+
+    static func escapeData(_ text: String) -> String {
+        text.replacing("%", with: "%25").replacing("\r", with: "%0D").replacing("\n", with: "%0A")
+    }
+
+    static func escapeProperty(_ text: String) -> String {
+        escapeData(text).replacing(":", with: "%3A").replacing(",", with: "%2C")
+    }
+}
+
+/// Counts for the closing line of `validate`.
+public struct ValidationSummary: Sendable, Equatable {
+    public var files: Int
+    public var resources: Int
+    public var errors: Int
+    public var warnings: Int
+    public var infos: Int
+
+    public init(files: Int, resources: Int, diagnostics: [Diagnostic]) {
+        self.files = files
+        self.resources = resources
+        errors = diagnostics.count { $0.severity == .error }
+        warnings = diagnostics.count { $0.severity == .warning }
+        infos = diagnostics.count { $0.severity == .info }
+    }
+
+    /// `2 errors, 1 warning, 0 notes in 3 files (7 resources)`.
+    public var line: String {
+        func count(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+        return "\(count(errors, "error")), \(count(warnings, "warning")), \(count(infos, "note")) in \(count(files, "file")) (\(count(resources, "resource")))"
+    }
+}

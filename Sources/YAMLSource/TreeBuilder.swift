@@ -1,0 +1,170 @@
+internal import CYAML
+
+/// Builds `YAMLNode` trees from libyaml events, one open collection per frame.
+///
+/// Tracks the size of every subtree so that alias expansion is charged at its real cost.
+struct TreeBuilder {
+    private enum Frame {
+        case sequence(Collection<YAMLNode>)
+        case mapping(Collection<YAMLPair>, key: PendingKey?)
+    }
+
+    /// An open collection: its items so far, where it started, its anchor and its size in nodes.
+    private struct Collection<Item> {
+        var items: [Item] = []
+        var location: SourceLocation
+        var anchor: String?
+        var size = 1
+        /// Keys already seen (mappings only), for duplicate detection.
+        var seen: [String: SourceLocation] = [:]
+    }
+
+    /// The key whose value comes next; `discard` drops the value of a rejected key.
+    private struct PendingKey {
+        var key: String
+        var location: SourceLocation
+        var discard: Bool
+    }
+
+    let file: String
+    let limits: YAMLParser.Limits
+    private(set) var documents: [YAMLDocument] = []
+    private(set) var errors: [YAMLError] = []
+    private(set) var isRunning = true
+
+    private var stack: [Frame] = []
+    private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
+    private var root: YAMLNode?
+    private var expanded = 0
+
+    init(file: String, limits: YAMLParser.Limits) {
+        self.file = file
+        self.limits = limits
+    }
+
+    mutating func fail(_ error: YAMLError) {
+        errors.append(error)
+        isRunning = false
+    }
+
+    mutating func consume(_ event: yaml_event_t) {
+        let location = Mark(event.start_mark).location(in: file)
+        switch event.type {
+        case YAML_DOCUMENT_START_EVENT:
+            anchors = [:]
+            root = nil
+        case YAML_DOCUMENT_END_EVENT:
+            if let root { documents.append(YAMLDocument(root: root, index: documents.count)) }
+            root = nil
+        case YAML_SCALAR_EVENT:
+            let data = event.data.scalar
+            let value = data.value.map {
+                String(decoding: UnsafeBufferPointer(start: $0, count: data.length), as: UTF8.self)
+            } ?? ""
+            let scalar = YAMLScalar(value, style: Self.style(data.style), tag: Self.string(data.tag))
+            complete(YAMLNode(.scalar(scalar), at: location), size: 1, anchor: Self.string(data.anchor))
+        case YAML_ALIAS_EVENT:
+            alias(Self.string(event.data.alias.anchor) ?? "", at: location)
+        case YAML_SEQUENCE_START_EVENT:
+            open(.sequence(Collection(location: location, anchor: Self.string(event.data.sequence_start.anchor))), at: location)
+        case YAML_MAPPING_START_EVENT:
+            open(.mapping(Collection(location: location, anchor: Self.string(event.data.mapping_start.anchor)), key: nil), at: location)
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            close()
+        default:
+            break  // stream start/end and no-op events carry nothing to build.
+        }
+    }
+
+    private mutating func open(_ frame: Frame, at location: SourceLocation) {
+        guard stack.count < limits.depth else {
+            fail(YAMLError(.expansionLimit, "collections nest more than \(limits.depth) levels deep", at: location))
+            return
+        }
+        stack.append(frame)
+    }
+
+    private mutating func close() {
+        guard let frame = stack.popLast() else { return }
+        switch frame {
+        case .sequence(let collection):
+            complete(YAMLNode(.sequence(collection.items), at: collection.location), size: collection.size, anchor: collection.anchor)
+        case .mapping(let collection, _):
+            complete(YAMLNode(.mapping(collection.items), at: collection.location), size: collection.size, anchor: collection.anchor)
+        }
+    }
+
+    private mutating func alias(_ name: String, at location: SourceLocation) {
+        guard let target = anchors[name] else {
+            fail(YAMLError(.unsupported, "alias '*\(name)' refers to no anchor defined before it in this document", at: location))
+            return
+        }
+        expanded += target.size
+        guard expanded <= limits.aliasExpansion else {
+            fail(YAMLError(
+                .expansionLimit,
+                "aliases expand to more than \(limits.aliasExpansion) nodes; the file is rejected (is it a \"billion laughs\" document?)",
+                at: location))
+            return
+        }
+        var node = target.node
+        node.location = location
+        complete(node, size: target.size, anchor: nil)
+    }
+
+    /// Hands a finished node to the open collection (or makes it the document root).
+    private mutating func complete(_ node: YAMLNode, size: Int, anchor: String?) {
+        if let anchor { anchors[anchor] = (node, size) }
+        guard let top = stack.popLast() else {
+            root = node
+            return
+        }
+        switch top {
+        case .sequence(var collection):
+            collection.items.append(node)
+            collection.size += size
+            stack.append(.sequence(collection))
+        case .mapping(var collection, let pending):
+            collection.size += size
+            guard let pending else {
+                stack.append(.mapping(collection, key: key(for: node, in: &collection)))
+                return
+            }
+            if !pending.discard {
+                collection.items.append(YAMLPair(key: pending.key, keyLocation: pending.location, value: node))
+            }
+            stack.append(.mapping(collection, key: nil))
+        }
+    }
+
+    /// Accepts a node as a mapping key, or records why it cannot be one.
+    private mutating func key(for node: YAMLNode, in collection: inout Collection<YAMLPair>) -> PendingKey {
+        guard let scalar = node.scalar else {
+            errors.append(YAMLError(.unsupported, "mapping keys must be plain strings, not collections", at: node.location))
+            return PendingKey(key: "", location: node.location, discard: true)
+        }
+        if let first = collection.seen[scalar.value] {
+            errors.append(YAMLError(
+                .duplicateKey(key: scalar.value, first: first),
+                "duplicate key '\(scalar.value)' (first defined at line \(first.line), column \(first.column))",
+                at: node.location))
+            return PendingKey(key: scalar.value, location: node.location, discard: true)
+        }
+        collection.seen[scalar.value] = node.location
+        return PendingKey(key: scalar.value, location: node.location, discard: false)
+    }
+
+    private static func style(_ style: yaml_scalar_style_t) -> YAMLScalar.Style {
+        switch style {
+        case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+        case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+        case YAML_LITERAL_SCALAR_STYLE: .literal
+        case YAML_FOLDED_SCALAR_STYLE: .folded
+        default: .plain
+        }
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: $0) }
+    }
+}

@@ -1,0 +1,3 @@
+import AMLAuthCLI
+
+AMLAuthCommand.runAndExit()
