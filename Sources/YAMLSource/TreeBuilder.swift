@@ -127,7 +127,8 @@ struct TreeBuilder {
         case .mapping(var collection, let pending):
             collection.size += size
             guard let pending else {
-                stack.append(.mapping(collection, key: key(for: node, in: &collection)))
+                let pendingKey = key(for: node, in: &collection)
+                stack.append(.mapping(collection, key: pendingKey))
                 return
             }
             if !pending.discard {

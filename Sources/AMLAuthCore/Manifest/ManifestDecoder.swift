@@ -24,14 +24,18 @@ struct ManifestDecoder {
         checker.secretValues.formUnion(secretFindings.redactions)
         checker.diagnostics.append(contentsOf: secretFindings)
 
-        for pair in pairs where !ManifestSchema.documentFields.contains(pair.key) && !checker.secretKeys.contains(pair.keyLocation) {
+        for pair in pairs where !ManifestSchema.documentFields.contains(pair.key) && !checker.secretKeys.contains(pair.keyLocation)
+            && !checker.secretValues.contains(pair.value.location)
+        {
             checker.diagnostics.report(
                 .unknownField, "unknown top-level field '\(pair.key)'", at: pair.keyLocation,
                 hint: Suggestion.hint(for: pair.key, in: ManifestSchema.documentFields))
         }
         let apiVersionOK = checkAPIVersion(root)
         guard let (kind, kindLocation) = kind(of: root) else { return }
-        let metadata = root["metadata"].flatMap { checker.checkObject($0, ManifestSchema.metadata) }
+        let metadata = root["metadata"].flatMap {
+            checker.checkObject($0, ManifestSchema.metadata, keyLocation: pairs.first { $0.key == "metadata" }?.keyLocation)
+        }
         if root["metadata"] == nil {
             checker.diagnostics.report(.missingField, "missing required field 'metadata' (with a name) in \(kind.rawValue)", at: kindLocation)
         }
@@ -39,7 +43,7 @@ struct ManifestDecoder {
             checker.diagnostics.report(.missingField, "missing required field 'spec' in \(kind.rawValue)", at: kindLocation)
             return
         }
-        let spec = checker.checkObject(specNode, ManifestSchema.spec(for: kind))
+        let spec = checker.checkObject(specNode, ManifestSchema.spec(for: kind), keyLocation: pairs.first { $0.key == "spec" }?.keyLocation)
         guard apiVersionOK, let nameValue = metadata?["name"], let name = nameValue.string, let spec else { return }
         guard checkName(name, at: nameValue.location) else { return }
         let source = ResourceSource(location: kindLocation, nameLocation: nameValue.location, spec: spec, rawSpec: specNode)

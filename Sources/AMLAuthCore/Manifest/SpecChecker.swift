@@ -25,7 +25,7 @@ struct SpecChecker {
         var present: Set<String> = []
         for pair in pairs {
             guard let field = spec.field(pair.key) else {
-                if !secretKeys.contains(pair.keyLocation) {
+                if !secretKeys.contains(pair.keyLocation), !secretValues.contains(pair.value.location) {
                     diagnostics.report(
                         .unknownField, "unknown field '\(pair.key)' in \(spec.title)", at: pair.keyLocation,
                         hint: Suggestion.hint(for: pair.key, in: spec.fields.map(\.name)))
@@ -39,7 +39,7 @@ struct SpecChecker {
                 continue
             }
             present.insert(pair.key)
-            if var value = check(pair.value, as: field.type, field: field) {
+            if var value = check(pair.value, as: field.type, field: field, keyLocation: pair.keyLocation) {
                 value.keyLocation = pair.keyLocation
                 fields[pair.key] = value
             }
@@ -58,11 +58,13 @@ struct SpecChecker {
         return ManifestValue(.object(fields), at: node.location)
     }
 
-    private mutating func check(_ node: YAMLNode, as type: FieldType, field: FieldSpec) -> ManifestValue? {
+    private mutating func check(
+        _ node: YAMLNode, as type: FieldType, field: FieldSpec, keyLocation: SourceLocation? = nil
+    ) -> ManifestValue? {
         if secretValues.contains(node.location) { return nil }
         switch type {
         case .object(let spec):
-            return checkObject(node, spec)
+            return checkObject(node, spec, keyLocation: keyLocation)
         case .array(let itemType, let minItems):
             guard let items = node.items else {
                 diagnostics.report(.wrongType, "'\(field.name)' must be a list, not \(Self.describe(node))", at: node.location)

@@ -6,6 +6,11 @@ public struct AzureResourceID: Sendable, Hashable, CustomStringConvertible {
     public struct Segment: Sendable, Hashable {
         public var type: String
         public var name: String
+
+        public init(type: String, name: String) {
+            self.type = type
+            self.name = name
+        }
     }
 
     public var subscription: GUID?
