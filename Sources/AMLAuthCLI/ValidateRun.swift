@@ -34,7 +34,7 @@ public struct ValidateRun: Sendable {
         let input = ManifestFiles.load(paths.isEmpty ? ["."] : paths, workingDirectory: workingDirectory)
         let result = ManifestValidation(environment: environment).run(input.files)
         let diagnostics = input.diagnostics + result.diagnostics.all
-        let summary = ValidationSummary(files: input.files.count, resources: result.manifests.count, diagnostics: diagnostics)
+        let summary = ValidationSummary(files: input.files.count, resources: result.manifests.declarations.count, diagnostics: diagnostics)
         var output = ""
         if environment["GITHUB_ACTIONS"] == "true" {
             output += DiagnosticRenderer.githubAnnotations(diagnostics)

@@ -44,9 +44,10 @@ struct ManifestDecoder {
             return
         }
         let spec = checker.checkObject(specNode, ManifestSchema.spec(for: kind), keyLocation: pairs.first { $0.key == "spec" }?.keyLocation)
-        guard apiVersionOK, let nameValue = metadata?["name"], let name = nameValue.string, let spec else { return }
-        guard checkName(name, at: nameValue.location) else { return }
-        let source = ResourceSource(location: kindLocation, nameLocation: nameValue.location, spec: spec, rawSpec: specNode)
+        guard let nameValue = metadata?["name"], let name = nameValue.string, checkName(name, at: nameValue.location) else { return }
+        set.declarations.append(Declaration(address: ResourceAddress(kind, name), kindLocation: kindLocation, nameLocation: nameValue.location))
+        guard apiVersionOK, let spec else { return }
+        let source = ResourceSource(location: kindLocation, nameLocation: nameValue.location, spec: spec)
         switch kind {
         case .target: if let target = decodeTarget(name, source) { set.targets.append(target) }
         case .workspace: if let workspace = decodeWorkspace(name, source) { set.workspaces.append(workspace) }
@@ -65,7 +66,7 @@ struct ManifestDecoder {
         }
         guard let scalar = node.scalar, scalar.value == ManifestSchema.apiVersion else {
             checker.diagnostics.report(
-                .apiVersion, "unsupported apiVersion \(SpecChecker.describe(node)); this amlauth reads \(ManifestSchema.apiVersion)", at: node.location)
+                .apiVersion, "unsupported apiVersion \(Self.quoted(node)); this amlauth reads \(ManifestSchema.apiVersion)", at: node.location)
             return false
         }
         return true
@@ -81,11 +82,17 @@ struct ManifestDecoder {
         guard let text = node.scalar?.value, let kind = ManifestKind(rawValue: text) else {
             let text = node.scalar?.value ?? ""
             checker.diagnostics.report(
-                .unknownKind, "unknown kind \(SpecChecker.describe(node)); expected \(ManifestKind.allCases.map(\.rawValue).joined(separator: " | "))",
+                .unknownKind, "unknown kind \(Self.quoted(node)); expected \(ManifestKind.allCases.map(\.rawValue).joined(separator: " | "))",
                 at: node.location, hint: Suggestion.hint(for: text, in: ManifestKind.allCases.map(\.rawValue)))
             return nil
         }
         return (kind, node.location)
+    }
+
+    /// A scalar as `'text'`, anything else described.
+    private static func quoted(_ node: YAMLNode) -> String {
+        guard let scalar = node.scalar, !scalar.isNull else { return SpecChecker.describe(node) }
+        return "'\(scalar.value)'"
     }
 
     /// Names are handles in messages, markers and file names: letters, digits, `-`, `_`, `.`.
@@ -108,7 +115,7 @@ struct ManifestDecoder {
         let spec = source.spec
         guard let cloud = spec["cloud"]?.string.flatMap(CloudReference.init(parsing:)) else { return nil }
         if cloud != .local {
-            for field in ["tenant_id", "subscription_id"] where source.rawSpec[field] == nil {
+            for field in ["tenant_id", "subscription_id"] where !spec.wrote(field) {
                 checker.diagnostics.report(
                     .missingField, "missing required field '\(field)' in Target spec (required unless cloud is local)", at: source.location,
                     hint: "e.g. \(field): ${env:AZURE_\(field == "tenant_id" ? "TENANT" : "SUBSCRIPTION")_ID}")
@@ -118,10 +125,12 @@ struct ManifestDecoder {
         for (key, value) in spec["policy"]?.object ?? [:] {
             guard let code = DiagnosticCode(rawValue: key), code.isPolicy else {
                 let policyCodes = DiagnosticCode.allCases.filter(\.isPolicy).map(\.rawValue)
-                let why = DiagnosticCode(rawValue: key) == nil ? "is not a diagnostic code" : "is not a policy check; only policy severities can change"
+                let exists = DiagnosticCode(rawValue: key) != nil
+                let why = exists ? "is not a policy check; only policy severities can change" : "is not a diagnostic code"
+                let list = "policy codes: \(policyCodes.joined(separator: ", "))"
                 checker.diagnostics.report(
                     .policyOverride, "'\(key)' \(why)", at: value.keyLocation ?? value.location,
-                    hint: Suggestion.hint(for: key, in: policyCodes) ?? "policy codes: \(policyCodes.joined(separator: ", "))")
+                    hint: exists ? list : Suggestion.hint(for: key, in: policyCodes) ?? list)
                 continue
             }
             policy.updateValue(value.string.flatMap(Severity.init(rawValue:)), forKey: code)
@@ -177,7 +186,7 @@ struct ManifestDecoder {
             }
         }
         if type == "certificate" {
-            if value["certificate_file"] == nil {
+            if !value.wrote("certificate_file") {
                 checker.diagnostics.report(
                     .credentialShape, "certificate credential '\(name)' needs 'certificate_file' (the public certificate, PEM)", at: value.location)
             }
@@ -193,7 +202,7 @@ struct ManifestDecoder {
                 at: value["renew_before"]?.location ?? value.location)
         }
         let sink = value["deliver_to"]?.string.flatMap(SecretSink.init(parsing:))
-        if value["deliver_to"] == nil {
+        if !value.wrote("deliver_to") {
             checker.diagnostics.report(
                 .credentialShape, "password credential '\(name)' needs 'deliver_to', or its secret would be lost", at: value.location,
                 hint: "deliver_to: file:.secrets/\(name).json | env-file:PATH | github-output")
@@ -228,7 +237,7 @@ struct ManifestDecoder {
             }
             principal = .servicePrincipal(reference)
         } else if let objectID = principalValue["object_id"]?.string.flatMap(GUID.init) {
-            if principalValue["type"] == nil {
+            if !principalValue.wrote("type") {
                 checker.diagnostics.report(
                     .missingField, "'type' is required with object_id (User, Group or ServicePrincipal)", at: principalValue.location,
                     hint: "ARM needs principalType to assign roles to new principals without replication errors")

@@ -17,12 +17,18 @@ public struct ManifestValue: Sendable {
     public var location: SourceLocation
     /// Where its key is, for values held in a mapping.
     public var keyLocation: SourceLocation?
+    /// For objects: every key that was written, including those whose values failed their
+    /// checks, so a rule can tell "missing" from "invalid (already reported)".
+    public var writtenKeys: Set<String> = []
 
     public init(_ content: Content, at location: SourceLocation, keyLocation: SourceLocation? = nil) {
         self.content = content
         self.location = location
         self.keyLocation = keyLocation
     }
+
+    /// True when `key` was written in this object, valid or not.
+    public func wrote(_ key: String) -> Bool { writtenKeys.contains(key) }
 
     public subscript(key: String) -> ManifestValue? {
         if case .object(let fields) = content { return fields[key] }

@@ -22,10 +22,8 @@ public struct ResourceSource: Sendable {
     public var location: SourceLocation
     /// The `metadata.name` value.
     public var nameLocation: SourceLocation
-    /// The checked spec (fields that failed their checks are absent).
+    /// The checked spec (fields that failed their checks are absent; `wrote` still knows them).
     public var spec: ManifestValue
-    /// The spec as written, for "was this field written at all?" after a failed check.
-    public var rawSpec: YAMLNode
 
     /// The location of the value at `path` in the spec, falling back to the nearest parent.
     public func location(of path: String...) -> SourceLocation {
@@ -159,8 +157,19 @@ public struct WebserviceManifest: Sendable {
     }
 }
 
+/// A document that named its kind and resource, whether or not its spec was valid. References
+/// and uniqueness are checked against these, so one broken spec does not cascade into false
+/// "not found" errors elsewhere.
+public struct Declaration: Sendable {
+    public var address: ResourceAddress
+    public var kindLocation: SourceLocation
+    public var nameLocation: SourceLocation
+}
+
 /// Every resource of a manifest set, in file order per kind.
 public struct ManifestSet: Sendable {
+    /// Every declared resource, valid or not, in file order.
+    public var declarations: [Declaration] = []
     public var targets: [TargetManifest] = []
     public var workspaces: [WorkspaceManifest] = []
     public var servicePrincipals: [ServicePrincipalManifest] = []

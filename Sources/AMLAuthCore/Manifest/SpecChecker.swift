@@ -55,7 +55,9 @@ struct SpecChecker {
                 diagnostics.report(.exactlyOneOf, "\(spec.title) needs exactly one of \(options); found \(found)", at: keyLocation ?? node.location)
             }
         }
-        return ManifestValue(.object(fields), at: node.location)
+        var object = ManifestValue(.object(fields), at: node.location)
+        object.writtenKeys = Set(pairs.map(\.key))
+        return object
     }
 
     private mutating func check(

@@ -33,7 +33,7 @@ enum AzureMLRules {
                     at: source.keyLocation(of: "compute_target"))
             }
         case .aks:
-            if service.computeTarget == nil, source.rawSpec["compute_target"] == nil {
+            if service.computeTarget == nil, !source.spec.wrote("compute_target") {
                 diagnostics.report(
                     .computeTargetRequired, "an AKS web service needs 'compute_target' (the AKS compute of the workspace)", at: source.location(of: "compute_type"))
             }

@@ -46,7 +46,7 @@ public struct ManifestValidation: Sendable {
         diagnostics.append(contentsOf: decoder.diagnostics)
         // Cross-resource rules need every document; after a syntax error some are missing, and
         // their absence would only produce false "not found" errors.
-        if complete {
+        if complete, !files.isEmpty {
             let firstFile = files.first.map { SourceLocation(file: $0.path, line: 1, column: 1) }
             diagnostics.append(contentsOf: ReferenceRules.check(set, firstFile: firstFile))
             diagnostics.append(contentsOf: PolicyRules.check(set))

@@ -6,13 +6,7 @@ enum ReferenceRules {
     static func check(_ set: ManifestSet, firstFile: SourceLocation?) -> Diagnostics {
         var diagnostics = Diagnostics()
         checkTargets(set, firstFile: firstFile, into: &diagnostics)
-        let names: [ManifestKind: [String: SourceLocation]] = [
-            .target: uniqueNames(set.targets.map { ($0.name, $0.source) }, kind: .target, into: &diagnostics),
-            .workspace: uniqueNames(set.workspaces.map { ($0.name, $0.source) }, kind: .workspace, into: &diagnostics),
-            .servicePrincipal: uniqueNames(set.servicePrincipals.map { ($0.name, $0.source) }, kind: .servicePrincipal, into: &diagnostics),
-            .roleAssignment: uniqueNames(set.roleAssignments.map { ($0.name, $0.source) }, kind: .roleAssignment, into: &diagnostics),
-            .webservice: uniqueNames(set.webservices.map { ($0.name, $0.source) }, kind: .webservice, into: &diagnostics),
-        ]
+        let names = uniqueNames(set.declarations, into: &diagnostics)
         func resolve(_ name: String, _ kind: ManifestKind, at location: SourceLocation) {
             guard names[kind]?[name] == nil else { return }
             diagnostics.report(
@@ -40,30 +34,32 @@ enum ReferenceRules {
     }
 
     private static func checkTargets(_ set: ManifestSet, firstFile: SourceLocation?, into diagnostics: inout Diagnostics) {
-        guard let first = set.targets.first else {
+        let targets = set.declarations.filter { $0.address.kind == .target }
+        guard let first = targets.first else {
             diagnostics.report(
                 .targetCount, "the manifests declare no Target; exactly one says where to reconcile", at: firstFile,
                 hint: "add a document with 'kind: Target' and 'spec: {cloud: local}' (or AzureCloud with tenant_id and subscription_id)")
             return
         }
-        for extra in set.targets.dropFirst() {
+        for extra in targets.dropFirst() {
             diagnostics.report(
-                .targetCount, "a manifest set has exactly one Target; this is another ('\(extra.name)')", at: extra.source.location,
-                notes: [Diagnostic.Note("the first Target ('\(first.name)') is here", at: first.source.location)])
+                .targetCount, "a manifest set has exactly one Target; this is another ('\(extra.address.name)')", at: extra.kindLocation,
+                notes: [Diagnostic.Note("the first Target ('\(first.address.name)') is here", at: first.kindLocation)])
         }
     }
 
-    private static func uniqueNames(
-        _ resources: [(String, ResourceSource)], kind: ManifestKind, into diagnostics: inout Diagnostics
-    ) -> [String: SourceLocation] {
-        var seen: [String: SourceLocation] = [:]
-        for (name, source) in resources {
-            if let first = seen[name] {
+    /// Reports names declared twice per kind; returns each kind's names and where they are.
+    private static func uniqueNames(_ declarations: [Declaration], into diagnostics: inout Diagnostics) -> [ManifestKind: [String: SourceLocation]] {
+        var seen: [ManifestKind: [String: SourceLocation]] = [:]
+        for declaration in declarations {
+            let (kind, name) = (declaration.address.kind, declaration.address.name)
+            if let first = seen[kind]?[name] {
+                if kind == .target { continue }  // reported as a second Target instead.
                 diagnostics.report(
-                    .duplicateName, "duplicate \(kind.rawValue) name '\(name)'", at: source.nameLocation,
+                    .duplicateName, "duplicate \(kind.rawValue) name '\(name)'", at: declaration.nameLocation,
                     notes: [Diagnostic.Note("first defined here", at: first)])
             } else {
-                seen[name] = source.nameLocation
+                seen[kind, default: [:]][name] = declaration.nameLocation
             }
         }
         return seen
