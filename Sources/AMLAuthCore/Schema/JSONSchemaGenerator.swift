@@ -49,7 +49,8 @@ public enum JSONSchemaGenerator {
         return .object(pairs)
     }
 
-    static func property(_ field: FieldSpec) -> JSONValue {
+    /// The schema of one field, with its documentation.
+    public static func property(_ field: FieldSpec) -> JSONValue {
         var description = field.doc
         if let defaultValue = field.defaultValue { description += " Default: \(defaultValue)." }
         guard case .object(var pairs) = type(field.type, env: field.allowsEnvironment) else { return .null }

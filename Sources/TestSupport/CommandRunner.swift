@@ -1,0 +1,31 @@
+import Foundation
+
+/// Runs the built `amlauth` binary as a user would, capturing its output and exit status.
+public enum CommandRunner {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `amlauth arguments…` in `directory` with exactly `environment` (plus PATH).
+    public static func amlauth(_ arguments: [String], environment: [String: String] = [:], in directory: String = Paths.packageRoot) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Paths.amlauthBinary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = environment
+        env["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a large output cannot fill a pipe and block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
