@@ -4,19 +4,25 @@ internal import CYAML
 ///
 /// Tracks the size of every subtree so that alias expansion is charged at its real cost.
 struct TreeBuilder {
-    private enum Frame {
-        case sequence(Collection<YAMLNode>)
-        case mapping(Collection<YAMLPair>, key: PendingKey?)
-    }
-
-    /// An open collection: its items so far, where it started, its anchor and its size in nodes.
-    private struct Collection<Item> {
-        var items: [Item] = []
-        var location: SourceLocation
-        var anchor: String?
+    /// An open collection. A class, so appending to the innermost one mutates it in place
+    /// instead of copying it out of the stack and back (measurable on large manifest sets).
+    private final class Frame {
+        let isMapping: Bool
+        let location: SourceLocation
+        let anchor: String?
+        var items: [YAMLNode] = []
+        var pairs: [YAMLPair] = []
         var size = 1
-        /// Keys already seen (mappings only), for duplicate detection.
+        /// The key whose value comes next (mappings only).
+        var pending: PendingKey?
+        /// Keys already seen, for duplicate detection in large mappings (small ones are scanned).
         var seen: [String: SourceLocation] = [:]
+
+        init(isMapping: Bool, location: SourceLocation, anchor: String?) {
+            self.isMapping = isMapping
+            self.location = location
+            self.anchor = anchor
+        }
     }
 
     /// The key whose value comes next; `discard` drops the value of a rejected key.
@@ -66,9 +72,9 @@ struct TreeBuilder {
         case YAML_ALIAS_EVENT:
             alias(Self.string(event.data.alias.anchor) ?? "", at: location)
         case YAML_SEQUENCE_START_EVENT:
-            open(.sequence(Collection(location: location, anchor: Self.string(event.data.sequence_start.anchor))), at: location)
+            open(Frame(isMapping: false, location: location, anchor: Self.string(event.data.sequence_start.anchor)))
         case YAML_MAPPING_START_EVENT:
-            open(.mapping(Collection(location: location, anchor: Self.string(event.data.mapping_start.anchor)), key: nil), at: location)
+            open(Frame(isMapping: true, location: location, anchor: Self.string(event.data.mapping_start.anchor)))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             close()
         default:
@@ -76,9 +82,9 @@ struct TreeBuilder {
         }
     }
 
-    private mutating func open(_ frame: Frame, at location: SourceLocation) {
+    private mutating func open(_ frame: Frame) {
         guard stack.count < limits.depth else {
-            fail(YAMLError(.expansionLimit, "collections nest more than \(limits.depth) levels deep", at: location))
+            fail(YAMLError(.expansionLimit, "collections nest more than \(limits.depth) levels deep", at: frame.location))
             return
         }
         stack.append(frame)
@@ -86,12 +92,8 @@ struct TreeBuilder {
 
     private mutating func close() {
         guard let frame = stack.popLast() else { return }
-        switch frame {
-        case .sequence(let collection):
-            complete(YAMLNode(.sequence(collection.items), at: collection.location), size: collection.size, anchor: collection.anchor)
-        case .mapping(let collection, _):
-            complete(YAMLNode(.mapping(collection.items), at: collection.location), size: collection.size, anchor: collection.anchor)
-        }
+        let content: YAMLNode.Content = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
+        complete(YAMLNode(content, at: frame.location), size: frame.size, anchor: frame.anchor)
     }
 
     private mutating func alias(_ name: String, at location: SourceLocation) {
@@ -115,44 +117,53 @@ struct TreeBuilder {
     /// Hands a finished node to the open collection (or makes it the document root).
     private mutating func complete(_ node: YAMLNode, size: Int, anchor: String?) {
         if let anchor { anchors[anchor] = (node, size) }
-        guard let top = stack.popLast() else {
+        guard let top = stack.last else {
             root = node
             return
         }
-        switch top {
-        case .sequence(var collection):
-            collection.items.append(node)
-            collection.size += size
-            stack.append(.sequence(collection))
-        case .mapping(var collection, let pending):
-            collection.size += size
-            guard let pending else {
-                let pendingKey = key(for: node, in: &collection)
-                stack.append(.mapping(collection, key: pendingKey))
-                return
-            }
-            if !pending.discard {
-                collection.items.append(YAMLPair(key: pending.key, keyLocation: pending.location, value: node))
-            }
-            stack.append(.mapping(collection, key: nil))
+        top.size += size
+        guard top.isMapping else {
+            top.items.append(node)
+            return
         }
+        guard let pending = top.pending else {
+            top.pending = key(for: node, in: top)
+            return
+        }
+        if !pending.discard {
+            top.pairs.append(YAMLPair(key: pending.key, keyLocation: pending.location, value: node))
+        }
+        top.pending = nil
     }
 
     /// Accepts a node as a mapping key, or records why it cannot be one.
-    private mutating func key(for node: YAMLNode, in collection: inout Collection<YAMLPair>) -> PendingKey {
+    private mutating func key(for node: YAMLNode, in frame: Frame) -> PendingKey {
         guard let scalar = node.scalar else {
             errors.append(YAMLError(.unsupported, "mapping keys must be plain strings, not collections", at: node.location))
             return PendingKey(key: "", location: node.location, discard: true)
         }
-        if let first = collection.seen[scalar.value] {
+        if let first = Self.firstLocation(of: scalar.value, in: frame) {
             errors.append(YAMLError(
                 .duplicateKey(key: scalar.value, first: first),
                 "duplicate key '\(scalar.value)' (first defined at line \(first.line), column \(first.column))",
                 at: node.location))
             return PendingKey(key: scalar.value, location: node.location, discard: true)
         }
-        collection.seen[scalar.value] = node.location
+        if frame.pairs.count >= Self.scanLimit { frame.seen[scalar.value] = node.location }
         return PendingKey(key: scalar.value, location: node.location, discard: false)
+    }
+
+    /// Mappings up to this many keys are searched linearly: cheaper than hashing every key.
+    private static let scanLimit = 16
+
+    private static func firstLocation(of key: String, in frame: Frame) -> SourceLocation? {
+        if frame.pairs.count < scanLimit {
+            return frame.pairs.first { $0.key == key }?.keyLocation
+        }
+        if frame.seen.isEmpty {
+            for pair in frame.pairs where frame.seen[pair.key] == nil { frame.seen[pair.key] = pair.keyLocation }
+        }
+        return frame.seen[key]
     }
 
     private static func style(_ style: yaml_scalar_style_t) -> YAMLScalar.Style {

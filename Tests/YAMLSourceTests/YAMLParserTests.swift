@@ -68,6 +68,23 @@ struct YAMLParserTests {
         #expect(file.documents.first?.root["name"]?.scalar?.value == "a")
     }
 
+    @Test(arguments: [3, 15, 16, 17, 40])
+    func duplicateKeysAreFoundInMappingsOfAnySize(keys: Int) throws {
+        var text = (0..<keys).map { "k\($0): v\n" }.joined()
+        text += "k1: again\n"
+        let file = parse(text)
+        let error = try #require(file.errors.first)
+        #expect(file.errors.count == 1)
+        #expect(error.location.line == keys + 1)
+        guard case .duplicateKey(let key, let first) = error.kind else {
+            Issue.record("expected duplicateKey")
+            return
+        }
+        #expect(key == "k1")
+        #expect(first.line == 2)
+        #expect(file.documents.first?.root.pairs?.count == keys)
+    }
+
     @Test func anchorsAndAliasesResolve() throws {
         let file = parse("base: &b {cpu: 1, mem: 2}\ncopy: *b\nlist: [&x one, *x]\n")
         #expect(file.errors.isEmpty)

@@ -6,7 +6,7 @@ enum EnvironmentInterpolation {
     }
 
     /// True when `text` asks for interpolation at all (so plain values skip the work).
-    static func mentions(_ text: String) -> Bool { text.contains("${") }
+    static func mentions(_ text: String) -> Bool { text.containsBytes("${") }
 
     /// Replaces every `${env:NAME}`; NAME is `[A-Za-z_][A-Za-z0-9_]*`.
     static func expand(_ text: String, environment: [String: String]) -> Result<String, Failure> {
@@ -39,9 +39,7 @@ enum EnvironmentInterpolation {
     }
 
     private static func isVariableName(_ name: Substring) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic && first.isASCII else {
-            return false
-        }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+        guard let first = name.unicodeScalars.first, first == "_" || ASCII.isLetter(first) else { return false }
+        return name.unicodeScalars.allSatisfy { ASCII.isWord($0, or: "_") }
     }
 }

@@ -99,8 +99,8 @@ struct ManifestDecoder {
     private mutating func checkName(_ name: String, at location: SourceLocation) -> Bool {
         let scalars = Array(name.unicodeScalars)
         let valid = (1...128).contains(scalars.count)
-            && scalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
-            && scalars.first.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) } == true
+            && scalars.allSatisfy { ASCII.isWord($0, or: "-_.") }
+            && scalars.first.map(ASCII.isAlphanumeric) == true
         if !valid {
             checker.diagnostics.report(
                 .invalidName, "'\(name)' is not a valid name", at: location,

@@ -17,9 +17,9 @@ public struct ManifestValue: Sendable {
     public var location: SourceLocation
     /// Where its key is, for values held in a mapping.
     public var keyLocation: SourceLocation?
-    /// For objects: every key that was written, including those whose values failed their
-    /// checks, so a rule can tell "missing" from "invalid (already reported)".
-    public var writtenKeys: Set<String> = []
+    /// For objects: keys that were written but hold no valid value (null, or failed a check and
+    /// already reported), so a rule can tell "missing" from "invalid". Usually empty.
+    public var rejectedKeys: [String] = []
 
     public init(_ content: Content, at location: SourceLocation, keyLocation: SourceLocation? = nil) {
         self.content = content
@@ -28,7 +28,7 @@ public struct ManifestValue: Sendable {
     }
 
     /// True when `key` was written in this object, valid or not.
-    public func wrote(_ key: String) -> Bool { writtenKeys.contains(key) }
+    public func wrote(_ key: String) -> Bool { self[key] != nil || rejectedKeys.contains(key) }
 
     public subscript(key: String) -> ManifestValue? {
         if case .object(let fields) = content { return fields[key] }

@@ -17,8 +17,24 @@ enum SecretScanner {
     static let advice =
         "secrets never go in a manifest: amlauth generates passwords and writes them to the credential's 'deliver_to' sink; its own login reads AZURE_CLIENT_SECRET or AZURE_CREDENTIALS from the environment"
 
+    /// Every field name of the manifest language: never a secret, and by far the most common keys.
+    static let knownFields: Set<String> = {
+        var names = Set(ManifestSchema.documentFields)
+        func collect(_ spec: ObjectSpec) {
+            for field in spec.fields {
+                names.insert(field.name)
+                if case .object(let nested) = field.type { collect(nested) }
+                if case .array(.object(let nested), _) = field.type { collect(nested) }
+            }
+        }
+        collect(ManifestSchema.metadata)
+        for kind in ManifestKind.allCases { collect(ManifestSchema.spec(for: kind)) }
+        return names
+    }()
+
     static func isSecretKey(_ key: String) -> Bool {
-        secretKeys.contains(String(key.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" }))
+        if knownFields.contains(key) { return false }
+        return secretKeys.contains(String(key.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" }))
     }
 
     /// Reports every literal secret in `node` and returns the locations of the keys it flagged.
@@ -53,18 +69,18 @@ enum SecretScanner {
     /// Describes what a value looks like if it looks like a secret. Cheap prefilters first: this
     /// runs on every scalar of every manifest.
     static func secretShape(_ value: String) -> String? {
-        if value.contains("-----BEGIN"), value.contains("PRIVATE KEY") { return "a private key" }
-        if value.contains("Q~"), isClientSecret(value) { return "an Entra client secret" }
-        if value.hasPrefix("eyJ"), value.split(separator: ".").count == 3, !value.contains(" ") { return "a JWT token" }
+        if value.containsBytes("-----BEGIN"), value.containsBytes("PRIVATE KEY") { return "a private key" }
+        if value.containsBytes("Q~"), isClientSecret(value) { return "an Entra client secret" }
+        if value.hasPrefix("eyJ"), value.split(separator: ".").count == 3, !value.containsBytes(" ") { return "a JWT token" }
         return nil
     }
 
     /// Entra client secrets: 40 characters from `[A-Za-z0-9_~.-]`, with `Q~` at offset 4.
     private static func isClientSecret(_ value: String) -> Bool {
         let scalars = Array(value.unicodeScalars)
-        guard (38...42).contains(scalars.count), scalars[3].properties.numericType != nil, scalars[4] == "Q",
+        guard (38...42).contains(scalars.count), ASCII.isDigit(scalars[3]), scalars[4] == "Q",
             scalars[5] == "~"
         else { return false }
-        return scalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "_~.-".unicodeScalars.contains($0)) }
+        return scalars.allSatisfy { ASCII.isWord($0, or: "_~.-") }
     }
 }

@@ -56,7 +56,7 @@ struct SpecChecker {
             }
         }
         var object = ManifestValue(.object(fields), at: node.location)
-        object.writtenKeys = Set(pairs.map(\.key))
+        object.rejectedKeys = pairs.compactMap { fields[$0.key] == nil ? $0.key : nil }
         return object
     }
 

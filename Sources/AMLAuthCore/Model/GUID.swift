@@ -12,7 +12,7 @@ public struct GUID: Sendable, Hashable, Comparable, CustomStringConvertible, Cod
             case 8, 13, 18, 23:
                 guard scalar == "-" else { return nil }
             default:
-                guard scalar.properties.isASCIIHexDigit else { return nil }
+                guard ASCII.isHexDigit(scalar) else { return nil }
             }
         }
         value = text.lowercased()

@@ -9,7 +9,7 @@ public struct VersionedName: Sendable, Hashable, CustomStringConvertible {
         let name = text[..<colon]
         let versionText = text[text.index(after: colon)...]
         guard (1...255).contains(name.count),
-            name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }),
+            name.unicodeScalars.allSatisfy({ ASCII.isWord($0, or: "-_.") }),
             let version = Int(versionText), version > 0
         else { return nil }
         self.name = String(name)

@@ -56,8 +56,8 @@ enum AzureMLRules {
     /// Workspace names: 3–33 characters, letters, digits, `-`, `_`, starting alphanumeric.
     static func isWorkspaceName(_ name: String) -> Bool {
         let scalars = Array(name.unicodeScalars)
-        return (3...33).contains(scalars.count) && isAlphanumeric(scalars[0])
-            && scalars.allSatisfy { isAlphanumeric($0) || $0 == "-" || $0 == "_" }
+        return (3...33).contains(scalars.count) && ASCII.isAlphanumeric(scalars[0])
+            && scalars.allSatisfy { ASCII.isWord($0, or: "-_") }
     }
 
     /// Web service names: 3–32 characters, lower-case letters, digits, `-`; start with a letter,
@@ -67,9 +67,5 @@ enum AzureMLRules {
         let lower: (Unicode.Scalar) -> Bool = { ("a"..."z").contains($0) }
         return (3...32).contains(scalars.count) && lower(scalars[0]) && scalars.last.map { lower($0) || ("0"..."9").contains($0) } == true
             && scalars.allSatisfy { lower($0) || ("0"..."9").contains($0) || $0 == "-" }
-    }
-
-    private static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
     }
 }

@@ -41,12 +41,16 @@ enum PolicyRules {
     /// AMLA002: a token client needs Reader on the workspace, and no more.
     private static func tokenClientAccess(_ set: ManifestSet, into diagnostics: inout Diagnostics) {
         let workspaces = Dictionary(set.workspaces.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var assignmentsByPrincipal: [String: [RoleAssignmentManifest]] = [:]
+        for assignment in set.roleAssignments {
+            if case .servicePrincipal(let name) = assignment.principal { assignmentsByPrincipal[name, default: []].append(assignment) }
+        }
         for service in set.webservices where service.tokenAuthEnabled {
             guard let workspace = workspaces[service.workspace] else { continue }
             for (index, client) in service.tokenClients.enumerated() {
                 let location = service.source.spec["token_clients"]?.array?[index].location ?? service.source.location
-                let roles = set.roleAssignments.filter {
-                    $0.principal == .servicePrincipal(client) && covers($0.scope, workspace, subscription: set.target?.subscriptionID)
+                let roles = (assignmentsByPrincipal[client] ?? []).filter {
+                    covers($0.scope, workspace, subscription: set.target?.subscriptionID)
                 }.map(\.role)
                 if roles.isEmpty {
                     diagnostics.report(
