@@ -42,9 +42,13 @@ def main():
     loader = ("import sys, yaml\n"
               "n = sum(1 for f in sys.argv[1:] for d in yaml.load_all(open(f, 'rb'), Loader=yaml.CLoader) if d)\n"
               "print(n)")
+    keeper = ("import sys, yaml\n"
+              "docs = [d for f in sys.argv[1:] for d in yaml.load_all(open(f, 'rb'), Loader=yaml.CLoader) if d]\n"
+              "print(len(docs))")
     subjects = {
         "amlauth validate (release)": [binary, "validate", out, "--format", "json"],
         "PyYAML CLoader, parse only": [sys.executable, "-c", loader] + files,
+        "PyYAML CLoader, all documents kept": [sys.executable, "-c", keeper] + files,
     }
     results = {}
     for _ in range(args.runs):  # interleaved, so drift hits both alike
