@@ -25,6 +25,15 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
 
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+
+        // OpenSSL → keys, signatures, digests, certificates. The only module that sees OpenSSL.
+        .target(name: "AuthCrypto", dependencies: ["COpenSSL"], swiftSettings: strictSettings),
+
         // libyaml → located YAML nodes. The only module that sees libyaml.
         .target(name: "YAMLSource", dependencies: ["CYAML"], swiftSettings: strictSettings),
 
@@ -48,6 +57,7 @@ let package = Package(
         // Helpers shared by the test targets: marked text, golden files, fixture paths.
         .target(name: "TestSupport", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
 
+        .testTarget(name: "AuthCryptoTests", dependencies: ["AuthCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "YAMLSourceTests", dependencies: ["YAMLSource", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "AMLAuthCoreTests",

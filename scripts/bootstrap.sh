@@ -3,7 +3,7 @@
 # (libyaml, libcurl with OpenSSL, OpenSSL). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config)
+packages=(libyaml-dev libcurl4-openssl-dev libssl-dev pkg-config openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
