@@ -40,6 +40,14 @@ let package = Package(
         // The pure core: manifests, diagnostics, validation, schema. No I/O.
         .target(name: "AMLAuthCore", dependencies: ["YAMLSource"], swiftSettings: strictSettings),
 
+        // The local cloud: an Azure-compatible cloud (Entra ID, Graph, ARM, Azure ML v1) as a pure
+        // router over a persisted store, plus a thin HTTPS server.
+        .target(
+            name: "LocalCloud",
+            dependencies: ["AMLAuthCore", "AuthCrypto", "YAMLSource"],
+            swiftSettings: strictSettings
+        ),
+
         // Values → text: diagnostics with carets, JSON, GitHub annotations.
         .target(name: "Rendering", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
 
@@ -57,6 +65,11 @@ let package = Package(
         // Helpers shared by the test targets: marked text, golden files, fixture paths.
         .target(name: "TestSupport", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
 
+        .testTarget(
+            name: "LocalCloudTests",
+            dependencies: ["LocalCloud", "AMLAuthCore", "AuthCrypto", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "AuthCryptoTests", dependencies: ["AuthCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "YAMLSourceTests", dependencies: ["YAMLSource", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(

@@ -1,0 +1,32 @@
+/// ARM's authorization decision: does any role assigned to the caller at the scope or above it
+/// grant the action?
+enum Authorization {
+    /// True when `scope` is `target` or one of its ancestors (case-insensitive, whole segments).
+    static func covers(_ scope: String, _ target: String) -> Bool {
+        let scope = scope.lowercased().trimmingSuffix("/")
+        let target = target.lowercased().trimmingSuffix("/")
+        return scope.isEmpty || scope == "/" || target == scope || target.hasPrefix(scope + "/")
+    }
+
+    static func isAllowed(_ principalID: String, _ action: String, at target: String, in state: CloudState) -> Bool {
+        state.roleAssignments.contains { assignment in
+            assignment.principalID == principalID && covers(assignment.scope, target)
+                && Roles.builtIn(id: assignment.roleDefinitionID).map { Roles.grants($0, action) } == true
+        }
+    }
+
+    /// ARM's 403, word for word.
+    static func denied(_ caller: Caller, _ action: String, _ scope: String) -> CloudResponse {
+        ErrorBody.arm(
+            403, "AuthorizationFailed",
+            "The client '\(caller.objectID)' with object id '\(caller.objectID)' does not have authorization to perform action '\(action)' over scope '\(scope)' or the scope is invalid. If access was recently granted, please refresh your credentials.")
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var text = self
+        while text.hasSuffix(suffix), !text.isEmpty { text.removeLast(suffix.count) }
+        return text
+    }
+}

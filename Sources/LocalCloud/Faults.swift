@@ -1,0 +1,109 @@
+public import AMLAuthCore
+import Synchronization
+
+/// Which faults to inject and how often: `--faults 429=0.2,500=0.05,503=0.05,reset=0.02,latency=20ms,route=roleAssignments,seed=7`.
+public struct FaultPlan: Sendable, Equatable {
+    public var throttle = 0.0
+    public var serverError = 0.0
+    public var unavailable = 0.0
+    public var reset = 0.0
+    /// Added to every matching request, in seconds.
+    public var latency = 0.0
+    /// Only requests whose path contains this (case-insensitive) are affected.
+    public var route: String?
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    public struct ParseError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    public init(parsing spec: String) throws(ParseError) {
+        for item in spec.split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingPrefix(" ") }.map(String.init)
+            guard parts.count == 2 else { throw ParseError(description: "'\(item)' is not key=value") }
+            let (key, value) = (parts[0], parts[1])
+            func rate() throws(ParseError) -> Double {
+                guard let rate = Double(value), (0...1).contains(rate) else { throw ParseError(description: "\(key)=\(value): a rate is a number from 0 to 1") }
+                return rate
+            }
+            switch key {
+            case "429": throttle = try rate()
+            case "500": serverError = try rate()
+            case "503": unavailable = try rate()
+            case "reset": reset = try rate()
+            case "latency":
+                guard value.hasSuffix("ms"), let milliseconds = Double(value.dropLast(2)), milliseconds >= 0 else {
+                    throw ParseError(description: "latency=\(value): write milliseconds, e.g. latency=20ms")
+                }
+                latency = milliseconds / 1000
+            case "route": route = value
+            case "seed":
+                guard let number = UInt64(value) else { throw ParseError(description: "seed=\(value): a whole number") }
+                seed = number
+            default:
+                throw ParseError(description: "unknown fault '\(key)'; use 429, 500, 503, reset, latency, route, seed")
+            }
+        }
+    }
+}
+
+/// What happens to one request.
+public struct PlannedFault: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case none, throttle, serverError, unavailable, reset }
+    public var kind: Kind
+    public var latency: Double
+
+    /// The response that replaces the real one, if any. Status 0 means "drop the connection".
+    func response(context: RequestContext) -> CloudResponse? {
+        switch kind {
+        case .none: return nil
+        case .reset: return CloudResponse(status: 0)
+        case .throttle:
+            return ErrorBody.arm(429, "TooManyRequests", "The request is being throttled as the limit has been reached for operation type - 'Read'. For more information, see - https://aka.ms/msdn-throttling")
+                .adding("Retry-After", "1")
+        case .serverError:
+            return ErrorBody.arm(500, "InternalServerError", "Encountered internal server error. Diagnostic information: timestamp '\(context.timestamp)'.")
+        case .unavailable:
+            return ErrorBody.arm(503, "ServiceUnavailable", "The server is currently unable to handle the request.").adding("Retry-After", "1")
+        }
+    }
+}
+
+/// Draws faults from a seeded generator, so a failing run can be repeated exactly.
+final class FaultInjector: Sendable {
+    let plan: FaultPlan
+    private let state: Mutex<UInt64>
+
+    init(_ plan: FaultPlan) {
+        self.plan = plan
+        state = Mutex(plan.seed)
+    }
+
+    func decide(for request: CloudRequest) -> PlannedFault? {
+        if request.path.hasPrefix("/_local") { return nil }
+        if let route = plan.route, !request.path.lowercased().contains(route.lowercased()) { return nil }
+        let draw = state.withLock { value -> Double in
+            value &+= 0x9E37_79B9_7F4A_7C15
+            var z = value
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+        var threshold = plan.throttle
+        let kind: PlannedFault.Kind
+        if draw < threshold {
+            kind = .throttle
+        } else if draw < { threshold += plan.serverError; return threshold }() {
+            kind = .serverError
+        } else if draw < { threshold += plan.unavailable; return threshold }() {
+            kind = .unavailable
+        } else if draw < { threshold += plan.reset; return threshold }() {
+            kind = .reset
+        } else {
+            kind = .none
+        }
+        return PlannedFault(kind: kind, latency: plan.latency)
+    }
+}

@@ -1,0 +1,210 @@
+public import AMLAuthCore
+public import AuthCrypto
+import Foundation
+import Synchronization
+
+/// Behaviour switches of a local cloud, for tests and for `local-cloud serve` flags.
+public struct LocalCloudOptions: Sendable {
+    /// Access-token lifetime in seconds (short values exercise clients' refresh paths).
+    public var tokenLifetime: Double = 3_600
+    /// Seconds a new service principal stays invisible to ARM (role assignments answer
+    /// `PrincipalNotFound` meanwhile unless they name `principalType`).
+    public var replicationDelay: Double = 0
+    /// Items per page of ARM role-assignment lists.
+    public var armPageSize = 200
+    /// Items per page of Graph lists (without `$top`).
+    public var graphPageSize = 100
+    /// Fault injection; nil for none.
+    public var faults: FaultPlan?
+    /// The clock, in seconds since 1970. Injected so expiry tests need no sleeping.
+    public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+
+    public init() {}
+}
+
+/// The keys a local cloud signs with: access tokens, and the stand-in CI identity provider.
+public struct SigningKeys: Sendable {
+    public var tokenKey: RSAPrivateKey
+    public var tokenCertificate: Certificate
+    public var issuerKey: RSAPrivateKey
+
+    public init(tokenKey: RSAPrivateKey, tokenCertificate: Certificate, issuerKey: RSAPrivateKey) {
+        self.tokenKey = tokenKey
+        self.tokenCertificate = tokenCertificate
+        self.issuerKey = issuerKey
+    }
+
+    /// Fresh keys (tests and new data directories).
+    public static func generate() throws -> SigningKeys {
+        let tokenKey = try RSAPrivateKey.generate()
+        let certificate = try Certificate.issue(
+            .init(commonName: "amlauth local cloud token signing", days: 3650, isCA: false), key: tokenKey, issuer: nil, issuerKey: tokenKey)
+        return SigningKeys(tokenKey: tokenKey, tokenCertificate: certificate, issuerKey: try RSAPrivateKey.generate())
+    }
+
+    /// The key id in token headers and the JWKS: base64url SHA-1 thumbprint, as Entra does.
+    var keyID: String { Base64URL.encode(tokenCertificate.sha1Thumbprint) }
+}
+
+/// An Azure-compatible cloud as a function from request to response: Entra ID token endpoints,
+/// Microsoft Graph, ARM (authorization, workspaces), the Azure ML v1 model-management API and
+/// scoring. The HTTPS server in front of it only moves bytes.
+public final class LocalCloud: Sendable {
+    public let store: CloudStore
+    public let options: LocalCloudOptions
+    let keys: SigningKeys
+    public let counters = RequestCounters()
+    let rateBuckets = RateBuckets()
+    let faults: FaultInjector?
+
+    public init(store: CloudStore, keys: SigningKeys, options: LocalCloudOptions = LocalCloudOptions()) {
+        self.store = store
+        self.keys = keys
+        self.options = options
+        faults = options.faults.map(FaultInjector.init)
+    }
+
+    /// Answers one request. Never throws: every failure is an HTTP error response.
+    public func handle(_ request: CloudRequest) async -> CloudResponse {
+        let context = RequestContext(request: request, now: options.now(), requestID: SecureRandom.uuid())
+        let route = Self.routeTemplate(for: request)
+        let fault = faults?.decide(for: request)
+        if let latency = fault?.latency, latency > 0 { try? await Task.sleep(for: .seconds(latency)) }
+        if let fault, let response = fault.response(context: context) {
+            counters.record(route: route, status: response.status)
+            return response
+        }
+        var response = await dispatch(context)
+        response.headers.append(("x-ms-request-id", context.requestID))
+        counters.record(route: route, status: response.status)
+        return response
+    }
+
+    private func dispatch(_ context: RequestContext) async -> CloudResponse {
+        let segments = context.request.segments
+        switch segments.first?.lowercased() {
+        case nil:
+            return ErrorBody.arm(404, "NotFound", "No route for '/'.")
+        case "graph":
+            return await GraphRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
+        case "subscriptions", "providers":
+            return await ARMRoutes(cloud: self, context: context).handle(segments)
+        case "modelmanagement":
+            return await ModelManagementRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
+        case "discovery":
+            return WorkspaceRoutes.discovery(context: context)
+        case "scoring":
+            return await ScoringRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
+        case "oidc-issuer":
+            return IssuerRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
+        case "_local":
+            return localRoutes(Array(segments.dropFirst()), context: context)
+        default:
+            return await LoginRoutes(cloud: self, context: context).handle(segments)
+        }
+    }
+
+    private func localRoutes(_ segments: [String], context: RequestContext) -> CloudResponse {
+        switch (context.request.method, segments) {
+        case ("GET", ["counters"]): return .json(200, counters.snapshot())
+        case ("POST", ["counters", "reset"]): counters.reset(); return .empty(204)
+        case ("GET", ["health"]): return .json(200, .object([("status", .string("ok"))]))
+        default: return ErrorBody.arm(404, "NotFound", "No local route '\(context.request.path)'.")
+        }
+    }
+
+    /// The route with identifiers replaced by placeholders, for counters:
+    /// `GET /subscriptions/{}/providers/Microsoft.Authorization/roleAssignments`.
+    static func routeTemplate(for request: CloudRequest) -> String {
+        let fixed: Set<String> = [
+            "subscriptions", "resourcegroups", "providers", "microsoft.authorization", "roleassignments", "roledefinitions",
+            "microsoft.machinelearningservices", "workspaces", "computes", "services", "operations", "listkeys", "regeneratekeys",
+            "token", "graph", "v1.0", "applications", "serviceprincipals", "addpassword", "removepassword",
+            "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
+            "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
+        ]
+        let parts = request.segments.map { segment -> String in
+            if fixed.contains(segment.lowercased()) { return segment }
+            if segment.lowercased().hasPrefix("applications(") { return "applications(appId={})" }
+            if segment.lowercased().hasPrefix("serviceprincipals(") { return "servicePrincipals(appId={})" }
+            return "{}"
+        }
+        return "\(request.method) /" + parts.joined(separator: "/")
+    }
+}
+
+/// One request in flight: the request, the time it is answered at, and its request id.
+struct RequestContext: Sendable {
+    var request: CloudRequest
+    var now: Double
+    var requestID: String
+
+    /// `https://host:port`, from the Host header: every absolute URL the cloud returns points back
+    /// at the address the client used.
+    var base: String { "https://" + (request.header("host") ?? "127.0.0.1") }
+
+    var timestamp: String { ISOTime.format(now) }
+}
+
+/// ISO 8601 timestamps, as the services print them.
+enum ISOTime {
+    static func format(_ seconds: Double) -> String {
+        Date(timeIntervalSince1970: seconds.rounded(.down)).ISO8601Format()
+    }
+
+    /// Parses `2026-01-02T03:04:05Z` and the fractional-seconds form Graph clients send.
+    static func parse(_ text: String) -> Double? {
+        if let date = try? Date(text, strategy: .iso8601) { return date.timeIntervalSince1970 }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)?.timeIntervalSince1970
+    }
+}
+
+/// Requests per route template and status, readable at `GET /_local/counters`.
+public final class RequestCounters: Sendable {
+    private let counts = Mutex<[String: [Int: Int]]>([:])
+
+    func record(route: String, status: Int) {
+        counts.withLock { $0[route, default: [:]][status, default: 0] += 1 }
+    }
+
+    public func reset() { counts.withLock { $0 = [:] } }
+
+    /// Total requests whose route template contains `fragment` (all statuses).
+    public func total(matching fragment: String = "") -> Int {
+        counts.withLock { table in
+            table.filter { fragment.isEmpty || $0.key.contains(fragment) }.values.reduce(0) { $0 + $1.values.reduce(0, +) }
+        }
+    }
+
+    func snapshot() -> JSONValue {
+        let table = counts.withLock { $0 }
+        let routes: [(String, JSONValue)] = table.keys.sorted().map { route in
+            let statuses = table[route]!.keys.sorted().map { (String($0), JSONValue.number(Double(table[route]![$0]!))) }
+            return (route, .object(statuses))
+        }
+        let total = table.values.reduce(0) { $0 + $1.values.reduce(0, +) }
+        return .object([("total", .number(Double(total))), ("routes", .object(routes))])
+    }
+}
+
+/// ARM's token buckets (reads 250 at 25/s, writes and deletes 200 at 10/s), reported in the
+/// `x-ms-ratelimit-remaining-subscription-*` headers. The local cloud reports, it does not throttle:
+/// throttling is what `--faults 429=…` is for.
+final class RateBuckets: Sendable {
+    private struct Bucket { var level: Double; var updated: Double }
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    func take(_ kind: String, now: Double) -> Int {
+        let (capacity, refill) = kind == "reads" ? (250.0, 25.0) : (200.0, 10.0)
+        return buckets.withLock { table in
+            var bucket = table[kind] ?? Bucket(level: capacity, updated: now)
+            bucket.level = min(capacity, bucket.level + (now - bucket.updated) * refill)
+            bucket.updated = now
+            bucket.level = max(0, bucket.level - 1)
+            table[kind] = bucket
+            return Int(bucket.level)
+        }
+    }
+}
