@@ -109,6 +109,12 @@ public struct DirectoryObjectRecord: Codable, Sendable {
     /// `User` or `Group`.
     public var type: String
     public var displayName: String
+
+    public init(id: String, type: String, displayName: String) {
+        self.id = id
+        self.type = type
+        self.displayName = displayName
+    }
 }
 
 public struct RoleAssignmentRecord: Codable, Sendable {

@@ -1,0 +1,163 @@
+import AMLAuthCore
+import AuthCrypto
+import LocalCloud
+import Testing
+
+struct ModelManagementTests {
+    func create(_ harness: Harness, _ body: JSONValue, token: String) async throws -> String {
+        let created = await harness.send("POST", "\(harness.mms)/services", token: token, json: body)
+        #expect(created.status == 202, "\(created.text)")
+        let location = try #require(created.header("Operation-Location"))
+        #expect(location.hasPrefix("\(Harness.base)\(harness.mms)/operations/"))
+        return String(location.dropFirst(Harness.base.count))
+    }
+
+    func wait(_ harness: Harness, _ operation: String, token: String) async -> [String] {
+        var states: [String] = []
+        for _ in 0..<5 {
+            let state = await harness.send("GET", operation, token: token).json?["state"]?.stringValue ?? "?"
+            states.append(state)
+            if state == "Succeeded" { break }
+        }
+        return states
+    }
+
+    static let aks = JSONValue.object([
+        ("name", .string("aks-service-1")), ("computeType", .string("AKS")), ("computeName", .string("aks-cluster-1")),
+        ("authEnabled", .bool(false)), ("aadAuthEnabled", .bool(true)),
+        ("containerResourceRequirements", .object([("cpu", .number(1)), ("memoryInGB", .number(1))])),
+        ("kvTags", .object([("amlauth.target", .string("quickstart"))])), ("environmentImageRequest", .object([("name", .string("sklearn-env"))])),
+    ])
+
+    static let aci = JSONValue.object([
+        ("name", .string("aci-service-1")), ("computeType", .string("ACI")), ("authEnabled", .bool(true)),
+        ("containerResourceRequirements", .object([("cpu", .number(0.5)), ("memoryInGB", .number(1))])),
+    ])
+
+    @Test func tokenAuthServiceEndToEnd() async throws {
+        let harness = try Harness.make()
+        let token = try await harness.armToken()
+        let operation = try await create(harness, Self.aks, token: token)
+        #expect(await harness.send("GET", "\(harness.mms)/services/aks-service-1", token: token).json?["state"]?.stringValue == "Transitioning")
+        #expect(await wait(harness, operation, token: token) == ["Running", "Succeeded"])
+        let service = await harness.send("GET", "\(harness.mms)/services/aks-service-1?expand=true", token: token)
+        #expect(service.json?["state"]?.stringValue == "Healthy")
+        #expect(service.json?["aadAuthEnabled"]?.boolValue == true)
+        #expect(service.json?["authEnabled"]?.boolValue == false)
+        #expect(service.json?["computeName"]?.stringValue == "aks-cluster-1")
+        #expect(service.json?["kvTags"]?["amlauth.target"]?.stringValue == "quickstart")
+        let scoringURI = try #require(service.json?["scoringUri"]?.stringValue)
+        let scoring = String(scoringURI.dropFirst(Harness.base.count))
+
+        let tokenResponse = await harness.send("POST", "\(harness.mms)/services/aks-service-1/token", token: token)
+        #expect(tokenResponse.status == 200)
+        let serviceToken = try #require(tokenResponse.json?["accessToken"]?.stringValue)
+        #expect(tokenResponse.json?["tokenType"]?.stringValue == "Bearer")
+        #expect(tokenResponse.json?["expiryOn"]?.numberValue == (harness.clock.now + 3600).rounded(.down))
+        #expect(tokenResponse.json?["refreshAfter"]?.numberValue == (harness.clock.now + 1800).rounded(.down))
+
+        let scored = await harness.send("POST", scoring, token: serviceToken, json: .object([("data", .array([.number(1)]))]))
+        #expect(scored.status == 200)
+        #expect(scored.json?["auth"]?.stringValue == "token")
+        #expect(scored.json?["input"]?["data"]?.arrayValue?.count == 1)
+        #expect(await harness.send("POST", scoring, json: .object([])).status == 401)
+        #expect(await harness.send("POST", scoring, token: token, json: .object([])).status == 401, "an ARM token is not a service token")
+        harness.clock.advance(3601)
+        #expect(await harness.send("POST", scoring, token: serviceToken, json: .object([])).status == 401, "expired")
+    }
+
+    @Test func keyAuthServiceKeysAndRegeneration() async throws {
+        let harness = try Harness.make()
+        let token = try await harness.armToken()
+        _ = await wait(harness, try await create(harness, Self.aci, token: token), token: token)
+        let keys = await harness.send("POST", "\(harness.mms)/services/aci-service-1/listkeys", token: token)
+        let primary = try #require(keys.json?["primaryKey"]?.stringValue)
+        let secondary = try #require(keys.json?["secondaryKey"]?.stringValue)
+        #expect(primary.count == 32)
+        let scoring = String(try #require(await harness.send("GET", "\(harness.mms)/services/aci-service-1", token: token).json?["scoringUri"]?.stringValue).dropFirst(Harness.base.count))
+        #expect(await harness.send("POST", scoring, token: primary, json: .object([])).json?["auth"]?.stringValue == "key")
+        #expect(await harness.send("POST", scoring, token: secondary, json: .object([])).status == 200)
+        #expect(await harness.send("POST", scoring, token: "wrong", json: .object([])).status == 401)
+
+        let regenerate = await harness.send("POST", "\(harness.mms)/services/aci-service-1/regenerateKeys", token: token, json: .object([("keyType", .string("Primary"))]))
+        #expect(regenerate.status == 202)
+        #expect(regenerate.header("Operation-Location") != nil)
+        let newKeys = await harness.send("POST", "\(harness.mms)/services/aci-service-1/listkeys", token: token)
+        let newPrimary = try #require(newKeys.json?["primaryKey"]?.stringValue)
+        #expect(newPrimary != primary)
+        #expect(newKeys.json?["secondaryKey"]?.stringValue == secondary, "only the named key changes")
+        #expect(await harness.send("POST", scoring, token: primary, json: .object([])).status == 401)
+        #expect(await harness.send("POST", scoring, token: newPrimary, json: .object([])).status == 200)
+        #expect(await harness.send("POST", "\(harness.mms)/services/aci-service-1/regenerateKeys", token: token, json: .object([("keyType", .string("Tertiary"))])).status == 400)
+
+        // ACI has no token auth.
+        let noToken = await harness.send("POST", "\(harness.mms)/services/aci-service-1/token", token: token)
+        #expect(noToken.status == 400)
+        #expect(noToken.json?["code"]?.stringValue == "BadArgument")
+        #expect(noToken.json?["statusCode"]?.numberValue == 400)
+    }
+
+    @Test func patchUpdatesAuthAndTags() async throws {
+        let harness = try Harness.make()
+        let token = try await harness.armToken()
+        _ = await wait(harness, try await create(harness, Self.aci, token: token), token: token)
+        let patch = JSONValue.array([
+            .object([("op", .string("replace")), ("path", .string("/authEnabled")), ("value", .bool(false))]),
+            .object([("op", .string("replace")), ("path", .string("/kvTags")), ("value", .object([("amlauth.key-generation.primary", .string("1"))]))]),
+            .object([("op", .string("replace")), ("path", .string("/containerResourceRequirements/cpu")), ("value", .number(2))]),
+        ])
+        let patched = await harness.send("PATCH", "\(harness.mms)/services/aci-service-1", token: token, json: patch)
+        #expect(patched.status == 202)
+        let service = await harness.send("GET", "\(harness.mms)/services/aci-service-1", token: token)
+        #expect(service.json?["authEnabled"]?.boolValue == false)
+        #expect(service.json?["kvTags"]?["amlauth.key-generation.primary"]?.stringValue == "1")
+        #expect(service.json?["containerResourceRequirements"]?["cpu"]?.numberValue == 2)
+        let scoring = String(try #require(service.json?["scoringUri"]?.stringValue).dropFirst(Harness.base.count))
+        #expect(await harness.send("POST", scoring, json: .object([])).json?["auth"]?.stringValue == "none")
+
+        let tokenOnACI = JSONValue.array([.object([("op", .string("replace")), ("path", .string("/aadAuthEnabled")), ("value", .bool(true))])])
+        #expect(await harness.send("PATCH", "\(harness.mms)/services/aci-service-1", token: token, json: tokenOnACI).status == 400)
+        let unknownPath = JSONValue.array([.object([("op", .string("replace")), ("path", .string("/bogus")), ("value", .bool(true))])])
+        #expect(await harness.send("PATCH", "\(harness.mms)/services/aci-service-1", token: token, json: unknownPath).status == 400)
+    }
+
+    @Test func createValidationAndListing() async throws {
+        let harness = try Harness.make()
+        let token = try await harness.armToken()
+        let both = Self.aks.setting("authEnabled", to: .bool(true))
+        #expect(await harness.send("POST", "\(harness.mms)/services", token: token, json: both).status == 400)
+        let noCompute = Self.aks.setting("computeName", to: .string("missing"))
+        #expect(await harness.send("POST", "\(harness.mms)/services", token: token, json: noCompute).status == 400)
+        let badName = Self.aci.setting("name", to: .string("Bad_Name"))
+        #expect(await harness.send("POST", "\(harness.mms)/services", token: token, json: badName).status == 400)
+        _ = try await create(harness, Self.aks, token: token)
+        _ = try await create(harness, Self.aci, token: token)
+        #expect(await harness.send("POST", "\(harness.mms)/services", token: token, json: Self.aci).status == 409)
+        #expect(await harness.send("GET", "\(harness.mms)/services?expand=true", token: token).json?["value"]?.arrayValue?.count == 2)
+        #expect(await harness.send("GET", "\(harness.mms)/services?computeType=ACI", token: token).json?["value"]?.arrayValue?.count == 1)
+        #expect(await harness.send("GET", "\(harness.mms)/services?tags=amlauth.target%3Dquickstart", token: token).json?["value"]?.arrayValue?.first?["name"]?.stringValue == "aks-service-1")
+        let missing = await harness.send("GET", "\(harness.mms)/services/nope", token: token)
+        #expect(missing.status == 404)
+        #expect(missing.json?["code"]?.stringValue == "NotFound")
+        #expect(await harness.send("DELETE", "\(harness.mms)/services/aci-service-1", token: token).status == 200)
+        #expect(await harness.send("DELETE", "\(harness.mms)/services/aci-service-1", token: token).status == 204)
+    }
+
+    @Test func readerMayFetchTokensButNotKeys() async throws {
+        let harness = try Harness.make()
+        let owner = try await harness.armToken()
+        _ = await wait(harness, try await create(harness, Self.aks, token: owner), token: owner)
+        let principal = try await harness.makePrincipal("scoring-client")
+        try await harness.assign("Reader", to: principal.objectID, at: harness.workspace)
+        let reader = try await harness.token(clientID: principal.appID, secret: principal.secret)
+        #expect(await harness.send("POST", "\(harness.mms)/services/aks-service-1/token", token: reader).status == 200)
+        let keys = await harness.send("POST", "\(harness.mms)/services/aks-service-1/listkeys", token: reader)
+        #expect(keys.status == 403)
+        #expect(keys.json?["error"]?["message"]?.stringValue?.contains("Microsoft.MachineLearningServices/workspaces/services/aks/listkeys/action") == true)
+        #expect(await harness.send("DELETE", "\(harness.mms)/services/aks-service-1", token: reader).status == 403)
+        // A principal with no role at all cannot even read.
+        let stranger = try await harness.makePrincipal("stranger")
+        let strangerToken = try await harness.token(clientID: stranger.appID, secret: stranger.secret)
+        #expect(await harness.send("GET", "\(harness.mms)/services/aks-service-1", token: strangerToken).status == 403)
+    }
+}
