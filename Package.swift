@@ -15,7 +15,13 @@ let package = Package(
         .executable(name: "amlauth", targets: ["amlauth"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // System libraries: linked from the distribution, never vendored.
@@ -48,6 +54,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The local cloud's HTTPS front: Hummingbird with TLS, moving bytes to and from the router.
+        .target(
+            name: "LocalCloudServer",
+            dependencies: [
+                "LocalCloud", "AMLAuthCore", "AuthCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // Values → text: diagnostics with carets, JSON, GitHub annotations.
         .target(name: "Rendering", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
 
@@ -55,7 +77,7 @@ let package = Package(
         .target(
             name: "AMLAuthCLI",
             dependencies: [
-                "AMLAuthCore", "Rendering", "YAMLSource",
+                "AMLAuthCore", "Rendering", "YAMLSource", "LocalCloud", "LocalCloudServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -67,7 +89,7 @@ let package = Package(
 
         .testTarget(
             name: "LocalCloudTests",
-            dependencies: ["LocalCloud", "AMLAuthCore", "AuthCrypto", "TestSupport"],
+            dependencies: ["LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "AuthCryptoTests", dependencies: ["AuthCrypto"], swiftSettings: strictSettings),

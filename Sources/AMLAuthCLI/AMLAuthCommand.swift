@@ -2,7 +2,7 @@ public import ArgumentParser
 
 /// The `amlauth` command tree. Subcommands are thin: they gather inputs, call the core and a
 /// renderer, and turn the result into output and an exit code.
-public struct AMLAuthCommand: ParsableCommand {
+public struct AMLAuthCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "amlauth",
         abstract: "Azure Machine Learning authentication as code.",
@@ -11,12 +11,12 @@ public struct AMLAuthCommand: ParsableCommand {
             auth, declared in YAML manifests, checked, planned and applied.
             """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, SchemaCommand.self])
+        subcommands: [ValidateCommand.self, SchemaCommand.self, LocalCloudCommand.self])
 
     public init() {}
 }
 
 extension AMLAuthCommand {
     /// Parses the process arguments, runs the chosen subcommand and exits.
-    public static func runAndExit() { main() }
+    public static func runAndExit() async { await main() }
 }

@@ -1,3 +1,3 @@
 import AMLAuthCLI
 
-AMLAuthCommand.runAndExit()
+await AMLAuthCommand.runAndExit()

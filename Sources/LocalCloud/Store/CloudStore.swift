@@ -19,6 +19,8 @@ public actor CloudStore {
     /// A problem with the data directory, reported to the operator verbatim.
     public struct PersistenceError: Error, CustomStringConvertible, Sendable {
         public var description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// Loads `DIR/state.json`; nil when there is none yet. A damaged file is an error, never a

@@ -1,0 +1,109 @@
+public import AMLAuthCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import UnixSignals
+public import LocalCloud
+import NIOCore
+import NIOSSL
+
+/// A running local cloud: its data, its router, and where it listens.
+public struct LocalCloudInstance: Sendable {
+    public var cloud: LocalCloud
+    public var keys: KeyMaterial
+    public var dataDirectory: String
+
+    /// Opens (or creates, from `seed`) the cloud stored in `dataDirectory`.
+    public static func open(dataDirectory: String, seed: Seed = Seed(), options: LocalCloudOptions = LocalCloudOptions()) throws -> LocalCloudInstance {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let directory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        let keys = try KeyMaterial.loadOrCreate(in: directory)
+        let state: CloudState
+        if let existing = try CloudStore.load(directory: directory) {
+            state = existing
+        } else {
+            state = try seed.makeState(now: options.now())
+            try AtomicFile.write([], to: directory + "/.created", mode: 0o600)
+        }
+        let store = CloudStore(state: state, directory: directory)
+        return LocalCloudInstance(cloud: LocalCloud(store: store, keys: keys.signing, options: options), keys: keys, dataDirectory: directory)
+    }
+
+    /// The cloud file clients read: endpoints, CA, tenant, subscription, bootstrap credentials.
+    public func cloudFile(port: Int) async -> JSONValue {
+        let state = await cloud.store.state
+        let base = "https://127.0.0.1:\(port)"
+        return .object([
+            ("name", .string("local")),
+            ("endpoints", .object([
+                ("activeDirectory", .string(base)), ("resourceManager", .string(base + "/")), ("microsoftGraph", .string(base + "/graph/")),
+                ("resourceManagerAudience", .string("https://management.azure.com/")), ("microsoftGraphAudience", .string("https://graph.microsoft.com/")),
+                ("oidcIssuer", .string(base + "/oidc-issuer")), ("counters", .string(base + "/_local/counters")),
+            ])),
+            ("caCertificate", .string(keys.caCertificatePath)),
+            ("tenantId", .string(state.tenantID)), ("subscriptionId", .string(state.subscriptionID)),
+            ("bootstrap", .object([("clientId", .string(state.bootstrapClientID)), ("clientSecret", .string(state.bootstrapClientSecret))])),
+        ])
+    }
+}
+
+/// The HTTPS server in front of a `LocalCloud`: TLS with the cloud's own certificate, HTTP/1.1,
+/// on 127.0.0.1 only. It moves bytes; every decision is the router's.
+public enum LocalCloudServer {
+    /// Serves until the task is cancelled (or, with `handleSignals`, SIGINT/SIGTERM arrives).
+    /// `onReady` receives the bound port (useful with port 0).
+    public static func run(
+        _ instance: LocalCloudInstance, port: Int = 0, handleSignals: Bool = false, onReady: @escaping @Sendable (Int) async -> Void
+    ) async throws {
+        let certificates = try NIOSSLCertificate.fromPEMBytes(Array(instance.keys.serverCertificatePEM.utf8))
+        let key = try NIOSSLPrivateKey(bytes: Array(instance.keys.serverKeyPEM.utf8), format: .pem)
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        var logger = Logger(label: "amlauth.local-cloud")
+        logger.logLevel = .critical
+        let app = Application(
+            responder: CloudResponder(cloud: instance.cloud),
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "amlauth-local-cloud"),
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) },
+            logger: logger)
+        if handleSignals {
+            try await app.runService(gracefulShutdownSignals: [UnixSignal.sigterm, UnixSignal.sigint])
+        } else {
+            try await app.run()
+        }
+    }
+}
+
+/// Bridges Hummingbird requests to `LocalCloud.handle`.
+struct CloudResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let cloud: LocalCloud
+
+    /// Request bodies larger than this are refused (ARM's own limit is 4 MB).
+    static let maxBody = 8 << 20
+
+    struct DroppedConnection: Error {}
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        var request = request
+        let buffer = try await request.collectBody(upTo: Self.maxBody)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        if let authority = request.head.authority { headers["host"] = authority }
+        let cloudRequest = CloudRequest(
+            method: request.method.rawValue, target: request.head.path ?? "/", headers: headers, body: Array(buffer.readableBytesView))
+        let answer = await cloud.handle(cloudRequest)
+        if answer.status == 0 {
+            // Injected connection reset: promise a body, then fail before writing it, so the
+            // client sees the connection close mid-response.
+            return Response(status: .ok, headers: [.contentLength: "64"], body: ResponseBody { _ in throw DroppedConnection() })
+        }
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        return Response(status: .init(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}

@@ -1,0 +1,34 @@
+"""Starts `amlauth local-cloud serve` for the SDK conformance tests and stops it afterwards."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(scope="session")
+def cloud():
+    binary = os.environ.get("AMLAUTH_BIN", os.path.join(ROOT, ".build", "debug", "amlauth"))
+    data = tempfile.mkdtemp(prefix="amlauth-conformance-")
+    process = subprocess.Popen(
+        [binary, "local-cloud", "serve", "--data", data, "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("}"):
+            break
+    if not lines:
+        raise RuntimeError("local cloud did not start: " + process.stderr.read())
+    info = json.loads("".join(lines))
+    # Every SDK below uses `requests`, which trusts this bundle.
+    os.environ["REQUESTS_CA_BUNDLE"] = info["caCertificate"]
+    info["process"] = process
+    info["data"] = data
+    yield info
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0, "the local cloud must stop cleanly on SIGTERM"
