@@ -37,6 +37,15 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
 
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
+
+        // libcurl → an async HTTP transport. The only module that sees libcurl.
+        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strictSettings),
+
         // OpenSSL → keys, signatures, digests, certificates. The only module that sees OpenSSL.
         .target(name: "AuthCrypto", dependencies: ["COpenSSL"], swiftSettings: strictSettings),
 
@@ -85,11 +94,16 @@ let package = Package(
         .executableTarget(name: "amlauth", dependencies: ["AMLAuthCLI"], swiftSettings: strictSettings),
 
         // Helpers shared by the test targets: marked text, golden files, fixture paths.
-        .target(name: "TestSupport", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
+        .target(name: "TestSupport", dependencies: ["AMLAuthCore", "YAMLSource", "LocalCloud", "LocalCloudServer"], swiftSettings: strictSettings),
 
         .testTarget(
             name: "LocalCloudTests",
             dependencies: ["LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HTTPClientTests",
+            dependencies: ["HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "AuthCryptoTests", dependencies: ["AuthCrypto"], swiftSettings: strictSettings),

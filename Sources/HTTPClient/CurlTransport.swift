@@ -1,0 +1,138 @@
+internal import CCurl
+import Foundation
+import Synchronization
+
+/// How the libcurl transport connects.
+public struct CurlTransportConfiguration: Sendable {
+    /// A PEM file of extra trusted CAs, added on top of the system store (`--ca-bundle`,
+    /// `AMLAUTH_CA_BUNDLE`). TLS verification is always on.
+    public var extraCABundle: String?
+    public var connectTimeout: Double = 10
+    public var totalTimeout: Double = 120
+    /// Transfers in flight at once; further requests wait. Bounds open connections, so a burst of
+    /// requests to one host reuses a few connections instead of opening one each.
+    public var maxConcurrentTransfers = 8
+    public var userAgent = "amlauth/0.1"
+
+    public init(extraCABundle: String? = nil) {
+        self.extraCABundle = extraCABundle
+    }
+}
+
+/// HTTP over libcurl: TLS always verified, HTTP/2 when the server offers it, connections reused
+/// across requests (each pooled easy handle keeps its connection cache), plain http only to
+/// loopback, proxies from the usual environment variables, cancellation that aborts the transfer.
+public final class CurlTransport: HTTPTransport {
+    public let configuration: CurlTransportConfiguration
+    private let trustedCAs: [UInt8]?
+    private let idle = Mutex<[EasyHandle]>([])
+    private let opened = Atomic<Int>(0)
+    private let limiter: AsyncLimiter
+
+    private static let globalInit: Void = { _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    public init(configuration: CurlTransportConfiguration = CurlTransportConfiguration()) throws(TransportError) {
+        _ = Self.globalInit
+        self.configuration = configuration
+        limiter = AsyncLimiter(limit: max(1, configuration.maxConcurrentTransfers))
+        if let path = configuration.extraCABundle {
+            guard let extra = FileManager.default.contents(atPath: path), String(decoding: extra, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+                throw TransportError(.tls, "cannot read a PEM CA bundle from '\(path)'", target: "CA bundle")
+            }
+            let system = Self.systemCABundle().flatMap { FileManager.default.contents(atPath: $0) } ?? Data()
+            trustedCAs = [UInt8](system) + Array("\n".utf8) + [UInt8](extra)
+        } else {
+            trustedCAs = nil
+        }
+    }
+
+    /// Connections this transport has opened so far (new TCP+TLS connections, not requests).
+    public var connectionsOpened: Int { opened.load(ordering: .relaxed) }
+
+    /// The CA file libcurl was built to use.
+    private static func systemCABundle() -> String? {
+        guard let handle = curl_easy_init() else { return nil }
+        defer { curl_easy_cleanup(handle) }
+        var path: UnsafeMutablePointer<CChar>?
+        guard CCurl_getinfo_string(handle, CURLINFO_CAINFO, &path) == CURLE_OK, let path else { return "/etc/ssl/certs/ca-certificates.crt" }
+        return String(cString: path)
+    }
+
+    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        let target = "\(request.method) \(request.url.split(separator: "?").first.map(String.init) ?? request.url)"
+        if let refusal = Self.refusal(for: request.url) { throw TransportError(.refused, refusal, target: target) }
+        await limiter.acquire()
+        defer { limiter.release() }
+        if Task.isCancelled { throw TransportError(.cancelled, "cancelled before sending", target: target) }
+        let handle = idle.withLock { $0.popLast() } ?? EasyHandle()
+        guard let handle else { throw TransportError(.other, "curl_easy_init failed", target: target) }
+        let cancelled = CancellationFlag()
+        let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(returning: handle.perform(request, target: target, configuration: self.configuration, trustedCAs: self.trustedCAs, cancelled: cancelled))
+                }
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+        opened.add(handle.lastConnections, ordering: .relaxed)
+        idle.withLock { $0.append(handle) }
+        return try result.get()
+    }
+
+    /// Plain http is refused except to loopback; anything but http(s) is refused.
+    public static func refusal(for url: String) -> String? {
+        let lower = url.lowercased()
+        if lower.hasPrefix("https://") { return nil }
+        guard lower.hasPrefix("http://") else { return "only https URLs are allowed" }
+        let authority = lower.dropFirst(7).prefix { $0 != "/" && $0 != "?" }
+        let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }) + "]" : String(authority.split(separator: ":").first ?? "")
+        let loopback = host == "localhost" || host == "[::1]" || host.hasPrefix("127.")
+        return loopback ? nil : "plain http is refused except to loopback; use https"
+    }
+}
+
+/// Set from another task to abort a transfer in flight.
+final class CancellationFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
+}
+
+/// A counting semaphore for async code: at most `limit` holders; the rest wait in order.
+final class AsyncLimiter: Sendable {
+    private struct State {
+        var available: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state: Mutex<State>
+
+    init(limit: Int) { state = Mutex(State(available: limit)) }
+
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let granted = state.withLock { state -> Bool in
+                if state.available > 0 {
+                    state.available -= 1
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.available += 1
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}

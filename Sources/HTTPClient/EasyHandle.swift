@@ -1,0 +1,133 @@
+internal import CCurl
+import Foundation
+
+/// One libcurl easy handle. Reused across requests (`curl_easy_reset` keeps its connection cache),
+/// used by one request at a time.
+final class EasyHandle: @unchecked Sendable {
+    // Only touched by the one request that holds it.
+    private let handle: UnsafeMutableRawPointer
+    /// New connections the last transfer opened.
+    private(set) var lastConnections = 0
+
+    init?() {
+        guard let handle = curl_easy_init() else { return nil }
+        self.handle = handle
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// Everything the callbacks fill in during one transfer.
+    final class Transfer {
+        var body: [UInt8] = []
+        var headers: [(String, String)] = []
+        let cancelled: CancellationFlag
+        init(cancelled: CancellationFlag) { self.cancelled = cancelled }
+    }
+
+    func perform(_ request: HTTPRequest, target: String, configuration: CurlTransportConfiguration, trustedCAs: [UInt8]?, cancelled: CancellationFlag) -> Result<HTTPResponse, TransportError> {
+        curl_easy_reset(handle)
+        lastConnections = 0
+        let transfer = Transfer(cancelled: cancelled)
+        let context = Unmanaged.passRetained(transfer)
+        defer { context.release() }
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
+        headerList = curl_slist_append(headerList, "Expect:")  // no 100-continue round trip
+        defer { curl_slist_free_all(headerList) }
+
+        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
+            var blob = curl_blob()
+            return withUnsafeMutablePointer(to: &blob) { blobPointer -> CURLcode in
+                _ = CCurl_setopt_string(handle, CURLOPT_URL, request.url)
+                _ = CCurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+                _ = CCurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+                _ = CCurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+                _ = CCurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+                _ = CCurl_setopt_long(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
+                _ = CCurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
+                _ = CCurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout * 1000))
+                _ = CCurl_setopt_string(handle, CURLOPT_USERAGENT, configuration.userAgent)
+                _ = CCurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
+                _ = CCurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
+                _ = CCurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+                if let trustedCAs {
+                    trustedCAs.withUnsafeBytes { bytes in
+                        blobPointer.pointee = curl_blob(data: UnsafeMutableRawPointer(mutating: bytes.baseAddress), len: bytes.count, flags: UInt32(CURL_BLOB_COPY))
+                        _ = CCurl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, blobPointer)
+                    }
+                }
+                switch request.method {
+                case "GET": _ = CCurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+                case "HEAD": _ = CCurl_setopt_long(handle, CURLOPT_NOBODY, 1)
+                default: _ = CCurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+                }
+                if request.method != "GET", request.method != "HEAD" {
+                    _ = CCurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, request.body.count)
+                    request.body.withUnsafeBytes { bytes in
+                        _ = CCurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                    }
+                }
+                _ = CCurl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+                    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                    let length = size * count
+                    if let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
+                    return length
+                }
+                _ = CCurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
+                _ = CCurl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+                    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                    let length = size * count
+                    guard let data else { return length }
+                    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                    if line.hasPrefix("HTTP/") {
+                        transfer.headers = []  // a new response (after 100 Continue or a redirect)
+                    } else if let colon = line.firstIndex(of: ":") {
+                        transfer.headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+                    }
+                    return length
+                }
+                _ = CCurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
+                _ = CCurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+                _ = CCurl_setopt_xferinfo_function(handle) { context, _, _, _, _ in
+                    Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().cancelled.isSet ? 1 : 0
+                }
+                _ = CCurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context.toOpaque())
+                return curl_easy_perform(handle)
+            }
+        }
+        var connections = 0
+        _ = CCurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connections)
+        lastConnections = connections
+        guard code == CURLE_OK else {
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            return .failure(TransportError(Self.kind(of: code), message, target: target))
+        }
+        var status = 0
+        _ = CCurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        var version = 0
+        _ = CCurl_getinfo_long(handle, CURLINFO_HTTP_VERSION, &version)
+        let httpVersion = version == CURL_HTTP_VERSION_2_0 ? "2" : version == CURL_HTTP_VERSION_3 ? "3" : "1.1"
+        return .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body, httpVersion: httpVersion))
+    }
+
+    static func kind(of code: CURLcode) -> TransportError.Kind {
+        switch code {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
+            CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            return .connection
+        case CURLE_OPERATION_TIMEDOUT:
+            return .timeout
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM:
+            return .tls
+        case CURLE_ABORTED_BY_CALLBACK:
+            return .cancelled
+        case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
+            return .refused
+        default:
+            return .other
+        }
+    }
+}
