@@ -98,7 +98,7 @@ let package = Package(
 
         .testTarget(
             name: "LocalCloudTests",
-            dependencies: ["LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "TestSupport"],
+            dependencies: ["LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "HTTPClient", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

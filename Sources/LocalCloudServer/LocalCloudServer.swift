@@ -25,7 +25,7 @@ public struct LocalCloudInstance: Sendable {
             state = existing
         } else {
             state = try seed.makeState(now: options.now())
-            try AtomicFile.write([], to: directory + "/.created", mode: 0o600)
+            try CloudStore.save(state, to: directory)
         }
         let store = CloudStore(state: state, directory: directory)
         return LocalCloudInstance(cloud: LocalCloud(store: store, keys: keys.signing, options: options), keys: keys, dataDirectory: directory)

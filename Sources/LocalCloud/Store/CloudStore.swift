@@ -49,7 +49,7 @@ public actor CloudStore {
     public func write<T: Sendable>(_ body: (inout CloudState) throws -> T) throws -> T {
         var copy = state
         let result = try body(&copy)
-        if let directory { try Self.persist(copy, to: directory) }
+        if let directory { try Self.save(copy, to: directory) }
         state = copy
         return result
     }
@@ -58,7 +58,8 @@ public actor CloudStore {
         try body(state)
     }
 
-    static func persist(_ state: CloudState, to directory: String) throws {
+    /// Writes `state` to `DIR/state.json` atomically (a new cloud's seed is saved before it serves).
+    public static func save(_ state: CloudState, to directory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(state)
