@@ -46,8 +46,15 @@ let package = Package(
         // libcurl → an async HTTP transport. The only module that sees libcurl.
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strictSettings),
 
+        // Talking to Azure: clouds, credentials, token cache, retry and throttling, typed clients.
+        .target(
+            name: "AzureProvider",
+            dependencies: ["AMLAuthCore", "HTTPClient", "AuthCrypto"],
+            swiftSettings: strictSettings
+        ),
+
         // OpenSSL → keys, signatures, digests, certificates. The only module that sees OpenSSL.
-        .target(name: "AuthCrypto", dependencies: ["COpenSSL"], swiftSettings: strictSettings),
+        .target(name: "AuthCrypto", dependencies: ["COpenSSL", "AMLAuthCore"], swiftSettings: strictSettings),
 
         // libyaml → located YAML nodes. The only module that sees libyaml.
         .target(name: "YAMLSource", dependencies: ["CYAML"], swiftSettings: strictSettings),
@@ -86,7 +93,7 @@ let package = Package(
         .target(
             name: "AMLAuthCLI",
             dependencies: [
-                "AMLAuthCore", "Rendering", "YAMLSource", "LocalCloud", "LocalCloudServer",
+                "AMLAuthCore", "Rendering", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "HTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -104,6 +111,11 @@ let package = Package(
         .testTarget(
             name: "HTTPClientTests",
             dependencies: ["HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AzureProviderTests",
+            dependencies: ["AzureProvider", "HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "AuthCryptoTests", dependencies: ["AuthCrypto"], swiftSettings: strictSettings),

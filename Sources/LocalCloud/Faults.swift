@@ -1,4 +1,4 @@
-public import AMLAuthCore
+import AMLAuthCore
 import Synchronization
 
 /// Which faults to inject and how often: `--faults 429=0.2,500=0.05,503=0.05,reset=0.02,latency=20ms,route=roleAssignments,seed=7`.

@@ -1,4 +1,4 @@
-public import AMLAuthCore
+import AMLAuthCore
 public import AuthCrypto
 import Foundation
 import Synchronization

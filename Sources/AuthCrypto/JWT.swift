@@ -1,7 +1,7 @@
 public import AMLAuthCore
-public import AuthCrypto
 
-/// A compact JWS (header.payload.signature) as the token endpoints and bearer checks handle it.
+/// A compact JWS (header.payload.signature): client assertions amlauth signs, and tokens the local
+/// cloud issues and checks.
 public struct JWT: Sendable {
     public var header: JSONValue
     public var claims: JSONValue

@@ -1,0 +1,104 @@
+import AMLAuthCore
+
+/// Where a cloud's services live and which audiences their tokens need. Built-in for the three
+/// public clouds; anything else (the local cloud included) comes from a cloud JSON file.
+public struct AzureCloudEndpoints: Sendable, Equatable {
+    public var name: String
+    /// Entra ID login host, e.g. `https://login.microsoftonline.com` (no trailing slash).
+    public var activeDirectory: String
+    /// ARM base URL with a trailing slash.
+    public var resourceManager: String
+    /// The resource ARM tokens are requested for (`…/.default` is appended).
+    public var resourceManagerAudience: String
+    /// Microsoft Graph base URL with a trailing slash.
+    public var microsoftGraph: String
+    public var microsoftGraphAudience: String
+    /// Legacy endpoints written into sdk-auth files for tools that read them.
+    public var activeDirectoryGraphResourceID: String?
+    public var sqlManagement: String?
+    public var gallery: String?
+    public var management: String?
+    /// An extra CA to trust (the local cloud's), as a file path.
+    public var caCertificate: String?
+
+    public static let azureCloud = AzureCloudEndpoints(
+        name: "AzureCloud", activeDirectory: "https://login.microsoftonline.com", resourceManager: "https://management.azure.com/",
+        resourceManagerAudience: "https://management.azure.com/", microsoftGraph: "https://graph.microsoft.com/",
+        microsoftGraphAudience: "https://graph.microsoft.com/", activeDirectoryGraphResourceID: "https://graph.windows.net/",
+        sqlManagement: "https://management.core.windows.net:8443/", gallery: "https://gallery.azure.com/",
+        management: "https://management.core.windows.net/", caCertificate: nil)
+
+    public static let azureChinaCloud = AzureCloudEndpoints(
+        name: "AzureChinaCloud", activeDirectory: "https://login.chinacloudapi.cn", resourceManager: "https://management.chinacloudapi.cn/",
+        resourceManagerAudience: "https://management.chinacloudapi.cn/", microsoftGraph: "https://microsoftgraph.chinacloudapi.cn/",
+        microsoftGraphAudience: "https://microsoftgraph.chinacloudapi.cn/", activeDirectoryGraphResourceID: "https://graph.chinacloudapi.cn/",
+        sqlManagement: "https://management.core.chinacloudapi.cn:8443/", gallery: "https://gallery.chinacloudapi.cn/",
+        management: "https://management.core.chinacloudapi.cn/", caCertificate: nil)
+
+    public static let azureUSGovernment = AzureCloudEndpoints(
+        name: "AzureUSGovernment", activeDirectory: "https://login.microsoftonline.us", resourceManager: "https://management.usgovcloudapi.net/",
+        resourceManagerAudience: "https://management.usgovcloudapi.net/", microsoftGraph: "https://graph.microsoft.us/",
+        microsoftGraphAudience: "https://graph.microsoft.us/", activeDirectoryGraphResourceID: "https://graph.windows.net/",
+        sqlManagement: "https://management.core.usgovcloudapi.net:8443/", gallery: "https://gallery.usgovcloudapi.net/",
+        management: "https://management.core.usgovcloudapi.net/", caCertificate: nil)
+
+    public static func builtIn(_ name: String) -> AzureCloudEndpoints? {
+        [azureCloud, azureChinaCloud, azureUSGovernment].first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    /// What a cloud file says besides endpoints (the local cloud's file names its tenant,
+    /// subscription and bootstrap credentials).
+    public struct FileExtras: Sendable, Equatable {
+        public var tenantID: String?
+        public var subscriptionID: String?
+        public var bootstrapClientID: String?
+        public var bootstrapClientSecret: String?
+    }
+
+    public struct FileError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Parses a cloud JSON file (the format `amlauth local-cloud serve` prints).
+    public static func parse(cloudFile bytes: [UInt8], path: String) throws(FileError) -> (AzureCloudEndpoints, FileExtras) {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw FileError(description: "\(path): not valid JSON (\(error))")
+        }
+        let endpoints = json["endpoints"]
+        func required(_ key: String) throws(FileError) -> String {
+            guard let value = endpoints?[key]?.stringValue, value.hasPrefix("https://") || value.hasPrefix("http://127.0.0.1") else {
+                throw FileError(description: "\(path): endpoints.\(key) must be an https URL")
+            }
+            return value
+        }
+        func slash(_ text: String) -> String { text.hasSuffix("/") ? text : text + "/" }
+        let login = try required("activeDirectory").trimmingSuffixSlash
+        let resourceManager = slash(try required("resourceManager"))
+        let graph = slash(try required("microsoftGraph"))
+        var cloud = AzureCloudEndpoints(
+            name: json["name"]?.stringValue ?? path, activeDirectory: login, resourceManager: resourceManager,
+            resourceManagerAudience: endpoints?["resourceManagerAudience"]?.stringValue ?? resourceManager,
+            microsoftGraph: graph, microsoftGraphAudience: endpoints?["microsoftGraphAudience"]?.stringValue ?? graph,
+            activeDirectoryGraphResourceID: nil, sqlManagement: nil, gallery: nil, management: nil,
+            caCertificate: json["caCertificate"]?.stringValue)
+        cloud.management = cloud.resourceManagerAudience
+        let extras = FileExtras(
+            tenantID: json["tenantId"]?.stringValue, subscriptionID: json["subscriptionId"]?.stringValue,
+            bootstrapClientID: json["bootstrap"]?["clientId"]?.stringValue, bootstrapClientSecret: json["bootstrap"]?["clientSecret"]?.stringValue)
+        return (cloud, extras)
+    }
+
+    /// The v2 token URL of a tenant.
+    public func tokenURL(tenant: String) -> String { "\(activeDirectory)/\(tenant)/oauth2/v2.0/token" }
+}
+
+extension String {
+    var trimmingSuffixSlash: String {
+        var text = self
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+}

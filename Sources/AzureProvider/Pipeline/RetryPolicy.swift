@@ -1,0 +1,68 @@
+import Foundation
+
+/// One retry policy for every call: retry 408, 429, 500, 502, 503, 504 and broken connections with
+/// exponential backoff and full jitter, honour `Retry-After` (seconds or HTTP date),
+/// `retry-after-ms` and `x-ms-retry-after-ms`, bound attempts and total waiting, and never repeat a
+/// non-idempotent request unless the server asked for it with Retry-After.
+public struct RetryPolicy: Sendable, Equatable {
+    /// Attempts in all, the first included.
+    public var maxAttempts = 5
+    /// Total seconds spent waiting between attempts, at most.
+    public var maxTotalWait = 120.0
+    /// First backoff ceiling; it doubles per attempt.
+    public var baseDelay = 0.8
+    /// Largest backoff ceiling (Retry-After may ask for more, within `maxTotalWait`).
+    public var maxDelay = 30.0
+
+    public static let retryableStatuses: Set<Int> = [408, 429, 500, 502, 503, 504]
+
+    public init() {}
+
+    /// What happened on one attempt, as far as retrying cares.
+    public enum Outcome: Sendable {
+        case status(Int, retryAfter: Double?)
+        case transport(retryable: Bool)
+    }
+
+    /// The delay before the next attempt, or nil to stop.
+    /// - Parameters:
+    ///   - attempt: attempts made so far (1 after the first).
+    ///   - idempotent: whether repeating the request is safe.
+    ///   - waited: seconds already spent waiting on this request.
+    public func delay(after outcome: Outcome, attempt: Int, idempotent: Bool, waited: Double, random: (Double) -> Double) -> Double? {
+        guard attempt < maxAttempts else { return nil }
+        let delay: Double
+        switch outcome {
+        case .status(let status, let retryAfter):
+            guard Self.retryableStatuses.contains(status) else { return nil }
+            if let retryAfter {
+                delay = max(0, retryAfter)
+            } else {
+                guard idempotent else { return nil }
+                delay = random(min(maxDelay, baseDelay * pow(2, Double(attempt - 1))))
+            }
+        case .transport(let retryable):
+            // A request whose connection broke may or may not have been applied: repeat only
+            // what is safe to repeat.
+            guard retryable, idempotent else { return nil }
+            delay = random(min(maxDelay, baseDelay * pow(2, Double(attempt - 1))))
+        }
+        return waited + delay <= maxTotalWait ? delay : nil
+    }
+
+    /// Seconds the server asked to wait: `retry-after-ms`, `x-ms-retry-after-ms`, or `Retry-After`
+    /// as seconds or an HTTP date.
+    public static func retryAfter(_ header: (String) -> String?, now: Double) -> Double? {
+        for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+            if let value = header(name).flatMap(Double.init), value >= 0 { return value / 1000 }
+        }
+        guard let value = header("retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return max(0, date.timeIntervalSince1970 - now)
+    }
+}

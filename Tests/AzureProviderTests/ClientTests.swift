@@ -1,0 +1,129 @@
+import AMLAuthCore
+import AuthCrypto
+import AzureProvider
+import Foundation
+import HTTPClient
+import LocalCloud
+import Testing
+import TestSupport
+
+/// The typed clients against the local cloud over TLS: paging, LROs, retries under injected
+/// faults, and a verbose log free of secrets.
+@Suite(.serialized)
+struct ClientTests {
+    @Test func roleAssignmentsAcrossPagesWithDeterministicNames() async throws {
+        var options = LocalCloudOptions()
+        options.armPageSize = 3
+        let connected = try await Connected.start(options)
+        defer { Task { await connected.stop() } }
+        let authorization = AuthorizationClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
+        let scope = "/subscriptions/\(connected.subscription)/resourceGroups/ml-rg"
+        let reader = try #require(try await authorization.roleDefinitionGUID(named: "Reader", scope: "/subscriptions/\(connected.subscription)"))
+        let graph = GraphClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
+        var principals: [String] = []
+        for index in 0..<7 {
+            let app = try await graph.createApplication(displayName: "p\(index)", tags: [])
+            principals.append(try #require(try await graph.createServicePrincipal(appID: app["appId"]!.stringValue!, tags: [])["id"]?.stringValue))
+        }
+        for principal in principals {
+            let name = UUIDText.version5(namespace: Array(repeating: 1, count: 16), name: "\(scope.lowercased())|\(principal)|\(reader)")
+            let created = try await authorization.createRoleAssignment(scope: scope, name: name, roleDefinitionGUID: reader, principalID: principal, principalType: "ServicePrincipal", description: "managed by amlauth: test/r")
+            #expect(created.name == name)
+            // Re-applying is idempotent: same name, 200.
+            #expect(try await authorization.createRoleAssignment(scope: scope, name: name, roleDefinitionGUID: reader, principalID: principal, principalType: "ServicePrincipal", description: "managed by amlauth: test/r").name == name)
+        }
+        let listed = try await authorization.listRoleAssignments(scope: scope)
+        #expect(listed.count == 8, "seven at the group and the bootstrap owner's above it, over three pages")
+        #expect(Set(listed.filter { $0.roleDefinitionGUID == reader }.map(\.principalID)) == Set(principals))
+        #expect(connected.live.cloud.counters.total(matching: "GET /subscriptions/{}/resourceGroups/{}/providers/Microsoft.Authorization/roleAssignments") == 3)
+        let names = try await authorization.roleDefinitionNames(scope: "/subscriptions/\(connected.subscription)")
+        #expect(names[reader] == "Reader")
+        let first = try #require(listed.first { $0.principalID == principals[0] })
+        #expect(try await authorization.deleteRoleAssignment(scope: scope, name: first.name))
+        #expect(try await authorization.deleteRoleAssignment(scope: scope, name: first.name) == false)
+        #expect(try await authorization.getRoleAssignment(scope: scope, name: first.name) == nil)
+    }
+
+    @Test func duplicateTripleUnderAnotherNameIsATypedConflict() async throws {
+        let connected = try await Connected.start()
+        defer { Task { await connected.stop() } }
+        let authorization = AuthorizationClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
+        let scope = "/subscriptions/\(connected.subscription)/resourceGroups/ml-rg"
+        let owner = try #require(await connected.live.cloud.store.state.servicePrincipals.first?.id)
+        let reader = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+        _ = try await authorization.createRoleAssignment(scope: scope, name: "6f1b8c84-1c53-4d2a-9d43-d1c1f1e3c0a1", roleDefinitionGUID: reader, principalID: owner, principalType: nil, description: nil)
+        await #expect {
+            _ = try await authorization.createRoleAssignment(scope: scope, name: "6f1b8c84-1c53-4d2a-9d43-d1c1f1e3c0a2", roleDefinitionGUID: reader, principalID: owner, principalType: nil, description: nil)
+        } throws: { error in
+            let error = error as! AzureError
+            return error.code == "RoleAssignmentExists" && error.status == 409 && !error.isRetryable && error.message.contains("6f1b8c841c534d2a9d43d1c1f1e3c0a1")
+        }
+    }
+
+    @Test func modelManagementOperationsArePolled() async throws {
+        let connected = try await Connected.start()
+        defer { Task { await connected.stop() } }
+        let manual = ManualRuntime()
+        let ml = MachineLearningClient(pipeline: connected.pipeline(connected.bootstrapCredential(), runtime: manual.runtime), cloud: connected.cloud)
+        let workspace = try #require(try await ml.workspace(subscriptionID: connected.subscription, resourceGroup: "ml-rg", name: "ml-example"))
+        #expect(try await ml.workspace(subscriptionID: connected.subscription, resourceGroup: "ml-rg", name: "missing") == nil)
+        let base = try await ml.modelManagementBase(for: workspace)
+        let operation = try await ml.createService(base: base, .object([
+            ("name", .string("svc-aks")), ("computeType", .string("AKS")), ("computeName", .string("aks-cluster-1")),
+            ("authEnabled", .bool(false)), ("aadAuthEnabled", .bool(true)), ("kvTags", .object([("amlauth.target", .string("t"))])),
+        ]))
+        #expect(operation["state"]?.stringValue == "Succeeded")
+        #expect(manual.sleeps.filter { $0 == 5 }.count == 1, "Running once, then Succeeded after one 5 s poll interval")
+        #expect(try await ml.service(base: base, name: "svc-aks")?["state"]?.stringValue == "Healthy")
+        #expect(try await ml.services(base: base).count == 1)
+        let token = try await ml.token(base: base, name: "svc-aks")
+        #expect(token.expiryOn > token.refreshAfter)
+        _ = try await ml.updateService(base: base, name: "svc-aks", patch: [.object([("op", .string("replace")), ("path", .string("/kvTags")), ("value", .object([("amlauth.target", .string("u"))]))])])
+        #expect(try await ml.service(base: base, name: "svc-aks")?["kvTags"]?["amlauth.target"]?.stringValue == "u")
+        let keys = try await ml.listKeys(base: base, name: "svc-aks")
+        _ = try await ml.regenerateKey(base: base, name: "svc-aks", primary: false)
+        let after = try await ml.listKeys(base: base, name: "svc-aks")
+        #expect(after.primary == keys.primary)
+        #expect(after.secondary != keys.secondary)
+        try await ml.deleteService(base: base, name: "svc-aks")
+        #expect(try await ml.service(base: base, name: "svc-aks") == nil)
+    }
+
+    @Test func retriesThroughInjectedThrottlingErrorsAndDrops() async throws {
+        var options = LocalCloudOptions()
+        options.faults = try FaultPlan(parsing: "429=0.25,500=0.15,reset=0.15,route=/discovery/,seed=11")
+        let connected = try await Connected.start(options)
+        defer { Task { await connected.stop() } }
+        let manual = ManualRuntime()
+        var retry = RetryPolicy()
+        retry.maxAttempts = 10
+        let pipeline = connected.pipeline(connected.bootstrapCredential(), runtime: manual.runtime, retry: retry)
+        for index in 0..<30 {
+            let response = try await pipeline.send(.init("GET", connected.live.base + "/discovery/r\(index)", service: .modelManagement, audience: nil))
+            #expect(response.status == 200)
+        }
+        let counters = connected.live.cloud.counters
+        #expect(counters.total(matching: "/discovery/") > 30, "some attempts failed and were repeated")
+        #expect(manual.sleeps.contains(1), "a 429's Retry-After: 1 was honoured")
+        let log = connected.log.all.joined(separator: "\n")
+        #expect(log.contains("→ 429"))
+        #expect(log.contains("→ connection"))
+    }
+
+    @Test func verboseLogHoldsNoSecretsOrTokens() async throws {
+        let connected = try await Connected.start()
+        defer { Task { await connected.stop() } }
+        let credential = connected.bootstrapCredential()
+        let pipeline = connected.pipeline(credential)
+        let graph = GraphClient(pipeline: pipeline, cloud: connected.cloud)
+        let app = try await graph.createApplication(displayName: "logged", tags: [])
+        let password = try await graph.addPassword(applicationID: app["id"]!.stringValue!, displayName: "ci", endDateTime: nil)
+        let secretText = try #require(password["secretText"]?.stringValue)
+        let token = try #require(await pipeline.tokens?.token(audience: connected.cloud.microsoftGraphAudience))
+        let log = connected.log.all.joined(separator: "\n")
+        #expect(log.contains("POST \(connected.live.base)/graph/v1.0/applications → 201"))
+        for secret in [connected.extras.bootstrapClientSecret ?? "?", secretText, token, String(token.prefix(20))] {
+            #expect(!log.contains(secret))
+        }
+    }
+}
