@@ -40,7 +40,7 @@ public struct LocalCloudInstance: Sendable {
             ("endpoints", .object([
                 ("activeDirectory", .string(base)), ("resourceManager", .string(base + "/")), ("microsoftGraph", .string(base + "/graph/")),
                 ("resourceManagerAudience", .string("https://management.azure.com/")), ("microsoftGraphAudience", .string("https://graph.microsoft.com/")),
-                ("oidcIssuer", .string(base + "/oidc-issuer")), ("counters", .string(base + "/_local/counters")),
+                ("oidcIssuer", .string(IssuerRoutes.issuer)), ("oidcIssuerMint", .string(base + "/oidc-issuer/mint")), ("counters", .string(base + "/_local/counters")),
             ])),
             ("caCertificate", .string(keys.caCertificatePath)),
             ("tenantId", .string(state.tenantID)), ("subscriptionId", .string(state.subscriptionID)),
@@ -59,7 +59,9 @@ public enum LocalCloudServer {
     ) async throws {
         let certificates = try NIOSSLCertificate.fromPEMBytes(Array(instance.keys.serverCertificatePEM.utf8))
         let key = try NIOSSLPrivateKey(bytes: Array(instance.keys.serverKeyPEM.utf8), format: .pem)
-        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        // On shutdown, do not wait 5 s (the default) for idle pooled clients to answer close_notify.
+        tls.shutdownTimeout = .milliseconds(100)
         var logger = Logger(label: "amlauth.local-cloud")
         logger.logLevel = .critical
         let app = Application(
@@ -106,4 +108,42 @@ struct CloudResponder: HTTPResponder {
         }
         return Response(status: .init(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
+}
+
+/// A local cloud serving in this process (for `cloud: local` and for tests), stopped explicitly.
+public final class RunningLocalCloud: Sendable {
+    public let instance: LocalCloudInstance
+    public let port: Int
+    private let server: Task<Void, any Error>
+
+    public var base: String { "https://127.0.0.1:\(port)" }
+
+    private init(instance: LocalCloudInstance, port: Int, server: Task<Void, any Error>) {
+        self.instance = instance
+        self.port = port
+        self.server = server
+    }
+
+    /// Starts serving `instance` on an ephemeral port and returns once it listens.
+    public static func start(_ instance: LocalCloudInstance) async throws -> RunningLocalCloud {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let server = Task {
+            defer { continuation.finish() }
+            try await LocalCloudServer.run(instance, port: 0) { port in continuation.yield(port) }
+        }
+        guard let port = await ports.first(where: { _ in true }) else {
+            // The server ended before listening: surface its error.
+            try await server.value
+            throw CloudStore.PersistenceError(description: "the local cloud stopped before it was ready")
+        }
+        return RunningLocalCloud(instance: instance, port: port, server: server)
+    }
+
+    /// Stops serving and waits until the server has shut down.
+    public func stop() async {
+        server.cancel()
+        _ = await server.result
+    }
+
+    public var cloudFile: JSONValue { get async { await instance.cloudFile(port: port) } }
 }

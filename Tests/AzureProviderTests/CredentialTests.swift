@@ -79,7 +79,7 @@ struct CredentialTests {
         let appID = application["appId"]!.stringValue!
         let graph = GraphClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
         _ = try await graph.createFederatedCredential(applicationID: application["id"]!.stringValue!, .object([
-            ("name", .string("github-main")), ("issuer", .string(connected.live.base + "/oidc-issuer")),
+            ("name", .string("github-main")), ("issuer", .string(IssuerRoutes.issuer)),
             ("subject", .string("repo:contoso/ml:ref:refs/heads/main")), ("audiences", .array([.string("api://AzureADTokenExchange")])),
         ]))
         let mintURL = connected.live.base + "/oidc-issuer/mint?subject=" + FormEncoding.percentEncode("repo:contoso/ml:ref:refs/heads/main")

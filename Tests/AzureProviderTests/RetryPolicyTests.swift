@@ -1,3 +1,4 @@
+import AMLAuthCore
 import AzureProvider
 import Foundation
 import HTTPClient

@@ -168,7 +168,7 @@ struct TokenEndpointTests {
         let list = await harness.send("GET", "/graph/v1.0/applications(appId='\(principal.appID)')", token: graph)
         let objectID = try #require(list.json?["id"]?.stringValue)
         let created = await harness.send("POST", "/graph/v1.0/applications/\(objectID)/federatedIdentityCredentials", token: graph, json: .object([
-            ("name", .string("github-main")), ("issuer", .string("\(Harness.base)/oidc-issuer")), ("subject", .string("repo:contoso/ml:ref:refs/heads/main")),
+            ("name", .string("github-main")), ("issuer", .string(IssuerRoutes.issuer)), ("subject", .string("repo:contoso/ml:ref:refs/heads/main")),
             ("audiences", .array([.string("api://AzureADTokenExchange")])),
         ]))
         #expect(created.status == 201)
@@ -187,7 +187,7 @@ struct TokenEndpointTests {
         let now = harness.clock.now
         let forged = try JWT.sign(
             header: .object([("alg", .string("RS256")), ("typ", .string("JWT"))]),
-            claims: .object([("iss", .string("\(Harness.base)/oidc-issuer")), ("sub", .string("repo:contoso/ml:ref:refs/heads/main")), ("aud", .string("api://AzureADTokenExchange")), ("exp", .number(now + 300))]),
+            claims: .object([("iss", .string(IssuerRoutes.issuer)), ("sub", .string("repo:contoso/ml:ref:refs/heads/main")), ("aud", .string("api://AzureADTokenExchange")), ("exp", .number(now + 300))]),
             key: forgedKey, algorithm: .rs256)
         #expect(await exchange(harness, appID: principal.appID, assertion: forged).json?["error_codes"]?.arrayValue?.first?.numberValue == 700027)
         // An issuer the application does not trust at all.

@@ -53,6 +53,13 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         public var subscriptionID: String?
         public var bootstrapClientID: String?
         public var bootstrapClientSecret: String?
+
+        public init(tenantID: String? = nil, subscriptionID: String? = nil, bootstrapClientID: String? = nil, bootstrapClientSecret: String? = nil) {
+            self.tenantID = tenantID
+            self.subscriptionID = subscriptionID
+            self.bootstrapClientID = bootstrapClientID
+            self.bootstrapClientSecret = bootstrapClientSecret
+        }
     }
 
     public struct FileError: Error, Sendable, CustomStringConvertible {

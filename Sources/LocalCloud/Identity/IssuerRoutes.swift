@@ -4,18 +4,22 @@ import AuthCrypto
 /// A stand-in OIDC identity provider (what GitHub Actions is in CI), so federated credentials can
 /// be tested end to end: discovery, JWKS, and `POST /oidc-issuer/mint` to get an ID token for a
 /// subject and audience. Test use only; it has no notion of a real workflow.
-struct IssuerRoutes {
+public struct IssuerRoutes {
     let cloud: LocalCloud
     let context: RequestContext
 
-    static func issuerURL(base: String) -> String { base + "/oidc-issuer" }
+    /// The `iss` of the tokens it mints. Fixed rather than the serving URL, because an in-process
+    /// local cloud gets a new port on every run and federated credentials must keep matching.
+    /// It is an identifier only (`.invalid` never resolves): the cloud checks signatures in-process.
+    public static let issuer = "https://oidc-issuer.local-cloud.invalid"
 
     func handle(_ rest: [String]) -> CloudResponse {
-        let issuer = Self.issuerURL(base: context.base)
+        let issuer = Self.issuer
+        let served = context.base + "/oidc-issuer"
         switch (context.request.method, rest) {
         case ("GET", [".well-known", "openid-configuration"]):
             return .json(200, .object([
-                ("issuer", .string(issuer)), ("jwks_uri", .string(issuer + "/keys")),
+                ("issuer", .string(issuer)), ("jwks_uri", .string(served + "/keys")),
                 ("subject_types_supported", .array([.string("public")])), ("response_types_supported", .array([.string("id_token")])),
                 ("id_token_signing_alg_values_supported", .array([.string("RS256")])),
                 ("claims_supported", .array(["sub", "aud", "exp", "iat", "iss", "jti", "nbf"].map(JSONValue.string))),

@@ -180,7 +180,7 @@ struct LoginRoutes {
             return entraError(400, "invalid_request", 700212, "No matching federated identity record found for presented assertion audience '\(jwt.audiences.joined(separator: ","))'.")
         }
         // Only the local stand-in issuer's keys are known: there is no network to fetch others.
-        guard issuer == IssuerRoutes.issuerURL(base: context.base), let key = try? cloud.keys.issuerKey.publicKey, jwt.verify(with: key) else {
+        guard issuer == IssuerRoutes.issuer, let key = try? cloud.keys.issuerKey.publicKey, jwt.verify(with: key) else {
             return entraError(400, "invalid_client", 700027, "Client assertion failed signature validation.")
         }
         return nil

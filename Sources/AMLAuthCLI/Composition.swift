@@ -1,0 +1,106 @@
+import AMLAuthCore
+import AzureProvider
+import Foundation
+import HTTPClient
+import LocalCloud
+import LocalCloudServer
+import YAMLSource
+
+/// The one place that wires implementations together: which cloud, which transport, which
+/// credential, and (for `cloud: local`) the local cloud started inside this process.
+struct Session: Sendable {
+    var cloud: AzureCloudEndpoints
+    var subscriptionID: String
+    var credential: any TokenCredential
+    var pipeline: AzurePipeline
+    var tokens: TokenCache
+    /// The in-process local cloud, stopped with the session.
+    var localCloud: RunningLocalCloud?
+
+    func close() async { await localCloud?.stop() }
+}
+
+/// How a session failed to start: bad manifests (already rendered) or a clear message.
+enum SessionError: Error {
+    case invalidManifests(output: String)
+    case message(String)
+}
+
+enum Composition {
+    struct Options: Sendable {
+        var targetDirectory: String
+        var environment: [String: String]
+        var workingDirectory: String
+        var caBundle: String?
+        var verbose: Bool
+    }
+
+    /// Loads and validates the manifests in the target directory and returns its Target.
+    static func target(_ options: Options) throws(SessionError) -> (TargetManifest, directory: String) {
+        let outcome = ValidateRun(paths: [options.targetDirectory], format: .text, environment: options.environment, workingDirectory: options.workingDirectory).run()
+        guard outcome.exitCode == 0 else { throw .invalidManifests(output: outcome.output) }
+        let files = ManifestFiles.load([options.targetDirectory], workingDirectory: options.workingDirectory)
+        let result = ManifestValidation(environment: options.environment).run(files.files)
+        guard let target = result.manifests.target else { throw .message("the manifests in '\(options.targetDirectory)' have no Target") }
+        return (target, ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory))
+    }
+
+    /// Connects to the Target's cloud with the first credential the chain finds.
+    static func connect(_ options: Options) async throws(SessionError) -> Session {
+        let (target, directory) = try Self.target(options)
+        var cloud: AzureCloudEndpoints
+        var extras = AzureCloudEndpoints.FileExtras()
+        var running: RunningLocalCloud?
+        switch target.cloud {
+        case .azureCloud: cloud = .azureCloud
+        case .azureChinaCloud: cloud = .azureChinaCloud
+        case .azureUSGovernment: cloud = .azureUSGovernment
+        case .local:
+            do {
+                let instance = try LocalCloudInstance.open(dataDirectory: directory + "/.amlauth/local-cloud")
+                let started = try await RunningLocalCloud.start(instance)
+                running = started
+                (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(await started.cloudFile.compact().utf8), path: "local cloud")
+            } catch {
+                throw .message("cannot start the local cloud: \(error)")
+            }
+        case .file(let path):
+            let absolute = ManifestFiles.absolute(path, in: directory)
+            guard let bytes = FileManager.default.contents(atPath: absolute) else { throw .message("cannot read the cloud file '\(path)'") }
+            do {
+                (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: [UInt8](bytes), path: path)
+            } catch {
+                throw .message("\(error)")
+            }
+        }
+        do {
+            return try makeSession(target: target, cloud: cloud, extras: extras, running: running, options: options)
+        } catch {
+            await running?.stop()
+            throw .message((error as? AzureError)?.message ?? "\(error)")
+        }
+    }
+
+    private static func makeSession(
+        target: TargetManifest, cloud: AzureCloudEndpoints, extras: AzureCloudEndpoints.FileExtras, running: RunningLocalCloud?, options: Options
+    ) throws -> Session {
+        var bootstrap: CredentialChain.LocalBootstrap?
+        if target.cloud == .local, let id = extras.bootstrapClientID, let secret = extras.bootstrapClientSecret {
+            bootstrap = CredentialChain.LocalBootstrap(tenantID: extras.tenantID ?? "", clientID: id, clientSecret: secret)
+        }
+        let resolved = try CredentialChain.resolve(environment: options.environment, tenantID: target.tenantID?.value ?? extras.tenantID, localBootstrap: bootstrap)
+        guard let subscription = target.subscriptionID?.value ?? resolved.subscriptionID ?? extras.subscriptionID else {
+            throw AzureError(service: .credential, status: nil, code: "NoSubscription", message: "the Target names no subscription_id", target: "Target")
+        }
+        let caBundle = options.caBundle ?? options.environment["AMLAUTH_CA_BUNDLE"] ?? cloud.caCertificate
+        let transport = try CurlTransport(configuration: CurlTransportConfiguration(extraCABundle: caBundle))
+        var log: (@Sendable (String) -> Void)?
+        if options.verbose {
+            log = { line in FileHandle.standardError.write(Data("amlauth: \(line)\n".utf8)) }
+        }
+        let client = TokenClient(cloud: cloud, transport: transport, log: log)
+        let tokens = TokenCache(credential: resolved.credential, client: client)
+        let pipeline = AzurePipeline(transport: transport, tokens: tokens, limiter: RateLimiter(), log: log)
+        return Session(cloud: cloud, subscriptionID: subscription, credential: resolved.credential, pipeline: pipeline, tokens: tokens, localCloud: running)
+    }
+}

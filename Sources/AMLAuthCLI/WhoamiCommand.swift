@@ -1,0 +1,71 @@
+import AMLAuthCore
+import ArgumentParser
+import AzureProvider
+import Foundation
+
+/// `amlauth whoami`: logs in the way plan and apply will, and says as whom.
+struct WhoamiCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whoami",
+        abstract: "Log in as plan and apply would, and print the cloud, tenant, subscription, principal and its roles.",
+        discussion: """
+            Credentials, first match wins: AZURE_CREDENTIALS (sdk-auth JSON); AZURE_CLIENT_ID and \
+            AZURE_TENANT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH (PEM with key) or \
+            AZURE_FEDERATED_TOKEN_FILE; GitHub Actions OIDC (ACTIONS_ID_TOKEN_REQUEST_URL with AZURE_CLIENT_ID); \
+            with 'cloud: local', the local cloud's bootstrap owner; the Azure CLI. Errors name the source tried \
+            and Entra's AADSTS code, never a secret.
+            """)
+
+    @Option(help: "Directory with the manifests (its Target says which cloud, tenant and subscription).")
+    var target: String = "."
+
+    @Option(name: .customLong("ca-bundle"), help: "Extra trusted CA certificates (PEM), on top of the system store. Also AMLAUTH_CA_BUNDLE.")
+    var caBundle: String?
+
+    @Flag(help: "Log every request (method, URL, status, duration, request id, attempt) to stderr; never headers, bodies or tokens.")
+    var verbose = false
+
+    func run() async throws {
+        let options = Composition.Options(
+            targetDirectory: target, environment: ProcessInfo.processInfo.environment,
+            workingDirectory: FileManager.default.currentDirectoryPath, caBundle: caBundle, verbose: verbose)
+        let session: Session
+        do {
+            session = try await Composition.connect(options)
+        } catch {
+            switch error {
+            case .invalidManifests(let output): FileHandle.standardOutput.write(Data(output.utf8))
+            case .message(let message): FileHandle.standardError.write(Data("amlauth whoami: \(message)\n".utf8))
+            }
+            throw ExitCode.failure
+        }
+        defer { Task { await session.close() } }
+        do {
+            let token = try await session.tokens.accessToken(audience: session.cloud.resourceManagerAudience)
+            let objectID = token.objectID ?? "unknown"
+            let scope = "/subscriptions/\(session.subscriptionID)"
+            let authorization = AuthorizationClient(pipeline: session.pipeline, cloud: session.cloud)
+            let assignments = try await authorization.listRoleAssignments(scope: scope, atScopeOnly: false, principalID: objectID)
+            let names = (try? await authorization.roleDefinitionNames(scope: scope)) ?? [:]
+            var lines = [
+                "cloud:         \(session.cloud.name) (\(session.cloud.resourceManager))",
+                "tenant:        \(session.credential.tenantID ?? "unknown")",
+                "subscription:  \(session.subscriptionID)",
+                "client id:     \(session.credential.clientID ?? "unknown")",
+                "object id:     \(objectID)",
+                "credential:    \(session.credential.source)",
+                "role assignments of this principal in the subscription:",
+            ]
+            if assignments.isEmpty { lines.append("  (none)") }
+            for assignment in assignments.sorted(by: { ($0.scope.lowercased(), $0.roleDefinitionGUID) < ($1.scope.lowercased(), $1.roleDefinitionGUID) }) {
+                lines.append("  \(names[assignment.roleDefinitionGUID] ?? assignment.roleDefinitionGUID)  \(assignment.scope)")
+            }
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            await session.close()
+        } catch {
+            FileHandle.standardError.write(Data("amlauth whoami: \(error)\n".utf8))
+            await session.close()
+            throw ExitCode.failure
+        }
+    }
+}
