@@ -127,7 +127,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AMLAuthCLITests",
-            dependencies: ["AMLAuthCLI", "AMLAuthCore", "Rendering", "TestSupport", "YAMLSource"],
+            dependencies: [
+                "AMLAuthCLI", "AMLAuthCore", "Rendering", "TestSupport", "YAMLSource", "AzureProvider", "HTTPClient", "AuthCrypto",
+                "LocalCloud", "LocalCloudServer",
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -45,7 +45,13 @@ struct WhoamiCommand: AsyncParsableCommand {
             let objectID = token.objectID ?? "unknown"
             let scope = "/subscriptions/\(session.subscriptionID)"
             let authorization = AuthorizationClient(pipeline: session.pipeline, cloud: session.cloud)
-            let assignments = try await authorization.listRoleAssignments(scope: scope, atScopeOnly: false, principalID: objectID)
+            // Listing needs read access at the subscription; a narrowly scoped principal may lack it.
+            var assignments: [AuthorizationClient.RoleAssignment]?
+            do {
+                assignments = try await authorization.listRoleAssignments(scope: scope, atScopeOnly: false, principalID: objectID)
+            } catch where error.status == 403 {
+                assignments = nil
+            }
             let names = (try? await authorization.roleDefinitionNames(scope: scope)) ?? [:]
             var lines = [
                 "cloud:         \(session.cloud.name) (\(session.cloud.resourceManager))",
@@ -56,8 +62,9 @@ struct WhoamiCommand: AsyncParsableCommand {
                 "credential:    \(session.credential.source)",
                 "role assignments of this principal in the subscription:",
             ]
-            if assignments.isEmpty { lines.append("  (none)") }
-            for assignment in assignments.sorted(by: { ($0.scope.lowercased(), $0.roleDefinitionGUID) < ($1.scope.lowercased(), $1.roleDefinitionGUID) }) {
+            if assignments == nil { lines.append("  (not readable: this principal may not read role assignments at \(scope))") }
+            if assignments?.isEmpty == true { lines.append("  (none)") }
+            for assignment in (assignments ?? []).sorted(by: { ($0.scope.lowercased(), $0.roleDefinitionGUID) < ($1.scope.lowercased(), $1.roleDefinitionGUID) }) {
                 lines.append("  \(names[assignment.roleDefinitionGUID] ?? assignment.roleDefinitionGUID)  \(assignment.scope)")
             }
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))

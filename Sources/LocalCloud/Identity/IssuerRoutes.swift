@@ -35,6 +35,7 @@ public struct IssuerRoutes {
             // POST with a JSON body, or GET with query parameters as GitHub's token URL is called.
             var json = (try? JSONParser.parse(context.request.body)) ?? .object([])
             for (name, value) in context.request.query where ["subject", "audience"].contains(name) { json = json.setting(name, to: .string(value)) }
+            if let lifetime = context.request.query("lifetime").flatMap(Double.init) { json = json.setting("lifetime", to: .number(lifetime)) }
             guard let subject = json["subject"]?.stringValue else {
                 return ErrorBody.arm(400, "InvalidRequest", "POST {\"subject\": \"repo:org/repo:ref:refs/heads/main\", \"audience\": \"api://AzureADTokenExchange\", \"lifetime\": 300}")
             }
