@@ -1,0 +1,115 @@
+/// What the cloud holds, as far as the plan cares: owned objects and the ones matching desired
+/// resources. Plain values: the reader fills them from Azure, tests write them by hand.
+public struct LiveState: Sendable, Codable, Equatable {
+    public var applications: [LiveApplication] = []
+    public var roleAssignments: [LiveRoleAssignment] = []
+    public var webservices: [LiveWebservice] = []
+    /// Workspaces that exist, by lower-cased ID.
+    public var workspaces: [LiveWorkspace] = []
+
+    public init() {}
+}
+
+public struct LivePassword: Sendable, Codable, Equatable {
+    public var keyID: String
+    public var displayName: String?
+    public var hint: String?
+    /// Seconds since 1970.
+    public var endDateTime: Double
+
+    public init(keyID: String, displayName: String?, hint: String?, endDateTime: Double) {
+        self.keyID = keyID
+        self.displayName = displayName
+        self.hint = hint
+        self.endDateTime = endDateTime
+    }
+}
+
+public struct LiveFederatedCredential: Sendable, Codable, Equatable {
+    public var id: String
+    public var name: String
+    public var issuer: String
+    public var subject: String
+    public var audiences: [String]
+
+    public init(id: String, name: String, issuer: String, subject: String, audiences: [String]) {
+        self.id = id
+        self.name = name
+        self.issuer = issuer
+        self.subject = subject
+        self.audiences = audiences
+    }
+}
+
+public struct LiveApplication: Sendable, Codable, Equatable {
+    public var objectID: String
+    public var appID: String
+    public var displayName: String
+    public var tags: [String]
+    public var passwords: [LivePassword]
+    public var federatedCredentials: [LiveFederatedCredential]
+    /// The service principal's object id; nil when the application has none yet.
+    public var servicePrincipalID: String?
+
+    public init(objectID: String, appID: String, displayName: String, tags: [String], passwords: [LivePassword], federatedCredentials: [LiveFederatedCredential], servicePrincipalID: String?) {
+        self.objectID = objectID
+        self.appID = appID
+        self.displayName = displayName
+        self.tags = tags
+        self.passwords = passwords
+        self.federatedCredentials = federatedCredentials
+        self.servicePrincipalID = servicePrincipalID
+    }
+}
+
+public struct LiveRoleAssignment: Sendable, Codable, Equatable {
+    public var name: String
+    public var scope: String
+    public var roleGUID: String
+    public var principalID: String
+    public var principalType: String?
+    public var description: String?
+
+    public init(name: String, scope: String, roleGUID: String, principalID: String, principalType: String?, description: String?) {
+        self.name = name
+        self.scope = scope
+        self.roleGUID = roleGUID
+        self.principalID = principalID
+        self.principalType = principalType
+        self.description = description
+    }
+}
+
+public struct LiveWebservice: Sendable, Codable, Equatable {
+    public var workspaceID: String
+    public var name: String
+    public var computeType: String
+    public var computeName: String?
+    public var authEnabled: Bool
+    public var aadAuthEnabled: Bool
+    public var cpuCores: Double
+    public var memoryGB: Double
+    public var kvTags: [String: String]
+
+    public init(workspaceID: String, name: String, computeType: String, computeName: String?, authEnabled: Bool, aadAuthEnabled: Bool, cpuCores: Double, memoryGB: Double, kvTags: [String: String]) {
+        self.workspaceID = workspaceID
+        self.name = name
+        self.computeType = computeType
+        self.computeName = computeName
+        self.authEnabled = authEnabled
+        self.aadAuthEnabled = aadAuthEnabled
+        self.cpuCores = cpuCores
+        self.memoryGB = memoryGB
+        self.kvTags = kvTags
+    }
+}
+
+public struct LiveWorkspace: Sendable, Codable, Equatable {
+    public var id: String
+    public var location: String
+
+    public init(id: String, location: String) {
+        self.id = id
+        self.location = location
+    }
+}

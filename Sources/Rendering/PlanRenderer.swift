@@ -1,0 +1,101 @@
+public import AMLAuthCore
+
+/// Plans as reviewers read them: human text (with diff symbols), a stable versioned JSON
+/// document, and Markdown for pull-request comments. Same plan, same bytes.
+public struct PlanRenderer: Sendable {
+    public var colored: Bool
+
+    public init(colored: Bool = false) { self.colored = colored }
+
+    public func text(_ plan: Plan) -> String {
+        var output = "amlauth plan for target '\(plan.target)'\n\n"
+        let effective = plan.effective
+        if effective.isEmpty {
+            output += "No changes. The cloud matches the manifests.\n"
+        }
+        for change in effective {
+            output += paint("  \(change.action.symbol) \(change.address)", change.action)
+            if let reason = change.reason { output += "  (\(reason))" }
+            output += "\n"
+            for field in change.fields { output += "      " + Self.describe(field) + "\n" }
+        }
+        if !plan.notes.isEmpty {
+            output += "\nNotes:\n"
+            for note in plan.notes { output += "  - " + (note.address.map { "\($0): " } ?? "") + note.message + "\n" }
+        }
+        return output + "\n" + plan.summary.line + "\n"
+    }
+
+    static func describe(_ field: FieldChange) -> String {
+        func quoted(_ value: String?) -> String { value.map { "\"\($0)\"" } ?? "(none)" }
+        let prefix = field.sensitive ? "(sensitive) " : ""
+        switch (field.before, field.after) {
+        case (nil, let after?): return "\(field.path): \(prefix)\(field.sensitive ? after : quoted(after))"
+        case (let before?, nil): return "\(field.path): \(prefix)\(field.sensitive ? before : quoted(before)) -> (removed)"
+        case (let before, let after):
+            return "\(field.path): \(prefix)\(field.sensitive ? before ?? "" : quoted(before)) -> \(field.sensitive ? after ?? "" : quoted(after))"
+        }
+    }
+
+    private func paint(_ text: String, _ action: Action) -> String {
+        guard colored else { return text }
+        let code = switch action {
+        case .create: "32"
+        case .delete: "31"
+        case .update, .adopt: "33"
+        case .replace: "35"
+        case .rotate: "36"
+        case .noOp: "0"
+        }
+        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+    }
+
+    /// The JSON form: `format_version` 1, changes in plan order, keys in a fixed order.
+    public static func json(_ plan: Plan, extra: [(String, JSONValue)] = []) -> String {
+        let summary = plan.summary
+        func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+        return JSONValue.object([
+            ("format_version", .number(Double(plan.formatVersion))),
+            ("target", .string(plan.target)),
+        ] + extra + [
+            ("summary", .object([
+                ("add", .number(Double(summary.add))), ("change", .number(Double(summary.change))), ("replace", .number(Double(summary.replace))),
+                ("destroy", .number(Double(summary.destroy))), ("rotate", .number(Double(summary.rotate))),
+            ])),
+            ("changes", .array(plan.changes.map { change in
+                var pairs: [(String, JSONValue)] = [
+                    ("address", .string(change.address.description)), ("kind", .string(change.address.kind.rawValue)),
+                    ("name", .string(change.address.name)), ("action", .string(change.action.rawValue)),
+                ]
+                if let reason = change.reason { pairs.append(("reason", .string(reason))) }
+                pairs.append(("depends_on", .array(change.dependsOn.map { .string($0.description) })))
+                pairs.append(("fields", .array(change.fields.map { field in
+                    .object([("path", .string(field.path)), ("before", optional(field.before)), ("after", optional(field.after)), ("sensitive", .bool(field.sensitive))])
+                })))
+                return .object(pairs)
+            })),
+            ("notes", .array(plan.notes.map { note in
+                .object([("address", note.address.map { .string($0.description) } ?? .null), ("message", .string(note.message))])
+            })),
+        ]).serialized()
+    }
+
+    /// Markdown for a pull-request comment: a summary table, details collapsed.
+    public func markdown(_ plan: Plan) -> String {
+        var output = "### amlauth plan: `\(plan.target)`\n\n"
+        let effective = plan.effective
+        if effective.isEmpty {
+            output += "No changes. The cloud matches the manifests.\n"
+        } else {
+            output += "| | resource | action |\n|---|---|---|\n"
+            for change in effective { output += "| `\(change.action.symbol)` | `\(change.address)` | \(change.action.rawValue) |\n" }
+            output += "\n<details><summary>Details</summary>\n\n```diff\n"
+            output += PlanRenderer(colored: false).text(plan)
+            output += "```\n\n</details>\n"
+        }
+        if !plan.notes.isEmpty {
+            output += "\n" + plan.notes.map { "- " + ($0.address.map { "`\($0)`: " } ?? "") + $0.message }.joined(separator: "\n") + "\n"
+        }
+        return output + "\n**\(plan.summary.line)**\n"
+    }
+}

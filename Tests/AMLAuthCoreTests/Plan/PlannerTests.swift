@@ -1,0 +1,159 @@
+import AMLAuthCore
+import Foundation
+import Rendering
+import Testing
+import TestSupport
+
+/// The planner on the quickstart manifests against hand-written live states.
+struct PlannerTests {
+    static let subscription = GUID("a925f2f7-5c63-4b7b-8799-25a5f97bc3b2")!
+    static let now = 1_790_000_000.0
+    static let spID = "5d1e6f3a-2b4c-4d5e-8f90-a1b2c3d4e5f6"
+
+    static func desired() throws -> DesiredState {
+        let files = try ["amlauth.yaml", "webservices.yaml"].map { name in
+            SourceFile(path: name, bytes: Array(try Paths.read("examples/quickstart/\(name)").utf8))
+        }
+        let result = ManifestValidation(environment: [:]).run(files)
+        #expect(!result.diagnostics.hasErrors)
+        return DesiredState.resolve(result.manifests, target: "quickstart", subscriptionID: subscription)
+    }
+
+    static var workspaceID: String { "/subscriptions/\(subscription)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example" }
+
+    /// A live state that matches the quickstart exactly.
+    static func inSync() throws -> LiveState {
+        var live = LiveState()
+        live.applications = [LiveApplication(
+            objectID: "app-object", appID: "app-id", displayName: "ml-auth", tags: ["amlauth:quickstart", "amlauth:quickstart/ml-auth"],
+            passwords: [LivePassword(keyID: "key-1", displayName: "amlauth:ci:1", hint: "abc", endDateTime: now + 80 * 86_400)],
+            federatedCredentials: [], servicePrincipalID: spID)]
+        let scope = try AzureResourceID.parse(workspaceID).get()
+        let name = DeterministicName.roleAssignment(scope: scope, principalID: GUID(spID)!, role: RoleReference.reader.guid)
+        live.roleAssignments = [LiveRoleAssignment(
+            name: name.value, scope: workspaceID, roleGUID: RoleReference.reader.guid.value, principalID: spID, principalType: "ServicePrincipal",
+            description: "managed by amlauth: quickstart/ml-auth-reads-workspace")]
+        live.webservices = [
+            LiveWebservice(workspaceID: workspaceID, name: "aci-service-1", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 0.5, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aci-service-1"]),
+            LiveWebservice(workspaceID: workspaceID, name: "aks-service-1", computeType: "AKS", computeName: "aks-cluster-1", authEnabled: false, aadAuthEnabled: true, cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aks-service-1"]),
+        ]
+        return live
+    }
+
+    func plan(_ live: LiveState, prune: Bool = false, adopt: Bool = false, desired: DesiredState? = nil) throws -> Plan {
+        Planner(options: .init(prune: prune, adopt: adopt, now: Self.now)).plan(try desired ?? Self.desired(), live)
+    }
+
+    @Test func emptyCloudCreatesEverything() throws {
+        let plan = try plan(LiveState())
+        #expect(plan.summary.line == "Plan: 4 to add, 0 to change, 0 to replace, 0 to destroy, 0 to rotate.")
+        let assignment = try #require(plan.changes.first { $0.address.kind == .roleAssignment })
+        #expect(assignment.dependsOn == [ResourceAddress(.servicePrincipal, "ml-auth")])
+        #expect(assignment.fields.first { $0.path == "name" }?.after == "(known after apply)")
+        let password = try #require(plan.changes.first { $0.address.kind == .servicePrincipal }?.fields.first { $0.path == "password.ci" })
+        #expect(password.sensitive)
+        #expect(password.after == "new, expires in 90d, delivered to file:.secrets/ml-auth.json")
+    }
+
+    @Test func inSyncMeansNoChanges() throws {
+        let plan = try plan(try Self.inSync())
+        #expect(!plan.hasChanges, "\(plan.effective)")
+        #expect(plan.notes.isEmpty)
+        #expect(PlanRenderer().text(plan).contains("No changes."))
+    }
+
+    @Test func idCasingDoesNotMatter() throws {
+        var live = try Self.inSync()
+        live.roleAssignments[0].scope = Self.workspaceID.uppercased().replacing("/SUBSCRIPTIONS/", with: "/subscriptions/")
+        live.roleAssignments[0].roleGUID = live.roleAssignments[0].roleGUID.uppercased().lowercased()
+        live.webservices[0].workspaceID = Self.workspaceID.lowercased()
+        #expect(!(try plan(live)).hasChanges)
+    }
+
+    @Test func driftIsAnUpdateWithBeforeAndAfter() throws {
+        var live = try Self.inSync()
+        live.webservices[1].aadAuthEnabled = false
+        live.webservices[1].authEnabled = true
+        live.webservices[0].cpuCores = 2
+        let plan = try plan(live)
+        let aks = try #require(plan.changes.first { $0.address.name == "aks-service-1" })
+        #expect(aks.action == .update)
+        #expect(aks.fields.map(\.path) == ["auth_enabled", "token_auth_enabled"])
+        #expect(aks.fields[0].before == "true" && aks.fields[0].after == "false")
+        #expect(plan.changes.first { $0.address.name == "aci-service-1" }?.fields.first?.path == "cpu_cores")
+        #expect(plan.summary.change == 2)
+    }
+
+    @Test func immutableChangesReplace() throws {
+        var live = try Self.inSync()
+        live.webservices[1].computeName = "aks-old"
+        live.roleAssignments[0].roleGUID = RoleReference.contributor.guid.value
+        let plan = try plan(live)
+        let service = try #require(plan.changes.first { $0.address.name == "aks-service-1" })
+        #expect(service.action == .replace)
+        #expect(service.reason == "compute_target cannot change in place")
+        let assignment = try #require(plan.changes.first { $0.address.kind == .roleAssignment })
+        #expect(assignment.action == .replace)
+        #expect(assignment.fields.first { $0.path == "role" }?.before == RoleReference.contributor.guid.value)
+    }
+
+    @Test func ownedOrphansNeedPrune() throws {
+        var live = try Self.inSync()
+        live.webservices.append(LiveWebservice(workspaceID: Self.workspaceID, name: "old-svc", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "old-svc"]))
+        live.webservices.append(LiveWebservice(workspaceID: Self.workspaceID, name: "not-ours", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 1, memoryGB: 1, kvTags: [:]))
+        let kept = try plan(live)
+        #expect(!kept.hasChanges)
+        #expect(kept.notes.map(\.address) == [ResourceAddress(.webservice, "old-svc")])
+        let pruned = try plan(live, prune: true)
+        #expect(pruned.effective.map(\.address) == [ResourceAddress(.webservice, "old-svc")])
+        #expect(pruned.effective.first?.action == .delete)
+        #expect(pruned.summary.destroy == 1, "never the unowned service")
+    }
+
+    @Test func unmarkedIdenticalAssignmentNeedsAdopt() throws {
+        var live = try Self.inSync()
+        live.roleAssignments[0].description = nil
+        let plan = try plan(live)
+        #expect(!plan.hasChanges)
+        #expect(plan.notes.first?.message.contains("--adopt") == true)
+        let adopted = try self.plan(live, adopt: true)
+        #expect(adopted.effective.first?.action == .adopt)
+    }
+
+    @Test func passwordNearExpiryRotates() throws {
+        var live = try Self.inSync()
+        live.applications[0].passwords[0].endDateTime = Self.now + 10 * 86_400
+        let plan = try plan(live)
+        let change = try #require(plan.effective.first)
+        #expect(change.action == .rotate)
+        #expect(change.fields.first?.before == "keyId key-1, hint abc…, expires in 10d")
+        #expect(change.fields.first?.sensitive == true)
+        #expect(plan.summary.rotate == 1)
+    }
+
+    @Test func raisedKeyRotationRotatesThatKeyOnly() throws {
+        var desired = try Self.desired()
+        desired.webservices[0].keyGenerations = (primary: 1, secondary: 0)
+        let plan = try plan(try Self.inSync(), desired: desired)
+        let change = try #require(plan.effective.first)
+        #expect(change.action == .rotate)
+        #expect(change.fields.map(\.path) == ["key_rotation.primary"])
+    }
+
+    @Test func renderingIsDeterministicInEveryFormat() throws {
+        var live = try Self.inSync()
+        live.webservices[1].authEnabled = true
+        let first = try plan(live)
+        let second = try plan(live)
+        #expect(PlanRenderer().text(first) == PlanRenderer().text(second))
+        #expect(PlanRenderer.json(first) == PlanRenderer.json(second))
+        #expect(PlanRenderer().markdown(first) == PlanRenderer().markdown(second))
+        let text = PlanRenderer().text(first)
+        #expect(text.contains("  ~ Webservice/aks-service-1\n      auth_enabled: \"true\" -> \"false\"\n"))
+        #expect(text.hasSuffix("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy, 0 to rotate.\n"))
+        let json = try JSONParser.parse(PlanRenderer.json(first))
+        #expect(json["format_version"]?.numberValue == 1)
+        #expect(json["summary"]?["change"]?.numberValue == 1)
+        #expect(PlanRenderer().markdown(first).contains("| `~` | `Webservice/aks-service-1` | update |"))
+    }
+}
