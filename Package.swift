@@ -86,6 +86,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Orchestration over a provider: reading live state (and, later, executing plans).
+        .target(name: "Engine", dependencies: ["AMLAuthCore", "AzureProvider"], swiftSettings: strictSettings),
+
         // Values → text: diagnostics with carets, JSON, GitHub annotations.
         .target(name: "Rendering", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
 
@@ -93,7 +96,7 @@ let package = Package(
         .target(
             name: "AMLAuthCLI",
             dependencies: [
-                "AMLAuthCore", "Rendering", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "HTTPClient",
+                "AMLAuthCore", "Rendering", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "HTTPClient", "Engine", "AuthCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -35,14 +35,32 @@ enum Composition {
         var verbose: Bool
     }
 
-    /// Loads and validates the manifests in the target directory and returns its Target.
-    static func target(_ options: Options) throws(SessionError) -> (TargetManifest, directory: String) {
+    /// The validated manifests of a directory, with their files (for the plan's digest).
+    struct LoadedManifests: Sendable {
+        var manifests: ManifestSet
+        var target: TargetManifest
+        var files: [SourceFile]
+        var directory: String
+        /// Warnings and notes, rendered, to show before the plan.
+        var diagnosticsOutput: String
+    }
+
+    /// Loads and validates the manifests in the target directory; errors stop here.
+    static func load(_ options: Options) throws(SessionError) -> LoadedManifests {
         let outcome = ValidateRun(paths: [options.targetDirectory], format: .text, environment: options.environment, workingDirectory: options.workingDirectory).run()
         guard outcome.exitCode == 0 else { throw .invalidManifests(output: outcome.output) }
         let files = ManifestFiles.load([options.targetDirectory], workingDirectory: options.workingDirectory)
         let result = ManifestValidation(environment: options.environment).run(files.files)
         guard let target = result.manifests.target else { throw .message("the manifests in '\(options.targetDirectory)' have no Target") }
-        return (target, ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory))
+        let shown = outcome.diagnostics.filter { $0.severity == .warning }.isEmpty ? "" : outcome.output
+        return LoadedManifests(
+            manifests: result.manifests, target: target, files: files.files,
+            directory: ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory), diagnosticsOutput: shown)
+    }
+
+    static func target(_ options: Options) throws(SessionError) -> (TargetManifest, directory: String) {
+        let loaded = try load(options)
+        return (loaded.target, loaded.directory)
     }
 
     /// Connects to the Target's cloud with the first credential the chain finds.
