@@ -121,6 +121,11 @@ let package = Package(
             dependencies: ["AzureProvider", "HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "TestSupport"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "AzureProvider", "HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "AuthCryptoTests", dependencies: ["AuthCrypto"], swiftSettings: strictSettings),
         .testTarget(name: "YAMLSourceTests", dependencies: ["YAMLSource", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(

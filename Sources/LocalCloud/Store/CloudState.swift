@@ -128,6 +128,17 @@ public struct RoleAssignmentRecord: Codable, Sendable {
     public var description: String?
     public var createdOn: Double
     public var createdBy: String
+
+    public init(name: String, scope: String, roleDefinitionID: String, principalID: String, principalType: String, description: String?, createdOn: Double, createdBy: String) {
+        self.name = name
+        self.scope = scope
+        self.roleDefinitionID = roleDefinitionID
+        self.principalID = principalID
+        self.principalType = principalType
+        self.description = description
+        self.createdOn = createdOn
+        self.createdBy = createdBy
+    }
 }
 
 public struct ServiceRecord: Codable, Sendable {

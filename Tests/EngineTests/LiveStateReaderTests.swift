@@ -1,0 +1,56 @@
+import AMLAuthCore
+import AuthCrypto
+import AzureProvider
+import Engine
+import Foundation
+import HTTPClient
+import LocalCloud
+import Testing
+import TestSupport
+
+/// Reading live state from the local cloud costs O(scopes) requests, not O(resources).
+@Suite(.serialized)
+struct LiveStateReaderTests {
+    @Test func thousandRoleAssignmentsInOneScopeCostAHandfulOfRequests() async throws {
+        let live = try await LiveCloud.start()
+        defer { Task { await live.stopAndRemove() } }
+        let file = await live.cloudFile
+        let (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(file.compact().utf8), path: "cloud")
+        let subscription = try #require(extras.subscriptionID.flatMap(GUID.init))
+        let workspace = "/subscriptions/\(subscription)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example"
+        let count = 1_000
+        // 1,000 groups, each with Reader on the workspace, owned by the target "big".
+        let groups = (0..<count).map { _ in SecureRandom.uuid() }
+        try await live.cloud.store.write { state in
+            for (index, id) in groups.enumerated() {
+                state.directoryObjects.append(DirectoryObjectRecord(id: id, type: "Group", displayName: "group-\(index)"))
+                state.roleAssignments.append(RoleAssignmentRecord(
+                    name: SecureRandom.uuid(), scope: workspace, roleDefinitionID: RoleReference.reader.guid.value, principalID: id, principalType: "Group",
+                    description: "managed by amlauth: big/ra-\(index)", createdOn: 0, createdBy: "test"))
+            }
+        }
+        var manifests = "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: big}\nspec: {cloud: local}\n---\napiVersion: amlauth/v1\nkind: Workspace\nmetadata: {name: ml-example}\nspec: {resource_group: ml-rg}\n"
+        for (index, id) in groups.enumerated() {
+            manifests += "---\napiVersion: amlauth/v1\nkind: RoleAssignment\nmetadata: {name: ra-\(index)}\nspec: {principal: {object_id: \(id), type: Group}, role: Reader, scope: {workspace: ml-example}}\n"
+        }
+        let result = ManifestValidation(environment: [:]).run([SourceFile(path: "big.yaml", bytes: Array(manifests.utf8))])
+        #expect(!result.diagnostics.hasErrors)
+        let desired = DesiredState.resolve(result.manifests, target: "big", subscriptionID: subscription)
+
+        let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
+        let credential = ClientSecretCredential(tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!, source: "test")
+        let pipeline = AzurePipeline(transport: transport, tokens: TokenCache(credential: credential, client: TokenClient(cloud: cloud, transport: transport)))
+        let reader = LiveStateReader(
+            graph: GraphClient(pipeline: pipeline, cloud: cloud), authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
+            machineLearning: MachineLearningClient(pipeline: pipeline, cloud: cloud))
+        live.cloud.counters.reset()
+        let state = try await reader.read(desired)
+        let plan = Planner(options: .init(now: Date().timeIntervalSince1970)).plan(desired, state)
+        #expect(!plan.hasChanges, "\(plan.summary.line)")
+        #expect(plan.changes.count == count)
+        let requests = live.cloud.counters.total()
+        // A token, the tagged application query, and ⌈1001 / 200⌉ = 6 pages of assignments.
+        #expect(requests <= 10, "\(requests) requests for \(count) role assignments")
+        #expect(live.cloud.counters.total(matching: "roleAssignments") == 6)
+    }
+}
