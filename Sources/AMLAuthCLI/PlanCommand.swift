@@ -1,8 +1,6 @@
 import AMLAuthCore
 import ArgumentParser
 import AuthCrypto
-import AzureProvider
-import Engine
 import Foundation
 import LocalCloud
 import Rendering
@@ -54,37 +52,21 @@ struct PlanCommand: AsyncParsableCommand {
         let options = Composition.Options(
             targetDirectory: directory, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
             caBundle: caBundle, verbose: verbose)
-        let loaded: Composition.LoadedManifests
-        let session: Session
+        let run: PlanningRun
         do {
-            loaded = try Composition.load(options)
-            session = try await Composition.connect(options)
+            run = try await PlanningRun.prepare(options, prune: prune, adopt: adopt)
         } catch {
-            switch error {
-            case .invalidManifests(let output): FileHandle.standardOutput.write(Data(output.utf8))
-            case .message(let message): FileHandle.standardError.write(Data("amlauth plan: \(message)\n".utf8))
-            }
+            error.report(command: "plan")
             throw ExitCode.failure
         }
+        await run.session.close()
         do {
-            guard let subscription = GUID(session.subscriptionID) else { throw SessionError.message("'\(session.subscriptionID)' is not a subscription GUID") }
-            let desired = DesiredState.resolve(loaded.manifests, target: loaded.target.name, subscriptionID: subscription)
-            let reader = LiveStateReader(
-                graph: GraphClient(pipeline: session.pipeline, cloud: session.cloud),
-                authorization: AuthorizationClient(pipeline: session.pipeline, cloud: session.cloud),
-                machineLearning: MachineLearningClient(pipeline: session.pipeline, cloud: session.cloud))
-            let live = try await reader.read(desired)
-            let plan = Planner(options: .init(prune: prune || loaded.target.prune, adopt: adopt, now: Date().timeIntervalSince1970)).plan(desired, live)
-            await session.close()
-            try emit(plan, live: live, loaded: loaded, environment: environment)
-            if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
-        } catch let exit as ExitCode {
-            throw exit
+            try emit(run.plan, live: run.live, loaded: run.loaded, environment: environment)
         } catch {
-            await session.close()
             FileHandle.standardError.write(Data("amlauth plan: \(error)\n".utf8))
             throw ExitCode.failure
         }
+        if detailedExitcode && run.plan.hasChanges { throw ExitCode(2) }
     }
 
     private func emit(_ plan: Plan, live: LiveState, loaded: Composition.LoadedManifests, environment: [String: String]) throws {

@@ -17,8 +17,16 @@ public struct LiveStateReader: Sendable {
         self.machineLearning = machineLearning
     }
 
-    public func read(_ desired: DesiredState) async throws(AzureError) -> LiveState {
+    /// Reads the live state; with `delivery`, also which password each file sink last received.
+    public func read(_ desired: DesiredState, delivery: SecretDelivery? = nil) async throws(AzureError) -> LiveState {
         var live = LiveState()
+        if let delivery {
+            for principal in desired.servicePrincipals {
+                for password in principal.passwords {
+                    if let keyID = delivery.deliveredKeyID(password.sink) { live.deliveredPasswords[Planner.deliveryKey(principal.address, password.name)] = keyID }
+                }
+            }
+        }
         live.applications = try await applications(desired)
         live.roleAssignments = try await roleAssignments(desired)
         let (workspaces, services) = try await webservices(desired)

@@ -73,7 +73,7 @@ struct ClientTests {
             ("authEnabled", .bool(false)), ("aadAuthEnabled", .bool(true)), ("kvTags", .object([("amlauth.target", .string("t"))])),
         ]))
         #expect(operation["state"]?.stringValue == "Succeeded")
-        #expect(manual.sleeps.filter { $0 == 5 }.count == 1, "Running once, then Succeeded after one 5 s poll interval")
+        #expect(manual.sleeps.filter { $0 == 0 }.count == 1, "Running once, then Succeeded after the Retry-After: 0 the local cloud sends")
         #expect(try await ml.service(base: base, name: "svc-aks")?["state"]?.stringValue == "Healthy")
         #expect(try await ml.services(base: base).count == 1)
         let token = try await ml.token(base: base, name: "svc-aks")

@@ -57,6 +57,7 @@ public struct DesiredState: Sendable {
                 workspaceID: workspaceIDs[service.workspace] ?? subscription, computeType: service.computeType, computeTarget: service.computeTarget,
                 authEnabled: service.authEnabled, tokenAuthEnabled: service.tokenAuthEnabled, cpuCores: service.cpuCores, memoryGB: service.memoryGB,
                 keyGenerations: service.keyRotation, tokenClients: service.tokenClients.map { ResourceAddress(.servicePrincipal, $0) },
+                models: service.models, entryScript: service.entryScript, environment: service.environment, description: service.description,
                 adopt: service.adopt))
         }
         return state
@@ -151,5 +152,9 @@ public struct DesiredWebservice: Sendable {
     public var memoryGB: Double
     public var keyGenerations: (primary: Int, secondary: Int)
     public var tokenClients: [ResourceAddress]
+    public var models: [VersionedName]
+    public var entryScript: String
+    public var environment: VersionedName
+    public var description: String?
     public var adopt: Bool
 }

@@ -6,6 +6,9 @@ public struct LiveState: Sendable, Codable, Equatable {
     public var webservices: [LiveWebservice] = []
     /// Workspaces that exist, by lower-cased ID.
     public var workspaces: [LiveWorkspace] = []
+    /// The password keyId each file sink last received, by `ServicePrincipal/name/credential`.
+    /// A newer password in the cloud than in its sink was never delivered (a crash in between).
+    public var deliveredPasswords: [String: String] = [:]
 
     public init() {}
 }

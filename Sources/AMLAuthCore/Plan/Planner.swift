@@ -37,13 +37,13 @@ public struct Planner: Sendable {
             let tag = Markers.resourceTag(desired.target, principal.address.name)
             if let application = live.applications.first(where: { $0.tags.contains(tag) }) {
                 owned[principal.address] = application
-                changes.append(update(principal, application))
+                changes.append(update(principal, application, delivered: live.deliveredPasswords))
                 continue
             }
             if let unowned = live.applications.first(where: { $0.displayName == principal.displayName && !$0.tags.contains { $0.hasPrefix("amlauth:") } }) {
                 if options.adopt || principal.adopt {
                     owned[principal.address] = unowned
-                    var change = update(principal, unowned)
+                    var change = update(principal, unowned, delivered: live.deliveredPasswords)
                     change.action = .adopt
                     change.reason = "application '\(unowned.displayName)' (appId \(unowned.appID)) exists without amlauth's marker"
                     change.fields.insert(FieldChange("tags", before: unowned.tags.joined(separator: ", "), after: principal.tags.joined(separator: ", ")), at: 0)
@@ -81,7 +81,10 @@ public struct Planner: Sendable {
         }
     }
 
-    private func update(_ principal: DesiredServicePrincipal, _ application: LiveApplication) -> Change {
+    /// Key of `LiveState.deliveredPasswords`.
+    public static func deliveryKey(_ address: ResourceAddress, _ credential: String) -> String { "\(address)/\(credential)" }
+
+    private func update(_ principal: DesiredServicePrincipal, _ application: LiveApplication, delivered: [String: String]) -> Change {
         var fields: [FieldChange] = []
         var rotate = false
         if application.displayName != principal.displayName {
@@ -95,7 +98,8 @@ public struct Planner: Sendable {
                 fields.append(FieldChange("password.\(password.name)", before: nil, after: "new, expires in \(password.lifetime), delivered to \(password.sink)", sensitive: true))
                 continue
             }
-            if newest.endDateTime - options.now <= Double(password.renewBefore.seconds) {
+            let undelivered = password.sink.path != nil && delivered[Self.deliveryKey(principal.address, password.name)] != newest.keyID
+            if undelivered || newest.endDateTime - options.now <= Double(password.renewBefore.seconds) {
                 rotate = true
                 fields.append(FieldChange(
                     "password.\(password.name)", before: Self.describe(newest, now: options.now),
@@ -125,7 +129,7 @@ public struct Planner: Sendable {
             fields.append(FieldChange("federated_credential.\(current.name)", before: "\(current.issuer) \(current.subject)", after: nil))
         }
         let action: Action = fields.isEmpty ? .noOp : rotate ? .rotate : .update
-        return Change(principal.address, action, reason: rotate ? "a password is within renew_before of its expiry" : nil, fields: fields)
+        return Change(principal.address, action, reason: rotate ? "a password is within renew_before of its expiry, or its sink never received it" : nil, fields: fields)
     }
 
     /// keyId, hint and expiry: all a plan ever says about a password.
@@ -203,7 +207,8 @@ public struct Planner: Sendable {
         }
     }
 
-    static func sameScope(_ text: String, _ scope: AzureResourceID) -> Bool {
+    /// Whether an ARM ID as text names `scope` (case-insensitive, canonical form).
+    public static func sameScope(_ text: String, _ scope: AzureResourceID) -> Bool {
         guard case .success(let parsed) = AzureResourceID.parse(text) else { return false }
         return parsed == scope
     }

@@ -109,13 +109,19 @@ public struct MachineLearningClient: Sendable {
         // The SDK rebuilds the URL from the operation id; so does amlauth (same host, same prefix).
         let id = location.split(separator: "/").last.map(String.init) ?? location
         let url = base + "/operations/" + id
-        for poll in 0..<maxPolls {
-            if poll > 0 {
-                do { try await pipeline.runtime.sleep(pollInterval) } catch {
+        var wait: Double?
+        for _ in 0..<maxPolls {
+            if let wait {
+                do { try await pipeline.runtime.sleep(wait) } catch {
                     throw AzureError(service: .modelManagement, status: nil, code: "Cancelled", message: "cancelled while waiting for operation \(id)", target: "GET operations/\(id)")
                 }
             }
-            let operation = try await pipeline.json(mms("GET", url))
+            let response = try await pipeline.send(mms("GET", url))
+            guard let operation = try? JSONParser.parse(response.body) else {
+                throw AzureError(service: .modelManagement, status: response.status, code: "InvalidResponse", message: "the operation status is not JSON", target: "GET operations/\(id)")
+            }
+            // The service's Retry-After when it gives one, the SDK's fixed interval otherwise.
+            wait = RetryPolicy.retryAfter({ response.header($0) }, now: pipeline.runtime.now()) ?? pollInterval
             switch operation["state"]?.stringValue ?? "" {
             case "Succeeded": return operation
             case "Failed", "Cancelled", "TimedOut":

@@ -356,12 +356,13 @@ struct ServiceActions {
             }
         } catch { return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)") }
         let done = record.state == "Succeeded"
+        // Retry-After 0: the local cloud finishes on the next poll, so clients need not wait 5 s.
         return .json(200, .object([
             ("id", .string(record.id)), ("operationType", .string(record.operationType)), ("state", .string(record.state)),
             ("createdTime", .string(ISOTime.format(record.createdTime))), ("endTime", done ? .string(ISOTime.format(now)) : .null),
             ("error", .null), ("resourceLocation", .string("/api" + scope.serviceID(record.serviceName))),
             ("operationLog", .string(done ? "Succeeded" : "Running")), ("parentRequestId", .string(record.id)),
             ("operationDetails", .object([("subOperationType", .string("DeployService"))])),
-        ]))
+        ]), headers: done ? [] : [("Retry-After", "0")])
     }
 }

@@ -33,6 +33,7 @@ struct PlannerTests {
         live.roleAssignments = [LiveRoleAssignment(
             name: name.value, scope: workspaceID, roleGUID: RoleReference.reader.guid.value, principalID: spID, principalType: "ServicePrincipal",
             description: "managed by amlauth: quickstart/ml-auth-reads-workspace")]
+        live.deliveredPasswords = ["ServicePrincipal/ml-auth/ci": "key-1"]
         live.webservices = [
             LiveWebservice(workspaceID: workspaceID, name: "aci-service-1", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 0.5, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aci-service-1"]),
             LiveWebservice(workspaceID: workspaceID, name: "aks-service-1", computeType: "AKS", computeName: "aks-cluster-1", authEnabled: false, aadAuthEnabled: true, cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aks-service-1"]),
@@ -129,6 +130,14 @@ struct PlannerTests {
         #expect(change.fields.first?.before == "keyId key-1, hint abc…, expires in 10d")
         #expect(change.fields.first?.sensitive == true)
         #expect(plan.summary.rotate == 1)
+    }
+
+    @Test func anUndeliveredPasswordIsReplaced() throws {
+        var live = try Self.inSync()
+        live.deliveredPasswords = [:]
+        let change = try #require(try plan(live).effective.first)
+        #expect(change.action == .rotate)
+        #expect(change.reason?.contains("never received it") == true)
     }
 
     @Test func raisedKeyRotationRotatesThatKeyOnly() throws {

@@ -1,0 +1,122 @@
+import AMLAuthCore
+import ArgumentParser
+import Engine
+import Foundation
+import Rendering
+
+/// `amlauth apply [DIR]`: plans, shows the plan, asks (or takes --auto-approve), and applies.
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Plan, confirm and apply: create, update, replace, rotate and (with prune) delete.",
+        discussion: """
+            Changes run in dependency order (service principals, then role assignments and web services; deletions \
+            last), independent ones in parallel. A failed change skips its dependents and apply exits 1. New passwords \
+            go only to their deliver_to sink. Without a terminal, apply needs --auto-approve.
+            """)
+
+    @Argument(help: "Directory with the manifests.")
+    var directory: String = "."
+
+    @Flag(help: "Apply without asking.")
+    var autoApprove = false
+
+    @Option(help: "Changes in flight at once.")
+    var parallelism: Int = 8
+
+    @Flag(help: "Delete owned resources that left the manifests (also 'prune: true' in the Target).")
+    var prune = false
+
+    @Flag(help: "Take over matching objects amlauth does not own yet.")
+    var adopt = false
+
+    @Option(name: .customLong("ca-bundle"), help: "Extra trusted CA certificates (PEM). Also AMLAUTH_CA_BUNDLE.")
+    var caBundle: String?
+
+    @Flag(help: "Log every request to stderr (never headers, bodies or tokens).")
+    var verbose = false
+
+    func validate() throws {
+        guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let options = Composition.Options(
+            targetDirectory: directory, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
+            caBundle: caBundle, verbose: verbose)
+        let run: PlanningRun
+        do {
+            run = try await PlanningRun.prepare(options, prune: prune, adopt: adopt)
+        } catch {
+            error.report(command: "apply")
+            throw ExitCode.failure
+        }
+        let colored = Terminal.wantsColor(environment: environment)
+        FileHandle.standardOutput.write(Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(run.plan)).utf8))
+        guard run.plan.hasChanges else {
+            await run.session.close()
+            return
+        }
+        if !autoApprove {
+            guard isatty(STDIN_FILENO) == 1 else {
+                await run.session.close()
+                FileHandle.standardError.write(Data("amlauth apply: not a terminal: rerun with --auto-approve to apply without asking\n".utf8))
+                throw ExitCode.failure
+            }
+            FileHandle.standardOutput.write(Data("\nDo you want to perform these actions? Only 'yes' will be accepted: ".utf8))
+            guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+                await run.session.close()
+                FileHandle.standardOutput.write(Data("Apply cancelled.\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+        FileHandle.standardOutput.write(Data("\n".utf8))
+        let executor = Executor(operations: run.session.operations(delivery: run.delivery), parallelism: parallelism)
+        let result = await executor.apply(run.plan, desired: run.desired, live: run.live, observer: ProgressPrinter())
+        await run.session.close()
+        FileHandle.standardOutput.write(Data("\n\(result.summaryLine)\n".utf8))
+        if result.failed { throw ExitCode.failure }
+    }
+}
+
+/// One line per change as it starts and ends, with its duration.
+struct ProgressPrinter: ApplyObserver {
+    func started(_ change: Change) {
+        FileHandle.standardOutput.write(Data("\(change.address): \(Self.verb(change.action))…\n".utf8))
+    }
+
+    func finished(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) {
+        let line: String
+        switch outcome {
+        case .applied: line = "\(change.address): \(Self.done(change.action)) in \(String(format: "%.1f", seconds))s"
+        case .failed(let message): line = "\(change.address): failed after \(String(format: "%.1f", seconds))s: \(message)"
+        case .skipped(let blocker): line = "\(change.address): skipped because \(blocker) failed"
+        }
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func verb(_ action: Action) -> String {
+        switch action {
+        case .create: "creating"
+        case .update: "updating"
+        case .replace: "replacing"
+        case .delete: "destroying"
+        case .rotate: "rotating"
+        case .adopt: "adopting"
+        case .noOp: "checking"
+        }
+    }
+
+    static func done(_ action: Action) -> String {
+        switch action {
+        case .create: "created"
+        case .update: "updated"
+        case .replace: "replaced"
+        case .delete: "destroyed"
+        case .rotate: "rotated"
+        case .adopt: "adopted"
+        case .noOp: "unchanged"
+        }
+    }
+}

@@ -1,0 +1,122 @@
+public import AMLAuthCore
+public import AzureProvider
+import Foundation
+
+/// Delivers a new password to its sink, and nowhere else: an sdk-auth JSON file, an env file (both
+/// mode 0600, written atomically), or the GitHub Actions step output (masked first).
+public struct SecretDelivery: Sendable {
+    /// Where relative sink paths start (the manifests' directory).
+    public var baseDirectory: String
+    public var cloud: AzureCloudEndpoints
+    public var environment: [String: String]
+    /// Receives workflow commands (`::add-mask::`), i.e. standard output.
+    public var workflowCommands: @Sendable (String) -> Void
+
+    public init(baseDirectory: String, cloud: AzureCloudEndpoints, environment: [String: String], workflowCommands: @escaping @Sendable (String) -> Void) {
+        self.baseDirectory = baseDirectory
+        self.cloud = cloud
+        self.environment = environment
+        self.workflowCommands = workflowCommands
+    }
+
+    public struct Secret: Sendable {
+        public var clientID: String
+        public var clientSecret: String
+        public var tenantID: String
+        public var subscriptionID: String
+        public var keyID: String
+    }
+
+    public enum Failure: Error, CustomStringConvertible, Sendable {
+        case cannotWrite(String, String)
+        case noGitHubOutput
+
+        public var description: String {
+            switch self {
+            case .cannotWrite(let path, let reason): "cannot write the secret to '\(path)': \(reason)"
+            case .noGitHubOutput: "deliver_to: github-output needs GITHUB_OUTPUT (run inside GitHub Actions)"
+            }
+        }
+    }
+
+    public func deliver(_ secret: Secret, to sink: SecretSink) throws(Failure) {
+        switch sink {
+        case .file(let path):
+            let json = JSONValue.object([
+                ("clientId", .string(secret.clientID)), ("clientSecret", .string(secret.clientSecret)),
+                ("subscriptionId", .string(secret.subscriptionID)), ("tenantId", .string(secret.tenantID)),
+                ("activeDirectoryEndpointUrl", .string(cloud.activeDirectory)), ("resourceManagerEndpointUrl", .string(cloud.resourceManager)),
+                ("activeDirectoryGraphResourceId", cloud.activeDirectoryGraphResourceID.map(JSONValue.string) ?? .null),
+                ("sqlManagementEndpointUrl", cloud.sqlManagement.map(JSONValue.string) ?? .null),
+                ("galleryEndpointUrl", cloud.gallery.map(JSONValue.string) ?? .null),
+                ("managementEndpointUrl", cloud.management.map(JSONValue.string) ?? .null),
+                ("amlauthKeyId", .string(secret.keyID)),
+            ])
+            try write(json.serialized(), to: path)
+        case .envFile(let path):
+            try write("# written by amlauth; password keyId \(secret.keyID)\nAZURE_CLIENT_ID=\(secret.clientID)\nAZURE_CLIENT_SECRET=\(secret.clientSecret)\nAZURE_TENANT_ID=\(secret.tenantID)\nAZURE_SUBSCRIPTION_ID=\(secret.subscriptionID)\n", to: path)
+        case .githubOutput:
+            guard let output = environment["GITHUB_OUTPUT"], let handle = FileHandle(forWritingAtPath: output) else { throw .noGitHubOutput }
+            // Mask before the value can appear anywhere else in the job's log.
+            workflowCommands("::add-mask::\(secret.clientSecret)\n")
+            handle.seekToEndOfFile()
+            handle.write(Data("client-id=\(secret.clientID)\nclient-secret=\(secret.clientSecret)\ntenant-id=\(secret.tenantID)\n".utf8))
+            try? handle.close()
+        }
+    }
+
+    /// The keyId a file sink last received, if it was written by amlauth: a password in the cloud
+    /// whose keyId is not here was never delivered (a crash between create and write).
+    public func deliveredKeyID(_ sink: SecretSink) -> String? {
+        guard let path = sink.path, let data = FileManager.default.contents(atPath: absolute(path)) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        switch sink {
+        case .file: return (try? JSONParser.parse(text))?["amlauthKeyId"]?.stringValue
+        case .envFile: return text.split(separator: "\n").first { $0.hasPrefix("# written by amlauth; password keyId ") }.map { String($0.dropFirst("# written by amlauth; password keyId ".count)) }
+        case .githubOutput: return nil
+        }
+    }
+
+    func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : baseDirectory + "/" + path
+    }
+
+    private func write(_ text: String, to path: String) throws(Failure) {
+        let target = absolute(path)
+        let directory = (target as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try SecureFile.write(Array(text.utf8), to: target)
+        } catch {
+            throw .cannotWrite(path, "\(error)")
+        }
+    }
+}
+
+/// Writes a file readable by its owner only, atomically (temp file, fsync, rename).
+enum SecureFile {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            guard result > 0 else {
+                close(descriptor)
+                unlink(temporary)
+                throw Failure(description: String(cString: strerror(errno)))
+            }
+            written += result
+        }
+        fchmod(descriptor, 0o600)
+        guard fsync(descriptor) == 0, close(descriptor) == 0, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw Failure(description: String(cString: strerror(errno)))
+        }
+    }
+}
