@@ -1,0 +1,100 @@
+import AMLAuthCore
+import Foundation
+import Testing
+import TestSupport
+
+/// `amlauth apply` through the binary on the quickstart's in-process local cloud: converge, then
+/// prove a clean plan; then change things and converge again.
+@Suite(.serialized)
+struct ApplyCommandTests {
+    func state(_ directory: String) throws -> JSONValue {
+        try JSONParser.parse(try String(contentsOfFile: directory + "/.amlauth/local-cloud/state.json", encoding: .utf8))
+    }
+
+    func replace(_ old: String, with new: String, in file: String) throws {
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains(old))
+        try text.replacingOccurrences(of: old, with: new).write(toFile: file, atomically: true, encoding: .utf8)
+    }
+
+    @Test func quickstartConvergesAndStaysConverged() throws {
+        let directory = try WhoamiCommandTests.quickstart()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let applied = try CommandRunner.amlauth(["apply", directory, "--auto-approve"])
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(applied.stdout.hasSuffix("Apply complete: 4 added, 0 changed, 0 replaced, 0 destroyed, 0 rotated.\n"))
+        #expect(applied.stdout.contains("ServicePrincipal/ml-auth: created in "))
+        #expect(try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 0, "a second plan is clean")
+
+        // The secret went to its sink, 0600, and nowhere else.
+        let sink = directory + "/.secrets/ml-auth.json"
+        let mode = try FileManager.default.attributesOfItem(atPath: sink)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let sdkAuth = try String(contentsOfFile: sink, encoding: .utf8)
+        let secret = try #require(try JSONParser.parse(sdkAuth)["clientSecret"]?.stringValue)
+        #expect(!applied.stdout.contains(secret) && !applied.stderr.contains(secret))
+        let stateText = try String(contentsOfFile: directory + "/.amlauth/local-cloud/state.json", encoding: .utf8)
+        #expect(!stateText.contains(secret), "the cloud stores only a hash")
+        // The delivered sdk-auth file logs in.
+        let whoami = try CommandRunner.amlauth(["whoami", "--target", directory], environment: ["AZURE_CREDENTIALS": sdkAuth])
+        #expect(whoami.status == 0, "\(whoami.stderr)")
+        #expect(whoami.stdout.contains("credential:    client secret from AZURE_CREDENTIALS"))
+
+        // Without a terminal, apply refuses to act unasked.
+        let unasked = try CommandRunner.amlauth(["apply", directory])
+        #expect(unasked.status == 0, "nothing to do needs no approval")
+    }
+
+    @Test func changesRotationsReplacementsAndPrune() throws {
+        let directory = try WhoamiCommandTests.quickstart()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try CommandRunner.amlauth(["apply", directory, "--auto-approve"]).status == 0)
+        let services = directory + "/webservices.yaml"
+        let main = directory + "/amlauth.yaml"
+
+        // Raise a key generation and change a field: rotate.
+        try replace("key_rotation: {primary: 0, secondary: 0}", with: "key_rotation: {primary: 1, secondary: 0}", in: services)
+        try replace("cpu_cores: 0.5", with: "cpu_cores: 2", in: services)
+        let keysBefore = try state(directory)["services"]?.arrayValue?.first { $0["name"]?.stringValue == "aci-service-1" }
+        let plan = try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"])
+        #expect(plan.status == 2)
+        #expect(plan.stdout.contains("  ⟳ Webservice/aci-service-1\n"))
+        let unasked = try CommandRunner.amlauth(["apply", directory])
+        #expect(unasked.status == 1)
+        #expect(unasked.stderr.contains("--auto-approve"))
+        #expect(try CommandRunner.amlauth(["apply", directory, "--auto-approve"]).status == 0)
+        let keysAfter = try state(directory)["services"]?.arrayValue?.first { $0["name"]?.stringValue == "aci-service-1" }
+        #expect(keysAfter?["primaryKey"] != keysBefore?["primaryKey"])
+        #expect(keysAfter?["secondaryKey"] == keysBefore?["secondaryKey"])
+        #expect(keysAfter?["cpu"]?.numberValue == 2)
+        #expect(try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 0, "the rotation happens once")
+
+        // A different role replaces the assignment: new one created, old one gone.
+        try replace("role: Reader", with: "role: AzureML Data Scientist", in: main)
+        let replaced = try CommandRunner.amlauth(["apply", directory, "--auto-approve"])
+        #expect(replaced.stdout.contains("  -/+ RoleAssignment/ml-auth-reads-workspace"))
+        let assignments = try state(directory)["roleAssignments"]?.arrayValue?.filter { $0["description"]?.stringValue?.hasPrefix("managed by amlauth") == true }
+        #expect(assignments?.count == 1)
+        #expect(assignments?.first?["roleDefinitionID"]?.stringValue == "f6c7c914-8db3-469d-8ca1-694a8f32e121")
+
+        // A password whose sink lost it is replaced, and the old one revoked.
+        try FileManager.default.removeItem(atPath: directory + "/.secrets/ml-auth.json")
+        #expect(try CommandRunner.amlauth(["plan", directory]).stdout.contains("  ⟳ ServicePrincipal/ml-auth"))
+        #expect(try CommandRunner.amlauth(["apply", directory, "--auto-approve"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: directory + "/.secrets/ml-auth.json"))
+        let passwords = try state(directory)["applications"]?.arrayValue?.first { $0["displayName"]?.stringValue == "ml-auth" }?["passwordCredentials"]?.arrayValue
+        #expect(passwords?.count == 1)
+        #expect(passwords?.first?["displayName"]?.stringValue == "amlauth:ci:2")
+
+        // A service that left the manifests stays until pruned, and then goes.
+        let text = try String(contentsOfFile: services, encoding: .utf8)
+        let aksStart = try #require(text.range(of: "---\napiVersion: amlauth/v1\nkind: Webservice\nmetadata: {name: aks-service-1}"))
+        try String(text[..<aksStart.lowerBound]).write(toFile: services, atomically: true, encoding: .utf8)
+        let kept = try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"])
+        #expect(kept.status == 0)
+        #expect(kept.stdout.contains("web service 'aks-service-1' is owned by amlauth but no longer in the manifests"))
+        let pruned = try CommandRunner.amlauth(["apply", directory, "--auto-approve", "--prune"])
+        #expect(pruned.stdout.contains("Apply complete: 0 added, 0 changed, 0 replaced, 1 destroyed, 0 rotated."))
+        #expect(try state(directory)["services"]?.arrayValue?.map { $0["name"]?.stringValue } == ["aci-service-1"])
+    }
+}
