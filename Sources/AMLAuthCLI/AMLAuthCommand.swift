@@ -11,7 +11,10 @@ public struct AMLAuthCommand: AsyncParsableCommand {
             auth, declared in YAML manifests, checked, planned and applied.
             """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, SchemaCommand.self, WhoamiCommand.self, LocalCloudCommand.self])
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, TokenCommand.self, KeysCommand.self, WhoamiCommand.self, SchemaCommand.self,
+            LocalCloudCommand.self,
+        ])
 
     public init() {}
 }

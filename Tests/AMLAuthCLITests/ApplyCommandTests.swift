@@ -40,9 +40,23 @@ struct ApplyCommandTests {
         #expect(whoami.status == 0, "\(whoami.stderr)")
         #expect(whoami.stdout.contains("credential:    client secret from AZURE_CREDENTIALS"))
 
-        // Without a terminal, apply refuses to act unasked.
+        // Nothing to do needs no approval, terminal or not.
         let unasked = try CommandRunner.amlauth(["apply", directory])
         #expect(unasked.status == 0, "nothing to do needs no approval")
+
+        // Tokens and keys of the services.
+        let token = try CommandRunner.amlauth(["token", "aks-service-1", "--target", directory, "--json"])
+        #expect(token.status == 0, "\(token.stderr)")
+        let tokenJSON = try JSONParser.parse(token.stdout)
+        #expect(tokenJSON["access_token"]?.stringValue?.hasPrefix("eyJ") == true)
+        #expect((tokenJSON["expiry_on"]?.numberValue ?? 0) > (tokenJSON["refresh_after"]?.numberValue ?? 0))
+        let aciToken = try CommandRunner.amlauth(["token", "aci-service-1", "--target", directory])
+        #expect(aciToken.status == 1)
+        #expect(aciToken.stderr.contains("ACI supports key auth only"))
+        #expect(try CommandRunner.amlauth(["keys", "aci-service-1", "--target", directory]).status == 64, "keys need --show")
+        let keys = try CommandRunner.amlauth(["keys", "aci-service-1", "--target", directory, "--show"])
+        let primary = try state(directory)["services"]?.arrayValue?.first { $0["name"]?.stringValue == "aci-service-1" }?["primaryKey"]?.stringValue
+        #expect(keys.stdout.contains("primary:   \(primary ?? "?")\n"))
     }
 
     @Test func changesRotationsReplacementsAndPrune() throws {
