@@ -56,6 +56,9 @@ let package = Package(
         // OpenSSL → keys, signatures, digests, certificates. The only module that sees OpenSSL.
         .target(name: "AuthCrypto", dependencies: ["COpenSSL", "AMLAuthCore"], swiftSettings: strictSettings),
 
+        // Crash-safe file writes (temp file, fsync, rename), shared by the local cloud and secret sinks.
+        .target(name: "FileStorage", swiftSettings: strictSettings),
+
         // libyaml → located YAML nodes. The only module that sees libyaml.
         .target(name: "YAMLSource", dependencies: ["CYAML"], swiftSettings: strictSettings),
 
@@ -66,7 +69,7 @@ let package = Package(
         // router over a persisted store, plus a thin HTTPS server.
         .target(
             name: "LocalCloud",
-            dependencies: ["AMLAuthCore", "AuthCrypto", "YAMLSource"],
+            dependencies: ["AMLAuthCore", "AuthCrypto", "YAMLSource", "FileStorage"],
             swiftSettings: strictSettings
         ),
 
@@ -74,7 +77,7 @@ let package = Package(
         .target(
             name: "LocalCloudServer",
             dependencies: [
-                "LocalCloud", "AMLAuthCore", "AuthCrypto",
+                "LocalCloud", "AMLAuthCore", "AuthCrypto", "FileStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -87,7 +90,7 @@ let package = Package(
         ),
 
         // Orchestration over a provider: reading live state (and, later, executing plans).
-        .target(name: "Engine", dependencies: ["AMLAuthCore", "AzureProvider"], swiftSettings: strictSettings),
+        .target(name: "Engine", dependencies: ["AMLAuthCore", "AzureProvider", "FileStorage"], swiftSettings: strictSettings),
 
         // Values → text: diagnostics with carets, JSON, GitHub annotations.
         .target(name: "Rendering", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
@@ -96,7 +99,7 @@ let package = Package(
         .target(
             name: "AMLAuthCLI",
             dependencies: [
-                "AMLAuthCore", "Rendering", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "HTTPClient", "Engine", "AuthCrypto",
+                "AMLAuthCore", "Rendering", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "HTTPClient", "Engine", "AuthCrypto", "FileStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -18,23 +18,14 @@ struct ApplyCommand: AsyncParsableCommand {
     @Argument(help: "Directory with the manifests.")
     var directory: String = "."
 
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var reconcile: ReconcileOptions
+
     @Flag(help: "Apply without asking.")
     var autoApprove = false
 
     @Option(help: "Changes in flight at once.")
     var parallelism: Int = 8
-
-    @Flag(help: "Delete owned resources that left the manifests (also 'prune: true' in the Target).")
-    var prune = false
-
-    @Flag(help: "Take over matching objects amlauth does not own yet.")
-    var adopt = false
-
-    @Option(name: .customLong("ca-bundle"), help: "Extra trusted CA certificates (PEM). Also AMLAUTH_CA_BUNDLE.")
-    var caBundle: String?
-
-    @Flag(help: "Log every request to stderr (never headers, bodies or tokens).")
-    var verbose = false
 
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
@@ -44,10 +35,10 @@ struct ApplyCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let options = Composition.Options(
             targetDirectory: directory, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
-            caBundle: caBundle, verbose: verbose)
+            caBundle: connection.caBundle, verbose: connection.verbose)
         let run: PlanningRun
         do {
-            run = try await PlanningRun.prepare(options, prune: prune, adopt: adopt)
+            run = try await PlanningRun.prepare(options, prune: reconcile.prune, adopt: reconcile.adopt)
         } catch {
             error.report(command: "apply")
             throw ExitCode.failure

@@ -1,5 +1,6 @@
 import AMLAuthCore
 import ArgumentParser
+import FileStorage
 import Foundation
 import LocalCloud
 import LocalCloudServer

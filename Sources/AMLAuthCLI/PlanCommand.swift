@@ -1,6 +1,7 @@
 import AMLAuthCore
 import ArgumentParser
 import AuthCrypto
+import FileStorage
 import Foundation
 import LocalCloud
 import Rendering
@@ -19,29 +20,20 @@ struct PlanCommand: AsyncParsableCommand {
     @Argument(help: "Directory with the manifests.")
     var directory: String = "."
 
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var reconcile: ReconcileOptions
+
     @Option(name: .shortAndLong, help: "Write the plan as JSON to this file (for review or 'amlauth show').")
     var output: String?
 
     @Flag(help: "Exit 2 when there are changes, 0 when there are none.")
     var detailedExitcode = false
 
-    @Flag(help: "Delete owned resources that left the manifests (also 'prune: true' in the Target).")
-    var prune = false
-
-    @Flag(help: "Take over matching objects amlauth does not own yet.")
-    var adopt = false
-
     @Flag(help: "Print the plan as JSON.")
     var json = false
 
     @Flag(help: "Print the plan as Markdown (for pull-request comments).")
     var markdown = false
-
-    @Option(name: .customLong("ca-bundle"), help: "Extra trusted CA certificates (PEM). Also AMLAUTH_CA_BUNDLE.")
-    var caBundle: String?
-
-    @Flag(help: "Log every request to stderr (never headers, bodies or tokens).")
-    var verbose = false
 
     func validate() throws {
         if json && markdown { throw ValidationError("--json and --markdown are exclusive") }
@@ -51,10 +43,10 @@ struct PlanCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let options = Composition.Options(
             targetDirectory: directory, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
-            caBundle: caBundle, verbose: verbose)
+            caBundle: connection.caBundle, verbose: connection.verbose)
         let run: PlanningRun
         do {
-            run = try await PlanningRun.prepare(options, prune: prune, adopt: adopt)
+            run = try await PlanningRun.prepare(options, prune: reconcile.prune, adopt: reconcile.adopt)
         } catch {
             error.report(command: "plan")
             throw ExitCode.failure

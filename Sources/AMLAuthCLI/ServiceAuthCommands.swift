@@ -5,12 +5,12 @@ import Foundation
 
 /// Finds a web service of the manifests in its workspace and runs `body` with its MMS base URL.
 private func withService<T: Sendable>(
-    _ name: String, target: String, caBundle: String?, command: String,
+    _ name: String, target: String, connection: ConnectionOptions, command: String,
     _ body: @Sendable (Session, MachineLearningClient, String) async throws -> T
 ) async throws -> T {
     let options = Composition.Options(
         targetDirectory: target, environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath,
-        caBundle: caBundle, verbose: false)
+        caBundle: connection.caBundle, verbose: connection.verbose)
     let loaded: Composition.LoadedManifests
     let session: Session
     do {
@@ -55,12 +55,11 @@ struct TokenCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON: access_token, token_type, refresh_after, expiry_on.")
     var json = false
 
-    @Option(name: .customLong("ca-bundle"), help: "Extra trusted CA certificates (PEM). Also AMLAUTH_CA_BUNDLE.")
-    var caBundle: String?
+    @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         let name = service
-        let token = try await withService(name, target: target, caBundle: caBundle, command: "token") { _, client, base in
+        let token = try await withService(name, target: target, connection: connection, command: "token") { _, client, base in
             try await client.token(base: base, name: name)
         }
         let output: String
@@ -91,8 +90,7 @@ struct KeysCommand: AsyncParsableCommand {
     @Flag(help: "Really print the keys.")
     var show = false
 
-    @Option(name: .customLong("ca-bundle"), help: "Extra trusted CA certificates (PEM). Also AMLAUTH_CA_BUNDLE.")
-    var caBundle: String?
+    @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         guard show else { throw ValidationError("keys are secrets: add --show to print them") }
@@ -100,7 +98,7 @@ struct KeysCommand: AsyncParsableCommand {
 
     func run() async throws {
         let name = service
-        let keys = try await withService(name, target: target, caBundle: caBundle, command: "keys") { _, client, base in
+        let keys = try await withService(name, target: target, connection: connection, command: "keys") { _, client, base in
             try await client.listKeys(base: base, name: name)
         }
         FileHandle.standardOutput.write(Data("primary:   \(keys.primary)\nsecondary: \(keys.secondary)\n".utf8))

@@ -19,16 +19,12 @@ struct WhoamiCommand: AsyncParsableCommand {
     @Option(help: "Directory with the manifests (its Target says which cloud, tenant and subscription).")
     var target: String = "."
 
-    @Option(name: .customLong("ca-bundle"), help: "Extra trusted CA certificates (PEM), on top of the system store. Also AMLAUTH_CA_BUNDLE.")
-    var caBundle: String?
-
-    @Flag(help: "Log every request (method, URL, status, duration, request id, attempt) to stderr; never headers, bodies or tokens.")
-    var verbose = false
+    @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         let options = Composition.Options(
             targetDirectory: target, environment: ProcessInfo.processInfo.environment,
-            workingDirectory: FileManager.default.currentDirectoryPath, caBundle: caBundle, verbose: verbose)
+            workingDirectory: FileManager.default.currentDirectoryPath, caBundle: connection.caBundle, verbose: connection.verbose)
         let session: Session
         do {
             session = try await Composition.connect(options)

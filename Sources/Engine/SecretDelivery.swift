@@ -1,5 +1,6 @@
 public import AMLAuthCore
 public import AzureProvider
+import FileStorage
 import Foundation
 
 /// Delivers a new password to its sink, and nowhere else: an sdk-auth JSON file, an env file (both
@@ -86,37 +87,9 @@ public struct SecretDelivery: Sendable {
         let directory = (target as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try SecureFile.write(Array(text.utf8), to: target)
+            try AtomicFile.write(Array(text.utf8), to: target, mode: 0o600)
         } catch {
             throw .cannotWrite(path, "\(error)")
-        }
-    }
-}
-
-/// Writes a file readable by its owner only, atomically (temp file, fsync, rename).
-enum SecureFile {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard result > 0 else {
-                close(descriptor)
-                unlink(temporary)
-                throw Failure(description: String(cString: strerror(errno)))
-            }
-            written += result
-        }
-        fchmod(descriptor, 0o600)
-        guard fsync(descriptor) == 0, close(descriptor) == 0, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw Failure(description: String(cString: strerror(errno)))
         }
     }
 }

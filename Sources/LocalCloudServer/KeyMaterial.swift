@@ -1,4 +1,5 @@
 import AuthCrypto
+import FileStorage
 import Foundation
 public import LocalCloud
 

@@ -1,4 +1,5 @@
 public import AMLAuthCore
+import FileStorage
 import Foundation
 import HTTPTypes
 import Hummingbird

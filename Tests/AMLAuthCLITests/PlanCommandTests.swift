@@ -25,7 +25,7 @@ struct PlanCommandTests {
         #expect(document["changes"]?.arrayValue?.map { $0["action"]?.stringValue } == ["create", "create", "create", "create"])
 
         let summaryFile = directory + "/summary.md"
-        FileManager.default.createFile(atPath: summaryFile, contents: Data("# earlier step\n".utf8))
+        _ = FileManager.default.createFile(atPath: summaryFile, contents: Data("# earlier step\n".utf8))
         let markdown = try CommandRunner.amlauth(["plan", directory, "--markdown", "-o", directory + "/plan.json"], environment: ["GITHUB_STEP_SUMMARY": summaryFile])
         #expect(markdown.stdout.contains("| `+` | `ServicePrincipal/ml-auth` | create |"))
         let appended = try String(contentsOfFile: summaryFile, encoding: .utf8)

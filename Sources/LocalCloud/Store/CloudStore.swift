@@ -1,4 +1,5 @@
 import AMLAuthCore
+import FileStorage
 import Foundation
 
 /// Holds the cloud's state and writes every change to disk before the change is acknowledged:
@@ -64,44 +65,5 @@ public actor CloudStore {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(state)
         try AtomicFile.write(Array(data), to: directory + "/" + fileName, mode: 0o600)
-    }
-}
-
-/// Crash-safe file replacement.
-public enum AtomicFile {
-    /// Writes `bytes` to a temporary file beside `path`, fsyncs it, renames it over `path` and
-    /// fsyncs the directory, so a crash leaves either the old or the new file, never a torn one.
-    public static func write(_ bytes: [UInt8], to path: String, mode: UInt32) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode_t(mode))
-        guard descriptor >= 0 else { throw error("cannot create \(temporary)") }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard result > 0 else {
-                close(descriptor)
-                unlink(temporary)
-                throw error("cannot write \(temporary)")
-            }
-            written += result
-        }
-        guard fsync(descriptor) == 0, close(descriptor) == 0 else {
-            unlink(temporary)
-            throw error("cannot flush \(temporary)")
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw error("cannot rename \(temporary) to \(path)")
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY)
-        if directoryDescriptor >= 0 {
-            fsync(directoryDescriptor)
-            close(directoryDescriptor)
-        }
-    }
-
-    private static func error(_ message: String) -> CloudStore.PersistenceError {
-        CloudStore.PersistenceError(description: "\(message): \(String(cString: strerror(errno)))")
     }
 }

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// How commands that talk to Azure connect: extra CA bundle and request logging.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .customLong("ca-bundle"), help: "Extra trusted CA certificates (PEM), on top of the system store. Also AMLAUTH_CA_BUNDLE.")
+    var caBundle: String?
+
+    @Flag(help: "Log every request (method, URL, status, duration, request id, attempt) to stderr; never headers, bodies or tokens.")
+    var verbose = false
+}
+
+/// What plan and apply may do beyond the manifests' own resources.
+struct ReconcileOptions: ParsableArguments {
+    @Flag(help: "Delete owned resources that left the manifests (also 'prune: true' in the Target).")
+    var prune = false
+
+    @Flag(help: "Take over matching objects amlauth does not own yet (also 'adopt: true' on a resource).")
+    var adopt = false
+}
