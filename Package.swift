@@ -90,7 +90,7 @@ let package = Package(
         ),
 
         // Orchestration over a provider: reading live state (and, later, executing plans).
-        .target(name: "Engine", dependencies: ["AMLAuthCore", "AzureProvider", "FileStorage"], swiftSettings: strictSettings),
+        .target(name: "Engine", dependencies: ["AMLAuthCore", "AzureProvider", "AuthCrypto", "FileStorage"], swiftSettings: strictSettings),
 
         // Values → text: diagnostics with carets, JSON, GitHub annotations.
         .target(name: "Rendering", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),

@@ -15,7 +15,7 @@ struct ApplyCommand: AsyncParsableCommand {
             go only to their deliver_to sink. Without a terminal, apply needs --auto-approve.
             """)
 
-    @Argument(help: "Directory with the manifests.")
+    @Argument(help: "Directory with the manifests, or a plan file written by 'plan -o' (applied exactly, if nothing changed since).")
     var directory: String = "."
 
     @OptionGroup var connection: ConnectionOptions
@@ -33,15 +33,28 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        let saved = directory.hasSuffix(".json") ? try PlanFile.read(directory, command: "apply") : nil
         let options = Composition.Options(
-            targetDirectory: directory, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
+            targetDirectory: saved?.manifests ?? directory, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
             caBundle: connection.caBundle, verbose: connection.verbose)
         let run: PlanningRun
         do {
-            run = try await PlanningRun.prepare(options, prune: reconcile.prune, adopt: reconcile.adopt)
-        } catch {
-            error.report(command: "apply")
+            run = try await PlanningRun.prepare(options, prune: saved?.prune ?? reconcile.prune, adopt: saved?.adopt ?? reconcile.adopt)
+        } catch let failure {
+            failure.report(command: "apply")
             throw ExitCode.failure
+        }
+        if let saved {
+            // A saved plan is applied only as it was made: same manifests, same live objects.
+            var stale: [String] = []
+            if saved.manifestDigest != Fingerprints.manifests(run.loaded.files) { stale.append("the manifests in '\(options.targetDirectory)'") }
+            stale += PlanDocument.staleObjects(saved: saved.fingerprints, current: Fingerprints.of(run.live))
+            if stale.isEmpty, run.plan.changes != saved.plan.changes { stale.append("the plan itself (it would differ if made now)") }
+            guard stale.isEmpty else {
+                await run.session.close()
+                FileHandle.standardError.write(Data("amlauth apply: plan is stale; changed since it was made:\n\(stale.map { "  - \($0)" }.joined(separator: "\n"))\nRun 'amlauth plan' again.\n".utf8))
+                throw ExitCode.failure
+            }
         }
         let colored = Terminal.wantsColor(environment: environment)
         FileHandle.standardOutput.write(Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(run.plan)).utf8))
@@ -49,7 +62,7 @@ struct ApplyCommand: AsyncParsableCommand {
             await run.session.close()
             return
         }
-        if !autoApprove {
+        if !autoApprove && saved == nil {
             guard isatty(STDIN_FILENO) == 1 else {
                 await run.session.close()
                 FileHandle.standardError.write(Data("amlauth apply: not a terminal: rerun with --auto-approve to apply without asking\n".utf8))

@@ -1,7 +1,7 @@
 import AMLAuthCore
 import ArgumentParser
-import AuthCrypto
 import FileStorage
+import Engine
 import Foundation
 import LocalCloud
 import Rendering
@@ -66,32 +66,17 @@ struct PlanCommand: AsyncParsableCommand {
         let text = json ? PlanRenderer.json(plan) : markdown ? renderer.markdown(plan) : loaded.diagnosticsOutput + renderer.text(plan)
         FileHandle.standardOutput.write(Data(text.utf8))
         if let output {
-            let document = PlanRenderer.json(plan, extra: [
-                ("manifest_digest", .string(Self.digest(loaded.files))),
-                ("live_fingerprint", .string(Self.fingerprint(live))),
-                ("created_at", .string(Date().ISO8601Format())),
-            ])
-            try AtomicFile.write(Array(document.utf8), to: ManifestFiles.absolute(output, in: FileManager.default.currentDirectoryPath), mode: 0o644)
+            let workingDirectory = FileManager.default.currentDirectoryPath
+            let document = PlanDocument(
+                plan: plan, manifests: ManifestFiles.display(loaded.directory, relativeTo: workingDirectory),
+                manifestDigest: Fingerprints.manifests(loaded.files), fingerprints: Fingerprints.of(live), createdAt: Date().ISO8601Format(),
+                prune: reconcile.prune || loaded.target.prune, adopt: reconcile.adopt)
+            try AtomicFile.write(Array(document.json().serialized().utf8), to: ManifestFiles.absolute(output, in: workingDirectory), mode: 0o644)
         }
         if let summary = environment["GITHUB_STEP_SUMMARY"], let handle = FileHandle(forWritingAtPath: summary) {
             handle.seekToEndOfFile()
             handle.write(Data(PlanRenderer().markdown(plan).utf8))
             try? handle.close()
         }
-    }
-
-    /// SHA-256 over every manifest's path and bytes, in path order.
-    static func digest(_ files: [SourceFile]) -> String {
-        var bytes: [UInt8] = []
-        for file in files.sorted(by: { $0.path < $1.path }) { bytes += Array(file.path.utf8) + [0] + file.bytes + [0] }
-        return "sha256:" + Digest.sha256(bytes).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// SHA-256 of the live state as read (stable key order), for the staleness check of apply.
-    static func fingerprint(_ live: LiveState) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(live)) ?? Data()
-        return "sha256:" + Digest.sha256([UInt8](data)).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -50,35 +50,8 @@ public struct PlanRenderer: Sendable {
         return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 
-    /// The JSON form: `format_version` 1, changes in plan order, keys in a fixed order.
-    public static func json(_ plan: Plan, extra: [(String, JSONValue)] = []) -> String {
-        let summary = plan.summary
-        func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
-        return JSONValue.object([
-            ("format_version", .number(Double(plan.formatVersion))),
-            ("target", .string(plan.target)),
-        ] + extra + [
-            ("summary", .object([
-                ("add", .number(Double(summary.add))), ("change", .number(Double(summary.change))), ("replace", .number(Double(summary.replace))),
-                ("destroy", .number(Double(summary.destroy))), ("rotate", .number(Double(summary.rotate))),
-            ])),
-            ("changes", .array(plan.changes.map { change in
-                var pairs: [(String, JSONValue)] = [
-                    ("address", .string(change.address.description)), ("kind", .string(change.address.kind.rawValue)),
-                    ("name", .string(change.address.name)), ("action", .string(change.action.rawValue)),
-                ]
-                if let reason = change.reason { pairs.append(("reason", .string(reason))) }
-                pairs.append(("depends_on", .array(change.dependsOn.map { .string($0.description) })))
-                pairs.append(("fields", .array(change.fields.map { field in
-                    .object([("path", .string(field.path)), ("before", optional(field.before)), ("after", optional(field.after)), ("sensitive", .bool(field.sensitive))])
-                })))
-                return .object(pairs)
-            })),
-            ("notes", .array(plan.notes.map { note in
-                .object([("address", note.address.map { .string($0.description) } ?? .null), ("message", .string(note.message))])
-            })),
-        ]).serialized()
-    }
+    /// The JSON form (`PlanDocument`): `format_version` 1, changes in plan order, keys in a fixed order.
+    public static func json(_ plan: Plan) -> String { PlanDocument(plan: plan).json().serialized() }
 
     /// Markdown for a pull-request comment: a summary table, details collapsed.
     public func markdown(_ plan: Plan) -> String {

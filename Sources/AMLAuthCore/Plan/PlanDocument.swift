@@ -1,0 +1,106 @@
+/// The plan as a versioned JSON document: what `plan --json` prints and `plan -o` writes, and what
+/// `show` and `apply plan.json` read back. One format, written and parsed here only.
+public struct PlanDocument: Sendable, Equatable {
+    public var plan: Plan
+    /// Where the manifests were, relative to the working directory of `plan -o`.
+    public var manifests: String?
+    /// SHA-256 over the manifests' paths and bytes.
+    public var manifestDigest: String?
+    /// One fingerprint per live object read, by object key (`application/<id>`…).
+    public var fingerprints: [String: String]
+    /// When the plan was made; the only value that differs between two plans of the same inputs.
+    public var createdAt: String?
+    /// The options the plan was made with, so apply reproduces it exactly.
+    public var prune = false
+    public var adopt = false
+
+    public init(plan: Plan, manifests: String? = nil, manifestDigest: String? = nil, fingerprints: [String: String] = [:], createdAt: String? = nil, prune: Bool = false, adopt: Bool = false) {
+        self.plan = plan
+        self.manifests = manifests
+        self.manifestDigest = manifestDigest
+        self.fingerprints = fingerprints
+        self.createdAt = createdAt
+        self.prune = prune
+        self.adopt = adopt
+    }
+
+    public func json() -> JSONValue {
+        let plan = self.plan
+        let summary = plan.summary
+        func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+        var pairs: [(String, JSONValue)] = [("format_version", .number(Double(plan.formatVersion))), ("target", .string(plan.target))]
+        if let manifests { pairs.append(("manifests", .string(manifests))) }
+        if let manifestDigest { pairs.append(("manifest_digest", .string(manifestDigest))) }
+        if !fingerprints.isEmpty { pairs.append(("fingerprints", .object(fingerprints.keys.sorted().map { ($0, .string(fingerprints[$0]!)) }))) }
+        if let createdAt { pairs.append(("created_at", .string(createdAt))) }
+        if manifests != nil { pairs.append(("options", .object([("prune", .bool(prune)), ("adopt", .bool(adopt))]))) }
+        pairs += [
+            ("summary", .object([
+                ("add", .number(Double(summary.add))), ("change", .number(Double(summary.change))), ("replace", .number(Double(summary.replace))),
+                ("destroy", .number(Double(summary.destroy))), ("rotate", .number(Double(summary.rotate))),
+            ])),
+            ("changes", .array(plan.changes.map { change in
+                var pairs: [(String, JSONValue)] = [
+                    ("address", .string(change.address.description)), ("kind", .string(change.address.kind.rawValue)),
+                    ("name", .string(change.address.name)), ("action", .string(change.action.rawValue)),
+                ]
+                if let reason = change.reason { pairs.append(("reason", .string(reason))) }
+                pairs.append(("depends_on", .array(change.dependsOn.map { .string($0.description) })))
+                pairs.append(("fields", .array(change.fields.map { field in
+                    .object([("path", .string(field.path)), ("before", optional(field.before)), ("after", optional(field.after)), ("sensitive", .bool(field.sensitive))])
+                })))
+                return .object(pairs)
+            })),
+            ("notes", .array(plan.notes.map { note in
+                .object([("address", note.address.map { .string($0.description) } ?? .null), ("message", .string(note.message))])
+            })),
+        ]
+        return .object(pairs)
+    }
+
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads a plan document; anything unexpected is an error that says what.
+    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> PlanDocument {
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes) } catch { throw ParseError(description: "not a plan file: \(error)") }
+        guard json["format_version"]?.numberValue == Double(Plan.formatVersion) else {
+            throw ParseError(description: "unsupported plan format_version \(json["format_version"]?.compact() ?? "(none)"); this amlauth reads \(Plan.formatVersion)")
+        }
+        guard let target = json["target"]?.stringValue else { throw ParseError(description: "the plan names no target") }
+        func address(_ text: String?) throws(ParseError) -> ResourceAddress {
+            guard let text, let slash = text.firstIndex(of: "/"), let kind = ManifestKind(rawValue: String(text[..<slash])) else {
+                throw ParseError(description: "'\(text ?? "")' is not a resource address")
+            }
+            return ResourceAddress(kind, String(text[text.index(after: slash)...]))
+        }
+        var changes: [Change] = []
+        for item in json["changes"]?.arrayValue ?? [] {
+            guard let action = item["action"]?.stringValue.flatMap(Action.init(rawValue:)) else { throw ParseError(description: "a change has no valid action") }
+            var dependsOn: [ResourceAddress] = []
+            for dependency in item["depends_on"]?.arrayValue ?? [] { dependsOn.append(try address(dependency.stringValue)) }
+            let fields = (item["fields"]?.arrayValue ?? []).map { field in
+                FieldChange(field["path"]?.stringValue ?? "", before: field["before"]?.stringValue, after: field["after"]?.stringValue, sensitive: field["sensitive"]?.boolValue ?? false)
+            }
+            changes.append(Change(try address(item["address"]?.stringValue), action, reason: item["reason"]?.stringValue, fields: fields, dependsOn: dependsOn))
+        }
+        var notes: [PlanNote] = []
+        for item in json["notes"]?.arrayValue ?? [] {
+            let noteAddress: ResourceAddress? = item["address"]?.stringValue == nil ? nil : try address(item["address"]?.stringValue)
+            notes.append(PlanNote(item["message"]?.stringValue ?? "", address: noteAddress))
+        }
+        var fingerprints: [String: String] = [:]
+        for (key, value) in json["fingerprints"]?.objectValue ?? [] { fingerprints[key] = value.stringValue }
+        return PlanDocument(
+            plan: Plan(target: target, changes: changes, notes: notes), manifests: json["manifests"]?.stringValue,
+            manifestDigest: json["manifest_digest"]?.stringValue, fingerprints: fingerprints, createdAt: json["created_at"]?.stringValue,
+            prune: json["options"]?["prune"]?.boolValue ?? false, adopt: json["options"]?["adopt"]?.boolValue ?? false)
+    }
+
+    /// The objects whose fingerprints differ between two reads: changed, gone or new.
+    public static func staleObjects(saved: [String: String], current: [String: String]) -> [String] {
+        Set(saved.keys).union(current.keys).filter { saved[$0] != current[$0] }.sorted()
+    }
+}
