@@ -57,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a new service principal stays invisible to role assignments (replication delay).")
     var replicationDelay: Int = 0
 
+    @Flag(help: "Offer HTTP/2 (ALPN h2) besides HTTP/1.1.")
+    var http2 = false
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard tokenLifetime >= 60 else { throw ValidationError("--token-lifetime must be at least 60 seconds") }
@@ -84,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("amlauth local-cloud: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        try await LocalCloudServer.run(instance, port: port, handleSignals: true) { port in
+        try await LocalCloudServer.run(instance, port: port, http2: http2, handleSignals: true) { port in
             let file = await instance.cloudFile(port: port).serialized()
             try? AtomicFile.write(Array(file.utf8), to: instance.dataDirectory + "/cloud.json", mode: 0o600)
             FileHandle.standardOutput.write(Data(file.utf8))

@@ -3,6 +3,7 @@ import FileStorage
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdHTTP2
 import HummingbirdTLS
 import Logging
 import UnixSignals
@@ -50,13 +51,16 @@ public struct LocalCloudInstance: Sendable {
     }
 }
 
-/// The HTTPS server in front of a `LocalCloud`: TLS with the cloud's own certificate, HTTP/1.1,
-/// on 127.0.0.1 only. It moves bytes; every decision is the router's.
+/// The HTTPS server in front of a `LocalCloud`: TLS with the cloud's own certificate, HTTP/1.1 (or
+/// HTTP/2 by ALPN when asked), on 127.0.0.1 only. It moves bytes; every decision is the router's.
 public enum LocalCloudServer {
     /// Serves until the task is cancelled (or, with `handleSignals`, SIGINT/SIGTERM arrives).
     /// `onReady` receives the bound port (useful with port 0).
+    /// - Parameter http2: offer HTTP/2 in ALPN. Off by default: SwiftNIO's HTTP/2 rate limits
+    ///   (200 control frames per 30 s per connection) cut long-lived client connections that make
+    ///   hundreds of quick requests, which tests and benchmarks do.
     public static func run(
-        _ instance: LocalCloudInstance, port: Int = 0, handleSignals: Bool = false, onReady: @escaping @Sendable (Int) async -> Void
+        _ instance: LocalCloudInstance, port: Int = 0, http2: Bool = false, handleSignals: Bool = false, onReady: @escaping @Sendable (Int) async -> Void
     ) async throws {
         let certificates = try NIOSSLCertificate.fromPEMBytes(Array(instance.keys.serverCertificatePEM.utf8))
         let key = try NIOSSLPrivateKey(bytes: Array(instance.keys.serverKeyPEM.utf8), format: .pem)
@@ -67,7 +71,7 @@ public enum LocalCloudServer {
         logger.logLevel = .critical
         let app = Application(
             responder: CloudResponder(cloud: instance.cloud),
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            server: http2 ? try .http2Upgrade(tlsConfiguration: tls) : try .tls(.http1(), tlsConfiguration: tls),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "amlauth-local-cloud"),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) },
             logger: logger)
@@ -126,11 +130,11 @@ public final class RunningLocalCloud: Sendable {
     }
 
     /// Starts serving `instance` on an ephemeral port and returns once it listens.
-    public static func start(_ instance: LocalCloudInstance) async throws -> RunningLocalCloud {
+    public static func start(_ instance: LocalCloudInstance, http2: Bool = false) async throws -> RunningLocalCloud {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let server = Task {
             defer { continuation.finish() }
-            try await LocalCloudServer.run(instance, port: 0) { port in continuation.yield(port) }
+            try await LocalCloudServer.run(instance, port: 0, http2: http2) { port in continuation.yield(port) }
         }
         guard let port = await ports.first(where: { _ in true }) else {
             // The server ended before listening: surface its error.

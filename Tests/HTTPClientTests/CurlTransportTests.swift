@@ -47,6 +47,22 @@ struct CurlTransportTests {
         #expect(subscription.header("x-ms-ratelimit-remaining-subscription-reads") != nil)
     }
 
+    @Test func negotiatesHTTP2WhenTheServerOffersIt() async throws {
+        let live = try await LiveCloud.start(http2: true)
+        defer { Task { await live.stopAndRemove() } }
+        let transport = try CurlTransport(configuration: .init(extraCABundle: live.caCertificate))
+        for _ in 0..<20 {
+            let response = try await transport.send(HTTPRequest(method: "GET", url: live.base + "/discovery/westeurope"))
+            #expect(response.status == 200)
+            #expect(response.httpVersion == "2")
+        }
+        #expect(transport.connectionsOpened == 1, "HTTP/2 multiplexes on one connection")
+        let plain = try await LiveCloud.start()
+        defer { Task { await plain.stopAndRemove() } }
+        let fallback = try await CurlTransport(configuration: .init(extraCABundle: plain.caCertificate)).send(HTTPRequest(method: "GET", url: plain.base + "/discovery/x"))
+        #expect(fallback.httpVersion == "1.1", "and HTTP/1.1 when it does not")
+    }
+
     @Test func refusesAnUntrustedServer() async throws {
         let live = try await LiveCloud.start()
         defer { Task { await live.stopAndRemove() } }
