@@ -17,7 +17,7 @@ public struct PlanRenderer: Sendable {
             output += paint("  \(change.action.symbol) \(change.address)", change.action)
             if let reason = change.reason { output += "  (\(reason))" }
             output += "\n"
-            for field in change.fields { output += "      " + Self.describe(field) + "\n" }
+            for field in change.fields { output += "      " + Self.describe(field, creating: change.action == .create) + "\n" }
         }
         if !plan.notes.isEmpty {
             output += "\nNotes:\n"
@@ -26,11 +26,12 @@ public struct PlanRenderer: Sendable {
         return output + "\n" + plan.summary.line + "\n"
     }
 
-    static func describe(_ field: FieldChange) -> String {
+    /// One field: `path: value` for a new resource, `path: before -> after` otherwise.
+    static func describe(_ field: FieldChange, creating: Bool) -> String {
         func quoted(_ value: String?) -> String { value.map { "\"\($0)\"" } ?? "(none)" }
         let prefix = field.sensitive ? "(sensitive) " : ""
         switch (field.before, field.after) {
-        case (nil, let after?): return "\(field.path): \(prefix)\(field.sensitive ? after : quoted(after))"
+        case (nil, let after?) where creating || field.sensitive: return "\(field.path): \(prefix)\(field.sensitive ? after : quoted(after))"
         case (let before?, nil): return "\(field.path): \(prefix)\(field.sensitive ? before : quoted(before)) -> (removed)"
         case (let before, let after):
             return "\(field.path): \(prefix)\(field.sensitive ? before ?? "" : quoted(before)) -> \(field.sensitive ? after ?? "" : quoted(after))"

@@ -181,10 +181,14 @@ public struct Planner: Sendable {
             if let previous = owned.first {
                 claimed.formUnion(owned.map(\.name))
                 var replaced = fields
-                replaced[0].before = previous.roleGUID
+                replaced[0].before = RoleReference(parsing: previous.roleGUID).map { "\($0) (\($0.guid))" } ?? previous.roleGUID
                 replaced[1].before = previous.scope
                 replaced[2].before = previous.principalID
                 replaced[3].before = previous.name
+                // Only what differs; the scope compares as an ARM ID, not as text.
+                replaced = replaced.filter { field in
+                    field.path == "scope" ? !Self.sameScope(field.before ?? "", assignment.scope) : field.before != field.after
+                }
                 changes.append(Change(
                     assignment.address, .replace, reason: "role assignments cannot be updated: the new one is created before the old one is deleted",
                     fields: replaced, dependsOn: dependsOn))

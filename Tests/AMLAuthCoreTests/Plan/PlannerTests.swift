@@ -95,7 +95,7 @@ struct PlannerTests {
         #expect(service.reason == "compute_target cannot change in place")
         let assignment = try #require(plan.changes.first { $0.address.kind == .roleAssignment })
         #expect(assignment.action == .replace)
-        #expect(assignment.fields.first { $0.path == "role" }?.before == RoleReference.contributor.guid.value)
+        #expect(assignment.fields.first { $0.path == "role" }?.before == "Contributor (\(RoleReference.contributor.guid))")
     }
 
     @Test func ownedOrphansNeedPrune() throws {
