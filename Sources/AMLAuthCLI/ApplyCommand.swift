@@ -27,8 +27,12 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(help: "Changes in flight at once.")
     var parallelism: Int = 8
 
+    @Flag(help: "Print a JSON report (format_version 1) instead of the plan and progress lines. Needs --auto-approve or a plan file.")
+    var json = false
+
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
+        if json && !autoApprove && !directory.hasSuffix(".json") { throw ValidationError("--json cannot ask for approval: add --auto-approve") }
     }
 
     func run() async throws {
@@ -57,9 +61,10 @@ struct ApplyCommand: AsyncParsableCommand {
             }
         }
         let colored = Terminal.wantsColor(environment: environment)
-        FileHandle.standardOutput.write(Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(run.plan)).utf8))
+        if !json { FileHandle.standardOutput.write(Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(run.plan)).utf8)) }
         guard run.plan.hasChanges else {
             await run.session.close()
+            if json { FileHandle.standardOutput.write(Data(Self.report(run.plan.target, ApplyResult(outcomes: [])).utf8)) }
             return
         }
         if !autoApprove && saved == nil {
@@ -75,13 +80,38 @@ struct ApplyCommand: AsyncParsableCommand {
                 throw ExitCode.failure
             }
         }
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        if !json { FileHandle.standardOutput.write(Data("\n".utf8)) }
         let executor = Executor(operations: run.session.operations(delivery: run.delivery), parallelism: parallelism)
-        let result = await executor.apply(run.plan, desired: run.desired, live: run.live, observer: ProgressPrinter())
+        let observer: any ApplyObserver = json ? SilentObserver() : ProgressPrinter()
+        let result = await executor.apply(run.plan, desired: run.desired, live: run.live, observer: observer)
         await run.session.close()
-        FileHandle.standardOutput.write(Data("\n\(result.summaryLine)\n".utf8))
+        let output = json ? Self.report(run.plan.target, result) : "\n\(result.summaryLine)\n"
+        FileHandle.standardOutput.write(Data(output.utf8))
         if result.failed { throw ExitCode.failure }
     }
+
+    /// The machine-readable apply report: one entry per change with its outcome.
+    static func report(_ target: String, _ result: ApplyResult) -> String {
+        JSONValue.object([
+            ("format_version", .number(1)), ("target", .string(target)), ("succeeded", .bool(!result.failed)),
+            ("summary", .string(result.summaryLine)),
+            ("changes", .array(result.outcomes.map { change, outcome in
+                var pairs: [(String, JSONValue)] = [("address", .string(change.address.description)), ("action", .string(change.action.rawValue))]
+                switch outcome {
+                case .applied: pairs.append(("outcome", .string("applied")))
+                case .failed(let message): pairs += [("outcome", .string("failed")), ("error", .string(message))]
+                case .skipped(let blocker): pairs += [("outcome", .string("skipped")), ("skipped_because", .string(blocker.description))]
+                }
+                return .object(pairs)
+            })),
+        ]).serialized()
+    }
+}
+
+/// Reports nothing (the JSON report says it all at the end).
+struct SilentObserver: ApplyObserver {
+    func started(_ change: Change) {}
+    func finished(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) {}
 }
 
 /// One line per change as it starts and ends, with its duration.

@@ -21,6 +21,8 @@ public protocol ApplyObserver: Sendable {
 public struct ApplyResult: Sendable {
     public var outcomes: [(Change, ChangeOutcome)]
 
+    public init(outcomes: [(Change, ChangeOutcome)]) { self.outcomes = outcomes }
+
     public var failed: Bool { outcomes.contains { if case .applied = $0.1 { false } else { true } } }
 
     /// `Apply complete: 3 added, 1 changed, 0 replaced, 0 destroyed, 1 rotated.`

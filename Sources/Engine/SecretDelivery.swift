@@ -26,6 +26,14 @@ public struct SecretDelivery: Sendable {
         public var tenantID: String
         public var subscriptionID: String
         public var keyID: String
+
+        public init(clientID: String, clientSecret: String, tenantID: String, subscriptionID: String, keyID: String) {
+            self.clientID = clientID
+            self.clientSecret = clientSecret
+            self.tenantID = tenantID
+            self.subscriptionID = subscriptionID
+            self.keyID = keyID
+        }
     }
 
     public enum Failure: Error, CustomStringConvertible, Sendable {

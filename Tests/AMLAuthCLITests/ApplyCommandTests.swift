@@ -100,6 +100,16 @@ struct ApplyCommandTests {
         #expect(passwords?.count == 1)
         #expect(passwords?.first?["displayName"]?.stringValue == "amlauth:ci:2")
 
+        // The JSON report of an apply.
+        try replace("memory_gb: 1\n  auth_enabled: true", with: "memory_gb: 2\n  auth_enabled: true", in: services)
+        let report = try CommandRunner.amlauth(["apply", directory, "--auto-approve", "--json"])
+        #expect(report.status == 0)
+        let reportJSON = try JSONParser.parse(report.stdout)
+        #expect(reportJSON["succeeded"]?.boolValue == true)
+        #expect(reportJSON["changes"]?.arrayValue?.first?["outcome"]?.stringValue == "applied")
+        #expect(reportJSON["changes"]?.arrayValue?.first?["address"]?.stringValue == "Webservice/aci-service-1")
+        #expect(try CommandRunner.amlauth(["apply", directory, "--json"]).status == 64, "--json cannot ask")
+
         // A service that left the manifests stays until pruned, and then goes.
         let text = try String(contentsOfFile: services, encoding: .utf8)
         let aksStart = try #require(text.range(of: "---\napiVersion: amlauth/v1\nkind: Webservice\nmetadata: {name: aks-service-1}"))
