@@ -60,6 +60,12 @@ struct ApplyCommand: AsyncParsableCommand {
                 throw ExitCode.failure
             }
         }
+        FileHandle.standardError.write(Data(run.policyOutput.utf8))
+        if run.policyFailed {
+            await run.session.close()
+            FileHandle.standardError.write(Data("amlauth apply: a policy check failed; nothing was changed\n".utf8))
+            throw ExitCode.failure
+        }
         let colored = Terminal.wantsColor(environment: environment)
         if !json { FileHandle.standardOutput.write(Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(run.plan)).utf8)) }
         guard run.plan.hasChanges else {

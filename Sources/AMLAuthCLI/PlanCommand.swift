@@ -52,6 +52,12 @@ struct PlanCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         await run.session.close()
+        if !json && !markdown { FileHandle.standardOutput.write(Data(run.policyOutput.utf8)) }
+        if run.policyFailed {
+            if json || markdown { FileHandle.standardError.write(Data(run.policyOutput.utf8)) }
+            FileHandle.standardError.write(Data("amlauth plan: a policy check failed (see above)\n".utf8))
+            throw ExitCode.failure
+        }
         do {
             try emit(run.plan, live: run.live, loaded: run.loaded, environment: environment)
         } catch {

@@ -2,6 +2,7 @@ import AMLAuthCore
 import AzureProvider
 import Engine
 import Foundation
+import Rendering
 
 /// The steps plan and apply share: validate, connect, resolve, read, plan.
 struct PlanningRun {
@@ -11,6 +12,17 @@ struct PlanningRun {
     var live: LiveState
     var plan: Plan
     var delivery: SecretDelivery
+    /// Policy findings that needed live data (AMLA002, AMLA004), already at their Target severity.
+    var policy: [Diagnostic]
+
+    /// The policy findings rendered for the terminal, or "" when there are none.
+    var policyOutput: String {
+        guard !policy.isEmpty else { return "" }
+        let renderer = DiagnosticRenderer(source: SourceText(files: loaded.files))
+        return Diagnostic.sortedForDisplay(policy).map(renderer.text).joined() + "\n"
+    }
+
+    var policyFailed: Bool { policy.contains { $0.severity == .error } }
 
     static func prepare(_ options: Composition.Options, prune: Bool, adopt: Bool) async throws(SessionError) -> PlanningRun {
         let loaded = try Composition.load(options)
@@ -23,7 +35,8 @@ struct PlanningRun {
                 workflowCommands: { FileHandle.standardOutput.write(Data($0.utf8)) })
             let live = try await session.reader.read(desired, delivery: delivery)
             let plan = Planner(options: .init(prune: prune || loaded.target.prune, adopt: adopt, now: Date().timeIntervalSince1970)).plan(desired, live)
-            return PlanningRun(loaded: loaded, session: session, desired: desired, live: live, plan: plan, delivery: delivery)
+            let policy = PlanPolicy.check(loaded.manifests, desired, live).all
+            return PlanningRun(loaded: loaded, session: session, desired: desired, live: live, plan: plan, delivery: delivery, policy: policy)
         } catch {
             await session.close()
             if let failure = error as? SessionError { throw failure }

@@ -32,6 +32,7 @@ public struct LiveStateReader: Sendable {
         let (workspaces, services) = try await webservices(desired)
         live.workspaces = workspaces
         live.webservices = services
+        live.computes = try await computes(desired)
         return live
     }
 
@@ -103,6 +104,19 @@ public struct LiveStateReader: Sendable {
             }
         }
         return (workspaces, services)
+    }
+
+    /// The AKS computes the services name (for the region check), one GET per distinct compute.
+    private func computes(_ desired: DesiredState) async throws(AzureError) -> [LiveCompute] {
+        var seen: Set<String> = []
+        var computes: [LiveCompute] = []
+        for service in desired.webservices where service.computeType == .aks {
+            guard let name = service.computeTarget else { continue }
+            let id = "\(service.workspaceID)/computes/\(name)"
+            guard seen.insert(id.lowercased()).inserted, let location = try await machineLearning.computeLocation(id: id) else { continue }
+            computes.append(LiveCompute(id: id, location: location))
+        }
+        return computes
     }
 
     static func parseDate(_ text: String) -> Double? {

@@ -6,11 +6,28 @@ public struct LiveState: Sendable, Codable, Equatable {
     public var webservices: [LiveWebservice] = []
     /// Workspaces that exist, by lower-cased ID.
     public var workspaces: [LiveWorkspace] = []
+    /// AKS computes the web services name, with their regions.
+    public var computes: [LiveCompute] = []
     /// The password keyId each file sink last received, by `ServicePrincipal/name/credential`.
     /// A newer password in the cloud than in its sink was never delivered (a crash in between).
     public var deliveredPasswords: [String: String] = [:]
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case applications, roleAssignments, webservices, workspaces, computes, deliveredPasswords
+    }
+
+    /// Missing lists read as empty, so recorded states stay readable as the type grows.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        applications = try container.decodeIfPresent([LiveApplication].self, forKey: .applications) ?? []
+        roleAssignments = try container.decodeIfPresent([LiveRoleAssignment].self, forKey: .roleAssignments) ?? []
+        webservices = try container.decodeIfPresent([LiveWebservice].self, forKey: .webservices) ?? []
+        workspaces = try container.decodeIfPresent([LiveWorkspace].self, forKey: .workspaces) ?? []
+        computes = try container.decodeIfPresent([LiveCompute].self, forKey: .computes) ?? []
+        deliveredPasswords = try container.decodeIfPresent([String: String].self, forKey: .deliveredPasswords) ?? [:]
+    }
 }
 
 public struct LivePassword: Sendable, Codable, Equatable {
@@ -108,6 +125,17 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
 }
 
 public struct LiveWorkspace: Sendable, Codable, Equatable {
+    public var id: String
+    public var location: String
+
+    public init(id: String, location: String) {
+        self.id = id
+        self.location = location
+    }
+}
+
+public struct LiveCompute: Sendable, Codable, Equatable {
+    /// `<workspace ID>/computes/<name>`.
     public var id: String
     public var location: String
 

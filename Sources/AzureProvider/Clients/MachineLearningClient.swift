@@ -36,6 +36,13 @@ public struct MachineLearningClient: Sendable {
             discoveryURL: json["properties"]?["discoveryUrl"]?.stringValue ?? "")
     }
 
+    /// The region of a workspace compute (`properties.computeLocation`, else `location`); nil when absent.
+    public func computeLocation(id: String) async throws(AzureError) -> String? {
+        let response = try await pipeline.send(arm("GET", cloud.resourceManager.trimmingSuffixSlash + id + "?api-version=2022-05-01", accept: [404]))
+        guard response.status != 404, let json = try? JSONParser.parse(response.body) else { return nil }
+        return json["properties"]?["computeLocation"]?.stringValue ?? json["location"]?.stringValue
+    }
+
     /// The model-management base URL of a workspace, from its discovery document (fetched without
     /// credentials, as azureml-core does).
     public func modelManagementBase(for workspace: Workspace) async throws(AzureError) -> String {

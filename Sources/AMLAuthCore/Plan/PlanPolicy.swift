@@ -1,0 +1,63 @@
+/// The policy checks that need live data, run at plan time with the same codes as `validate`:
+/// AMLA002 with every role the token client really holds (including assignments made outside
+/// amlauth), and AMLA004, an AKS compute in another region than its workspace.
+public enum PlanPolicy {
+    public static func check(_ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState) -> Diagnostics {
+        var diagnostics = Diagnostics()
+        for service in manifests.webservices {
+            guard let resolved = desired.webservices.first(where: { $0.address.name == service.name }) else { continue }
+            tokenClients(service, resolved, desired, live, &diagnostics)
+            region(service, resolved, live, &diagnostics)
+        }
+        if let target = manifests.target { diagnostics.applySeverities(target.policy) }
+        return diagnostics
+    }
+
+    private static func tokenClients(_ service: WebserviceManifest, _ resolved: DesiredWebservice, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics) {
+        guard service.tokenAuthEnabled else { return }
+        for (index, client) in service.tokenClients.enumerated() {
+            let address = ResourceAddress(.servicePrincipal, client)
+            // Only principals that exist can hold roles; a new one is checked by validate alone.
+            guard let principal = live.applications.first(where: { $0.tags.contains(Markers.resourceTag(desired.target, client)) })?.servicePrincipalID else { continue }
+            let liveRoles = live.roleAssignments.filter { $0.principalID == principal && covers($0.scope, resolved.workspaceID) }.map(\.roleGUID)
+            let plannedRoles = desired.roleAssignments.filter { $0.principal == .managed(address) && covers($0.scope.description, resolved.workspaceID) }.map(\.role.guid.value)
+            let roles = Set(liveRoles + plannedRoles)
+            let location = service.source.spec["token_clients"]?.array?[index].location ?? service.source.location
+            if roles.isEmpty {
+                diagnostics.report(
+                    .tokenClientAccess, "token client '\(client)' holds no role on workspace '\(service.workspace)' in the cloud or the manifests; it needs Reader to fetch tokens",
+                    at: location)
+            } else if let privileged = roles.compactMap({ RoleReference(parsing: $0) }).first(where: \.isPrivileged) {
+                diagnostics.report(
+                    .tokenClientAccess, "token client '\(client)' holds '\(privileged)' on workspace '\(service.workspace)' (found in the cloud); Reader is all it needs to fetch tokens",
+                    at: location)
+            }
+        }
+    }
+
+    private static func region(_ service: WebserviceManifest, _ resolved: DesiredWebservice, _ live: LiveState, _ diagnostics: inout Diagnostics) {
+        guard service.computeType == .aks, let target = service.computeTarget,
+            let workspace = live.workspaces.first(where: { Planner.sameScope($0.id, resolved.workspaceID) }),
+            let compute = live.computes.first(where: { $0.id.lowercased() == (resolved.workspaceID.canonicalKey + "/computes/" + target.lowercased()) })
+        else { return }
+        guard compute.location.lowercased() != workspace.location.lowercased() else { return }
+        diagnostics.report(
+            .aksRegionMismatch, "AKS compute '\(target)' is in \(compute.location) but workspace '\(service.workspace)' is in \(workspace.location); token calls go to the workspace's region",
+            at: service.source.location(of: "compute_target"))
+    }
+
+    /// Whether an assignment at `scope` applies to `target` (at it or above it).
+    static func covers(_ scope: String, _ target: AzureResourceID) -> Bool {
+        let ancestor = scope.lowercased().trimmingSuffixSlash
+        let key = target.canonicalKey
+        return key == ancestor || key.hasPrefix(ancestor + "/")
+    }
+}
+
+extension String {
+    var trimmingSuffixSlash: String {
+        var text = self
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+}
