@@ -107,6 +107,15 @@ let package = Package(
         ),
         .executableTarget(name: "amlauth", dependencies: ["AMLAuthCLI"], swiftSettings: strictSettings),
 
+        // Plan cost against a one-request-per-resource baseline (Benchmarks/plan/README.md).
+        .executableTarget(
+            name: "amlauth-plan-benchmark",
+            dependencies: ["AMLAuthCore", "AuthCrypto", "AzureProvider", "Engine", "HTTPClient", "LocalCloud", "LocalCloudServer"],
+            path: "Benchmarks/plan",
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
+
         // Helpers shared by the test targets: marked text, golden files, fixture paths.
         .target(name: "TestSupport", dependencies: ["AMLAuthCore", "YAMLSource", "LocalCloud", "LocalCloudServer"], swiftSettings: strictSettings),
 

@@ -143,6 +143,16 @@ public struct Planner: Sendable {
 
     private func planRoleAssignments(_ desired: DesiredState, _ live: LiveState, _ applications: [ResourceAddress: LiveApplication], _ changes: inout [Change], _ notes: inout [PlanNote]) {
         var claimed: Set<String> = []
+        // Indexes, so a plan of thousands of assignments stays linear: by triple, and by owner.
+        var byTriple: [String: LiveRoleAssignment] = [:]
+        var byOwner: [String: [LiveRoleAssignment]] = [:]
+        for assignment in live.roleAssignments {
+            let scope = (try? AzureResourceID.parse(assignment.scope).get())?.canonicalKey ?? assignment.scope.lowercased()
+            byTriple["\(scope)|\(assignment.principalID.lowercased())|\(assignment.roleGUID.lowercased())"] = byTriple["\(scope)|\(assignment.principalID.lowercased())|\(assignment.roleGUID.lowercased())"] ?? assignment
+            if let owner = Markers.assignmentOwner(assignment.description), owner.target == desired.target {
+                byOwner[owner.name, default: []].append(assignment)
+            }
+        }
         for assignment in desired.roleAssignments {
             let principalID: GUID?
             var dependsOn: [ResourceAddress] = []
@@ -153,20 +163,14 @@ public struct Planner: Sendable {
             case .existing(let id, _):
                 principalID = id
             }
-            let owned = live.roleAssignments.filter {
-                Markers.assignmentOwner($0.description).map { $0.target == desired.target && $0.name == assignment.address.name } ?? false
-            }
+            let owned = byOwner[assignment.address.name] ?? []
             let fields = [
                 FieldChange("role", before: nil, after: "\(assignment.role) (\(assignment.role.guid))"),
                 FieldChange("scope", before: nil, after: assignment.scope.description),
                 FieldChange("principal", before: nil, after: principalID?.value ?? Self.principalText(assignment.principal) + " (known after apply)"),
                 FieldChange("name", before: nil, after: principalID.map { DeterministicName.roleAssignment(scope: assignment.scope, principalID: $0, role: assignment.role.guid).value } ?? "(known after apply)"),
             ]
-            let matching = principalID.flatMap { id in
-                live.roleAssignments.first {
-                    $0.principalID == id.value && $0.roleGUID == assignment.role.guid.value && Self.sameScope($0.scope, assignment.scope)
-                }
-            }
+            let matching = principalID.flatMap { id in byTriple["\(assignment.scope.canonicalKey)|\(id.value)|\(assignment.role.guid.value)"] }
             if let matching {
                 claimed.insert(matching.name)
                 if Markers.assignmentOwner(matching.description) != nil {
@@ -196,10 +200,9 @@ public struct Planner: Sendable {
                 changes.append(Change(assignment.address, .create, fields: fields, dependsOn: dependsOn))
             }
         }
+        let desiredNames = Set(desired.roleAssignments.map(\.address.name))
         for assignment in live.roleAssignments where !claimed.contains(assignment.name) {
-            guard let owner = Markers.assignmentOwner(assignment.description), owner.target == desired.target,
-                !desired.roleAssignments.contains(where: { $0.address.name == owner.name })
-            else { continue }
+            guard let owner = Markers.assignmentOwner(assignment.description), owner.target == desired.target, !desiredNames.contains(owner.name) else { continue }
             orphan(ResourceAddress(.roleAssignment, owner.name), "role assignment \(assignment.name) at \(assignment.scope)", &changes, &notes)
         }
     }
