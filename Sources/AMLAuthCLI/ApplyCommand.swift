@@ -3,6 +3,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Rendering
+import Synchronization
 
 /// `amlauth apply [DIR]`: plans, shows the plan, asks (or takes --auto-approve), and applies.
 struct ApplyCommand: AsyncParsableCommand {
@@ -88,7 +89,7 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         if !json { FileHandle.standardOutput.write(Data("\n".utf8)) }
         let executor = Executor(operations: run.session.operations(delivery: run.delivery), parallelism: parallelism)
-        let observer: any ApplyObserver = json ? SilentObserver() : ProgressPrinter()
+        let observer: any ApplyObserver = json ? SilentObserver() : ProgressPrinter(total: run.plan.effective.count, live: isatty(STDOUT_FILENO) == 1)
         let result = await executor.apply(run.plan, desired: run.desired, live: run.live, observer: observer)
         await run.session.close()
         let output = json ? Self.report(run.plan.target, result) : "\n\(result.summaryLine)\n"
@@ -120,20 +121,52 @@ struct SilentObserver: ApplyObserver {
     func finished(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) {}
 }
 
-/// One line per change as it starts and ends, with its duration.
-struct ProgressPrinter: ApplyObserver {
+/// One line per change as it starts and ends, with its duration; on a terminal, also a live
+/// `[done/total]` line kept at the bottom.
+final class ProgressPrinter: ApplyObserver {
+    let total: Int
+    let live: Bool
+    private let state = Mutex<(done: Int, running: Int)>((0, 0))
+
+    init(total: Int, live: Bool) {
+        self.total = total
+        self.live = live
+    }
+
     func started(_ change: Change) {
-        FileHandle.standardOutput.write(Data("\(change.address): \(Self.verb(change.action))…\n".utf8))
+        let counts = state.withLock { state in
+            state.running += 1
+            return state
+        }
+        emit("\(change.address): \(Self.verb(change.action))…", counts)
     }
 
     func finished(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) {
-        let line: String
-        switch outcome {
-        case .applied: line = "\(change.address): \(Self.done(change.action)) in \(String(format: "%.1f", seconds))s"
-        case .failed(let message): line = "\(change.address): failed after \(String(format: "%.1f", seconds))s: \(message)"
-        case .skipped(let blocker): line = "\(change.address): skipped because \(blocker) failed"
+        let counts = state.withLock { state in
+            state.done += 1
+            if case .skipped = outcome {} else { state.running -= 1 }
+            return state
         }
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        emit(Self.line(change, outcome, seconds: seconds), counts)
+    }
+
+    static func line(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) -> String {
+        switch outcome {
+        case .applied: "\(change.address): \(done(change.action)) in \(String(format: "%.1f", seconds))s"
+        case .failed(let message): "\(change.address): failed after \(String(format: "%.1f", seconds))s: \(message)"
+        case .skipped(let blocker): "\(change.address): skipped because \(blocker) failed"
+        }
+    }
+
+    /// The live line: how far the apply is.
+    func status(_ counts: (done: Int, running: Int)) -> String {
+        "[\(counts.done)/\(total)] \(counts.running) in progress"
+    }
+
+    private func emit(_ line: String, _ counts: (done: Int, running: Int)) {
+        // On a terminal: clear the status line, print the event, redraw the status below it.
+        let text = live ? "\r\u{1B}[2K\(line)\n\(status(counts))" + (counts.done == total ? "\n" : "") : line + "\n"
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 
     static func verb(_ action: Action) -> String {
