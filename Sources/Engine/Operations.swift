@@ -136,7 +136,7 @@ public struct Operations: Sendable {
                     try? await graph.removePassword(applicationID: application.objectID, keyID: keyID)
                     throw Failure(description: "password '\(password.name)' was created and removed again: \(error)")
                 }
-                obsolete += existing
+                obsolete = existing
             }
             for old in obsolete { try await graph.removePassword(applicationID: application.objectID, keyID: old.keyID) }
         }

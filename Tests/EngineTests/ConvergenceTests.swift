@@ -69,3 +69,55 @@ struct ConvergenceTests {
         #expect(stored.services.count == 2)
     }
 }
+
+/// A rotation that finds several passwords of one credential (an earlier rotation was cut short)
+/// leaves exactly the new one.
+@Suite(.serialized)
+struct RotationCleanupTests {
+    @Test func rotatingOverLeftoverPasswordsLeavesOne() async throws {
+        let live = try await LiveCloud.start()
+        defer { Task { await live.stopAndRemove() } }
+        let (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(await live.cloudFile.compact().utf8), path: "cloud")
+        let subscription = try #require(extras.subscriptionID.flatMap(GUID.init))
+        let sinks = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-rot-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: sinks) }
+        let manifest = """
+            apiVersion: amlauth/v1
+            kind: Target
+            metadata: {name: t}
+            spec: {cloud: local}
+            ---
+            apiVersion: amlauth/v1
+            kind: ServicePrincipal
+            metadata: {name: sp}
+            spec:
+              credentials:
+                - {name: ci, type: password, lifetime: 30d, renew_before: 10d, deliver_to: "file:sp.json"}
+            """
+        let desired = DesiredState.resolve(ManifestValidation(environment: [:]).run([SourceFile(path: "m.yaml", bytes: Array(manifest.utf8))]).manifests, target: "t", subscriptionID: subscription)
+        let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
+        let credential = ClientSecretCredential(tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!, source: "test")
+        let pipeline = AzurePipeline(transport: transport, tokens: TokenCache(credential: credential, client: TokenClient(cloud: cloud, transport: transport)))
+        let graph = GraphClient(pipeline: pipeline, cloud: cloud)
+        let delivery = SecretDelivery(baseDirectory: sinks, cloud: cloud, environment: [:], workflowCommands: { _ in })
+        let reader = LiveStateReader(graph: graph, authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud), machineLearning: MachineLearningClient(pipeline: pipeline, cloud: cloud))
+        let operations = Operations(graph: graph, authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud), machineLearning: MachineLearningClient(pipeline: pipeline, cloud: cloud), delivery: delivery, tenantID: extras.tenantID!)
+        func apply() async throws -> ApplyResult {
+            let state = try await reader.read(desired, delivery: delivery)
+            let plan = Planner(options: .init(now: Date().timeIntervalSince1970)).plan(desired, state)
+            return await Executor(operations: operations).apply(plan, desired: desired, live: state, observer: ConvergenceTests.Recorder())
+        }
+        #expect(try await apply().failed == false)
+        // Two more passwords of the same credential that no sink received (a cut-short rotation):
+        // the newest is undelivered, so apply rotates and must remove all three older ones once.
+        let application = try #require(try await graph.applications(taggedWith: "amlauth:t/sp").first?["id"]?.stringValue)
+        let later = Date(timeIntervalSinceNow: 40 * 86_400).ISO8601Format()
+        _ = try await graph.addPassword(applicationID: application, displayName: "amlauth:ci:2", endDateTime: later)
+        _ = try await graph.addPassword(applicationID: application, displayName: "amlauth:ci:3", endDateTime: later)
+        let result = try await apply()
+        #expect(!result.failed, "\(result.outcomes)")
+        let passwords = try #require(try await graph.applications(taggedWith: "amlauth:t/sp").first?["passwordCredentials"]?.arrayValue)
+        #expect(passwords.map { $0["displayName"]?.stringValue } == ["amlauth:ci:4"])
+        #expect(delivery.deliveredKeyID(.file("sp.json")) == passwords.first?["keyId"]?.stringValue)
+    }
+}
