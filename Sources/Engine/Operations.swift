@@ -52,7 +52,9 @@ public struct Operations: Sendable {
         var application: LiveApplication
         if let owned = context.live.applications.first(where: { $0.tags.contains(tag) }) {
             application = owned
-        } else if change.action == .adopt, let unowned = context.live.applications.first(where: { $0.displayName == desired.displayName }) {
+        } else if change.action == .adopt,
+            let unowned = context.live.applications.first(where: { $0.displayName == desired.displayName && !$0.tags.contains { $0.hasPrefix("amlauth:") } })
+        {
             application = unowned
             try await graph.updateApplication(id: unowned.objectID, .object([("tags", .array(Array(Set(unowned.tags + desired.tags)).sorted().map(JSONValue.string)))]))
         } else {
