@@ -41,6 +41,8 @@ enum Composition {
         var target: TargetManifest
         var files: [SourceFile]
         var directory: String
+        /// Certificate credentials' DER, by `<principal>/<credential>`.
+        var certificates: [String: [UInt8]]
         /// Warnings and notes, rendered, to show before the plan.
         var diagnosticsOutput: String
     }
@@ -55,7 +57,9 @@ enum Composition {
         let shown = outcome.diagnostics.filter { $0.severity == .warning }.isEmpty ? "" : outcome.output
         return LoadedManifests(
             manifests: result.manifests, target: target, files: files.files,
-            directory: ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory), diagnosticsOutput: shown)
+            directory: ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory),
+            certificates: CertificateFiles.check(result.manifests, workingDirectory: options.workingDirectory).certificates,
+            diagnosticsOutput: shown)
     }
 
     static func target(_ options: Options) throws(SessionError) -> (TargetManifest, directory: String) {

@@ -29,7 +29,7 @@ struct PlanningRun {
         let session = try await Composition.connect(options)
         do {
             guard let subscription = GUID(session.subscriptionID) else { throw SessionError.message("'\(session.subscriptionID)' is not a subscription GUID") }
-            let desired = DesiredState.resolve(loaded.manifests, target: loaded.target.name, subscriptionID: subscription)
+            let desired = DesiredState.resolve(loaded.manifests, target: loaded.target.name, subscriptionID: subscription, certificates: loaded.certificates)
             let delivery = SecretDelivery(
                 baseDirectory: loaded.directory, cloud: session.cloud, environment: options.environment,
                 workflowCommands: { FileHandle.standardOutput.write(Data($0.utf8)) })

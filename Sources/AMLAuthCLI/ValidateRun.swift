@@ -33,7 +33,9 @@ public struct ValidateRun: Sendable {
     public func run() -> Outcome {
         let input = ManifestFiles.load(paths.isEmpty ? ["."] : paths, workingDirectory: workingDirectory)
         let result = ManifestValidation(environment: environment).run(input.files)
-        let diagnostics = input.diagnostics + result.diagnostics.all
+        // Certificate files are I/O, checked here at the edge (only when the manifests are otherwise sound).
+        let certificates = result.diagnostics.hasErrors ? [] : CertificateFiles.check(result.manifests, workingDirectory: workingDirectory).diagnostics
+        let diagnostics = input.diagnostics + result.diagnostics.all + certificates
         let summary = ValidationSummary(files: input.files.count, resources: result.manifests.declarations.count, diagnostics: diagnostics)
         var output = ""
         if environment["GITHUB_ACTIONS"] == "true" {

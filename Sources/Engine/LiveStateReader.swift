@@ -59,10 +59,16 @@ public struct LiveStateReader: Sendable {
                     audiences: item["audiences"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             }
             let principal = try await graph.servicePrincipal(appID: appID)
-            applications.append(LiveApplication(
+            var application = LiveApplication(
                 objectID: objectID, appID: appID, displayName: json["displayName"]?.stringValue ?? "",
                 tags: json["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [], passwords: passwords, federatedCredentials: federated,
-                servicePrincipalID: principal?["id"]?.stringValue))
+                servicePrincipalID: principal?["id"]?.stringValue)
+            application.keyCredentials = (json["keyCredentials"]?.arrayValue ?? []).compactMap { item in
+                item["keyId"]?.stringValue.map {
+                    LiveKeyCredential(keyID: $0, displayName: item["displayName"]?.stringValue, thumbprint: item["customKeyIdentifier"]?.stringValue)
+                }
+            }
+            applications.append(application)
         }
         return applications
     }

@@ -70,6 +70,7 @@ public struct Operations: Sendable {
         let principalID = try await ensureServicePrincipal(application, tags: desired.tags)
         context.remember(principal: change.address, appID: application.appID, objectID: principalID)
         try await reconcileFederatedCredentials(application, desired)
+        try await reconcileCertificates(application, desired)
         try await reconcilePasswords(application, desired, context: context)
     }
 
@@ -111,6 +112,20 @@ public struct Operations: Sendable {
                 ("audiences", .array(wanted.audiences.map(JSONValue.string))),
             ]))
         }
+    }
+
+    /// Certificates: amlauth owns the key credentials of its applications and sets them as a
+    /// whole (Graph's PATCH replaces the collection; existing keys are not returned to re-send).
+    private func reconcileCertificates(_ application: LiveApplication, _ desired: DesiredServicePrincipal) async throws {
+        let wanted = Set(desired.certificates.map { "\(Markers.certificateName($0.name))|\($0.thumbprint)" })
+        let current = Set(application.keyCredentials.map { "\($0.displayName ?? "")|\($0.thumbprint ?? "")" })
+        guard wanted != current else { return }
+        try await graph.updateApplication(id: application.objectID, .object([("keyCredentials", .array(desired.certificates.map { certificate in
+            .object([
+                ("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")), ("displayName", .string(Markers.certificateName(certificate.name))),
+                ("key", .string(Base64.encode(certificate.der))),
+            ])
+        }))]))
     }
 
     /// Add new → deliver → remove old: there is never a moment without a valid secret. A password

@@ -47,6 +47,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case renewBeforeLifetime = "AMLA309"
     case federatedCredential = "AMLA310"
     case policyOverride = "AMLA311"
+    case certificateFile = "AMLA312"
 
     case tokenAuthOnACI = "AMLA400"
     case bothAuthModes = "AMLA401"
@@ -99,6 +100,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .renewBeforeLifetime: "renew-before-lifetime"
         case .federatedCredential: "federated-credential"
         case .policyOverride: "policy-override"
+        case .certificateFile: "certificate-file"
         case .tokenAuthOnACI: "token-auth-on-aci"
         case .bothAuthModes: "both-auth-modes"
         case .computeTargetRequired: "compute-target-required"
@@ -127,7 +129,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .invalidGUID, .invalidResourceID, .yaml11Boolean, .invalidName, .outOfRange, .invalidSink,
             .invalidFormat, .exactlyOneOf, .unknownRole, .duplicateName, .danglingReference, .targetCount,
             .envNotAllowed, .envUnset, .literalSecret, .duplicateItem, .duplicateRoleAssignment,
-            .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .tokenAuthOnACI,
+            .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile, .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
             .azureMLName:
             .error

@@ -9,8 +9,9 @@ public struct DesiredState: Sendable {
     public var roleAssignments: [DesiredRoleAssignment] = []
     public var webservices: [DesiredWebservice] = []
 
-    /// Resolves a validated manifest set (one with no error diagnostics).
-    public static func resolve(_ set: ManifestSet, target: String, subscriptionID: GUID) -> DesiredState {
+    /// Resolves a validated manifest set (one with no error diagnostics). `certificates` holds the
+    /// DER of each certificate credential's file, by `<principal>/<credential>` (read by the caller).
+    public static func resolve(_ set: ManifestSet, target: String, subscriptionID: GUID, certificates: [String: [UInt8]] = [:]) -> DesiredState {
         var state = DesiredState(target: target, subscriptionID: subscriptionID)
         let subscription = AzureResourceID(subscription: subscriptionID)
         var workspaceIDs: [String: AzureResourceID] = [:]
@@ -31,6 +32,10 @@ public struct DesiredState: Sendable {
                 },
                 federatedCredentials: principal.federatedCredentials.map {
                     DesiredFederatedCredential(name: $0.name, issuer: $0.issuer, subject: $0.subject, audiences: $0.audiences)
+                },
+                certificates: principal.credentials.compactMap { credential in
+                    guard case .certificate = credential.kind, let der = certificates["\(principal.name)/\(credential.name)"] else { return nil }
+                    return DesiredCertificate(name: credential.name, der: der)
                 },
                 adopt: principal.adopt))
         }
@@ -86,6 +91,8 @@ public enum Markers {
     public static let serviceName = "amlauth.name"
     public static let keyGenerationPrimary = "amlauth.key-generation.primary"
     public static let keyGenerationSecondary = "amlauth.key-generation.secondary"
+    /// displayName of an owned certificate: `amlauth:<credential>`.
+    public static func certificateName(_ credential: String) -> String { "amlauth:\(credential)" }
     /// displayName of an owned password: `amlauth:<credential>:<serial>`.
     public static func passwordName(_ credential: String, serial: Int) -> String { "amlauth:\(credential):\(serial)" }
     public static func passwordOwner(_ displayName: String?) -> (credential: String, serial: Int)? {
@@ -116,12 +123,21 @@ public struct DesiredFederatedCredential: Sendable, Equatable {
     public var audiences: [String]
 }
 
+/// A certificate credential: the public certificate's DER, read from `certificate_file`.
+public struct DesiredCertificate: Sendable, Equatable {
+    public var name: String
+    public var der: [UInt8]
+    /// Graph's `customKeyIdentifier`: base64 of the SHA-1 thumbprint.
+    public var thumbprint: String { Base64.thumbprint(der) }
+}
+
 public struct DesiredServicePrincipal: Sendable {
     public var address: ResourceAddress
     public var displayName: String
     public var tags: [String]
     public var passwords: [DesiredPassword]
     public var federatedCredentials: [DesiredFederatedCredential]
+    public var certificates: [DesiredCertificate] = []
     public var adopt: Bool
 }
 

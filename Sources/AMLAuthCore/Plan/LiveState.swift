@@ -61,6 +61,19 @@ public struct LiveFederatedCredential: Sendable, Codable, Equatable {
     }
 }
 
+public struct LiveKeyCredential: Sendable, Codable, Equatable {
+    public var keyID: String
+    public var displayName: String?
+    /// Base64 SHA-1 thumbprint (Graph's `customKeyIdentifier`).
+    public var thumbprint: String?
+
+    public init(keyID: String, displayName: String?, thumbprint: String?) {
+        self.keyID = keyID
+        self.displayName = displayName
+        self.thumbprint = thumbprint
+    }
+}
+
 public struct LiveApplication: Sendable, Codable, Equatable {
     public var objectID: String
     public var appID: String
@@ -70,6 +83,23 @@ public struct LiveApplication: Sendable, Codable, Equatable {
     public var federatedCredentials: [LiveFederatedCredential]
     /// The service principal's object id; nil when the application has none yet.
     public var servicePrincipalID: String?
+    public var keyCredentials: [LiveKeyCredential] = []
+
+    private enum CodingKeys: String, CodingKey {
+        case objectID, appID, displayName, tags, passwords, federatedCredentials, servicePrincipalID, keyCredentials
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        objectID = try container.decode(String.self, forKey: .objectID)
+        appID = try container.decode(String.self, forKey: .appID)
+        displayName = try container.decode(String.self, forKey: .displayName)
+        tags = try container.decode([String].self, forKey: .tags)
+        passwords = try container.decode([LivePassword].self, forKey: .passwords)
+        federatedCredentials = try container.decode([LiveFederatedCredential].self, forKey: .federatedCredentials)
+        servicePrincipalID = try container.decodeIfPresent(String.self, forKey: .servicePrincipalID)
+        keyCredentials = try container.decodeIfPresent([LiveKeyCredential].self, forKey: .keyCredentials) ?? []
+    }
 
     public init(objectID: String, appID: String, displayName: String, tags: [String], passwords: [LivePassword], federatedCredentials: [LiveFederatedCredential], servicePrincipalID: String?) {
         self.objectID = objectID

@@ -62,6 +62,9 @@ public struct Planner: Sendable {
             for federated in principal.federatedCredentials {
                 fields.append(FieldChange("federated_credential.\(federated.name)", before: nil, after: "\(federated.issuer) \(federated.subject)"))
             }
+            for certificate in principal.certificates {
+                fields.append(FieldChange("certificate.\(certificate.name)", before: nil, after: Base64.displayThumbprint(certificate.thumbprint)))
+            }
             changes.append(Change(principal.address, .create, fields: fields))
         }
         for application in live.applications where application.tags.contains(Markers.targetTag(desired.target)) {
@@ -114,6 +117,16 @@ public struct Planner: Sendable {
         for password in application.passwords {
             guard let owner = Markers.passwordOwner(password.displayName), !desiredNames.contains(owner.credential) else { continue }
             fields.append(FieldChange("password.\(owner.credential)", before: Self.describe(password, now: options.now), after: nil, sensitive: true))
+        }
+        for certificate in principal.certificates {
+            let current = application.keyCredentials.first { $0.displayName == Markers.certificateName(certificate.name) }
+            if current?.thumbprint != certificate.thumbprint {
+                fields.append(FieldChange("certificate.\(certificate.name)", before: current?.thumbprint.map(Base64.displayThumbprint), after: Base64.displayThumbprint(certificate.thumbprint)))
+            }
+        }
+        for key in application.keyCredentials where key.displayName?.hasPrefix("amlauth:") == true {
+            guard !principal.certificates.contains(where: { Markers.certificateName($0.name) == key.displayName }) else { continue }
+            fields.append(FieldChange("certificate.\(key.displayName!.dropFirst(8))", before: key.thumbprint.map(Base64.displayThumbprint), after: nil))
         }
         for federated in principal.federatedCredentials {
             let current = application.federatedCredentials.first { $0.name == federated.name }
