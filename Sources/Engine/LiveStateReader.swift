@@ -3,7 +3,8 @@ public import AzureProvider
 import Foundation
 
 /// Reads the live objects a plan needs with O(scopes) requests, not O(resources): one tagged query
-/// for the target's applications (plus each one's principal and federated credentials), one paged
+/// for the target's applications (plus each one's principal and federated credentials), one
+/// display-name query per 15 principals not owned yet (adoption candidates), one paged
 /// list of role assignments for the subscription (and one per desired scope outside it), one list
 /// of services per workspace.
 public struct LiveStateReader: Sendable {
@@ -40,9 +41,8 @@ public struct LiveStateReader: Sendable {
         var found = try await graph.applications(taggedWith: Markers.targetTag(desired.target))
         let ownedNames = Set(found.flatMap { $0["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [] })
         // Unowned look-alikes only for principals amlauth does not own yet (adoption candidates).
-        for principal in desired.servicePrincipals where !ownedNames.contains(Markers.resourceTag(desired.target, principal.address.name)) {
-            found += try await graph.applications(named: principal.displayName)
-        }
+        let unowned = desired.servicePrincipals.filter { !ownedNames.contains(Markers.resourceTag(desired.target, $0.address.name)) }
+        found += try await graph.applications(namedAnyOf: Array(Set(unowned.map(\.displayName))).sorted())
         var applications: [LiveApplication] = []
         var seen: Set<String> = []
         for json in found {

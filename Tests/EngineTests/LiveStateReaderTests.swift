@@ -53,4 +53,34 @@ struct LiveStateReaderTests {
         #expect(requests <= 10, "\(requests) requests for \(count) role assignments")
         #expect(live.cloud.counters.total(matching: "roleAssignments") == 6)
     }
+
+    @Test func unownedPrincipalsAreLookedUpFifteenNamesPerRequest() async throws {
+        let live = try await LiveCloud.start()
+        defer { Task { await live.stopAndRemove() } }
+        let (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(await live.cloudFile.compact().utf8), path: "cloud")
+        let subscription = try #require(extras.subscriptionID.flatMap(GUID.init))
+        let count = 40
+        var manifests = "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: many}\nspec: {cloud: local}\n"
+        for index in 0..<count {
+            manifests += "---\napiVersion: amlauth/v1\nkind: ServicePrincipal\nmetadata: {name: sp-\(index)}\nspec: {display_name: \"it's sp \(index)\"}\n"
+        }
+        let result = ManifestValidation(environment: [:]).run([SourceFile(path: "many.yaml", bytes: Array(manifests.utf8))])
+        #expect(!result.diagnostics.hasErrors)
+        let desired = DesiredState.resolve(result.manifests, target: "many", subscriptionID: subscription)
+
+        let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
+        let credential = ClientSecretCredential(tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!, source: "test")
+        let pipeline = AzurePipeline(transport: transport, tokens: TokenCache(credential: credential, client: TokenClient(cloud: cloud, transport: transport)))
+        let graph = GraphClient(pipeline: pipeline, cloud: cloud)
+        // Two of them were made by hand, one with a quote in its name; the last one is outside the first batch.
+        let handmade = [try await graph.createApplication(displayName: "it's sp 3", tags: []), try await graph.createApplication(displayName: "it's sp 39", tags: [])]
+        let reader = LiveStateReader(graph: graph, authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud), machineLearning: MachineLearningClient(pipeline: pipeline, cloud: cloud))
+        live.cloud.counters.reset()
+        let state = try await reader.read(desired)
+        #expect(Set(state.applications.map(\.objectID)) == Set(handmade.compactMap { $0["id"]?.stringValue }))
+        // The tagged query, then ⌈40 / 15⌉ = 3 name queries: not one per principal.
+        let federatedReads = live.cloud.counters.total(matching: "federatedIdentityCredentials")
+        #expect(federatedReads == handmade.count, "one federated-credential read per application found")
+        #expect(live.cloud.counters.total(matching: "applications") - federatedReads == 4)
+    }
 }

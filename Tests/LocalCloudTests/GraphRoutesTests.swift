@@ -23,6 +23,11 @@ struct GraphRoutesTests {
             #expect(list.json?["value"]?.arrayValue?.map { $0["id"]?.stringValue } == [id], "\(filter)")
         }
         #expect(await harness.send("GET", "/graph/v1.0/applications?$filter=foo%20gt%201", token: graph).errorCode == "Request_UnsupportedQuery")
+        let oneOf = await harness.send("GET", "/graph/v1.0/applications?$filter=\(FormEncoding.percentEncode("displayName in ('other', 'it''s', 'ml-auth')"))", token: graph)
+        #expect(oneOf.json?["value"]?.arrayValue?.map { $0["id"]?.stringValue } == [id])
+        let sixteen = "displayName in (" + (0..<16).map { "'n\($0)'" }.joined(separator: ",") + ")"
+        #expect(await harness.send("GET", "/graph/v1.0/applications?$filter=\(FormEncoding.percentEncode(sixteen))", token: graph).errorCode == "Request_UnsupportedQuery",
+                "Graph takes at most 15 values in one 'in' clause")
 
         let patched = await harness.send("PATCH", "/graph/v1.0/applications/\(id)", token: graph, json: .object([("tags", .array([.string("x")]))]))
         #expect(patched.status == 204)

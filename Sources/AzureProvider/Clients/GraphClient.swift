@@ -25,9 +25,21 @@ public struct GraphClient: Sendable {
         try await pipeline.listAll(request("GET", "/applications?$filter=" + TokenClient.encode("tags/any(t:t eq \(Self.quoted(tag)))")))
     }
 
-    public func applications(named displayName: String) async throws(AzureError) -> [JSONValue] {
-        try await pipeline.listAll(request("GET", "/applications?$filter=" + TokenClient.encode("displayName eq \(Self.quoted(displayName))")))
+    /// Applications with any of these display names: one request per 15 names, Graph's limit on `in`.
+    public func applications(namedAnyOf displayNames: [String]) async throws(AzureError) -> [JSONValue] {
+        var found: [JSONValue] = []
+        var start = 0
+        while start < displayNames.count {
+            let chunk = displayNames[start..<min(start + Self.maximumInValues, displayNames.count)]
+            let filter = "displayName in (" + chunk.map(Self.quoted).joined(separator: ", ") + ")"
+            found += try await pipeline.listAll(request("GET", "/applications?$filter=" + TokenClient.encode(filter)))
+            start += Self.maximumInValues
+        }
+        return found
     }
+
+    /// Values Graph accepts in one `in (...)` filter clause.
+    static let maximumInValues = 15
 
     /// By application (client) id, via the `appId` alternate key; nil when there is none.
     public func application(appID: String) async throws(AzureError) -> JSONValue? {

@@ -373,6 +373,10 @@ enum GraphFilter {
     case equals(property: String, value: String)
     case tag(String)
     case startsWith(property: String, prefix: String)
+    /// `displayName in ('a', 'b')`: Graph allows at most 15 values in one filter clause.
+    case oneOf(property: String, values: [String])
+
+    static let maximumInValues = 15
 
     static func parse(_ text: String) -> [GraphFilter]? {
         var clauses: [GraphFilter] = []
@@ -384,6 +388,9 @@ enum GraphFilter {
             } else if lower.hasPrefix("startswith("), let comma = clause.firstIndex(of: ","), let value = quoted(clause) {
                 let property = clause[clause.index(clause.startIndex, offsetBy: 11)..<comma].trimmingCharacters(in: .whitespaces)
                 clauses.append(.startsWith(property: property.lowercased(), prefix: value))
+            } else if let range = clause.range(of: " in ("), let values = quotedList(String(clause[range.upperBound...])),
+                      !values.isEmpty, values.count <= maximumInValues {
+                clauses.append(.oneOf(property: clause[..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased(), values: values))
             } else if let range = clause.range(of: " eq "), let value = quoted(String(clause[range.upperBound...])) {
                 clauses.append(.equals(property: clause[..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased(), value: value))
             } else {
@@ -396,20 +403,43 @@ enum GraphFilter {
     /// The first single-quoted string ('' is an escaped quote, as OData writes it).
     static func quoted(_ text: String) -> String? {
         guard let start = text.firstIndex(of: "'") else { return nil }
+        return quotedString(text, from: start)?.value
+    }
+
+    /// `'a', 'b')`: the quoted values up to the closing parenthesis; nil when malformed.
+    static func quotedList(_ text: String) -> [String]? {
+        var values: [String] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            switch text[index] {
+            case " ", ",": index = text.index(after: index)
+            case ")": return values
+            case "'":
+                guard let (value, end) = quotedString(text, from: index) else { return nil }
+                values.append(value)
+                index = end
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    /// The string quoted at `start`, and the index just past its closing quote.
+    private static func quotedString(_ text: String, from start: String.Index) -> (value: String, end: String.Index)? {
         var value = ""
         var index = text.index(after: start)
         while index < text.endIndex {
+            let next = text.index(after: index)
             if text[index] == "'" {
-                let next = text.index(after: index)
                 if next < text.endIndex, text[next] == "'" {
                     value.append("'")
                     index = text.index(after: next)
                     continue
                 }
-                return value
+                return (value, next)
             }
             value.append(text[index])
-            index = text.index(after: index)
+            index = next
         }
         return nil
     }
@@ -419,6 +449,8 @@ enum GraphFilter {
         case .tag(let value): return tags.contains(value)
         case .startsWith(let property, let prefix):
             return property == "displayname" && displayName.lowercased().hasPrefix(prefix.lowercased())
+        case .oneOf(let property, let values):
+            return values.contains { GraphFilter.equals(property: property, value: $0).matches(id: id, appID: appID, displayName: displayName, tags: tags) }
         case .equals(let property, let value):
             switch property {
             case "appid": return appID == value.lowercased()
