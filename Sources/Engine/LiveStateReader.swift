@@ -3,10 +3,9 @@ public import AzureProvider
 import Foundation
 
 /// Reads the live objects a plan needs with O(scopes) requests, not O(resources): one tagged query
-/// for the target's applications (plus each one's principal and federated credentials), one
-/// display-name query per 15 principals not owned yet (adoption candidates), one paged
-/// list of role assignments for the subscription (and one per desired scope outside it), one list
-/// of services per workspace.
+/// for the target's applications (plus each one's federated credentials), their service principals
+/// and the adoption candidates 15 per request, one paged list of role assignments for the
+/// subscription (and one per desired scope outside it), one list of services per workspace.
 public struct LiveStateReader: Sendable {
     public let graph: GraphClient
     public let authorization: AuthorizationClient
@@ -43,10 +42,13 @@ public struct LiveStateReader: Sendable {
         // Unowned look-alikes only for principals amlauth does not own yet (adoption candidates).
         let unowned = desired.servicePrincipals.filter { !ownedNames.contains(Markers.resourceTag(desired.target, $0.address.name)) }
         found += try await graph.applications(namedAnyOf: Array(Set(unowned.map(\.displayName))).sorted())
-        var applications: [LiveApplication] = []
         var seen: Set<String> = []
+        found = found.filter { $0["id"]?.stringValue.map { seen.insert($0).inserted } ?? false }
+        let principals = try await graph.servicePrincipals(appIDsAnyOf: found.compactMap { $0["appId"]?.stringValue })
+        let principalByAppID = Dictionary(principals.compactMap { json in json["appId"]?.stringValue.map { ($0.lowercased(), json) } }, uniquingKeysWith: { first, _ in first })
+        var applications: [LiveApplication] = []
         for json in found {
-            guard let objectID = json["id"]?.stringValue, let appID = json["appId"]?.stringValue, seen.insert(objectID).inserted else { continue }
+            guard let objectID = json["id"]?.stringValue, let appID = json["appId"]?.stringValue else { continue }
             let passwords = (json["passwordCredentials"]?.arrayValue ?? []).compactMap { item -> LivePassword? in
                 guard let keyID = item["keyId"]?.stringValue else { return nil }
                 let end = item["endDateTime"]?.stringValue.flatMap(Self.parseDate) ?? 0
@@ -58,7 +60,7 @@ public struct LiveStateReader: Sendable {
                     id: id, name: name, issuer: item["issuer"]?.stringValue ?? "", subject: item["subject"]?.stringValue ?? "",
                     audiences: item["audiences"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             }
-            let principal = try await graph.servicePrincipal(appID: appID)
+            let principal = principalByAppID[appID.lowercased()]
             var application = LiveApplication(
                 objectID: objectID, appID: appID, displayName: json["displayName"]?.stringValue ?? "",
                 tags: json["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [], passwords: passwords, federatedCredentials: federated,

@@ -82,5 +82,6 @@ struct LiveStateReaderTests {
         let federatedReads = live.cloud.counters.total(matching: "federatedIdentityCredentials")
         #expect(federatedReads == handmade.count, "one federated-credential read per application found")
         #expect(live.cloud.counters.total(matching: "applications") - federatedReads == 4)
+        #expect(live.cloud.counters.total(matching: "servicePrincipals") == 1, "the found applications' principals in one query")
     }
 }

@@ -25,14 +25,24 @@ public struct GraphClient: Sendable {
         try await pipeline.listAll(request("GET", "/applications?$filter=" + TokenClient.encode("tags/any(t:t eq \(Self.quoted(tag)))")))
     }
 
-    /// Applications with any of these display names: one request per 15 names, Graph's limit on `in`.
+    /// Applications with any of these display names: one request per 15 names.
     public func applications(namedAnyOf displayNames: [String]) async throws(AzureError) -> [JSONValue] {
+        try await list("applications", where: "displayName", isAnyOf: displayNames)
+    }
+
+    /// Service principals of any of these applications: one request per 15 appIds.
+    public func servicePrincipals(appIDsAnyOf appIDs: [String]) async throws(AzureError) -> [JSONValue] {
+        try await list("servicePrincipals", where: "appId", isAnyOf: appIDs)
+    }
+
+    /// `$filter=<property> in (...)`, chunked by Graph's limit of 15 values per `in` clause.
+    private func list(_ entitySet: String, where property: String, isAnyOf values: [String]) async throws(AzureError) -> [JSONValue] {
         var found: [JSONValue] = []
         var start = 0
-        while start < displayNames.count {
-            let chunk = displayNames[start..<min(start + Self.maximumInValues, displayNames.count)]
-            let filter = "displayName in (" + chunk.map(Self.quoted).joined(separator: ", ") + ")"
-            found += try await pipeline.listAll(request("GET", "/applications?$filter=" + TokenClient.encode(filter)))
+        while start < values.count {
+            let chunk = values[start..<min(start + Self.maximumInValues, values.count)]
+            let filter = "\(property) in (" + chunk.map(Self.quoted).joined(separator: ", ") + ")"
+            found += try await pipeline.listAll(request("GET", "/\(entitySet)?$filter=" + TokenClient.encode(filter)))
             start += Self.maximumInValues
         }
         return found
