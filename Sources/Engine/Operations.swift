@@ -114,12 +114,18 @@ public struct Operations: Sendable {
         }
     }
 
-    /// Certificates: amlauth owns the key credentials of its applications and sets them as a
-    /// whole (Graph's PATCH replaces the collection; existing keys are not returned to re-send).
+    /// Certificates named `amlauth:<credential>`. Graph's PATCH replaces the whole keyCredentials
+    /// collection and never returns a key to re-send, so a change that would drop a certificate
+    /// amlauth does not own (one added by hand to an adopted application) fails instead.
     private func reconcileCertificates(_ application: LiveApplication, _ desired: DesiredServicePrincipal) async throws {
+        let owned = application.keyCredentials.filter { $0.displayName?.hasPrefix("amlauth:") == true }
         let wanted = Set(desired.certificates.map { "\(Markers.certificateName($0.name))|\($0.thumbprint)" })
-        let current = Set(application.keyCredentials.map { "\($0.displayName ?? "")|\($0.thumbprint ?? "")" })
+        let current = Set(owned.map { "\($0.displayName ?? "")|\($0.thumbprint ?? "")" })
         guard wanted != current else { return }
+        let unowned = application.keyCredentials.filter { $0.displayName?.hasPrefix("amlauth:") != true }
+        guard unowned.isEmpty else {
+            throw Failure(description: "application '\(application.displayName)' has certificates amlauth does not own (\(unowned.map { $0.displayName ?? $0.keyID }.joined(separator: ", "))); Graph can only replace all certificates at once, so remove them or declare them as certificate credentials first")
+        }
         try await graph.updateApplication(id: application.objectID, .object([("keyCredentials", .array(desired.certificates.map { certificate in
             .object([
                 ("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")), ("displayName", .string(Markers.certificateName(certificate.name))),

@@ -1,4 +1,5 @@
 import AMLAuthCore
+import AuthCrypto
 import AzureProvider
 import Foundation
 import HTTPClient
@@ -21,6 +22,13 @@ struct AdoptionTests {
         let credential = ClientSecretCredential(tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!, source: "test")
         let graph = GraphClient(pipeline: AzurePipeline(transport: transport, tokens: TokenCache(credential: credential, client: TokenClient(cloud: cloud, transport: transport))), cloud: cloud)
         let handmade = try await graph.createApplication(displayName: "ml-auth", tags: ["team:ml"])
+        // ...with a certificate of its own, which amlauth must never drop.
+        let key = try RSAPrivateKey.generate()
+        let certificate = try Certificate.issue(.init(commonName: "handmade", days: 30, isCA: false), key: key, issuer: nil, issuerKey: key)
+        try await graph.updateApplication(id: handmade["id"]!.stringValue!, .object([("keyCredentials", .array([.object([
+            ("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")), ("displayName", .string("handmade")),
+            ("key", .string(Base64URL.encodeStandard(certificate.der))),
+        ])]))]))
         await running.stop()
 
         let plan = try CommandRunner.amlauth(["plan", directory])
@@ -35,5 +43,24 @@ struct AdoptionTests {
         #expect(applications.count == 1)
         #expect(applications.first?["tags"]?.arrayValue?.compactMap(\.stringValue) == ["amlauth:quickstart", "amlauth:quickstart/ml-auth", "team:ml"])
         #expect(try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 0)
+        #expect(try Self.certificateNames(directory) == ["handmade"], "adoption keeps the application's own certificate")
+
+        // Declaring a certificate would make Graph replace all of them: refused, nothing lost.
+        try FileManager.default.createDirectory(atPath: directory + "/certs", withIntermediateDirectories: true)
+        try certificate.pem().write(toFile: directory + "/certs/deploy.pem", atomically: true, encoding: .utf8)
+        let manifest = directory + "/amlauth.yaml"
+        let sink = "      deliver_to: file:.secrets/ml-auth.json   # sdk-auth JSON, written with mode 0600\n"
+        try (try String(contentsOfFile: manifest, encoding: .utf8)).replacingOccurrences(of: sink, with: sink + "    - {name: deploy, type: certificate, certificate_file: certs/deploy.pem}\n")
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let refused = try CommandRunner.amlauth(["apply", directory, "--auto-approve"])
+        #expect(refused.status == 1)
+        #expect((refused.stdout + refused.stderr).contains("has certificates amlauth does not own (handmade)"), "\(refused.stdout)\(refused.stderr)")
+        #expect(try Self.certificateNames(directory) == ["handmade"])
+    }
+
+    static func certificateNames(_ directory: String) throws -> [String] {
+        let state = try JSONParser.parse(try String(contentsOfFile: directory + "/.amlauth/local-cloud/state.json", encoding: .utf8))
+        let application = state["applications"]?.arrayValue?.first { $0["displayName"]?.stringValue == "ml-auth" }
+        return application?["keyCredentials"]?.arrayValue?.compactMap { $0["displayName"]?.stringValue } ?? []
     }
 }

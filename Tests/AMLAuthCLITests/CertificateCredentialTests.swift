@@ -63,7 +63,8 @@ struct CertificateCredentialTests {
         let refused = try Self.signIn(directory, with: first)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("AADSTS700027"), "\(refused.stderr)")
-        #expect(try Self.signIn(directory, with: second).status == 0)
+        let signedInAgain = try Self.signIn(directory, with: second)
+        #expect(signedInAgain.status == 0, "\(signedInAgain.stdout)\(signedInAgain.stderr)")
 
         // Dropping the credential from the manifest removes it from the application.
         try original.write(toFile: manifest, atomically: true, encoding: .utf8)
@@ -72,6 +73,19 @@ struct CertificateCredentialTests {
         #expect(removal.stdout.contains("certificate.deploy"))
         #expect(try Self.signIn(directory, with: second).stderr.contains("AADSTS700027"))
         #expect(try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 0)
+    }
+
+    /// The pure core's PEM, base64 and SHA-1 agree with OpenSSL's on many certificates, whatever
+    /// their length modulo 3 (padding) and bytes.
+    @Test func pureCoreReadsCertificatesAsOpenSSLDoes() throws {
+        let key = try RSAPrivateKey.generate()
+        for index in 0..<60 {
+            let certificate = try Certificate.issue(.init(commonName: "c\(index)" + String(repeating: "x", count: index % 7), days: 1 + index, isCA: false), key: key, issuer: nil, issuerKey: key)
+            let der = try #require(PEM.blocks(try certificate.pem(), label: "CERTIFICATE").first)
+            #expect(der == certificate.der)
+            #expect(Base64.encode(der) == Base64URL.encodeStandard(certificate.der))
+            #expect(Base64.decode(Base64.thumbprint(der)) == certificate.sha1Thumbprint)
+        }
     }
 
     @Test func privateKeyInCertificateFileIsRefusedBeforeAnyRequest() throws {
