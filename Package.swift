@@ -90,10 +90,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Orchestration over a provider: reading live state (and, later, executing plans).
+        // Orchestration over a provider (Graph, ARM authorization, model management): reading live
+        // state into typed values, the plan pipeline, and executing a plan's steps in dependency order.
         .target(name: "Engine", dependencies: ["AMLAuthCore", "AzureProvider", "AuthCrypto", "FileStorage"], swiftSettings: strictSettings),
 
-        // Values → text: diagnostics with carets, JSON, GitHub annotations.
+        // Values → text: diagnostics with carets, JSON, GitHub annotations; plans and apply reports.
         .target(name: "Rendering", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
 
         // The command tree and the one place that wires implementations together.
@@ -116,8 +117,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Helpers shared by the test targets: marked text, golden files, fixture paths.
-        .target(name: "TestSupport", dependencies: ["AMLAuthCore", "YAMLSource", "LocalCloud", "LocalCloudServer"], swiftSettings: strictSettings),
+        // Helpers shared by the test targets: marked text, golden files, fixture paths, the live
+        // local cloud, and an in-memory fake provider for the engine.
+        .target(
+            name: "TestSupport", dependencies: ["AMLAuthCore", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "Engine", "HTTPClient"],
+            swiftSettings: strictSettings),
 
         .testTarget(
             name: "LocalCloudTests",

@@ -46,8 +46,8 @@ struct PlanBenchmark {
         for index in 0..<count {
             manifests += "---\napiVersion: amlauth/v1\nkind: RoleAssignment\nmetadata: {name: ra-\(index)}\nspec: {principal: {object_id: \(groups[index]), type: Group}, role: Reader, scope: {workspace: ml-example}}\n"
         }
-        let desired = DesiredState.resolve(
-            ManifestValidation(environment: [:]).run([SourceFile(path: "bench.yaml", bytes: Array(manifests.utf8))]).manifests, target: "bench", subscriptionID: subscription)
+        let manifestSet = ManifestValidation(environment: [:]).run([SourceFile(path: "bench.yaml", bytes: Array(manifests.utf8))]).manifests
+        let desired = DesiredState.resolve(manifestSet, target: "bench", subscriptionID: subscription)
 
         let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
         let credential = ClientSecretCredential(tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!, source: "bench")
@@ -56,13 +56,13 @@ struct PlanBenchmark {
         _ = try await tokens.token(audience: cloud.microsoftGraphAudience)
         let pipeline = AzurePipeline(transport: transport, tokens: tokens)
         let authorization = AuthorizationClient(pipeline: pipeline, cloud: cloud)
-        let reader = LiveStateReader(graph: GraphClient(pipeline: pipeline, cloud: cloud), authorization: authorization, machineLearning: MachineLearningClient(pipeline: pipeline, cloud: cloud))
+        let reader = LiveStateReader(provider: Provider(pipeline: pipeline, cloud: cloud))
         let counters = running.instance.cloud.counters
 
         counters.reset()
         let started = ContinuousClock.now
-        let live = try await reader.read(desired)
-        let plan = Planner(options: .init(now: Date().timeIntervalSince1970)).plan(desired, live)
+        let plan = try await Reconciliation.plan(
+            manifestSet, desired: desired, reader: reader, delivery: nil, options: .init(now: Date().timeIntervalSince1970)).plan
         let planTime = ContinuousClock.now - started
         let planRequests = counters.total()
         precondition(!plan.hasChanges, "the benchmark set must be in sync")

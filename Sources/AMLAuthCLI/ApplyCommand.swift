@@ -49,12 +49,11 @@ struct ApplyCommand: AsyncParsableCommand {
             failure.report(command: "apply")
             throw ExitCode.failure
         }
+        // A saved plan is applied only as it was made (same manifests, same live objects), and then
+        // exactly: its own steps, not a plan made now.
+        let plan = saved?.plan ?? run.plan
         if let saved {
-            // A saved plan is applied only as it was made: same manifests, same live objects.
-            var stale: [String] = []
-            if saved.manifestDigest != Fingerprints.manifests(run.loaded.files) { stale.append("the manifests in '\(options.targetDirectory)'") }
-            stale += PlanDocument.staleObjects(saved: saved.fingerprints, current: Fingerprints.of(run.live))
-            if stale.isEmpty, run.plan.changes != saved.plan.changes { stale.append("the plan itself (it would differ if made now)") }
+            let stale = Fingerprints.staleness(of: saved, manifests: run.loaded.files, live: run.live, directory: options.targetDirectory)
             guard stale.isEmpty else {
                 await run.session.close()
                 FileHandle.standardError.write(Data("amlauth apply: plan is stale; changed since it was made:\n\(stale.map { "  - \($0)" }.joined(separator: "\n"))\nRun 'amlauth plan' again.\n".utf8))
@@ -68,10 +67,16 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let colored = Terminal.wantsColor(environment: environment)
-        if !json { FileHandle.standardOutput.write(Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(run.plan)).utf8)) }
-        guard run.plan.hasChanges else {
+        if !json { FileHandle.standardOutput.write(Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(plan)).utf8)) }
+        guard plan.blockers.isEmpty else {
             await run.session.close()
-            if json { FileHandle.standardOutput.write(Data(Self.report(run.plan.target, ApplyResult(outcomes: [])).utf8)) }
+            if json { FileHandle.standardError.write(Data(PlanRenderer().text(plan).utf8)) }
+            FileHandle.standardError.write(Data("amlauth apply: the plan cannot be applied as written (see above); nothing was changed\n".utf8))
+            throw ExitCode.failure
+        }
+        guard plan.hasChanges else {
+            await run.session.close()
+            if json { FileHandle.standardOutput.write(Data(ApplyRenderer.report(target: plan.target, ApplyResult(outcomes: [])).utf8)) }
             return
         }
         if !autoApprove && saved == nil {
@@ -88,30 +93,12 @@ struct ApplyCommand: AsyncParsableCommand {
             }
         }
         if !json { FileHandle.standardOutput.write(Data("\n".utf8)) }
-        let executor = Executor(operations: run.session.operations(delivery: run.delivery), parallelism: parallelism)
-        let observer: any ApplyObserver = json ? SilentObserver() : ProgressPrinter(total: run.plan.effective.count, live: isatty(STDOUT_FILENO) == 1)
-        let result = await executor.apply(run.plan, desired: run.desired, live: run.live, observer: observer)
+        let observer: any ApplyObserver = json ? SilentObserver() : ProgressPrinter(total: plan.effective.count, live: isatty(STDOUT_FILENO) == 1)
+        let result = await run.executor(parallelism: parallelism).apply(plan, observer: observer)
         await run.session.close()
-        let output = json ? Self.report(run.plan.target, result) : "\n\(result.summaryLine)\n"
+        let output = json ? ApplyRenderer.report(target: plan.target, result) : "\n\(ApplyRenderer.summaryLine(result))\n"
         FileHandle.standardOutput.write(Data(output.utf8))
         if result.failed { throw ExitCode.failure }
-    }
-
-    /// The machine-readable apply report: one entry per change with its outcome.
-    static func report(_ target: String, _ result: ApplyResult) -> String {
-        JSONValue.object([
-            ("format_version", .number(1)), ("target", .string(target)), ("succeeded", .bool(!result.failed)),
-            ("summary", .string(result.summaryLine)),
-            ("changes", .array(result.outcomes.map { change, outcome in
-                var pairs: [(String, JSONValue)] = [("address", .string(change.address.description)), ("action", .string(change.action.rawValue))]
-                switch outcome {
-                case .applied: pairs.append(("outcome", .string("applied")))
-                case .failed(let message): pairs += [("outcome", .string("failed")), ("error", .string(message))]
-                case .skipped(let blocker): pairs += [("outcome", .string("skipped")), ("skipped_because", .string(blocker.description))]
-                }
-                return .object(pairs)
-            })),
-        ]).serialized()
     }
 }
 
@@ -138,7 +125,7 @@ final class ProgressPrinter: ApplyObserver {
             state.running += 1
             return state
         }
-        emit("\(change.address): \(Self.verb(change.action))…", counts)
+        emit(ApplyRenderer.startLine(change), counts)
     }
 
     func finished(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) {
@@ -147,15 +134,7 @@ final class ProgressPrinter: ApplyObserver {
             if case .skipped = outcome {} else { state.running -= 1 }
             return state
         }
-        emit(Self.line(change, outcome, seconds: seconds), counts)
-    }
-
-    static func line(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) -> String {
-        switch outcome {
-        case .applied: "\(change.address): \(done(change.action)) in \(String(format: "%.1f", seconds))s"
-        case .failed(let message): "\(change.address): failed after \(String(format: "%.1f", seconds))s: \(message)"
-        case .skipped(let blocker): "\(change.address): skipped because \(blocker) failed"
-        }
+        emit(ApplyRenderer.line(change, outcome, seconds: seconds), counts)
     }
 
     /// The live line: how far the apply is.
@@ -167,29 +146,5 @@ final class ProgressPrinter: ApplyObserver {
         // On a terminal: clear the status line, print the event, redraw the status below it.
         let text = live ? "\r\u{1B}[2K\(line)\n\(status(counts))" + (counts.done == total ? "\n" : "") : line + "\n"
         FileHandle.standardOutput.write(Data(text.utf8))
-    }
-
-    static func verb(_ action: Action) -> String {
-        switch action {
-        case .create: "creating"
-        case .update: "updating"
-        case .replace: "replacing"
-        case .delete: "destroying"
-        case .rotate: "rotating"
-        case .adopt: "adopting"
-        case .noOp: "checking"
-        }
-    }
-
-    static func done(_ action: Action) -> String {
-        switch action {
-        case .create: "created"
-        case .update: "updated"
-        case .replace: "replaced"
-        case .delete: "destroyed"
-        case .rotate: "rotated"
-        case .adopt: "adopted"
-        case .noOp: "unchanged"
-        }
     }
 }

@@ -47,29 +47,21 @@ enum Composition {
         var diagnosticsOutput: String
     }
 
-    /// Loads and validates the manifests in the target directory; errors stop here.
+    /// Loads and validates the manifests in the target directory, once; errors stop here.
     static func load(_ options: Options) throws(SessionError) -> LoadedManifests {
         let outcome = ValidateRun(paths: [options.targetDirectory], format: .text, environment: options.environment, workingDirectory: options.workingDirectory).run()
         guard outcome.exitCode == 0 else { throw .invalidManifests(output: outcome.output) }
-        let files = ManifestFiles.load([options.targetDirectory], workingDirectory: options.workingDirectory)
-        let result = ManifestValidation(environment: options.environment).run(files.files)
-        guard let target = result.manifests.target else { throw .message("the manifests in '\(options.targetDirectory)' have no Target") }
+        guard let target = outcome.manifests.target else { throw .message("the manifests in '\(options.targetDirectory)' have no Target") }
         let shown = outcome.diagnostics.filter { $0.severity == .warning }.isEmpty ? "" : outcome.output
         return LoadedManifests(
-            manifests: result.manifests, target: target, files: files.files,
-            directory: ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory),
-            certificates: CertificateFiles.check(result.manifests, workingDirectory: options.workingDirectory).certificates,
+            manifests: outcome.manifests, target: target, files: outcome.files,
+            directory: ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory), certificates: outcome.certificates,
             diagnosticsOutput: shown)
     }
 
-    static func target(_ options: Options) throws(SessionError) -> (TargetManifest, directory: String) {
-        let loaded = try load(options)
-        return (loaded.target, loaded.directory)
-    }
-
-    /// Connects to the Target's cloud with the first credential the chain finds.
-    static func connect(_ options: Options) async throws(SessionError) -> Session {
-        let (target, directory) = try Self.target(options)
+    /// Connects to the loaded Target's cloud with the first credential the chain finds.
+    static func connect(_ loaded: LoadedManifests, _ options: Options) async throws(SessionError) -> Session {
+        let (target, directory) = (loaded.target, loaded.directory)
         var cloud: AzureCloudEndpoints
         var extras = AzureCloudEndpoints.FileExtras()
         var running: RunningLocalCloud?

@@ -64,6 +64,10 @@ struct PlanCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("amlauth plan: \(error)\n".utf8))
             throw ExitCode.failure
         }
+        guard run.plan.blockers.isEmpty else {
+            FileHandle.standardError.write(Data("amlauth plan: the plan cannot be applied as written (see above)\n".utf8))
+            throw ExitCode.failure
+        }
         if detailedExitcode && run.plan.hasChanges { throw ExitCode(2) }
     }
 

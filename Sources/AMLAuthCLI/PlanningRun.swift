@@ -26,38 +26,36 @@ struct PlanningRun {
 
     static func prepare(_ options: Composition.Options, prune: Bool, adopt: Bool) async throws(SessionError) -> PlanningRun {
         let loaded = try Composition.load(options)
-        let session = try await Composition.connect(options)
+        let session = try await Composition.connect(loaded, options)
         do {
             guard let subscription = GUID(session.subscriptionID) else { throw SessionError.message("'\(session.subscriptionID)' is not a subscription GUID") }
             let desired = DesiredState.resolve(loaded.manifests, target: loaded.target.name, subscriptionID: subscription, certificates: loaded.certificates)
             let delivery = SecretDelivery(
                 baseDirectory: loaded.directory, cloud: session.cloud, environment: options.environment,
                 workflowCommands: { FileHandle.standardOutput.write(Data($0.utf8)) })
-            let live = try await session.reader.read(desired, delivery: delivery)
-            let plan = Planner(options: .init(prune: prune || loaded.target.prune, adopt: adopt, now: Date().timeIntervalSince1970)).plan(desired, live)
-            let policy = PlanPolicy.check(loaded.manifests, desired, live).all
-            return PlanningRun(loaded: loaded, session: session, desired: desired, live: live, plan: plan, delivery: delivery, policy: policy)
+            let outcome = try await Reconciliation.plan(
+                loaded.manifests, desired: desired, reader: LiveStateReader(provider: session.provider), delivery: delivery,
+                options: Planner.Options(prune: prune || loaded.target.prune, adopt: adopt, now: Date().timeIntervalSince1970))
+            return PlanningRun(
+                loaded: loaded, session: session, desired: desired, live: outcome.live, plan: outcome.plan, delivery: delivery, policy: outcome.policy)
         } catch {
             await session.close()
             if let failure = error as? SessionError { throw failure }
             throw .message("\(error)")
         }
     }
+
+    /// The executor for this run's cloud and sinks.
+    func executor(parallelism: Int) -> Executor {
+        Executor(
+            provider: session.provider, delivery: delivery, tenantID: session.credential.tenantID ?? "", subscriptionID: desired.subscriptionID.value,
+            parallelism: parallelism)
+    }
 }
 
 extension Session {
-    var reader: LiveStateReader {
-        LiveStateReader(
-            graph: GraphClient(pipeline: pipeline, cloud: cloud), authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
-            machineLearning: MachineLearningClient(pipeline: pipeline, cloud: cloud))
-    }
-
-    func operations(delivery: SecretDelivery) -> Operations {
-        Operations(
-            graph: GraphClient(pipeline: pipeline, cloud: cloud), authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
-            machineLearning: MachineLearningClient(pipeline: pipeline, cloud: cloud), delivery: delivery,
-            tenantID: credential.tenantID ?? "")
-    }
+    /// The real clients over this session's pipeline.
+    var provider: Provider { Provider(pipeline: pipeline, cloud: cloud) }
 }
 
 extension SessionError {

@@ -15,7 +15,7 @@ private func withService<T: Sendable>(
     let session: Session
     do {
         loaded = try Composition.load(options)
-        session = try await Composition.connect(options)
+        session = try await Composition.connect(loaded, options)
     } catch {
         error.report(command: command)
         throw ExitCode.failure
@@ -25,10 +25,9 @@ private func withService<T: Sendable>(
             let workspace = loaded.manifests.workspaces.first(where: { $0.name == service.workspace })
         else { throw SessionError.message("no Webservice named '\(name)' in the manifests") }
         let client = MachineLearningClient(pipeline: session.pipeline, cloud: session.cloud)
-        guard let found = try await client.workspace(subscriptionID: session.subscriptionID, resourceGroup: workspace.resourceGroup, name: workspace.name) else {
-            throw SessionError.message("workspace '\(workspace.name)' was not found")
-        }
-        let result = try await body(session, client, try await client.modelManagementBase(for: found))
+        guard let subscription = GUID(session.subscriptionID) else { throw SessionError.message("'\(session.subscriptionID)' is not a subscription GUID") }
+        let id = DesiredState.workspaceID(subscription: subscription, resourceGroup: workspace.resourceGroup, name: workspace.name)
+        let result = try await body(session, client, try await client.modelManagementBase(workspaceID: id))
         await session.close()
         return result
     } catch {

@@ -23,19 +23,24 @@ public struct ValidateRun: Sendable {
         self.colored = colored
     }
 
-    /// What the command prints and how it exits.
+    /// What the command prints and how it exits, with what it loaded (so plan and apply load the
+    /// manifests once).
     public struct Outcome: Sendable {
         public var output: String
         public var exitCode: Int32
         public var diagnostics: [Diagnostic]
+        public var files: [SourceFile]
+        public var manifests: ManifestSet
+        /// Certificate credentials' DER, by `<principal>/<credential>`.
+        public var certificates: [String: [UInt8]]
     }
 
     public func run() -> Outcome {
         let input = ManifestFiles.load(paths.isEmpty ? ["."] : paths, workingDirectory: workingDirectory)
         let result = ManifestValidation(environment: environment).run(input.files)
         // Certificate files are I/O, checked here at the edge (only when the manifests are otherwise sound).
-        let certificates = result.diagnostics.hasErrors ? [] : CertificateFiles.check(result.manifests, workingDirectory: workingDirectory).diagnostics
-        let diagnostics = input.diagnostics + result.diagnostics.all + certificates
+        let certificates = result.diagnostics.hasErrors ? nil : CertificateFiles.check(result.manifests, workingDirectory: workingDirectory)
+        let diagnostics = input.diagnostics + result.diagnostics.all + (certificates?.diagnostics ?? [])
         let summary = ValidationSummary(files: input.files.count, resources: result.manifests.declarations.count, diagnostics: diagnostics)
         var output = ""
         if environment["GITHUB_ACTIONS"] == "true" {
@@ -48,6 +53,8 @@ public struct ValidateRun: Sendable {
         case .json:
             output += DiagnosticRenderer.json(diagnostics, summary: summary)
         }
-        return Outcome(output: output, exitCode: summary.errors == 0 ? 0 : 1, diagnostics: diagnostics)
+        return Outcome(
+            output: output, exitCode: summary.errors == 0 ? 0 : 1, diagnostics: diagnostics, files: input.files, manifests: result.manifests,
+            certificates: certificates?.certificates ?? [:])
     }
 }

@@ -27,7 +27,7 @@ struct WhoamiCommand: AsyncParsableCommand {
             workingDirectory: FileManager.default.currentDirectoryPath, caBundle: connection.caBundle, verbose: connection.verbose)
         let session: Session
         do {
-            session = try await Composition.connect(options)
+            session = try await Composition.connect(try Composition.load(options), options)
         } catch {
             switch error {
             case .invalidManifests(let output): FileHandle.standardOutput.write(Data(output.utf8))
@@ -35,7 +35,6 @@ struct WhoamiCommand: AsyncParsableCommand {
             }
             throw ExitCode.failure
         }
-        defer { Task { await session.close() } }
         do {
             let token = try await session.tokens.accessToken(audience: session.cloud.resourceManagerAudience)
             let objectID = token.objectID ?? "unknown"

@@ -6,13 +6,27 @@ import Foundation
 /// object read, and one over the manifests.
 public enum Fingerprints {
     /// `application/<objectId>`, `roleAssignment/<name>`, `webservice/<workspace>/<name>`,
-    /// `sink/<credential>` → SHA-256 of the object's stable encoding.
+    /// `workspace/<id>`, `compute/<id>`, `sink/<credential>` → SHA-256 of the object's stable
+    /// encoding. Organised by manifest kind, so a new kind does not compile until it says what
+    /// it fingerprints.
     public static func of(_ live: LiveState) -> [String: String] {
         var result: [String: String] = [:]
-        for application in live.applications { result["application/\(application.objectID)"] = digest(application) }
-        for assignment in live.roleAssignments { result["roleAssignment/\(assignment.name)"] = digest(assignment) }
-        for service in live.webservices { result["webservice/\(service.workspaceID.lowercased())/\(service.name)"] = digest(service) }
-        for (key, keyID) in live.deliveredPasswords { result["sink/\(key)"] = hex(Digest.sha256(Array(keyID.utf8))) }
+        for kind in ManifestKind.allCases {
+            switch kind {
+            case .servicePrincipal:
+                for application in live.applications { result["application/\(application.objectID)"] = digest(application) }
+                for (key, keyID) in live.deliveredPasswords { result["sink/\(key)"] = hex(Digest.sha256(Array(keyID.utf8))) }
+            case .roleAssignment:
+                for assignment in live.roleAssignments { result["roleAssignment/\(assignment.name)"] = digest(assignment) }
+            case .webservice:
+                for service in live.webservices { result["webservice/\(service.workspaceID.canonicalKey)/\(service.name)"] = digest(service) }
+                for compute in live.computes { result["compute/\(compute.id.canonicalKey)"] = digest(compute) }
+            case .workspace:
+                for workspace in live.workspaces { result["workspace/\(workspace.id.canonicalKey)"] = digest(workspace) }
+            case .target:
+                break
+            }
+        }
         return result
     }
 
@@ -21,6 +35,15 @@ public enum Fingerprints {
         var bytes: [UInt8] = []
         for file in files.sorted(by: { $0.path < $1.path }) { bytes += Array(file.path.utf8) + [0] + file.bytes + [0] }
         return hex(Digest.sha256(bytes))
+    }
+
+    /// What changed since a saved plan was made: the manifests, or any live object it read (changed,
+    /// gone or new). Decisions are compared, never the plan's wording: a plan applied the next day
+    /// is not stale because "expires in 30d" now reads 29d.
+    public static func staleness(of saved: PlanDocument, manifests files: [SourceFile], live: LiveState, directory: String) -> [String] {
+        var stale: [String] = []
+        if saved.manifestDigest != manifests(files) { stale.append("the manifests in '\(directory)'") }
+        return stale + PlanDocument.staleObjects(saved: saved.fingerprints, current: of(live))
     }
 
     private static func digest(_ value: some Encodable) -> String {

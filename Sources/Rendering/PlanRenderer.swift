@@ -19,22 +19,33 @@ public struct PlanRenderer: Sendable {
             output += "\n"
             for field in change.fields { output += "      " + Self.describe(field, creating: change.action == .create) + "\n" }
         }
-        if !plan.notes.isEmpty {
+        let blockers = plan.blockers
+        if !blockers.isEmpty {
+            output += "\nCannot be applied as written (nothing will change until this is fixed):\n"
+            for note in blockers { output += "  ✗ " + (note.address.map { "\($0): " } ?? "") + note.message + "\n" }
+        }
+        let notes = plan.notes.filter { !$0.blocking }
+        if !notes.isEmpty {
             output += "\nNotes:\n"
-            for note in plan.notes { output += "  - " + (note.address.map { "\($0): " } ?? "") + note.message + "\n" }
+            for note in notes { output += "  - " + (note.address.map { "\($0): " } ?? "") + note.message + "\n" }
         }
         return output + "\n" + plan.summary.line + "\n"
     }
 
-    /// One field: `path: value` for a new resource, `path: before -> after` otherwise.
+    /// One field: `path: value` for a new resource, `path: before -> after` otherwise. Text is
+    /// quoted, booleans and numbers are not (`auth_enabled: false -> true`); a sensitive field shows
+    /// only amlauth's own description of it.
     static func describe(_ field: FieldChange, creating: Bool) -> String {
-        func quoted(_ value: String?) -> String { value.map { "\"\($0)\"" } ?? "(none)" }
+        func shown(_ value: PlanValue?) -> String {
+            guard let value else { return field.sensitive ? "" : "(none)" }
+            if field.sensitive { return value.description }
+            return if case .string(let text) = value { "\"\(text)\"" } else { value.description }
+        }
         let prefix = field.sensitive ? "(sensitive) " : ""
         switch (field.before, field.after) {
-        case (nil, let after?) where creating || field.sensitive: return "\(field.path): \(prefix)\(field.sensitive ? after : quoted(after))"
-        case (let before?, nil): return "\(field.path): \(prefix)\(field.sensitive ? before : quoted(before)) -> (removed)"
-        case (let before, let after):
-            return "\(field.path): \(prefix)\(field.sensitive ? before ?? "" : quoted(before)) -> \(field.sensitive ? after ?? "" : quoted(after))"
+        case (nil, .some) where creating || field.sensitive: return "\(field.path): \(prefix)\(shown(field.after))"
+        case (.some, nil): return "\(field.path): \(prefix)\(shown(field.before)) -> (removed)"
+        case (let before, let after): return "\(field.path): \(prefix)\(shown(before)) -> \(shown(after))"
         }
     }
 
@@ -51,7 +62,7 @@ public struct PlanRenderer: Sendable {
         return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 
-    /// The JSON form (`PlanDocument`): `format_version` 1, changes in plan order, keys in a fixed order.
+    /// The JSON form (`PlanDocument`): `format_version` 2, changes in plan order, keys in a fixed order.
     public static func json(_ plan: Plan) -> String { PlanDocument(plan: plan).json().serialized() }
 
     /// Markdown for a pull-request comment: a summary table, details collapsed.
@@ -68,7 +79,8 @@ public struct PlanRenderer: Sendable {
             output += "```\n\n</details>\n"
         }
         if !plan.notes.isEmpty {
-            output += "\n" + plan.notes.map { "- " + ($0.address.map { "`\($0)`: " } ?? "") + $0.message }.joined(separator: "\n") + "\n"
+            output += "\n" + plan.notes.map { ($0.blocking ? "- **cannot be applied:** " : "- ") + ($0.address.map { "`\($0)`: " } ?? "") + $0.message }
+                .joined(separator: "\n") + "\n"
         }
         return output + "\n**\(plan.summary.line)**\n"
     }

@@ -25,14 +25,11 @@ struct AdoptionTests {
         // ...with a certificate of its own, which amlauth must never drop.
         let key = try RSAPrivateKey.generate()
         let certificate = try Certificate.issue(.init(commonName: "handmade", days: 30, isCA: false), key: key, issuer: nil, issuerKey: key)
-        try await graph.updateApplication(id: handmade["id"]!.stringValue!, .object([("keyCredentials", .array([.object([
-            ("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")), ("displayName", .string("handmade")),
-            ("key", .string(Base64URL.encodeStandard(certificate.der))),
-        ])]))]))
+        try await graph.updateApplication(id: handmade.id, .keyCredentials([CertificateUpload(displayName: "handmade", der: certificate.der)]))
         await running.stop()
 
         let plan = try CommandRunner.amlauth(["plan", directory])
-        #expect(plan.stdout.contains("an application named 'ml-auth' (appId \(handmade["appId"]!.stringValue!)) exists but amlauth does not own it; rerun with --adopt"))
+        #expect(plan.stdout.contains("an application named 'ml-auth' (appId \(handmade.appID)) exists but amlauth does not own it; rerun with --adopt"))
         #expect(!plan.stdout.contains("+ ServicePrincipal/ml-auth"), "no second application with the same name")
 
         let adopted = try CommandRunner.amlauth(["apply", directory, "--auto-approve", "--adopt"])

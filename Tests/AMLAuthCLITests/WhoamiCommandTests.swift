@@ -44,23 +44,19 @@ struct WhoamiCommandTests {
         let pipeline = AzurePipeline(transport: transport, tokens: TokenCache(credential: bootstrap, client: TokenClient(cloud: cloud, transport: transport)))
         let graph = GraphClient(pipeline: pipeline, cloud: cloud)
         let app = try await graph.createApplication(displayName: "ci-principal", tags: [])
-        let appID = app["appId"]!.stringValue!
-        let objectID = app["id"]!.stringValue!
+        let appID = app.appID
+        let objectID = app.id
         let sp = try await graph.createServicePrincipal(appID: appID, tags: [])
-        let secret = try await graph.addPassword(applicationID: objectID, displayName: "ci", endDateTime: nil)["secretText"]!.stringValue!
+        let secret = try await graph.addPassword(applicationID: objectID, displayName: "ci", endDateTime: nil).secretText
         let key = try RSAPrivateKey.generate()
         let certificate = try Certificate.issue(.init(commonName: "ci", days: 30, isCA: false), key: key, issuer: nil, issuerKey: key)
-        try await graph.updateApplication(id: objectID, .object([("keyCredentials", .array([.object([
-            ("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")), ("key", .string(Base64URL.encodeStandard(certificate.der))),
-        ])]))]))
-        _ = try await graph.createFederatedCredential(applicationID: objectID, .object([
-            ("name", .string("gh")), ("issuer", .string(IssuerRoutes.issuer)), ("subject", .string("repo:contoso/ml:ref:refs/heads/main")),
-            ("audiences", .array([.string("api://AzureADTokenExchange")])),
-        ]))
+        try await graph.updateApplication(id: objectID, .keyCredentials([CertificateUpload(displayName: "ci", der: certificate.der)]))
+        try await graph.createFederatedCredential(applicationID: objectID, DesiredFederatedCredential(
+            name: "gh", issuer: IssuerRoutes.issuer, subject: "repo:contoso/ml:ref:refs/heads/main", audiences: ["api://AzureADTokenExchange"]))
         let authorization = AuthorizationClient(pipeline: pipeline, cloud: cloud)
         let scope = "/subscriptions/\(extras.subscriptionID!)"
         _ = try await authorization.createRoleAssignment(
-            scope: scope, name: SecureRandom.uuid(), roleDefinitionGUID: "acdd72a7-3385-48ef-bd42-f606fba81ae7", principalID: sp["id"]!.stringValue!,
+            scope: scope, name: SecureRandom.uuid(), roleDefinitionGUID: "acdd72a7-3385-48ef-bd42-f606fba81ae7", principalID: sp.id,
             principalType: "ServicePrincipal", description: nil)
         let minted = try await transport.send(HTTPRequest(method: "GET", url: running.base + "/oidc-issuer/mint?subject=repo:contoso/ml:ref:refs/heads/main&lifetime=3600"))
         let federatedToken = (try JSONParser.parse(minted.body))["value"]!.stringValue!

@@ -23,7 +23,7 @@ struct ClientTests {
         var principals: [String] = []
         for index in 0..<7 {
             let app = try await graph.createApplication(displayName: "p\(index)", tags: [])
-            principals.append(try #require(try await graph.createServicePrincipal(appID: app["appId"]!.stringValue!, tags: [])["id"]?.stringValue))
+            principals.append(try await graph.createServicePrincipal(appID: app.appID, tags: []).id)
         }
         for principal in principals {
             let name = UUIDText.version5(namespace: Array(repeating: 1, count: 16), name: "\(scope.lowercased())|\(principal)|\(reader)")
@@ -68,20 +68,22 @@ struct ClientTests {
         let workspace = try #require(try await ml.workspace(subscriptionID: connected.subscription, resourceGroup: "ml-rg", name: "ml-example"))
         #expect(try await ml.workspace(subscriptionID: connected.subscription, resourceGroup: "ml-rg", name: "missing") == nil)
         let base = try await ml.modelManagementBase(for: workspace)
-        let operation = try await ml.createService(base: base, .object([
-            ("name", .string("svc-aks")), ("computeType", .string("AKS")), ("computeName", .string("aks-cluster-1")),
-            ("authEnabled", .bool(false)), ("aadAuthEnabled", .bool(true)), ("kvTags", .object([("amlauth.target", .string("t"))])),
-        ]))
-        #expect(operation["state"]?.stringValue == "Succeeded")
+        try await ml.createService(base: base, ServiceDefinition(
+            workspace: workspace.id, name: "svc-aks", computeType: .aks, computeTarget: "aks-cluster-1", authEnabled: false, tokenAuthEnabled: true,
+            cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "t"], models: [VersionedName(parsing: "sklearn-mnist:3")!], entryScript: "score.py",
+            environment: VersionedName(parsing: "sklearn-env:2")!, description: nil))
         #expect(manual.sleeps.filter { $0 == 0 }.count == 1, "Running once, then Succeeded after the Retry-After: 0 the local cloud sends")
-        #expect(try await ml.service(base: base, name: "svc-aks")?["state"]?.stringValue == "Healthy")
+        let created = try #require(try await ml.service(base: base, name: "svc-aks"))
+        #expect(created.state == "Healthy")
+        #expect(created.aadAuthEnabled && !created.authEnabled && created.computeName == "aks-cluster-1")
         #expect(try await ml.services(base: base).count == 1)
         let token = try await ml.token(base: base, name: "svc-aks")
         #expect(token.expiryOn > token.refreshAfter)
-        _ = try await ml.updateService(base: base, name: "svc-aks", patch: [.object([("op", .string("replace")), ("path", .string("/kvTags")), ("value", .object([("amlauth.target", .string("u"))]))])])
-        #expect(try await ml.service(base: base, name: "svc-aks")?["kvTags"]?["amlauth.target"]?.stringValue == "u")
+        try await ml.updateService(base: base, name: "svc-aks", patches: [.kvTags(["amlauth.target": "u"]), .cpuCores(2)])
+        let updated = try #require(try await ml.service(base: base, name: "svc-aks"))
+        #expect(updated.kvTags == ["amlauth.target": "u"] && updated.cpuCores == 2)
         let keys = try await ml.listKeys(base: base, name: "svc-aks")
-        _ = try await ml.regenerateKey(base: base, name: "svc-aks", primary: false)
+        try await ml.regenerateKey(base: base, name: "svc-aks", key: .secondary)
         let after = try await ml.listKeys(base: base, name: "svc-aks")
         #expect(after.primary == keys.primary)
         #expect(after.secondary != keys.secondary)
@@ -117,8 +119,9 @@ struct ClientTests {
         let pipeline = connected.pipeline(credential)
         let graph = GraphClient(pipeline: pipeline, cloud: connected.cloud)
         let app = try await graph.createApplication(displayName: "logged", tags: [])
-        let password = try await graph.addPassword(applicationID: app["id"]!.stringValue!, displayName: "ci", endDateTime: nil)
-        let secretText = try #require(password["secretText"]?.stringValue)
+        let password = try await graph.addPassword(applicationID: app.id, displayName: "ci", endDateTime: nil)
+        let secretText = password.secretText
+        #expect(!"\(password)".contains(secretText), "a created password never prints its secret")
         let token = try #require(await pipeline.tokens?.token(audience: connected.cloud.microsoftGraphAudience))
         let log = connected.log.all.joined(separator: "\n")
         #expect(log.contains("POST \(connected.live.base)/graph/v1.0/applications → 201"))

@@ -12,13 +12,12 @@ import TestSupport
 struct CredentialTests {
     static let arm = "https://management.azure.com/"
 
-    /// Creates an application and service principal through the Graph client; returns (app JSON, SP id).
-    func principal(_ connected: Connected, _ name: String) async throws -> (application: JSONValue, objectID: String) {
+    /// Creates an application and service principal through the Graph client; returns (app, SP id).
+    func principal(_ connected: Connected, _ name: String) async throws -> (application: GraphApplication, objectID: String) {
         let graph = GraphClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
         let application = try await graph.createApplication(displayName: name, tags: ["amlauth:test/\(name)"])
-        let appID = try #require(application["appId"]?.stringValue)
-        let sp = try await graph.createServicePrincipal(appID: appID, tags: [])
-        return (application, try #require(sp["id"]?.stringValue))
+        let sp = try await graph.createServicePrincipal(appID: application.appID, tags: [])
+        return (application, sp.id)
     }
 
     @Test func clientSecretTokensAreCachedAndShared() async throws {
@@ -61,13 +60,11 @@ struct CredentialTests {
         let key = try RSAPrivateKey.generate()
         let certificate = try Certificate.issue(.init(commonName: "cert-app", days: 30, isCA: false), key: key, issuer: nil, issuerKey: key)
         let graph = GraphClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
-        try await graph.updateApplication(id: application["id"]!.stringValue!, .object([
-            ("keyCredentials", .array([.object([("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")), ("key", .string(Base64URL.encodeStandard(certificate.der)))])])),
-        ]))
+        try await graph.updateApplication(id: application.id, .keyCredentials([CertificateUpload(displayName: "test", der: certificate.der)]))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-cert-\(UUID().uuidString).pem").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try (try key.pem() + certificate.pem()).write(toFile: path, atomically: true, encoding: .utf8)
-        let credential = try ClientCertificateCredential(tenantID: connected.tenant, clientID: application["appId"]!.stringValue!, pemPath: path, source: "certificate from test")
+        let credential = try ClientCertificateCredential(tenantID: connected.tenant, clientID: application.appID, pemPath: path, source: "certificate from test")
         let token = try await TokenCache(credential: credential, client: TokenClient(cloud: connected.cloud, transport: connected.transport)).accessToken(audience: Self.arm)
         #expect(token.objectID == objectID)
     }
@@ -76,12 +73,10 @@ struct CredentialTests {
         let connected = try await Connected.start()
         defer { Task { await connected.stop() } }
         let (application, objectID) = try await principal(connected, "ci-app")
-        let appID = application["appId"]!.stringValue!
+        let appID = application.appID
         let graph = GraphClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
-        _ = try await graph.createFederatedCredential(applicationID: application["id"]!.stringValue!, .object([
-            ("name", .string("github-main")), ("issuer", .string(IssuerRoutes.issuer)),
-            ("subject", .string("repo:contoso/ml:ref:refs/heads/main")), ("audiences", .array([.string("api://AzureADTokenExchange")])),
-        ]))
+        try await graph.createFederatedCredential(applicationID: application.id, DesiredFederatedCredential(
+            name: "github-main", issuer: IssuerRoutes.issuer, subject: "repo:contoso/ml:ref:refs/heads/main", audiences: ["api://AzureADTokenExchange"]))
         let mintURL = connected.live.base + "/oidc-issuer/mint?subject=" + FormEncoding.percentEncode("repo:contoso/ml:ref:refs/heads/main")
 
         // GitHub Actions: amlauth calls ACTIONS_ID_TOKEN_REQUEST_URL&audience=… itself.

@@ -14,9 +14,7 @@ struct LiveStateReaderTests {
     @Test func thousandRoleAssignmentsInOneScopeCostAHandfulOfRequests() async throws {
         let live = try await LiveCloud.start()
         defer { Task { await live.stopAndRemove() } }
-        let file = await live.cloudFile
-        let (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(file.compact().utf8), path: "cloud")
-        let subscription = try #require(extras.subscriptionID.flatMap(GUID.init))
+        let subscription = try await EngineHarness.connect(live).subscription
         let workspace = "/subscriptions/\(subscription)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example"
         let count = 1_000
         // 1,000 groups, each with Reader on the workspace, owned by the target "big".
@@ -37,15 +35,9 @@ struct LiveStateReaderTests {
         #expect(!result.diagnostics.hasErrors)
         let desired = DesiredState.resolve(result.manifests, target: "big", subscriptionID: subscription)
 
-        let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
-        let credential = ClientSecretCredential(tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!, source: "test")
-        let pipeline = AzurePipeline(transport: transport, tokens: TokenCache(credential: credential, client: TokenClient(cloud: cloud, transport: transport)))
-        let reader = LiveStateReader(
-            graph: GraphClient(pipeline: pipeline, cloud: cloud), authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
-            machineLearning: MachineLearningClient(pipeline: pipeline, cloud: cloud))
+        let engine = try await EngineHarness.connect(live)
         live.cloud.counters.reset()
-        let state = try await reader.read(desired)
-        let plan = Planner(options: .init(now: Date().timeIntervalSince1970)).plan(desired, state)
+        let plan = try await engine.plan(desired, result.manifests, delivery: nil).plan
         #expect(!plan.hasChanges, "\(plan.summary.line)")
         #expect(plan.changes.count == count)
         let requests = live.cloud.counters.total()
@@ -57,8 +49,7 @@ struct LiveStateReaderTests {
     @Test func unownedPrincipalsAreLookedUpFifteenNamesPerRequest() async throws {
         let live = try await LiveCloud.start()
         defer { Task { await live.stopAndRemove() } }
-        let (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(await live.cloudFile.compact().utf8), path: "cloud")
-        let subscription = try #require(extras.subscriptionID.flatMap(GUID.init))
+        let subscription = try await EngineHarness.connect(live).subscription
         let count = 40
         var manifests = "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: many}\nspec: {cloud: local}\n"
         for index in 0..<count {
@@ -68,16 +59,13 @@ struct LiveStateReaderTests {
         #expect(!result.diagnostics.hasErrors)
         let desired = DesiredState.resolve(result.manifests, target: "many", subscriptionID: subscription)
 
-        let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
-        let credential = ClientSecretCredential(tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!, source: "test")
-        let pipeline = AzurePipeline(transport: transport, tokens: TokenCache(credential: credential, client: TokenClient(cloud: cloud, transport: transport)))
-        let graph = GraphClient(pipeline: pipeline, cloud: cloud)
+        let engine = try await EngineHarness.connect(live)
+        let graph = engine.graph
         // Two of them were made by hand, one with a quote in its name; the last one is outside the first batch.
         let handmade = [try await graph.createApplication(displayName: "it's sp 3", tags: []), try await graph.createApplication(displayName: "it's sp 39", tags: [])]
-        let reader = LiveStateReader(graph: graph, authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud), machineLearning: MachineLearningClient(pipeline: pipeline, cloud: cloud))
         live.cloud.counters.reset()
-        let state = try await reader.read(desired)
-        #expect(Set(state.applications.map(\.objectID)) == Set(handmade.compactMap { $0["id"]?.stringValue }))
+        let state = try await engine.reader.read(desired)
+        #expect(Set(state.applications.map(\.objectID)) == Set(handmade.map(\.id)))
         // The tagged query, then ⌈40 / 15⌉ = 3 name queries: not one per principal.
         let federatedReads = live.cloud.counters.total(matching: "federatedIdentityCredentials")
         #expect(federatedReads == handmade.count, "one federated-credential read per application found")

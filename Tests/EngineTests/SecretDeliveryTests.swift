@@ -59,8 +59,7 @@ struct SecretDeliveryTests {
     @Test func aFailedDeliveryRemovesTheNewPassword() async throws {
         let live = try await LiveCloud.start()
         defer { Task { await live.stopAndRemove() } }
-        let (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(await live.cloudFile.compact().utf8), path: "cloud")
-        let subscription = try #require(extras.subscriptionID.flatMap(GUID.init))
+        let engine = try await EngineHarness.connect(live)
         let manifest = """
             apiVersion: amlauth/v1
             kind: Target
@@ -74,28 +73,17 @@ struct SecretDeliveryTests {
               credentials:
                 - {name: ci, type: password, deliver_to: "file:/proc/amlauth-cannot-write-here/sp.json"}
             """
-        let desired = DesiredState.resolve(ManifestValidation(environment: [:]).run([SourceFile(path: "m.yaml", bytes: Array(manifest.utf8))]).manifests, target: "t", subscriptionID: subscription)
-        let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
-        let credential = ClientSecretCredential(tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!, source: "test")
-        let pipeline = AzurePipeline(transport: transport, tokens: TokenCache(credential: credential, client: TokenClient(cloud: cloud, transport: transport)))
-        let graph = GraphClient(pipeline: pipeline, cloud: cloud)
-        let operations = Operations(
-            graph: graph, authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud), machineLearning: MachineLearningClient(pipeline: pipeline, cloud: cloud),
-            delivery: SecretDelivery(baseDirectory: "/", cloud: cloud, environment: [:], workflowCommands: { _ in }), tenantID: extras.tenantID!)
+        let (_, desired) = engine.desired(manifest, target: "t")
+        let graph = engine.graph
         let plan = Planner(options: .init(now: Date().timeIntervalSince1970)).plan(desired, LiveState())
-        let result = await Executor(operations: operations).apply(plan, desired: desired, live: LiveState(), observer: NoObserver())
+        let result = await engine.executor(delivery: engine.delivery("/")).apply(plan, observer: NoObserver())
         #expect(result.failed)
-        guard case .failed(let message) = result.outcomes.first?.1 else {
+        guard case .failed(let failure) = result.outcomes.first?.1 else {
             Issue.record("expected a failure")
             return
         }
-        #expect(message.contains("was created and removed again"))
+        #expect(failure.message.contains("was created and removed again"))
         let application = try #require(try await graph.applications(taggedWith: "amlauth:t/sp").first)
-        #expect(application["passwordCredentials"]?.arrayValue?.isEmpty == true, "no secret left behind that nobody has")
-    }
-
-    struct NoObserver: ApplyObserver {
-        func started(_ change: Change) {}
-        func finished(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) {}
+        #expect(application.passwords.isEmpty, "no secret left behind that nobody has")
     }
 }

@@ -26,6 +26,12 @@ public struct AzureResourceID: Sendable, Hashable, CustomStringConvertible {
         self.segments = segments
     }
 
+    /// The parsed ID, or nil when `text` is not one (see `parse` for why).
+    public init?(_ text: String) {
+        guard case .success(let id) = Self.parse(text) else { return nil }
+        self = id
+    }
+
     /// Why an ID could not be parsed, for the diagnostic.
     public enum ParseError: Error, Sendable, Equatable {
         case notAbsolute, badSubscription(String), incomplete(String), unexpected(String)
@@ -35,6 +41,8 @@ public struct AzureResourceID: Sendable, Hashable, CustomStringConvertible {
     /// tenant-level `/providers/{ns}/{type}/{name}…` (management groups).
     public static func parse(_ text: String) -> Result<AzureResourceID, ParseError> {
         guard text.hasPrefix("/") else { return .failure(.notAbsolute) }
+        // The tenant root scope: role assignments made there reach every subscription.
+        if text == "/" { return .success(AzureResourceID(subscription: nil)) }
         var parts = text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         if parts.last == "" { parts.removeLast() }
         guard !parts.isEmpty, !parts.contains("") else { return .failure(.incomplete(text)) }
@@ -76,7 +84,21 @@ public struct AzureResourceID: Sendable, Hashable, CustomStringConvertible {
             text += "/providers/\(providerNamespace)"
             for segment in segments { text += "/\(segment.type)/\(segment.name)" }
         }
-        return text
+        return text.isEmpty ? "/" : text
+    }
+
+    /// The ID of a child resource (`<this>/<type>/<name>`), such as a workspace's compute.
+    public func child(_ type: String, _ name: String) -> AzureResourceID {
+        var id = self
+        id.segments.append(Segment(type: type, name: name))
+        return id
+    }
+
+    /// Whether an assignment at this scope applies to `other`: the same scope or an ancestor of it
+    /// (ARM's inheritance), compared case-insensitively.
+    public func covers(_ other: AzureResourceID) -> Bool {
+        let ancestor = canonicalKey == "/" ? "" : canonicalKey
+        return other.canonicalKey == canonicalKey || other.canonicalKey.hasPrefix(ancestor + "/")
     }
 
     /// The lower-cased form used for equality, hashing and deterministic names.
@@ -84,6 +106,23 @@ public struct AzureResourceID: Sendable, Hashable, CustomStringConvertible {
 
     public static func == (lhs: AzureResourceID, rhs: AzureResourceID) -> Bool { lhs.canonicalKey == rhs.canonicalKey }
     public func hash(into hasher: inout Hasher) { hasher.combine(canonicalKey) }
+}
+
+/// Encoded as its ARM ID text, so recorded live states and saved plans read as Azure writes them.
+extension AzureResourceID: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        switch Self.parse(text) {
+        case .success(let id): self = id
+        case .failure(let error):
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)': \(error)"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 }
 
 extension AzureResourceID.ParseError: CustomStringConvertible {

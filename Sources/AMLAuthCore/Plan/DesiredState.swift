@@ -16,9 +16,7 @@ public struct DesiredState: Sendable {
         let subscription = AzureResourceID(subscription: subscriptionID)
         var workspaceIDs: [String: AzureResourceID] = [:]
         for workspace in set.workspaces {
-            let id = AzureResourceID(
-                subscription: subscriptionID, resourceGroup: workspace.resourceGroup, providerNamespace: "Microsoft.MachineLearningServices",
-                segments: [.init(type: "workspaces", name: workspace.name)])
+            let id = workspaceID(subscription: subscriptionID, resourceGroup: workspace.resourceGroup, name: workspace.name)
             workspaceIDs[workspace.name] = id
             state.workspaces.append(DesiredWorkspace(address: ResourceAddress(.workspace, workspace.name), id: id, location: workspace.location))
         }
@@ -67,39 +65,12 @@ public struct DesiredState: Sendable {
         }
         return state
     }
-}
 
-/// How amlauth recognises what it owns in the cloud (DESIGN.md §4).
-public enum Markers {
-    /// On every owned application: lists a target's applications with one query.
-    public static func targetTag(_ target: String) -> String { "amlauth:\(target)" }
-    /// On an owned application: which manifest resource it is.
-    public static func resourceTag(_ target: String, _ name: String) -> String { "amlauth:\(target)/\(name)" }
-    /// The description of an owned role assignment.
-    public static func assignmentDescription(_ target: String, _ name: String, _ extra: String?) -> String {
-        "managed by amlauth: \(target)/\(name)" + (extra.map { " — \($0)" } ?? "")
-    }
-    /// The owner named in a role assignment's description, if amlauth wrote it.
-    public static func assignmentOwner(_ description: String?) -> (target: String, name: String)? {
-        guard let description, description.hasPrefix("managed by amlauth: ") else { return nil }
-        let reference = description.dropFirst("managed by amlauth: ".count).prefix { $0 != " " }
-        let parts = reference.split(separator: "/", maxSplits: 1).map(String.init)
-        return parts.count == 2 ? (parts[0], parts[1]) : nil
-    }
-    /// kvTags of an owned web service.
-    public static let serviceTarget = "amlauth.target"
-    public static let serviceName = "amlauth.name"
-    public static let keyGenerationPrimary = "amlauth.key-generation.primary"
-    public static let keyGenerationSecondary = "amlauth.key-generation.secondary"
-    /// displayName of an owned certificate: `amlauth:<credential>`.
-    public static func certificateName(_ credential: String) -> String { "amlauth:\(credential)" }
-    /// displayName of an owned password: `amlauth:<credential>:<serial>`.
-    public static func passwordName(_ credential: String, serial: Int) -> String { "amlauth:\(credential):\(serial)" }
-    public static func passwordOwner(_ displayName: String?) -> (credential: String, serial: Int)? {
-        guard let displayName, displayName.hasPrefix("amlauth:") else { return nil }
-        let parts = displayName.split(separator: ":")
-        guard parts.count == 3, let serial = Int(parts[2]) else { return nil }
-        return (String(parts[1]), serial)
+    /// The ARM ID of an Azure ML workspace.
+    public static func workspaceID(subscription: GUID, resourceGroup: String, name: String) -> AzureResourceID {
+        AzureResourceID(
+            subscription: subscription, resourceGroup: resourceGroup, providerNamespace: "Microsoft.MachineLearningServices",
+            segments: [.init(type: "workspaces", name: name)])
     }
 }
 
@@ -121,6 +92,13 @@ public struct DesiredFederatedCredential: Sendable, Equatable {
     public var issuer: String
     public var subject: String
     public var audiences: [String]
+
+    public init(name: String, issuer: String, subject: String, audiences: [String]) {
+        self.name = name
+        self.issuer = issuer
+        self.subject = subject
+        self.audiences = audiences
+    }
 }
 
 /// A certificate credential: the public certificate's DER, read from `certificate_file`.

@@ -8,8 +8,9 @@ public struct LiveState: Sendable, Codable, Equatable {
     public var workspaces: [LiveWorkspace] = []
     /// AKS computes the web services name, with their regions.
     public var computes: [LiveCompute] = []
-    /// The password keyId each file sink last received, by `ServicePrincipal/name/credential`.
-    /// A newer password in the cloud than in its sink was never delivered (a crash in between).
+    /// The password keyId each file sink last received, by `ServicePrincipal/name/credential`
+    /// (`Planner.deliveryKey`). A newer password in the cloud than in its sink was never delivered
+    /// (a crash in between).
     public var deliveredPasswords: [String: String] = [:]
 
     public init() {}
@@ -112,27 +113,79 @@ public struct LiveApplication: Sendable, Codable, Equatable {
     }
 }
 
-public struct LiveRoleAssignment: Sendable, Codable, Equatable {
+/// Which role a principal holds where: the identity of a role assignment. ARM refuses a second
+/// assignment of the same triple (`RoleAssignmentExists`), and amlauth names its assignments after
+/// it, so it is the one key plan, policy and apply compare by.
+public struct RoleAssignmentKey: Sendable, Hashable {
+    public var scope: AzureResourceID
+    public var principal: GUID
+    public var role: GUID
+
+    public init(scope: AzureResourceID, principal: GUID, role: GUID) {
+        self.scope = scope
+        self.principal = principal
+        self.role = role
+    }
+
+    /// The deterministic name amlauth gives the assignment of this triple.
+    public var deterministicName: GUID { DeterministicName.roleAssignment(scope: scope, principalID: principal, role: role) }
+}
+
+/// A role assignment as ARM holds it, parsed once by the reader.
+public struct LiveRoleAssignment: Sendable, Equatable {
     public var name: String
-    public var scope: String
-    public var roleGUID: String
-    public var principalID: String
+    public var key: RoleAssignmentKey
+    /// `User`, `Group`, `ServicePrincipal`, or another type ARM reports.
     public var principalType: String?
     public var description: String?
 
-    public init(name: String, scope: String, roleGUID: String, principalID: String, principalType: String?, description: String?) {
+    public init(name: String, key: RoleAssignmentKey, principalType: String?, description: String?) {
         self.name = name
-        self.scope = scope
-        self.roleGUID = roleGUID
-        self.principalID = principalID
+        self.key = key
         self.principalType = principalType
         self.description = description
     }
+
+    public var scope: AzureResourceID { key.scope }
 }
 
+/// Recorded as ARM names the fields (`scope`, `roleGUID`, `principalID` as text), so golden
+/// live states stay readable.
+extension LiveRoleAssignment: Codable {
+    private enum CodingKeys: String, CodingKey { case name, scope, roleGUID, principalID, principalType, description }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func guid(_ key: CodingKeys) throws -> GUID {
+            let text = try container.decode(String.self, forKey: key)
+            guard let value = GUID(text) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "'\(text)' is not a GUID")
+            }
+            return value
+        }
+        name = try container.decode(String.self, forKey: .name)
+        key = RoleAssignmentKey(scope: try container.decode(AzureResourceID.self, forKey: .scope), principal: try guid(.principalID), role: try guid(.roleGUID))
+        principalType = try container.decodeIfPresent(String.self, forKey: .principalType)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(key.scope, forKey: .scope)
+        try container.encode(key.role.value, forKey: .roleGUID)
+        try container.encode(key.principal.value, forKey: .principalID)
+        try container.encodeIfPresent(principalType, forKey: .principalType)
+        try container.encodeIfPresent(description, forKey: .description)
+    }
+}
+
+/// An Azure ML v1 web service as model management reports it.
 public struct LiveWebservice: Sendable, Codable, Equatable {
-    public var workspaceID: String
+    public var workspaceID: AzureResourceID
     public var name: String
+    /// `ACI`, `AKS`, or another compute type the service reports (kept as text: a type amlauth
+    /// does not model still compares, and forces a replace).
     public var computeType: String
     public var computeName: String?
     public var authEnabled: Bool
@@ -140,8 +193,14 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
     public var cpuCores: Double
     public var memoryGB: Double
     public var kvTags: [String: String]
+    /// `name:version` of each model, the entry script and the environment, when the service says.
+    public var models: [String] = []
+    public var entryScript: String?
+    public var environment: String?
+    /// `Healthy`, `Transitioning`, `Failed`…
+    public var state: String?
 
-    public init(workspaceID: String, name: String, computeType: String, computeName: String?, authEnabled: Bool, aadAuthEnabled: Bool, cpuCores: Double, memoryGB: Double, kvTags: [String: String]) {
+    public init(workspaceID: AzureResourceID, name: String, computeType: String, computeName: String?, authEnabled: Bool, aadAuthEnabled: Bool, cpuCores: Double, memoryGB: Double, kvTags: [String: String]) {
         self.workspaceID = workspaceID
         self.name = name
         self.computeType = computeType
@@ -152,13 +211,39 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
         self.memoryGB = memoryGB
         self.kvTags = kvTags
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case workspaceID, name, computeType, computeName, authEnabled, aadAuthEnabled, cpuCores, memoryGB, kvTags, models, entryScript, environment, state
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        workspaceID = try container.decode(AzureResourceID.self, forKey: .workspaceID)
+        name = try container.decode(String.self, forKey: .name)
+        computeType = try container.decode(String.self, forKey: .computeType)
+        computeName = try container.decodeIfPresent(String.self, forKey: .computeName)
+        authEnabled = try container.decode(Bool.self, forKey: .authEnabled)
+        aadAuthEnabled = try container.decode(Bool.self, forKey: .aadAuthEnabled)
+        cpuCores = try container.decode(Double.self, forKey: .cpuCores)
+        memoryGB = try container.decode(Double.self, forKey: .memoryGB)
+        kvTags = try container.decode([String: String].self, forKey: .kvTags)
+        models = try container.decodeIfPresent([String].self, forKey: .models) ?? []
+        entryScript = try container.decodeIfPresent(String.self, forKey: .entryScript)
+        environment = try container.decodeIfPresent(String.self, forKey: .environment)
+        state = try container.decodeIfPresent(String.self, forKey: .state)
+    }
+
+    /// Whether amlauth's kvTags mark it as `name` of `target`.
+    public func isOwned(target: String, name: String) -> Bool {
+        kvTags[Markers.serviceTarget] == target && kvTags[Markers.serviceName] == name
+    }
 }
 
 public struct LiveWorkspace: Sendable, Codable, Equatable {
-    public var id: String
+    public var id: AzureResourceID
     public var location: String
 
-    public init(id: String, location: String) {
+    public init(id: AzureResourceID, location: String) {
         self.id = id
         self.location = location
     }
@@ -166,10 +251,10 @@ public struct LiveWorkspace: Sendable, Codable, Equatable {
 
 public struct LiveCompute: Sendable, Codable, Equatable {
     /// `<workspace ID>/computes/<name>`.
-    public var id: String
+    public var id: AzureResourceID
     public var location: String
 
-    public init(id: String, location: String) {
+    public init(id: AzureResourceID, location: String) {
         self.id = id
         self.location = location
     }

@@ -1,5 +1,5 @@
 /// What a change does. The symbol is what the human plan shows.
-public enum Action: String, Sendable, Codable, CaseIterable {
+public enum Action: String, Sendable, CaseIterable {
     case create, update, replace, delete, rotate, adopt
     case noOp = "no-op"
 
@@ -16,15 +16,34 @@ public enum Action: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// One field's before and after. Secret-bearing fields never carry a value: `sensitive` says the
-/// value exists but is not shown.
-public struct FieldChange: Sendable, Codable, Equatable {
+/// A value shown in a plan, typed as Terraform's JSON plan types it: booleans and numbers stay
+/// booleans and numbers (unquoted in the human plan), text stays text (quoted).
+public enum PlanValue: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringLiteral, ExpressibleByStringInterpolation {
+    case string(String)
+    case bool(Bool)
+    case number(Double)
+
+    public init(stringLiteral value: String) { self = .string(value) }
+
+    /// The value as a human reads it: text as is, numbers without a needless `.0`.
+    public var description: String {
+        switch self {
+        case .string(let text): text
+        case .bool(let flag): String(flag)
+        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+        }
+    }
+}
+
+/// One field's before and after: the reviewer's view of what the change's steps do. Secret-bearing
+/// fields never carry a value: `sensitive` says the value exists but is not shown.
+public struct FieldChange: Sendable, Equatable {
     public var path: String
-    public var before: String?
-    public var after: String?
+    public var before: PlanValue?
+    public var after: PlanValue?
     public var sensitive: Bool
 
-    public init(_ path: String, before: String?, after: String?, sensitive: Bool = false) {
+    public init(_ path: String, before: PlanValue?, after: PlanValue?, sensitive: Bool = false) {
         self.path = path
         self.before = before
         self.after = after
@@ -32,40 +51,51 @@ public struct FieldChange: Sendable, Codable, Equatable {
     }
 }
 
-/// A planned change to one resource.
-public struct Change: Sendable, Codable, Equatable {
+/// A planned change to one resource: what the reviewer reads (`action`, `fields`) and what apply
+/// executes (`steps`), decided together, once, by the planner.
+public struct Change: Sendable, Equatable {
     public var address: ResourceAddress
     public var action: Action
     /// Why, for display only (e.g. which immutable field forces a replace). Never drives apply.
     public var reason: String?
     public var fields: [FieldChange]
-    /// Resources that must be applied first.
+    /// What apply does, in order. A no-op has none.
+    public var steps: [Step]
+    /// Changes that must succeed first: a failure among them skips this one.
     public var dependsOn: [ResourceAddress]
 
-    public init(_ address: ResourceAddress, _ action: Action, reason: String? = nil, fields: [FieldChange] = [], dependsOn: [ResourceAddress] = []) {
+    public init(
+        _ address: ResourceAddress, _ action: Action, reason: String? = nil, fields: [FieldChange] = [], steps: [Step] = [],
+        dependsOn: [ResourceAddress] = []
+    ) {
         self.address = address
         self.action = action
         self.reason = reason
         self.fields = fields
+        self.steps = steps
         self.dependsOn = dependsOn
     }
 }
 
 /// Something the reviewer should know that is not a change: an unowned object that matches a
-/// desired one, an owned orphan kept because prune is off.
-public struct PlanNote: Sendable, Codable, Equatable {
+/// desired one, an owned orphan kept because prune is off. A blocking note is a change amlauth
+/// cannot make as asked (a foreign certificate Graph would drop): plan and apply fail on it.
+public struct PlanNote: Sendable, Equatable {
     public var address: ResourceAddress?
     public var message: String
+    public var blocking: Bool
 
-    public init(_ message: String, address: ResourceAddress? = nil) {
+    public init(_ message: String, address: ResourceAddress? = nil, blocking: Bool = false) {
         self.address = address
         self.message = message
+        self.blocking = blocking
     }
 }
 
 /// A plan: every change, in a stable order, with the notes and a summary.
-public struct Plan: Sendable, Codable, Equatable {
-    public static let formatVersion = 1
+public struct Plan: Sendable, Equatable {
+    /// 2: typed field values and each change's steps.
+    public static let formatVersion = 2
 
     public var formatVersion = Plan.formatVersion
     public var target: String
@@ -81,6 +111,8 @@ public struct Plan: Sendable, Codable, Equatable {
     /// The changes that do something.
     public var effective: [Change] { changes.filter { $0.action != .noOp } }
     public var hasChanges: Bool { !effective.isEmpty }
+    /// Notes that stop plan and apply: a change that cannot be made as the manifests ask.
+    public var blockers: [PlanNote] { notes.filter(\.blocking) }
 
     public struct Summary: Sendable, Equatable {
         public var add = 0, change = 0, replace = 0, destroy = 0, rotate = 0

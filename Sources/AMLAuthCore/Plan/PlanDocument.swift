@@ -27,7 +27,7 @@ public struct PlanDocument: Sendable, Equatable {
     public func json() -> JSONValue {
         let plan = self.plan
         let summary = plan.summary
-        func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+        func optional(_ value: PlanValue?) -> JSONValue { value?.json ?? .null }
         var pairs: [(String, JSONValue)] = [("format_version", .number(Double(plan.formatVersion))), ("target", .string(plan.target))]
         if let manifests { pairs.append(("manifests", .string(manifests))) }
         if let manifestDigest { pairs.append(("manifest_digest", .string(manifestDigest))) }
@@ -49,10 +49,13 @@ public struct PlanDocument: Sendable, Equatable {
                 pairs.append(("fields", .array(change.fields.map { field in
                     .object([("path", .string(field.path)), ("before", optional(field.before)), ("after", optional(field.after)), ("sensitive", .bool(field.sensitive))])
                 })))
+                pairs.append(("steps", .array(change.steps.map { $0.json() })))
                 return .object(pairs)
             })),
             ("notes", .array(plan.notes.map { note in
-                .object([("address", note.address.map { .string($0.description) } ?? .null), ("message", .string(note.message))])
+                .object([
+                    ("address", note.address.map { .string($0.description) } ?? .null), ("message", .string(note.message)), ("blocking", .bool(note.blocking)),
+                ])
             })),
         ]
         return .object(pairs)
@@ -71,10 +74,8 @@ public struct PlanDocument: Sendable, Equatable {
         }
         guard let target = json["target"]?.stringValue else { throw ParseError(description: "the plan names no target") }
         func address(_ text: String?) throws(ParseError) -> ResourceAddress {
-            guard let text, let slash = text.firstIndex(of: "/"), let kind = ManifestKind(rawValue: String(text[..<slash])) else {
-                throw ParseError(description: "'\(text ?? "")' is not a resource address")
-            }
-            return ResourceAddress(kind, String(text[text.index(after: slash)...]))
+            guard let text, let address = ResourceAddress(parsing: text) else { throw ParseError(description: "'\(text ?? "")' is not a resource address") }
+            return address
         }
         var changes: [Change] = []
         for item in json["changes"]?.arrayValue ?? [] {
@@ -82,14 +83,19 @@ public struct PlanDocument: Sendable, Equatable {
             var dependsOn: [ResourceAddress] = []
             for dependency in item["depends_on"]?.arrayValue ?? [] { dependsOn.append(try address(dependency.stringValue)) }
             let fields = (item["fields"]?.arrayValue ?? []).map { field in
-                FieldChange(field["path"]?.stringValue ?? "", before: field["before"]?.stringValue, after: field["after"]?.stringValue, sensitive: field["sensitive"]?.boolValue ?? false)
+                FieldChange(
+                    field["path"]?.stringValue ?? "", before: field["before"].flatMap(PlanValue.init(json:)), after: field["after"].flatMap(PlanValue.init(json:)),
+                    sensitive: field["sensitive"]?.boolValue ?? false)
             }
-            changes.append(Change(try address(item["address"]?.stringValue), action, reason: item["reason"]?.stringValue, fields: fields, dependsOn: dependsOn))
+            var steps: [Step] = []
+            for step in item["steps"]?.arrayValue ?? [] { steps.append(try Step(json: step)) }
+            changes.append(Change(
+                try address(item["address"]?.stringValue), action, reason: item["reason"]?.stringValue, fields: fields, steps: steps, dependsOn: dependsOn))
         }
         var notes: [PlanNote] = []
         for item in json["notes"]?.arrayValue ?? [] {
             let noteAddress: ResourceAddress? = item["address"]?.stringValue == nil ? nil : try address(item["address"]?.stringValue)
-            notes.append(PlanNote(item["message"]?.stringValue ?? "", address: noteAddress))
+            notes.append(PlanNote(item["message"]?.stringValue ?? "", address: noteAddress, blocking: item["blocking"]?.boolValue ?? false))
         }
         var fingerprints: [String: String] = [:]
         for (key, value) in json["fingerprints"]?.objectValue ?? [] { fingerprints[key] = value.stringValue }

@@ -18,16 +18,17 @@ public enum PlanPolicy {
         for (index, client) in service.tokenClients.enumerated() {
             let address = ResourceAddress(.servicePrincipal, client)
             // Only principals that exist can hold roles; a new one is checked by validate alone.
-            guard let principal = live.applications.first(where: { $0.tags.contains(Markers.resourceTag(desired.target, client)) })?.servicePrincipalID else { continue }
-            let liveRoles = live.roleAssignments.filter { $0.principalID == principal && covers($0.scope, resolved.workspaceID) }.map(\.roleGUID)
-            let plannedRoles = desired.roleAssignments.filter { $0.principal == .managed(address) && covers($0.scope.description, resolved.workspaceID) }.map(\.role.guid.value)
-            let roles = Set(liveRoles + plannedRoles)
+            guard let principal = live.applications.first(where: { $0.tags.contains(Markers.resourceTag(desired.target, client)) })?.servicePrincipalID.flatMap(GUID.init)
+            else { continue }
+            let liveRoles = live.roleAssignments.filter { $0.key.principal == principal && $0.scope.covers(resolved.workspaceID) }.map(\.key.role)
+            let plannedRoles = desired.roleAssignments.filter { $0.principal == .managed(address) && $0.scope.covers(resolved.workspaceID) }.map(\.role.guid)
+            let roles = Set(liveRoles + plannedRoles).sorted()
             let location = service.source.spec["token_clients"]?.array?[index].location ?? service.source.location
             if roles.isEmpty {
                 diagnostics.report(
                     .tokenClientAccess, "token client '\(client)' holds no role on workspace '\(service.workspace)' in the cloud or the manifests; it needs Reader to fetch tokens",
                     at: location)
-            } else if let privileged = roles.compactMap({ RoleReference(parsing: $0) }).first(where: \.isPrivileged) {
+            } else if let privileged = roles.compactMap({ RoleReference(parsing: $0.value) }).first(where: \.isPrivileged) {
                 diagnostics.report(
                     .tokenClientAccess, "token client '\(client)' holds '\(privileged)' on workspace '\(service.workspace)' (found in the cloud); Reader is all it needs to fetch tokens",
                     at: location)
@@ -37,27 +38,12 @@ public enum PlanPolicy {
 
     private static func region(_ service: WebserviceManifest, _ resolved: DesiredWebservice, _ live: LiveState, _ diagnostics: inout Diagnostics) {
         guard service.computeType == .aks, let target = service.computeTarget,
-            let workspace = live.workspaces.first(where: { Planner.sameScope($0.id, resolved.workspaceID) }),
-            let compute = live.computes.first(where: { $0.id.lowercased() == (resolved.workspaceID.canonicalKey + "/computes/" + target.lowercased()) })
+            let workspace = live.workspaces.first(where: { $0.id == resolved.workspaceID }),
+            let compute = live.computes.first(where: { $0.id == resolved.workspaceID.child("computes", target) })
         else { return }
         guard compute.location.lowercased() != workspace.location.lowercased() else { return }
         diagnostics.report(
             .aksRegionMismatch, "AKS compute '\(target)' is in \(compute.location) but workspace '\(service.workspace)' is in \(workspace.location); token calls go to the workspace's region",
             at: service.source.location(of: "compute_target"))
-    }
-
-    /// Whether an assignment at `scope` applies to `target` (at it or above it).
-    static func covers(_ scope: String, _ target: AzureResourceID) -> Bool {
-        let ancestor = scope.lowercased().trimmingSuffixSlash
-        let key = target.canonicalKey
-        return key == ancestor || key.hasPrefix(ancestor + "/")
-    }
-}
-
-extension String {
-    var trimmingSuffixSlash: String {
-        var text = self
-        while text.hasSuffix("/") { text.removeLast() }
-        return text
     }
 }

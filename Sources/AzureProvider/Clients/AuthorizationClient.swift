@@ -23,6 +23,16 @@ public struct AuthorizationClient: Sendable {
         public var principalType: String?
         public var description: String?
 
+        public init(id: String, name: String, scope: String, roleDefinitionGUID: String, principalID: String, principalType: String?, description: String?) {
+            self.id = id
+            self.name = name
+            self.scope = scope
+            self.roleDefinitionGUID = roleDefinitionGUID.lowercased()
+            self.principalID = principalID.lowercased()
+            self.principalType = principalType
+            self.description = description
+        }
+
         init?(_ json: JSONValue) {
             guard let id = json["id"]?.stringValue, let name = json["name"]?.stringValue, let properties = json["properties"],
                 let definition = properties["roleDefinitionId"]?.stringValue, let principal = properties["principalId"]?.stringValue

@@ -1,8 +1,111 @@
 public import AMLAuthCore
+import Foundation
 import HTTPClient
 
+/// An application as Graph returns it, parsed once here: the engine sees no Graph JSON.
+public struct GraphApplication: Sendable, Equatable {
+    public var id: String
+    public var appID: String
+    public var displayName: String
+    public var tags: [String]
+    public var passwords: [LivePassword]
+    public var keyCredentials: [LiveKeyCredential]
+
+    public init(id: String, appID: String, displayName: String, tags: [String], passwords: [LivePassword] = [], keyCredentials: [LiveKeyCredential] = []) {
+        self.id = id
+        self.appID = appID
+        self.displayName = displayName
+        self.tags = tags
+        self.passwords = passwords
+        self.keyCredentials = keyCredentials
+    }
+
+    init?(_ json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let appID = json["appId"]?.stringValue else { return nil }
+        self.id = id
+        self.appID = appID
+        displayName = json["displayName"]?.stringValue ?? ""
+        tags = json["tags"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        passwords = (json["passwordCredentials"]?.arrayValue ?? []).compactMap { item in
+            item["keyId"]?.stringValue.map { keyID in
+                LivePassword(
+                    keyID: keyID, displayName: item["displayName"]?.stringValue, hint: item["hint"]?.stringValue,
+                    endDateTime: item["endDateTime"]?.stringValue.flatMap(GraphDate.parse) ?? 0)
+            }
+        }
+        keyCredentials = (json["keyCredentials"]?.arrayValue ?? []).compactMap { item in
+            item["keyId"]?.stringValue.map {
+                LiveKeyCredential(keyID: $0, displayName: item["displayName"]?.stringValue, thumbprint: item["customKeyIdentifier"]?.stringValue)
+            }
+        }
+    }
+}
+
+/// A service principal: its object id and the application it belongs to.
+public struct GraphServicePrincipal: Sendable, Equatable {
+    public var id: String
+    public var appID: String
+
+    public init(id: String, appID: String) {
+        self.id = id
+        self.appID = appID
+    }
+
+    init?(_ json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let appID = json["appId"]?.stringValue else { return nil }
+        self.init(id: id, appID: appID)
+    }
+}
+
+/// A password Graph just created: the only time its secret text exists outside Entra. Never printed.
+public struct CreatedPassword: Sendable, CustomStringConvertible {
+    public var keyID: String
+    public var secretText: String
+
+    public init(keyID: String, secretText: String) {
+        self.keyID = keyID
+        self.secretText = secretText
+    }
+
+    public var description: String { "password \(keyID) (secret not shown)" }
+}
+
+/// One property of an application to PATCH.
+public enum ApplicationUpdate: Sendable, Equatable {
+    case displayName(String)
+    case tags([String])
+    /// The whole certificate collection: Graph's PATCH replaces it.
+    case keyCredentials([CertificateUpload])
+
+    var json: JSONValue {
+        switch self {
+        case .displayName(let name): .object([("displayName", .string(name))])
+        case .tags(let tags): .object([("tags", .array(tags.map(JSONValue.string)))])
+        case .keyCredentials(let uploads):
+            .object([("keyCredentials", .array(uploads.map { upload in
+                .object([
+                    ("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")), ("displayName", .string(upload.displayName)),
+                    ("key", .string(Base64.encode(upload.der))),
+                ])
+            }))])
+        }
+    }
+}
+
+/// Graph's `DateTimeOffset` text (ISO 8601, with or without fractions) as seconds since 1970.
+enum GraphDate {
+    static func parse(_ text: String) -> Double? {
+        if let date = try? Date(text, strategy: .iso8601) { return date.timeIntervalSince1970 }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)?.timeIntervalSince1970
+    }
+
+    static func format(_ seconds: Double) -> String { Date(timeIntervalSince1970: seconds).ISO8601Format() }
+}
+
 /// Microsoft Graph v1.0: applications, their passwords and federated credentials, and service
-/// principals. Values stay JSON: the engine maps the few fields it needs.
+/// principals, as typed values.
 public struct GraphClient: Sendable {
     public let pipeline: AzurePipeline
     public let cloud: AzureCloudEndpoints
@@ -21,18 +124,18 @@ public struct GraphClient: Sendable {
     static func quoted(_ value: String) -> String { "'" + value.replacing("'", with: "''") + "'" }
 
     /// Applications carrying `tag` (`$filter=tags/any(t:t eq '…')`), across pages.
-    public func applications(taggedWith tag: String) async throws(AzureError) -> [JSONValue] {
-        try await pipeline.listAll(request("GET", "/applications?$filter=" + TokenClient.encode("tags/any(t:t eq \(Self.quoted(tag)))")))
+    public func applications(taggedWith tag: String) async throws(AzureError) -> [GraphApplication] {
+        try await pipeline.listAll(request("GET", "/applications?$filter=" + TokenClient.encode("tags/any(t:t eq \(Self.quoted(tag)))"))).compactMap(GraphApplication.init)
     }
 
     /// Applications with any of these display names: one request per 15 names.
-    public func applications(namedAnyOf displayNames: [String]) async throws(AzureError) -> [JSONValue] {
-        try await list("applications", where: "displayName", isAnyOf: displayNames)
+    public func applications(namedAnyOf displayNames: [String]) async throws(AzureError) -> [GraphApplication] {
+        try await list("applications", where: "displayName", isAnyOf: displayNames).compactMap(GraphApplication.init)
     }
 
     /// Service principals of any of these applications: one request per 15 appIds.
-    public func servicePrincipals(appIDsAnyOf appIDs: [String]) async throws(AzureError) -> [JSONValue] {
-        try await list("servicePrincipals", where: "appId", isAnyOf: appIDs)
+    public func servicePrincipals(appIDsAnyOf appIDs: [String]) async throws(AzureError) -> [GraphServicePrincipal] {
+        try await list("servicePrincipals", where: "appId", isAnyOf: appIDs).compactMap(GraphServicePrincipal.init)
     }
 
     /// `$filter=<property> in (...)`, chunked by Graph's limit of 15 values per `in` clause.
@@ -51,60 +154,82 @@ public struct GraphClient: Sendable {
     /// Values Graph accepts in one `in (...)` filter clause.
     static let maximumInValues = 15
 
-    /// By application (client) id, via the `appId` alternate key; nil when there is none.
-    public func application(appID: String) async throws(AzureError) -> JSONValue? {
-        try await optional(request("GET", "/applications(appId=\(Self.quoted(appID)))", accept: [404]))
+    public func createApplication(displayName: String, tags: [String]) async throws(AzureError) -> GraphApplication {
+        let target = "POST /applications"
+        return try Self.typed(
+            try await pipeline.json(request("POST", "/applications", json: .object([("displayName", .string(displayName)), ("tags", .array(tags.map(JSONValue.string)))]))),
+            GraphApplication.init, target)
     }
 
-    public func createApplication(displayName: String, tags: [String]) async throws(AzureError) -> JSONValue {
-        try await pipeline.json(request("POST", "/applications", json: .object([("displayName", .string(displayName)), ("tags", .array(tags.map(JSONValue.string)))])))
-    }
-
-    public func updateApplication(id: String, _ changes: JSONValue) async throws(AzureError) {
-        _ = try await pipeline.send(request("PATCH", "/applications/\(id)", json: changes))
+    public func updateApplication(id: String, _ update: ApplicationUpdate) async throws(AzureError) {
+        _ = try await pipeline.send(request("PATCH", "/applications/\(id)", json: update.json))
     }
 
     public func deleteApplication(id: String) async throws(AzureError) {
         _ = try await pipeline.send(request("DELETE", "/applications/\(id)", accept: [404]))
     }
 
-    /// Adds a password; the answer holds `secretText`, the only time it is ever returned.
-    public func addPassword(applicationID: String, displayName: String, endDateTime: String?) async throws(AzureError) -> JSONValue {
+    /// Adds a password ending at `endDateTime` (seconds since 1970); the answer holds `secretText`,
+    /// the only time it is ever returned.
+    public func addPassword(applicationID: String, displayName: String, endDateTime: Double?) async throws(AzureError) -> CreatedPassword {
         var credential: [(String, JSONValue)] = [("displayName", .string(displayName))]
-        if let endDateTime { credential.append(("endDateTime", .string(endDateTime))) }
-        return try await pipeline.json(request("POST", "/applications/\(applicationID)/addPassword", json: .object([("passwordCredential", .object(credential))])))
+        if let endDateTime { credential.append(("endDateTime", .string(GraphDate.format(endDateTime)))) }
+        let json = try await pipeline.json(request("POST", "/applications/\(applicationID)/addPassword", json: .object([("passwordCredential", .object(credential))])))
+        guard let keyID = json["keyId"]?.stringValue, let secret = json["secretText"]?.stringValue else {
+            throw Self.incomplete("POST /applications/\(applicationID)/addPassword")
+        }
+        return CreatedPassword(keyID: keyID, secretText: secret)
     }
 
     public func removePassword(applicationID: String, keyID: String) async throws(AzureError) {
         _ = try await pipeline.send(request("POST", "/applications/\(applicationID)/removePassword", json: .object([("keyId", .string(keyID))])))
     }
 
-    public func federatedCredentials(applicationID: String) async throws(AzureError) -> [JSONValue] {
-        try await pipeline.listAll(request("GET", "/applications/\(applicationID)/federatedIdentityCredentials"))
+    public func federatedCredentials(applicationID: String) async throws(AzureError) -> [LiveFederatedCredential] {
+        try await pipeline.listAll(request("GET", "/applications/\(applicationID)/federatedIdentityCredentials")).compactMap { item in
+            guard let id = item["id"]?.stringValue, let name = item["name"]?.stringValue else { return nil }
+            return LiveFederatedCredential(
+                id: id, name: name, issuer: item["issuer"]?.stringValue ?? "", subject: item["subject"]?.stringValue ?? "",
+                audiences: item["audiences"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        }
     }
 
-    public func createFederatedCredential(applicationID: String, _ body: JSONValue) async throws(AzureError) -> JSONValue {
-        try await pipeline.json(request("POST", "/applications/\(applicationID)/federatedIdentityCredentials", json: body))
+    public func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential) async throws(AzureError) {
+        _ = try await pipeline.json(request("POST", "/applications/\(applicationID)/federatedIdentityCredentials", json: .object([
+            ("name", .string(credential.name)), ("issuer", .string(credential.issuer)), ("subject", .string(credential.subject)),
+            ("audiences", .array(credential.audiences.map(JSONValue.string))),
+        ])))
     }
 
     public func deleteFederatedCredential(applicationID: String, id: String) async throws(AzureError) {
         _ = try await pipeline.send(request("DELETE", "/applications/\(applicationID)/federatedIdentityCredentials/\(id)", accept: [404]))
     }
 
-    public func servicePrincipal(appID: String) async throws(AzureError) -> JSONValue? {
-        try await optional(request("GET", "/servicePrincipals(appId=\(Self.quoted(appID)))", accept: [404]))
+    public func servicePrincipal(appID: String) async throws(AzureError) -> GraphServicePrincipal? {
+        try await optional(request("GET", "/servicePrincipals(appId=\(Self.quoted(appID)))", accept: [404])).flatMap(GraphServicePrincipal.init)
     }
 
-    public func servicePrincipal(id: String) async throws(AzureError) -> JSONValue? {
-        try await optional(request("GET", "/servicePrincipals/\(id)", accept: [404]))
+    public func servicePrincipal(id: String) async throws(AzureError) -> GraphServicePrincipal? {
+        try await optional(request("GET", "/servicePrincipals/\(id)", accept: [404])).flatMap(GraphServicePrincipal.init)
     }
 
-    public func createServicePrincipal(appID: String, tags: [String]) async throws(AzureError) -> JSONValue {
-        try await pipeline.json(request("POST", "/servicePrincipals", json: .object([("appId", .string(appID)), ("tags", .array(tags.map(JSONValue.string)))])))
+    public func createServicePrincipal(appID: String, tags: [String]) async throws(AzureError) -> GraphServicePrincipal {
+        try Self.typed(
+            try await pipeline.json(request("POST", "/servicePrincipals", json: .object([("appId", .string(appID)), ("tags", .array(tags.map(JSONValue.string)))]))),
+            GraphServicePrincipal.init, "POST /servicePrincipals")
     }
 
     private func optional(_ request: AzurePipeline.Request) async throws(AzureError) -> JSONValue? {
         let response = try await pipeline.send(request)
         return response.status == 404 ? nil : try? JSONParser.parse(response.body)
+    }
+
+    private static func typed<T>(_ json: JSONValue, _ make: (JSONValue) -> T?, _ target: String) throws(AzureError) -> T {
+        guard let value = make(json) else { throw incomplete(target) }
+        return value
+    }
+
+    private static func incomplete(_ target: String) -> AzureError {
+        AzureError(service: .graph, status: 200, code: "InvalidResponse", message: "Graph answered without the fields amlauth needs", target: target)
     }
 }

@@ -17,10 +17,63 @@ public struct MachineLearningClient: Sendable {
     }
 
     public struct Workspace: Sendable {
-        public var id: String
+        public var id: AzureResourceID
         public var name: String
         public var location: String
         public var discoveryURL: String
+
+        public init(id: AzureResourceID, name: String, location: String, discoveryURL: String) {
+            self.id = id
+            self.name = name
+            self.location = location
+            self.discoveryURL = discoveryURL
+        }
+    }
+
+    /// A v1 web service as model management lists it (`expand=true`).
+    public struct Service: Sendable, Equatable {
+        public var name: String
+        public var computeType: String
+        public var computeName: String?
+        public var authEnabled: Bool
+        public var aadAuthEnabled: Bool
+        public var cpuCores: Double
+        public var memoryGB: Double
+        public var kvTags: [String: String]
+        public var models: [String]
+        public var entryScript: String?
+        public var environment: String?
+        public var state: String?
+
+        public init(name: String, computeType: String, computeName: String?, authEnabled: Bool, aadAuthEnabled: Bool, cpuCores: Double, memoryGB: Double, kvTags: [String: String]) {
+            self.name = name
+            self.computeType = computeType
+            self.computeName = computeName
+            self.authEnabled = authEnabled
+            self.aadAuthEnabled = aadAuthEnabled
+            self.cpuCores = cpuCores
+            self.memoryGB = memoryGB
+            self.kvTags = kvTags
+            models = []
+        }
+
+        init?(_ json: JSONValue) {
+            guard let name = json["name"]?.stringValue else { return nil }
+            let resources = json["containerResourceRequirements"]
+            self.init(
+                name: name, computeType: json["computeType"]?.stringValue ?? "", computeName: json["computeName"]?.stringValue,
+                authEnabled: json["authEnabled"]?.boolValue ?? false, aadAuthEnabled: json["aadAuthEnabled"]?.boolValue ?? false,
+                cpuCores: resources?["cpu"]?.numberValue ?? 0, memoryGB: resources?["memoryInGB"]?.numberValue ?? 0,
+                kvTags: Dictionary((json["kvTags"]?.objectValue ?? []).compactMap { key, value in value.stringValue.map { (key, $0) } }, uniquingKeysWith: { _, last in last }))
+            // The model ids (`name:version`) and the image request's script and environment, as
+            // azureml-core's Webservice reads them.
+            models = (json["models"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue ?? $0.stringValue }
+            if models.isEmpty { models = json["environmentImageRequest"]?["modelIds"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+            entryScript = json["environmentImageRequest"]?["driverProgram"]?.stringValue
+            let environment = json["environmentImageRequest"]?["environment"]
+            self.environment = environment?["name"]?.stringValue.map { name in environment?["version"]?.stringValue.map { "\(name):\($0)" } ?? name }
+            state = json["state"]?.stringValue
+        }
     }
 
     private func arm(_ method: String, _ url: String, json: JSONValue? = nil, accept: Set<Int> = []) -> AzurePipeline.Request {
@@ -28,15 +81,28 @@ public struct MachineLearningClient: Sendable {
     }
 
     public func workspace(subscriptionID: String, resourceGroup: String, name: String) async throws(AzureError) -> Workspace? {
-        let id = "/subscriptions/\(subscriptionID)/resourceGroups/\(resourceGroup)/providers/Microsoft.MachineLearningServices/workspaces/\(name)"
-        let response = try await pipeline.send(arm("GET", cloud.resourceManager.trimmingSuffixSlash + id + "?api-version=2022-05-01", accept: [404]))
+        let id = AzureResourceID(
+            subscription: GUID(subscriptionID), resourceGroup: resourceGroup, providerNamespace: "Microsoft.MachineLearningServices",
+            segments: [.init(type: "workspaces", name: name)])
+        return try await workspace(id: id)
+    }
+
+    /// The workspace with this ARM ID; nil when it does not exist.
+    public func workspace(id: AzureResourceID) async throws(AzureError) -> Workspace? {
+        let response = try await pipeline.send(arm("GET", cloud.resourceManager.trimmingSuffixSlash + id.description + "?api-version=2022-05-01", accept: [404]))
         guard response.status != 404, let json = try? JSONParser.parse(response.body) else { return nil }
+        let returned = json["id"]?.stringValue.flatMap { try? AzureResourceID.parse($0).get() }
         return Workspace(
-            id: json["id"]?.stringValue ?? id, name: json["name"]?.stringValue ?? name, location: json["location"]?.stringValue ?? "",
+            id: returned ?? id, name: json["name"]?.stringValue ?? id.segments.last?.name ?? "", location: json["location"]?.stringValue ?? "",
             discoveryURL: json["properties"]?["discoveryUrl"]?.stringValue ?? "")
     }
 
     /// The region of a workspace compute (`properties.computeLocation`, else `location`); nil when absent.
+    public func computeLocation(id: AzureResourceID) async throws(AzureError) -> String? {
+        try await computeLocation(id: id.description)
+    }
+
+    /// The region of a workspace compute by its ID text.
     public func computeLocation(id: String) async throws(AzureError) -> String? {
         let response = try await pipeline.send(arm("GET", cloud.resourceManager.trimmingSuffixSlash + id + "?api-version=2022-05-01", accept: [404]))
         guard response.status != 404, let json = try? JSONParser.parse(response.body) else { return nil }
@@ -50,7 +116,17 @@ public struct MachineLearningClient: Sendable {
         guard let host = discovery["modelmanagement"]?.stringValue else {
             throw AzureError(service: .modelManagement, status: 200, code: "InvalidResponse", message: "the discovery document names no modelmanagement host", target: "GET \(workspace.discoveryURL)")
         }
-        return host.trimmingSuffixSlash + "/modelmanagement/v1.0" + workspace.id
+        return host.trimmingSuffixSlash + "/modelmanagement/v1.0" + workspace.id.description
+    }
+
+    /// The model-management base URL of the workspace with this ID: the one place that goes from
+    /// a workspace to its services (ARM GET, then discovery).
+    public func modelManagementBase(workspaceID: AzureResourceID) async throws(AzureError) -> String {
+        guard let workspace = try await workspace(id: workspaceID) else {
+            throw AzureError(
+                service: .resourceManager, status: 404, code: "WorkspaceNotFound", message: "workspace \(workspaceID) was not found", target: "GET \(workspaceID)")
+        }
+        return try await modelManagementBase(for: workspace)
     }
 
     private func mms(_ method: String, _ url: String, json: JSONValue? = nil, accept: Set<Int> = []) -> AzurePipeline.Request {
@@ -59,23 +135,56 @@ public struct MachineLearningClient: Sendable {
         return request
     }
 
-    public func services(base: String) async throws(AzureError) -> [JSONValue] {
-        try await pipeline.listAll(mms("GET", base + "/services?expand=true"))
+    public func services(base: String) async throws(AzureError) -> [Service] {
+        try await pipeline.listAll(mms("GET", base + "/services?expand=true")).compactMap(Service.init)
     }
 
-    public func service(base: String, name: String) async throws(AzureError) -> JSONValue? {
+    public func service(base: String, name: String) async throws(AzureError) -> Service? {
         let response = try await pipeline.send(mms("GET", base + "/services/\(name)?expand=true", accept: [404]))
-        return response.status == 404 ? nil : try? JSONParser.parse(response.body)
+        return response.status == 404 ? nil : (try? JSONParser.parse(response.body)).flatMap(Service.init)
     }
 
     /// Creates a service and waits for its operation.
-    public func createService(base: String, _ payload: JSONValue) async throws(AzureError) -> JSONValue {
-        try await waitForOperation(base: base, try await pipeline.send(mms("POST", base + "/services", json: payload)))
+    public func createService(base: String, _ definition: ServiceDefinition) async throws(AzureError) {
+        _ = try await waitForOperation(base: base, try await pipeline.send(mms("POST", base + "/services", json: Self.payload(definition))))
     }
 
-    /// Applies JSON-patch operations and waits when the service answers with an operation.
-    public func updateService(base: String, name: String, patch: [JSONValue]) async throws(AzureError) -> JSONValue {
-        try await waitForOperation(base: base, try await pipeline.send(mms("PATCH", base + "/services/\(name)", json: .array(patch))))
+    /// The create payload azureml-core's `Webservice.deploy_from_image` family sends (v1 MMS).
+    static func payload(_ definition: ServiceDefinition) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("name", .string(definition.name)), ("computeType", .string(definition.computeType.rawValue)),
+            ("authEnabled", .bool(definition.authEnabled)),
+            ("containerResourceRequirements", .object([("cpu", .number(definition.cpuCores)), ("memoryInGB", .number(definition.memoryGB))])),
+            ("kvTags", .object(definition.kvTags.keys.sorted().map { ($0, JSONValue.string(definition.kvTags[$0] ?? "")) })),
+            ("environmentImageRequest", .object([
+                ("driverProgram", .string(definition.entryScript)),
+                ("modelIds", .array(definition.models.map { .string($0.description) })),
+                ("environment", .object([("name", .string(definition.environment.name)), ("version", .string(String(definition.environment.version)))])),
+            ])),
+        ]
+        if definition.computeType == .aks {
+            pairs.append(("computeName", .string(definition.computeTarget ?? "")))
+            pairs.append(("aadAuthEnabled", .bool(definition.tokenAuthEnabled)))
+        }
+        if let description = definition.description { pairs.append(("description", .string(description))) }
+        return .object(pairs)
+    }
+
+    /// Applies in-place changes as JSON-patch and waits when the service answers with an operation.
+    public func updateService(base: String, name: String, patches: [ServicePatch]) async throws(AzureError) {
+        let operations: [JSONValue] = patches.map { patch in
+            func replace(_ path: String, _ value: JSONValue) -> JSONValue {
+                .object([("op", .string("replace")), ("path", .string(path)), ("value", value)])
+            }
+            return switch patch {
+            case .kvTags(let tags): replace("/kvTags", .object(tags.keys.sorted().map { ($0, .string(tags[$0] ?? "")) }))
+            case .authEnabled(let flag): replace("/authEnabled", .bool(flag))
+            case .tokenAuthEnabled(let flag): replace("/aadAuthEnabled", .bool(flag))
+            case .cpuCores(let cores): replace("/containerResourceRequirements/cpu", .number(cores))
+            case .memoryGB(let memory): replace("/containerResourceRequirements/memoryInGB", .number(memory))
+            }
+        }
+        _ = try await waitForOperation(base: base, try await pipeline.send(mms("PATCH", base + "/services/\(name)", json: .array(operations))))
     }
 
     public func deleteService(base: String, name: String) async throws(AzureError) {
@@ -90,9 +199,13 @@ public struct MachineLearningClient: Sendable {
         return (primary, secondary)
     }
 
-    public func regenerateKey(base: String, name: String, primary: Bool) async throws(AzureError) -> JSONValue {
-        let response = try await pipeline.send(mms("POST", base + "/services/\(name)/regenerateKeys", json: .object([("keyType", .string(primary ? "Primary" : "Secondary"))])))
-        return try await waitForOperation(base: base, response)
+    public func regenerateKey(base: String, name: String, key: ServiceKey) async throws(AzureError) {
+        let keyType = switch key {
+        case .primary: "Primary"
+        case .secondary: "Secondary"
+        }
+        let response = try await pipeline.send(mms("POST", base + "/services/\(name)/regenerateKeys", json: .object([("keyType", .string(keyType))])))
+        _ = try await waitForOperation(base: base, response)
     }
 
     public struct ServiceToken: Sendable {

@@ -42,6 +42,14 @@ public struct AzureError: Error, Sendable, CustomStringConvertible {
         return ["ConnectionFailed", "Timeout"].contains(code)
     }
 
+    /// Graph's answer to creating a service principal for an application it has not replicated
+    /// yet (real Entra: 400 `Request_BadRequest`, "…does not reference a valid application
+    /// object…", also seen as `NoBackingApplicationObject`): worth waiting out.
+    public var isApplicationNotReplicated: Bool {
+        service == .graph && status == 400
+            && (code == "NoBackingApplicationObject" || message.contains("does not reference a valid application object"))
+    }
+
     public var description: String {
         var text = "\(service.rawValue): \(code)"
         if let status { text += " (HTTP \(status))" }

@@ -21,8 +21,11 @@ struct PlanPolicyTests {
         var live = try PlannerTests.inSync()
         // Someone granted Contributor on the resource group outside amlauth.
         live.roleAssignments.append(LiveRoleAssignment(
-            name: "x", scope: "/subscriptions/\(PlannerTests.subscription)/resourceGroups/ML-RG", roleGUID: RoleReference.contributor.guid.value,
-            principalID: PlannerTests.spID, principalType: "ServicePrincipal", description: nil))
+            name: "x",
+            key: RoleAssignmentKey(
+                scope: AzureResourceID(subscription: PlannerTests.subscription, resourceGroup: "ML-RG"), principal: GUID(PlannerTests.spID)!,
+                role: RoleReference.contributor.guid),
+            principalType: "ServicePrincipal", description: nil))
         let manifests = try Self.manifests()
         let desired = DesiredState.resolve(manifests, target: "quickstart", subscriptionID: PlannerTests.subscription)
         let findings = PlanPolicy.check(manifests, desired, live).all
@@ -38,8 +41,8 @@ struct PlanPolicyTests {
 
     @Test func aksComputeInAnotherRegion() throws {
         var live = try PlannerTests.inSync()
-        live.workspaces = [LiveWorkspace(id: PlannerTests.workspaceID, location: "westeurope")]
-        live.computes = [LiveCompute(id: PlannerTests.workspaceID + "/computes/aks-cluster-1", location: "eastus")]
+        live.workspaces = [LiveWorkspace(id: PlannerTests.workspace, location: "westeurope")]
+        live.computes = [LiveCompute(id: PlannerTests.workspace.child("computes", "AKS-cluster-1"), location: "eastus")]
         let manifests = try Self.manifests()
         let desired = DesiredState.resolve(manifests, target: "quickstart", subscriptionID: PlannerTests.subscription)
         let finding = try #require(PlanPolicy.check(manifests, desired, live).all.first { $0.code == .aksRegionMismatch })

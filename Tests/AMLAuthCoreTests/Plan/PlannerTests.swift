@@ -20,6 +20,7 @@ struct PlannerTests {
     }
 
     static var workspaceID: String { "/subscriptions/\(subscription)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example" }
+    static var workspace: AzureResourceID { AzureResourceID(workspaceID)! }
 
     /// A live state that matches the quickstart exactly.
     static func inSync() throws -> LiveState {
@@ -31,12 +32,12 @@ struct PlannerTests {
         let scope = try AzureResourceID.parse(workspaceID).get()
         let name = DeterministicName.roleAssignment(scope: scope, principalID: GUID(spID)!, role: RoleReference.reader.guid)
         live.roleAssignments = [LiveRoleAssignment(
-            name: name.value, scope: workspaceID, roleGUID: RoleReference.reader.guid.value, principalID: spID, principalType: "ServicePrincipal",
+            name: name.value, key: RoleAssignmentKey(scope: scope, principal: GUID(spID)!, role: RoleReference.reader.guid), principalType: "ServicePrincipal",
             description: "managed by amlauth: quickstart/ml-auth-reads-workspace")]
         live.deliveredPasswords = ["ServicePrincipal/ml-auth/ci": "key-1"]
         live.webservices = [
-            LiveWebservice(workspaceID: workspaceID, name: "aci-service-1", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 0.5, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aci-service-1"]),
-            LiveWebservice(workspaceID: workspaceID, name: "aks-service-1", computeType: "AKS", computeName: "aks-cluster-1", authEnabled: false, aadAuthEnabled: true, cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aks-service-1"]),
+            LiveWebservice(workspaceID: workspace, name: "aci-service-1", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 0.5, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aci-service-1"]),
+            LiveWebservice(workspaceID: workspace, name: "aks-service-1", computeType: "AKS", computeName: "aks-cluster-1", authEnabled: false, aadAuthEnabled: true, cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aks-service-1"]),
         ]
         return live
     }
@@ -65,9 +66,10 @@ struct PlannerTests {
 
     @Test func idCasingDoesNotMatter() throws {
         var live = try Self.inSync()
-        live.roleAssignments[0].scope = Self.workspaceID.uppercased().replacing("/SUBSCRIPTIONS/", with: "/subscriptions/")
-        live.roleAssignments[0].roleGUID = live.roleAssignments[0].roleGUID.uppercased().lowercased()
-        live.webservices[0].workspaceID = Self.workspaceID.lowercased()
+        // IDs parse once, at the edge; casing is gone by the time the planner compares.
+        live.roleAssignments[0].key.scope = try #require(AzureResourceID(Self.workspaceID.uppercased().replacing("/SUBSCRIPTIONS/", with: "/subscriptions/")))
+        live.roleAssignments[0].key.role = try #require(GUID(RoleReference.reader.guid.value.uppercased()))
+        live.webservices[0].workspaceID = try #require(AzureResourceID(Self.workspaceID.lowercased()))
         #expect(!(try plan(live)).hasChanges)
     }
 
@@ -80,7 +82,8 @@ struct PlannerTests {
         let aks = try #require(plan.changes.first { $0.address.name == "aks-service-1" })
         #expect(aks.action == .update)
         #expect(aks.fields.map(\.path) == ["auth_enabled", "token_auth_enabled"])
-        #expect(aks.fields[0].before == "true" && aks.fields[0].after == "false")
+        #expect(aks.fields[0].before == .bool(true) && aks.fields[0].after == .bool(false))
+        #expect(aks.steps == [.patchService(workspace: Self.workspace, name: "aks-service-1", patches: [.authEnabled(false), .tokenAuthEnabled(true)])])
         #expect(plan.changes.first { $0.address.name == "aci-service-1" }?.fields.first?.path == "cpu_cores")
         #expect(plan.summary.change == 2)
     }
@@ -88,7 +91,7 @@ struct PlannerTests {
     @Test func immutableChangesReplace() throws {
         var live = try Self.inSync()
         live.webservices[1].computeName = "aks-old"
-        live.roleAssignments[0].roleGUID = RoleReference.contributor.guid.value
+        live.roleAssignments[0].key.role = RoleReference.contributor.guid
         let plan = try plan(live)
         let service = try #require(plan.changes.first { $0.address.name == "aks-service-1" })
         #expect(service.action == .replace)
@@ -100,8 +103,8 @@ struct PlannerTests {
 
     @Test func ownedOrphansNeedPrune() throws {
         var live = try Self.inSync()
-        live.webservices.append(LiveWebservice(workspaceID: Self.workspaceID, name: "old-svc", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "old-svc"]))
-        live.webservices.append(LiveWebservice(workspaceID: Self.workspaceID, name: "not-ours", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 1, memoryGB: 1, kvTags: [:]))
+        live.webservices.append(LiveWebservice(workspaceID: Self.workspace, name: "old-svc", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "old-svc"]))
+        live.webservices.append(LiveWebservice(workspaceID: Self.workspace, name: "not-ours", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 1, memoryGB: 1, kvTags: [:]))
         let kept = try plan(live)
         #expect(!kept.hasChanges)
         #expect(kept.notes.map(\.address) == [ResourceAddress(.webservice, "old-svc")])
@@ -158,10 +161,11 @@ struct PlannerTests {
         #expect(PlanRenderer.json(first) == PlanRenderer.json(second))
         #expect(PlanRenderer().markdown(first) == PlanRenderer().markdown(second))
         let text = PlanRenderer().text(first)
-        #expect(text.contains("  ~ Webservice/aks-service-1\n      auth_enabled: \"true\" -> \"false\"\n"))
+        #expect(text.contains("  ~ Webservice/aks-service-1\n      auth_enabled: true -> false\n"))
         #expect(text.hasSuffix("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy, 0 to rotate.\n"))
         let json = try JSONParser.parse(PlanRenderer.json(first))
-        #expect(json["format_version"]?.numberValue == 1)
+        #expect(json["format_version"]?.numberValue == 2)
+        #expect(json["changes"]?.arrayValue?.first?["fields"]?.arrayValue?.first?["after"] == .bool(false), "booleans stay booleans")
         #expect(json["summary"]?["change"]?.numberValue == 1)
         #expect(PlanRenderer().markdown(first).contains("| `~` | `Webservice/aks-service-1` | update |"))
     }

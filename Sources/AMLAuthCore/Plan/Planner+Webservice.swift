@@ -1,0 +1,122 @@
+/// Azure ML v1 web services: created, patched in place, replaced when the compute changes, and
+/// their keys regenerated once per generation the manifests ask for.
+extension Planner {
+    func planWebservices(_ desired: DesiredState, _ live: LiveState, _ draft: inout Draft) {
+        for service in desired.webservices {
+            let inWorkspace = live.webservices.filter { $0.workspaceID == service.workspaceID }
+            let dependsOn = [service.workspace]
+            guard let current = inWorkspace.first(where: { $0.isOwned(target: desired.target, name: service.address.name) }) else {
+                if let unowned = inWorkspace.first(where: { $0.name == service.address.name }) {
+                    if options.adopt || service.adopt {
+                        var change = update(service, unowned, target: desired.target, adopting: true)
+                        change.action = .adopt
+                        change.reason = "service '\(unowned.name)' exists without amlauth's marker"
+                        draft.changes.append(change)
+                    } else {
+                        draft.notes.append(PlanNote(
+                            "a web service named '\(unowned.name)' exists but amlauth does not own it; rerun with --adopt (or set adopt: true) to take it over",
+                            address: service.address))
+                    }
+                    continue
+                }
+                draft.changes.append(Change(service.address, .create, fields: Self.fields(service), steps: [.createService(definition(service, target: desired.target))], dependsOn: dependsOn))
+                continue
+            }
+            var immutable: [String] = []
+            var fields: [FieldChange] = []
+            if current.computeType.uppercased() != service.computeType.rawValue {
+                immutable.append("compute_type")
+                fields.append(FieldChange("compute_type", before: .string(current.computeType), after: .string(service.computeType.rawValue)))
+            }
+            if (current.computeName ?? "") != (service.computeTarget ?? "") {
+                immutable.append("compute_target")
+                fields.append(FieldChange("compute_target", before: current.computeName.map(PlanValue.string), after: service.computeTarget.map(PlanValue.string)))
+            }
+            if !immutable.isEmpty {
+                draft.changes.append(Change(
+                    service.address, .replace, reason: "\(immutable.joined(separator: " and ")) cannot change in place", fields: fields,
+                    steps: [.deleteService(workspace: service.workspaceID, name: current.name), .createService(definition(service, target: desired.target))],
+                    dependsOn: dependsOn))
+                continue
+            }
+            draft.changes.append(update(service, current, target: desired.target, adopting: false))
+        }
+        var orphans: [String: [LiveWebservice]] = [:]
+        for service in live.webservices where service.kvTags[Markers.serviceTarget] == desired.target {
+            let name = service.kvTags[Markers.serviceName] ?? service.name
+            guard !desired.webservices.contains(where: { $0.address.name == name }) else { continue }
+            orphans[name, default: []].append(service)
+        }
+        for (name, services) in orphans.sorted(by: { $0.key < $1.key }) {
+            let what = services.map { "web service '\($0.name)'" }.joined(separator: ", ")
+            orphan(ResourceAddress(.webservice, name), what, steps: services.map { .deleteService(workspace: $0.workspaceID, name: $0.name) }, &draft)
+        }
+    }
+
+    /// The fields of a new service, in the order the manifest names them.
+    private static func fields(_ service: DesiredWebservice) -> [FieldChange] {
+        [
+            FieldChange("compute_type", before: nil, after: .string(service.computeType.rawValue)),
+            FieldChange("compute_target", before: nil, after: service.computeTarget.map(PlanValue.string)),
+            FieldChange("auth_enabled", before: nil, after: .bool(service.authEnabled)),
+            FieldChange("token_auth_enabled", before: nil, after: .bool(service.tokenAuthEnabled)),
+            FieldChange("cpu_cores", before: nil, after: .number(service.cpuCores)),
+            FieldChange("memory_gb", before: nil, after: .number(service.memoryGB)),
+        ].filter { $0.after != nil }
+    }
+
+    private func definition(_ service: DesiredWebservice, target: String) -> ServiceDefinition {
+        ServiceDefinition(
+            workspace: service.workspaceID, name: service.address.name, computeType: service.computeType, computeTarget: service.computeTarget,
+            authEnabled: service.authEnabled, tokenAuthEnabled: service.tokenAuthEnabled, cpuCores: service.cpuCores, memoryGB: service.memoryGB,
+            kvTags: [
+                Markers.serviceTarget: target, Markers.serviceName: service.address.name,
+                Markers.keyGenerationPrimary: String(service.keyGenerations.primary), Markers.keyGenerationSecondary: String(service.keyGenerations.secondary),
+            ],
+            models: service.models, entryScript: service.entryScript, environment: service.environment, description: service.description)
+    }
+
+    /// In-place drift, key regeneration and (when adopting) amlauth's kvTags, as one change.
+    private func update(_ service: DesiredWebservice, _ current: LiveWebservice, target: String, adopting: Bool) -> Change {
+        var fields: [FieldChange] = []
+        var patches: [ServicePatch] = []
+        var steps: [Step] = []
+        var tags = current.kvTags
+        tags[Markers.serviceTarget] = target
+        tags[Markers.serviceName] = service.address.name
+        if adopting {
+            fields.append(FieldChange("kv_tags", before: nil, after: "\(Markers.serviceTarget)=\(target), \(Markers.serviceName)=\(service.address.name)"))
+        }
+        if current.authEnabled != service.authEnabled {
+            fields.append(FieldChange("auth_enabled", before: .bool(current.authEnabled), after: .bool(service.authEnabled)))
+            patches.append(.authEnabled(service.authEnabled))
+        }
+        if current.aadAuthEnabled != service.tokenAuthEnabled {
+            fields.append(FieldChange("token_auth_enabled", before: .bool(current.aadAuthEnabled), after: .bool(service.tokenAuthEnabled)))
+            patches.append(.tokenAuthEnabled(service.tokenAuthEnabled))
+        }
+        if abs(current.cpuCores - service.cpuCores) > 1e-9 {
+            fields.append(FieldChange("cpu_cores", before: .number(current.cpuCores), after: .number(service.cpuCores)))
+            patches.append(.cpuCores(service.cpuCores))
+        }
+        if abs(current.memoryGB - service.memoryGB) > 1e-9 {
+            fields.append(FieldChange("memory_gb", before: .number(current.memoryGB), after: .number(service.memoryGB)))
+            patches.append(.memoryGB(service.memoryGB))
+        }
+        var regenerated: [ServiceKey] = []
+        for (key, tag, wanted) in [(ServiceKey.primary, Markers.keyGenerationPrimary, service.keyGenerations.primary), (.secondary, Markers.keyGenerationSecondary, service.keyGenerations.secondary)] {
+            let have = Int(current.kvTags[tag] ?? "0") ?? 0
+            tags[tag] = String(max(wanted, have))
+            guard wanted > have else { continue }
+            regenerated.append(key)
+            fields.append(FieldChange("key_rotation.\(key.rawValue)", before: .number(Double(have)), after: .number(Double(wanted))))
+            steps.append(.regenerateKey(workspace: service.workspaceID, name: current.name, key: key))
+        }
+        // The generation is recorded after the keys are regenerated: a crash in between regenerates again, never skips.
+        if tags != current.kvTags { patches.insert(.kvTags(tags), at: 0) }
+        if !patches.isEmpty { steps.append(.patchService(workspace: service.workspaceID, name: current.name, patches: patches)) }
+        let action: Action = fields.isEmpty ? .noOp : regenerated.isEmpty ? .update : .rotate
+        let reason = regenerated.isEmpty ? nil : "regenerate the " + regenerated.map(\.rawValue).joined(separator: " and ") + " key" + (regenerated.count > 1 ? "s" : "")
+        return Change(service.address, action, reason: reason, fields: fields, steps: action == .noOp ? [] : steps, dependsOn: [service.workspace])
+    }
+}

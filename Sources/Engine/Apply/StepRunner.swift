@@ -1,0 +1,167 @@
+import AMLAuthCore
+import AzureProvider
+
+/// Runs one change's steps in order. The only state it keeps is the application the steps act on
+/// (the one `useApplication` names or `createApplication` made); everything else is in the step.
+struct StepRunner {
+    let executor: Executor
+    let context: ApplyContext
+    let change: Change
+    private var application: ApplicationReference?
+
+    init(executor: Executor, context: ApplyContext, change: Change) {
+        self.executor = executor
+        self.context = context
+        self.change = change
+    }
+
+    private var directory: any DirectoryService { executor.provider.directory }
+    private var modelManagement: any ModelManagementService { executor.provider.modelManagement }
+
+    mutating func run() async throws(ApplyFailure) {
+        for step in change.steps {
+            do {
+                try await run(step)
+            } catch let failure as ApplyFailure {
+                throw failure
+            } catch let error as AzureError {
+                throw ApplyFailure(error.description, code: error.code, status: error.status, requestID: error.requestID)
+            } catch {
+                throw ApplyFailure("\(error)")
+            }
+        }
+    }
+
+    /// The application the current step acts on; a plan that names none is a planner bug, reported.
+    private func current() throws(ApplyFailure) -> ApplicationReference {
+        guard let application else { throw ApplyFailure("\(change.address): a step needs an application, and the plan named none") }
+        return application
+    }
+
+    private mutating func run(_ step: Step) async throws {
+        switch step {
+        case .createApplication(let displayName, let tags):
+            let created = try await directory.createApplication(displayName: displayName, tags: tags)
+            application = ApplicationReference(objectID: created.id, appID: created.appID, servicePrincipalID: nil)
+        case .useApplication(let reference):
+            application = reference
+            if let id = reference.servicePrincipalID.flatMap(GUID.init) { context.remember(principal: change.address, objectID: id) }
+        case .setApplicationTags(let tags):
+            try await directory.updateApplication(id: try current().objectID, .tags(tags))
+        case .setDisplayName(let name):
+            try await directory.updateApplication(id: try current().objectID, .displayName(name))
+        case .ensureServicePrincipal(let tags):
+            let id = try await ensureServicePrincipal(try current(), tags: tags)
+            application?.servicePrincipalID = id.value
+            context.remember(principal: change.address, objectID: id)
+        case .addPassword(let request):
+            try await addPassword(request, to: try current())
+        case .removePassword(let keyID):
+            try await directory.removePassword(applicationID: try current().objectID, keyID: keyID)
+        case .setCertificates(let uploads):
+            try await directory.updateApplication(id: try current().objectID, .keyCredentials(uploads))
+        case .createFederatedCredential(let credential):
+            try await directory.createFederatedCredential(applicationID: try current().objectID, credential)
+        case .deleteFederatedCredential(let id, _):
+            try await directory.deleteFederatedCredential(applicationID: try current().objectID, id: id)
+        case .deleteApplication(let objectID):
+            try await directory.deleteApplication(id: objectID)
+        case .putRoleAssignment(let put):
+            try await putRoleAssignment(put)
+        case .deleteRoleAssignment(let scope, let name):
+            try await executor.provider.authorization.deleteRoleAssignment(scope: scope.description, name: name)
+        case .createService(let definition):
+            try await modelManagement.createService(base: try await base(definition.workspace), definition)
+        case .patchService(let workspace, let name, let patches):
+            try await modelManagement.updateService(base: try await base(workspace), name: name, patches: patches)
+        case .regenerateKey(let workspace, let name, let key):
+            try await modelManagement.regenerateKey(base: try await base(workspace), name: name, key: key)
+        case .deleteService(let workspace, let name):
+            try await modelManagement.deleteService(base: try await base(workspace), name: name)
+        }
+    }
+
+    private func base(_ workspace: AzureResourceID) async throws(AzureError) -> String {
+        try await context.modelManagementBase(workspace, modelManagement)
+    }
+
+    /// The application's service principal, created if missing, waiting while Graph replicates a
+    /// new application (bounded backoff).
+    private func ensureServicePrincipal(_ application: ApplicationReference, tags: [String]) async throws -> GUID {
+        if let id = application.servicePrincipalID.flatMap(GUID.init) { return id }
+        if let existing = try await directory.servicePrincipal(appID: application.appID), let id = GUID(existing.id) { return id }
+        var delay = 1.0
+        while true {
+            do {
+                let created = try await directory.createServicePrincipal(appID: application.appID, tags: tags)
+                guard let id = GUID(created.id) else { throw ApplyFailure("Graph returned a service principal whose id is not a GUID") }
+                return id
+            } catch let error as AzureError where error.isApplicationNotReplicated && delay < 32 {
+                try await executor.runtime.sleep(delay)
+                delay *= 2
+            }
+        }
+    }
+
+    /// Add → deliver; a password whose delivery fails is removed again before the error is
+    /// reported, so no secret exists that nobody holds.
+    private func addPassword(_ request: PasswordRequest, to application: ApplicationReference) async throws {
+        let end = executor.runtime.now() + Double(request.lifetime.seconds)
+        let created = try await directory.addPassword(applicationID: application.objectID, displayName: request.displayName, endDateTime: end)
+        do {
+            try executor.delivery.deliver(
+                SecretDelivery.Secret(
+                    clientID: application.appID, clientSecret: created.secretText, tenantID: executor.tenantID, subscriptionID: executor.subscriptionID,
+                    keyID: created.keyID),
+                to: request.sink)
+        } catch {
+            try? await directory.removePassword(applicationID: application.objectID, keyID: created.keyID)
+            throw ApplyFailure("password '\(request.credential)' was created and removed again: \(error)")
+        }
+    }
+
+    /// PUT with the planned (or, for a principal created in this apply, the deterministic) name.
+    /// `RoleAssignmentExists` (the same triple under another name) means the access is already
+    /// there: success. `PrincipalNotFound` for a principal that Graph knows is replication delay:
+    /// waited out with bounded backoff. One Graph does not know fails at once.
+    private func putRoleAssignment(_ put: RoleAssignmentPut) async throws {
+        let principal: GUID
+        switch put.principal {
+        case .id(let id): principal = id
+        case .createdBy(let address):
+            guard let id = context.principalObjectID(address) else { throw ApplyFailure("\(address) has no service principal") }
+            principal = id
+        }
+        let name = put.name ?? RoleAssignmentKey(scope: put.scope, principal: principal, role: put.role).deterministicName.value
+        var waited = 0.0
+        var delay = 2.0
+        while true {
+            let failure: AzureError
+            do {
+                _ = try await executor.provider.authorization.createRoleAssignment(
+                    scope: put.scope.description, name: name, roleDefinitionGUID: put.role.value, principalID: principal.value,
+                    principalType: put.principalType?.rawValue, description: put.description)
+                return
+            } catch {
+                failure = error
+            }
+            switch failure.code {
+            case "RoleAssignmentExists":
+                return
+            case "PrincipalNotFound":
+                let known = try await directory.servicePrincipal(id: principal.value) != nil
+                guard known || (put.principalType != nil && put.principalType != .servicePrincipal) else {
+                    throw ApplyFailure(
+                        "principal \(principal) does not exist in the directory: \(failure.message)", code: failure.code, status: failure.status,
+                        requestID: failure.requestID)
+                }
+                guard waited + delay <= executor.replicationWait else { throw failure }
+                try await executor.runtime.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 30)
+            default:
+                throw failure
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+public import AMLAuthCore
+public import AzureProvider
+
+/// Microsoft Graph as the engine needs it: applications, their credentials, service principals.
+/// `GraphClient` is the real one; TestSupport's fake keeps the same rules in memory.
+public protocol DirectoryService: Sendable {
+    func applications(taggedWith tag: String) async throws(AzureError) -> [GraphApplication]
+    /// One request per 15 names (Graph's limit for `in`).
+    func applications(namedAnyOf displayNames: [String]) async throws(AzureError) -> [GraphApplication]
+    func servicePrincipals(appIDsAnyOf appIDs: [String]) async throws(AzureError) -> [GraphServicePrincipal]
+    func servicePrincipal(appID: String) async throws(AzureError) -> GraphServicePrincipal?
+    func servicePrincipal(id: String) async throws(AzureError) -> GraphServicePrincipal?
+    func federatedCredentials(applicationID: String) async throws(AzureError) -> [LiveFederatedCredential]
+    func createApplication(displayName: String, tags: [String]) async throws(AzureError) -> GraphApplication
+    func updateApplication(id: String, _ update: ApplicationUpdate) async throws(AzureError)
+    func deleteApplication(id: String) async throws(AzureError)
+    func createServicePrincipal(appID: String, tags: [String]) async throws(AzureError) -> GraphServicePrincipal
+    func addPassword(applicationID: String, displayName: String, endDateTime: Double?) async throws(AzureError) -> CreatedPassword
+    func removePassword(applicationID: String, keyID: String) async throws(AzureError)
+    func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential) async throws(AzureError)
+    func deleteFederatedCredential(applicationID: String, id: String) async throws(AzureError)
+}
+
+/// ARM role assignments as the engine needs them.
+public protocol AuthorizationService: Sendable {
+    /// Every assignment at, above and (with `atScopeOnly: false`) below `scope`, across pages.
+    func listRoleAssignments(scope: String, atScopeOnly: Bool, principalID: String?) async throws(AzureError) -> [AuthorizationClient.RoleAssignment]
+    func createRoleAssignment(
+        scope: String, name: String, roleDefinitionGUID: String, principalID: String, principalType: String?, description: String?
+    ) async throws(AzureError) -> AuthorizationClient.RoleAssignment
+    @discardableResult func deleteRoleAssignment(scope: String, name: String) async throws(AzureError) -> Bool
+}
+
+/// Azure ML v1: workspaces, computes and the model-management services API.
+public protocol ModelManagementService: Sendable {
+    func workspace(id: AzureResourceID) async throws(AzureError) -> MachineLearningClient.Workspace?
+    func modelManagementBase(for workspace: MachineLearningClient.Workspace) async throws(AzureError) -> String
+    func computeLocation(id: AzureResourceID) async throws(AzureError) -> String?
+    func services(base: String) async throws(AzureError) -> [MachineLearningClient.Service]
+    func createService(base: String, _ definition: ServiceDefinition) async throws(AzureError)
+    func updateService(base: String, name: String, patches: [ServicePatch]) async throws(AzureError)
+    func regenerateKey(base: String, name: String, key: ServiceKey) async throws(AzureError)
+    func deleteService(base: String, name: String) async throws(AzureError)
+}
+
+extension GraphClient: DirectoryService {}
+extension AuthorizationClient: AuthorizationService {}
+extension MachineLearningClient: ModelManagementService {}
+
+/// The services one cloud offers the engine, wired once (by the CLI's composition or a test).
+public struct Provider: Sendable {
+    public var directory: any DirectoryService
+    public var authorization: any AuthorizationService
+    public var modelManagement: any ModelManagementService
+
+    public init(directory: any DirectoryService, authorization: any AuthorizationService, modelManagement: any ModelManagementService) {
+        self.directory = directory
+        self.authorization = authorization
+        self.modelManagement = modelManagement
+    }
+
+    /// The real clients over one pipeline.
+    public init(pipeline: AzurePipeline, cloud: AzureCloudEndpoints, pollInterval: Double? = nil) {
+        var machineLearning = MachineLearningClient(pipeline: pipeline, cloud: cloud)
+        if let pollInterval { machineLearning.pollInterval = pollInterval }
+        self.init(
+            directory: GraphClient(pipeline: pipeline, cloud: cloud), authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
+            modelManagement: machineLearning)
+    }
+}

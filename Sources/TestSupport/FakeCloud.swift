@@ -1,0 +1,257 @@
+public import AMLAuthCore
+public import AzureProvider
+public import Engine
+
+/// An in-memory Graph, ARM authorization and model management for unit tests of the reader and
+/// the executor, as Terraform's `MockProvider` is for its walker: the same rules the services
+/// enforce where the engine relies on them (ids are assigned, a service principal needs its
+/// application, a role assignment's triple is unique, a missing object is a 404), every call
+/// recorded, and failures injectable per call. Not a second local cloud: no HTTP, no auth.
+public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementService {
+    public struct Application: Sendable {
+        public var application: GraphApplication
+        public var federated: [LiveFederatedCredential] = []
+    }
+
+    public private(set) var applications: [Application] = []
+    public private(set) var servicePrincipals: [GraphServicePrincipal] = []
+    public private(set) var roleAssignments: [AuthorizationClient.RoleAssignment] = []
+    public private(set) var workspaces: [MachineLearningClient.Workspace] = []
+    /// Services by model-management base.
+    public private(set) var services: [String: [MachineLearningClient.Service]] = [:]
+    /// Every call, as `method target` (`createApplication ml-auth`, `deleteRoleAssignment <name>`…).
+    public private(set) var calls: [String] = []
+    private var failures: [String: AzureError] = [:]
+    private var counter = 0
+
+    public init() {}
+
+    /// The provider the engine sees.
+    public nonisolated var provider: Provider { Provider(directory: self, authorization: self, modelManagement: self) }
+
+    /// Makes the next call whose record starts with `prefix` fail with `error` (once).
+    public func failNext(_ prefix: String, with error: AzureError) { failures[prefix] = error }
+
+    /// Adds a workspace (with its model-management base `fake-mms:<id>`).
+    public func addWorkspace(_ id: AzureResourceID, location: String) {
+        workspaces.append(MachineLearningClient.Workspace(id: id, name: id.segments.last?.name ?? "", location: location, discoveryURL: "fake-discovery:\(id)"))
+    }
+
+    private func record(_ call: String) throws(AzureError) {
+        calls.append(call)
+        if let prefix = failures.keys.sorted().first(where: { call.hasPrefix($0) }), let error = failures.removeValue(forKey: prefix) { throw error }
+    }
+
+    private func newID() -> String {
+        counter += 1
+        let hex = String(counter, radix: 16)
+        return "00000000-0000-4000-8000-" + String(repeating: "0", count: 12 - hex.count) + hex
+    }
+
+    private func notFound(_ service: AzureError.Service, _ what: String) -> AzureError {
+        AzureError(service: service, status: 404, code: "NotFound", message: "\(what) does not exist", target: what)
+    }
+
+    private func applicationIndex(_ id: String) throws(AzureError) -> Int {
+        guard let index = applications.firstIndex(where: { $0.application.id == id }) else { throw notFound(.graph, "application \(id)") }
+        return index
+    }
+
+    // MARK: DirectoryService
+
+    public func applications(taggedWith tag: String) throws(AzureError) -> [GraphApplication] {
+        try record("applications tagged \(tag)")
+        return applications.map(\.application).filter { $0.tags.contains(tag) }
+    }
+
+    public func applications(namedAnyOf displayNames: [String]) throws(AzureError) -> [GraphApplication] {
+        guard !displayNames.isEmpty else { return [] }
+        try record("applications named \(displayNames.joined(separator: ","))")
+        return applications.map(\.application).filter { displayNames.contains($0.displayName) }
+    }
+
+    public func servicePrincipals(appIDsAnyOf appIDs: [String]) throws(AzureError) -> [GraphServicePrincipal] {
+        guard !appIDs.isEmpty else { return [] }
+        try record("servicePrincipals \(appIDs.count)")
+        return servicePrincipals.filter { appIDs.contains($0.appID) }
+    }
+
+    public func servicePrincipal(appID: String) throws(AzureError) -> GraphServicePrincipal? {
+        try record("servicePrincipal appId \(appID)")
+        return servicePrincipals.first { $0.appID == appID }
+    }
+
+    public func servicePrincipal(id: String) throws(AzureError) -> GraphServicePrincipal? {
+        try record("servicePrincipal \(id)")
+        return servicePrincipals.first { $0.id == id }
+    }
+
+    public func federatedCredentials(applicationID: String) throws(AzureError) -> [LiveFederatedCredential] {
+        try record("federatedCredentials \(applicationID)")
+        return applications[try applicationIndex(applicationID)].federated
+    }
+
+    public func createApplication(displayName: String, tags: [String]) throws(AzureError) -> GraphApplication {
+        try record("createApplication \(displayName)")
+        let application = GraphApplication(id: newID(), appID: newID(), displayName: displayName, tags: tags)
+        applications.append(Application(application: application))
+        return application
+    }
+
+    public func updateApplication(id: String, _ update: ApplicationUpdate) throws(AzureError) {
+        try record("updateApplication \(id)")
+        let index = try applicationIndex(id)
+        switch update {
+        case .displayName(let name): applications[index].application.displayName = name
+        case .tags(let tags): applications[index].application.tags = tags
+        case .keyCredentials(let uploads):
+            applications[index].application.keyCredentials = uploads.map {
+                LiveKeyCredential(keyID: newID(), displayName: $0.displayName, thumbprint: Base64.thumbprint($0.der))
+            }
+        }
+    }
+
+    public func deleteApplication(id: String) throws(AzureError) {
+        try record("deleteApplication \(id)")
+        if let application = applications.first(where: { $0.application.id == id }) {
+            servicePrincipals.removeAll { $0.appID == application.application.appID }
+        }
+        applications.removeAll { $0.application.id == id }
+    }
+
+    public func createServicePrincipal(appID: String, tags: [String]) throws(AzureError) -> GraphServicePrincipal {
+        try record("createServicePrincipal \(appID)")
+        guard applications.contains(where: { $0.application.appID == appID }) else {
+            throw AzureError(service: .graph, status: 400, code: "Request_BadRequest", message: "The appId '\(appID)' does not reference a valid application object", target: "POST /servicePrincipals")
+        }
+        let principal = GraphServicePrincipal(id: newID(), appID: appID)
+        servicePrincipals.append(principal)
+        return principal
+    }
+
+    public func addPassword(applicationID: String, displayName: String, endDateTime: Double?) throws(AzureError) -> CreatedPassword {
+        try record("addPassword \(displayName)")
+        let index = try applicationIndex(applicationID)
+        let keyID = newID()
+        applications[index].application.passwords.append(LivePassword(keyID: keyID, displayName: displayName, hint: "fak", endDateTime: endDateTime ?? 0))
+        return CreatedPassword(keyID: keyID, secretText: "fake-secret-\(keyID)")
+    }
+
+    public func removePassword(applicationID: String, keyID: String) throws(AzureError) {
+        try record("removePassword \(keyID)")
+        let index = try applicationIndex(applicationID)
+        guard applications[index].application.passwords.contains(where: { $0.keyID == keyID }) else { throw notFound(.graph, "password \(keyID)") }
+        applications[index].application.passwords.removeAll { $0.keyID == keyID }
+    }
+
+    public func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential) throws(AzureError) {
+        try record("createFederatedCredential \(credential.name)")
+        let index = try applicationIndex(applicationID)
+        guard !applications[index].federated.contains(where: { $0.name == credential.name }) else {
+            throw AzureError(service: .graph, status: 409, code: "Request_MultipleObjectsWithSameKeyValue", message: "name in use", target: "POST federatedIdentityCredentials")
+        }
+        applications[index].federated.append(LiveFederatedCredential(
+            id: newID(), name: credential.name, issuer: credential.issuer, subject: credential.subject, audiences: credential.audiences))
+    }
+
+    public func deleteFederatedCredential(applicationID: String, id: String) throws(AzureError) {
+        try record("deleteFederatedCredential \(id)")
+        applications[try applicationIndex(applicationID)].federated.removeAll { $0.id == id }
+    }
+
+    // MARK: AuthorizationService
+
+    public func listRoleAssignments(scope: String, atScopeOnly: Bool, principalID: String?) throws(AzureError) -> [AuthorizationClient.RoleAssignment] {
+        try record("listRoleAssignments \(scope)")
+        return roleAssignments.filter { principalID == nil || $0.principalID == principalID?.lowercased() }
+    }
+
+    public func createRoleAssignment(
+        scope: String, name: String, roleDefinitionGUID: String, principalID: String, principalType: String?, description: String?
+    ) throws(AzureError) -> AuthorizationClient.RoleAssignment {
+        try record("createRoleAssignment \(name)")
+        let assignment = AuthorizationClient.RoleAssignment(
+            id: "\(scope)/providers/Microsoft.Authorization/roleAssignments/\(name)", name: name, scope: scope, roleDefinitionGUID: roleDefinitionGUID,
+            principalID: principalID, principalType: principalType, description: description)
+        if let same = roleAssignments.first(where: {
+            $0.name != name && $0.scope.lowercased() == scope.lowercased() && $0.principalID == assignment.principalID && $0.roleDefinitionGUID == assignment.roleDefinitionGUID
+        }) {
+            throw AzureError(service: .resourceManager, status: 409, code: "RoleAssignmentExists", message: "The role assignment already exists (\(same.name))", target: "PUT \(name)")
+        }
+        roleAssignments.removeAll { $0.name == name }
+        roleAssignments.append(assignment)
+        return assignment
+    }
+
+    @discardableResult
+    public func deleteRoleAssignment(scope: String, name: String) throws(AzureError) -> Bool {
+        try record("deleteRoleAssignment \(name)")
+        let existed = roleAssignments.contains { $0.name == name }
+        roleAssignments.removeAll { $0.name == name }
+        return existed
+    }
+
+    /// Adds an assignment made outside amlauth (or by an earlier apply).
+    public func addRoleAssignment(_ assignment: AuthorizationClient.RoleAssignment) { roleAssignments.append(assignment) }
+
+    // MARK: ModelManagementService
+
+    public func workspace(id: AzureResourceID) throws(AzureError) -> MachineLearningClient.Workspace? {
+        try record("workspace \(id)")
+        return workspaces.first { $0.id == id }
+    }
+
+    public func modelManagementBase(for workspace: MachineLearningClient.Workspace) throws(AzureError) -> String {
+        try record("discovery \(workspace.id)")
+        return "fake-mms:\(workspace.id.canonicalKey)"
+    }
+
+    public func computeLocation(id: AzureResourceID) throws(AzureError) -> String? {
+        try record("compute \(id)")
+        return workspaces.first { id.canonicalKey.hasPrefix($0.id.canonicalKey + "/") }?.location
+    }
+
+    public func services(base: String) throws(AzureError) -> [MachineLearningClient.Service] {
+        try record("services \(base)")
+        return services[base] ?? []
+    }
+
+    public func createService(base: String, _ definition: ServiceDefinition) throws(AzureError) {
+        try record("createService \(definition.name)")
+        guard !(services[base] ?? []).contains(where: { $0.name == definition.name }) else {
+            throw AzureError(service: .modelManagement, status: 409, code: "Conflict", message: "service \(definition.name) exists", target: "POST services")
+        }
+        var service = MachineLearningClient.Service(
+            name: definition.name, computeType: definition.computeType.rawValue, computeName: definition.computeTarget, authEnabled: definition.authEnabled,
+            aadAuthEnabled: definition.tokenAuthEnabled, cpuCores: definition.cpuCores, memoryGB: definition.memoryGB, kvTags: definition.kvTags)
+        service.models = definition.models.map(\.description)
+        service.entryScript = definition.entryScript
+        service.environment = definition.environment.description
+        service.state = "Healthy"
+        services[base, default: []].append(service)
+    }
+
+    public func updateService(base: String, name: String, patches: [ServicePatch]) throws(AzureError) {
+        try record("updateService \(name)")
+        guard let index = services[base]?.firstIndex(where: { $0.name == name }) else { throw notFound(.modelManagement, "service \(name)") }
+        for patch in patches {
+            switch patch {
+            case .kvTags(let tags): services[base]?[index].kvTags = tags
+            case .authEnabled(let flag): services[base]?[index].authEnabled = flag
+            case .tokenAuthEnabled(let flag): services[base]?[index].aadAuthEnabled = flag
+            case .cpuCores(let cores): services[base]?[index].cpuCores = cores
+            case .memoryGB(let memory): services[base]?[index].memoryGB = memory
+            }
+        }
+    }
+
+    public func regenerateKey(base: String, name: String, key: ServiceKey) throws(AzureError) {
+        try record("regenerateKey \(name) \(key.rawValue)")
+        guard services[base]?.contains(where: { $0.name == name }) == true else { throw notFound(.modelManagement, "service \(name)") }
+    }
+
+    public func deleteService(base: String, name: String) throws(AzureError) {
+        try record("deleteService \(name)")
+        services[base]?.removeAll { $0.name == name }
+    }
+}
