@@ -106,8 +106,8 @@ extension Planner {
         var regenerated: [ServiceKey] = []
         for (key, tag, wanted) in [(ServiceKey.primary, Markers.keyGenerationPrimary, service.keyGenerations.primary), (.secondary, Markers.keyGenerationSecondary, service.keyGenerations.secondary)] {
             let have = Int(current.kvTags[tag] ?? "0") ?? 0
-            tags[tag] = String(max(wanted, have))
             guard wanted > have else { continue }
+            tags[tag] = String(wanted)
             regenerated.append(key)
             fields.append(FieldChange("key_rotation.\(key.rawValue)", before: .number(Double(have)), after: .number(Double(wanted))))
             steps.append(.regenerateKey(workspace: service.workspaceID, name: current.name, key: key))
