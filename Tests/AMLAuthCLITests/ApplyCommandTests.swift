@@ -72,7 +72,7 @@ struct ApplyCommandTests {
         let keysBefore = try state(directory)["services"]?.arrayValue?.first { $0["name"]?.stringValue == "aci-service-1" }
         let plan = try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"])
         #expect(plan.status == 2)
-        #expect(plan.stdout.contains("  ⟳ Webservice/aci-service-1\n"))
+        #expect(plan.stdout.contains("  ⟳ Webservice/aci-service-1  (regenerate the primary key)\n"))
         let unasked = try CommandRunner.amlauth(["apply", directory])
         #expect(unasked.status == 1)
         #expect(unasked.stderr.contains("--auto-approve"))
