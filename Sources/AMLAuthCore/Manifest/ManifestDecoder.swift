@@ -1,10 +1,14 @@
 import YAMLSource
 
 /// Decodes one YAML document into a typed resource: the document envelope (`apiVersion`, `kind`,
-/// `metadata`, `spec`), then the kind's spec through `SpecChecker`, then the typed value.
+/// `metadata`, `spec`), then the kind's spec through `SpecChecker`, then a draft of the typed value
+/// (every resource with a mapping spec, for the rules) and, when the draft is complete, the typed
+/// manifest (for planning).
 struct ManifestDecoder {
     var checker: SpecChecker
     var diagnostics: Diagnostics { checker.diagnostics }
+    /// Every resource as far as it could be read, complete or not.
+    private(set) var drafts = ManifestDrafts()
 
     init(environment: [String: String]) {
         checker = SpecChecker(environment: environment)
@@ -49,11 +53,26 @@ struct ManifestDecoder {
         guard apiVersionOK, let spec else { return }
         let source = ResourceSource(location: kindLocation, nameLocation: nameValue.location, spec: spec)
         switch kind {
-        case .target: if let target = decodeTarget(name, source) { set.targets.append(target) }
-        case .workspace: if let workspace = decodeWorkspace(name, source) { set.workspaces.append(workspace) }
-        case .servicePrincipal: set.servicePrincipals.append(decodeServicePrincipal(name, source))
-        case .roleAssignment: if let assignment = decodeRoleAssignment(name, source) { set.roleAssignments.append(assignment) }
-        case .webservice: if let service = decodeWebservice(name, source) { set.webservices.append(service) }
+        case .target:
+            let target = decodeTarget(name, source)
+            drafts.targets.append(target)
+            if let complete = target.manifest { set.targets.append(complete) }
+        case .workspace:
+            let workspace = decodeWorkspace(name, source)
+            drafts.workspaces.append(workspace)
+            if let complete = workspace.manifest { set.workspaces.append(complete) }
+        case .servicePrincipal:
+            let principal = decodeServicePrincipal(name, source)
+            drafts.servicePrincipals.append(principal)
+            set.servicePrincipals.append(principal)
+        case .roleAssignment:
+            let assignment = decodeRoleAssignment(name, source)
+            drafts.roleAssignments.append(assignment)
+            if let complete = assignment.manifest { set.roleAssignments.append(complete) }
+        case .webservice:
+            let service = decodeWebservice(name, source)
+            drafts.webservices.append(service)
+            if let complete = service.manifest { set.webservices.append(complete) }
         }
     }
 
@@ -111,10 +130,10 @@ struct ManifestDecoder {
 
     // MARK: Kinds
 
-    private mutating func decodeTarget(_ name: String, _ source: ResourceSource) -> TargetManifest? {
+    private mutating func decodeTarget(_ name: String, _ source: ResourceSource) -> TargetDraft {
         let spec = source.spec
-        guard let cloud = spec["cloud"]?.string.flatMap(CloudReference.init(parsing:)) else { return nil }
-        if cloud != .local {
+        let cloud = spec["cloud"]?.string.flatMap(CloudReference.init(parsing:))
+        if let cloud, cloud != .local {
             for field in ["tenant_id", "subscription_id"] where !spec.wrote(field) {
                 checker.diagnostics.report(
                     .missingField, "missing required field '\(field)' in Target spec (required unless cloud is local)", at: source.location,
@@ -135,7 +154,7 @@ struct ManifestDecoder {
             }
             policy.updateValue(value.string.flatMap(Severity.init(rawValue:)), forKey: code)
         }
-        return TargetManifest(
+        return TargetDraft(
             name: name, cloud: cloud,
             tenantID: spec["tenant_id"]?.string.flatMap(GUID.init), subscriptionID: spec["subscription_id"]?.string.flatMap(GUID.init),
             prune: spec["prune"]?.bool ?? false, policy: policy,
@@ -143,9 +162,8 @@ struct ManifestDecoder {
             source: source)
     }
 
-    private func decodeWorkspace(_ name: String, _ source: ResourceSource) -> WorkspaceManifest? {
-        guard let group = source.spec["resource_group"]?.string else { return nil }
-        return WorkspaceManifest(name: name, resourceGroup: group, location: source.spec["location"]?.string, source: source)
+    private func decodeWorkspace(_ name: String, _ source: ResourceSource) -> WorkspaceDraft {
+        WorkspaceDraft(name: name, resourceGroup: source.spec["resource_group"]?.string, location: source.spec["location"]?.string, source: source)
     }
 
     private mutating func decodeServicePrincipal(_ name: String, _ source: ResourceSource) -> ServicePrincipalManifest {
@@ -223,62 +241,60 @@ struct ManifestDecoder {
             name: name, issuer: issuer, subject: subject, audiences: audiences, description: value["description"]?.string, value: value)
     }
 
-    private mutating func decodeRoleAssignment(_ name: String, _ source: ResourceSource) -> RoleAssignmentManifest? {
+    private mutating func decodeRoleAssignment(_ name: String, _ source: ResourceSource) -> RoleAssignmentDraft {
         let spec = source.spec
-        guard let principalValue = spec["principal"], let role = spec["role"]?.string.flatMap(RoleReference.init(parsing:)),
-            let scopeValue = spec["scope"]
-        else { return nil }
-        let principal: PrincipalReference
+        return RoleAssignmentDraft(
+            name: name, principal: spec["principal"].flatMap { decodePrincipal($0) }, role: spec["role"]?.string.flatMap(RoleReference.init(parsing:)),
+            scope: spec["scope"].flatMap { decodeScope($0) }, description: spec["description"]?.string, adopt: spec["adopt"]?.bool ?? false,
+            source: source)
+    }
+
+    /// The principal of a role assignment; nil when no form of it is valid (already reported).
+    private mutating func decodePrincipal(_ principalValue: ManifestValue) -> PrincipalReference? {
         let type = principalValue["type"]?.string.flatMap(PrincipalType.init(rawValue:))
         if let reference = principalValue["service_principal"]?.string {
             if let typeValue = principalValue["type"], type != .servicePrincipal {
                 checker.diagnostics.report(
                     .invalidEnum, "a service_principal reference has type ServicePrincipal, not '\(typeValue.string ?? "")'", at: typeValue.location)
             }
-            principal = .servicePrincipal(reference)
-        } else if let objectID = principalValue["object_id"]?.string.flatMap(GUID.init) {
-            if !principalValue.wrote("type") {
-                checker.diagnostics.report(
-                    .missingField, "'type' is required with object_id (User, Group or ServicePrincipal)", at: principalValue.location,
-                    hint: "ARM needs principalType to assign roles to new principals without replication errors")
-            }
-            principal = .objectID(objectID, type)
-        } else {
-            return nil
+            return .servicePrincipal(reference)
         }
-        let scope: ScopeReference
-        if let workspace = scopeValue["workspace"]?.string {
-            scope = .workspace(workspace)
-        } else if let group = scopeValue["resource_group"]?.string {
-            scope = .resourceGroup(group)
-        } else if let subscription = scopeValue["subscription"]?.bool {
-            guard subscription else {
-                checker.diagnostics.report(.exactlyOneOf, "'subscription: false' selects no scope; write 'subscription: true'", at: scopeValue["subscription"]!.location)
-                return nil
-            }
-            scope = .subscription
-        } else if let id = scopeValue["id"]?.string, case .success(let parsed) = AzureResourceID.parse(id) {
-            scope = .id(parsed)
-        } else {
-            return nil
+        guard let objectID = principalValue["object_id"]?.string.flatMap(GUID.init) else { return nil }
+        if !principalValue.wrote("type") {
+            checker.diagnostics.report(
+                .missingField, "'type' is required with object_id (User, Group or ServicePrincipal)", at: principalValue.location,
+                hint: "ARM needs principalType to assign roles to new principals without replication errors")
         }
-        return RoleAssignmentManifest(
-            name: name, principal: principal, role: role, scope: scope, description: spec["description"]?.string,
-            adopt: spec["adopt"]?.bool ?? false, source: source)
+        return .objectID(objectID, type)
     }
 
-    private func decodeWebservice(_ name: String, _ source: ResourceSource) -> WebserviceManifest? {
+    /// The scope of a role assignment; nil when no form of it is valid (already reported).
+    private mutating func decodeScope(_ scopeValue: ManifestValue) -> ScopeReference? {
+        if let workspace = scopeValue["workspace"]?.string { return .workspace(workspace) }
+        if let group = scopeValue["resource_group"]?.string { return .resourceGroup(group) }
+        if let subscription = scopeValue["subscription"] {
+            guard subscription.bool == true else {
+                checker.diagnostics.report(.exactlyOneOf, "'subscription: false' selects no scope; write 'subscription: true'", at: subscription.location)
+                return nil
+            }
+            return .subscription
+        }
+        if let id = scopeValue["id"]?.string, case .success(let parsed) = AzureResourceID.parse(id) { return .id(parsed) }
+        return nil
+    }
+
+    private func decodeWebservice(_ name: String, _ source: ResourceSource) -> WebserviceDraft {
         let spec = source.spec
-        guard let workspace = spec["workspace"]?.string, let computeType = spec["compute_type"]?.string.flatMap(ComputeType.init(rawValue:)),
-            let models = spec["models"]?.array, let entryScript = spec["entry_script"]?.string,
-            let environment = spec["environment"]?.string.flatMap(VersionedName.init(parsing:))
-        else { return nil }
-        return WebserviceManifest(
-            name: name, workspace: workspace, computeType: computeType, computeTarget: spec["compute_target"]?.string,
-            models: models.compactMap { $0.string.flatMap(VersionedName.init(parsing:)) }, entryScript: entryScript,
-            environment: environment, cpuCores: spec["cpu_cores"]?.number ?? 0.1, memoryGB: spec["memory_gb"]?.number ?? 0.5,
-            authEnabledAsWritten: spec["auth_enabled"]?.bool, tokenAuthEnabled: spec["token_auth_enabled"]?.bool ?? false,
-            keyRotation: (spec[["key_rotation", "primary"]]?.integer ?? 0, spec[["key_rotation", "secondary"]]?.integer ?? 0),
+        let models: [VersionedName]? = spec["models"]?.array.map { items in items.compactMap { $0.string.flatMap(VersionedName.init(parsing:)) } }
+        let authEnabled: Bool?? = spec.rejected("auth_enabled") ? nil : .some(spec["auth_enabled"]?.bool)
+        let tokenAuthEnabled: Bool? = spec.rejected("token_auth_enabled") ? nil : (spec["token_auth_enabled"]?.bool ?? false)
+        let keyRotation = (primary: spec[["key_rotation", "primary"]]?.integer ?? 0, secondary: spec[["key_rotation", "secondary"]]?.integer ?? 0)
+        return WebserviceDraft(
+            name: name, workspace: spec["workspace"]?.string, computeType: spec["compute_type"]?.string.flatMap(ComputeType.init(rawValue:)),
+            computeTarget: spec["compute_target"]?.string, models: models, entryScript: spec["entry_script"]?.string,
+            environment: spec["environment"]?.string.flatMap(VersionedName.init(parsing:)),
+            cpuCores: spec["cpu_cores"]?.number ?? 0.1, memoryGB: spec["memory_gb"]?.number ?? 0.5,
+            authEnabledAsWritten: authEnabled, tokenAuthEnabled: tokenAuthEnabled, keyRotation: keyRotation,
             tokenClients: spec["token_clients"]?.array?.compactMap(\.string) ?? [], description: spec["description"]?.string,
             adopt: spec["adopt"]?.bool ?? false, source: source)
     }

@@ -30,6 +30,10 @@ public struct ManifestValue: Sendable {
     /// True when `key` was written in this object, valid or not.
     public func wrote(_ key: String) -> Bool { self[key] != nil || rejectedKeys.contains(key) }
 
+    /// True when `key` was written in this object but holds no valid value (null, or failed a
+    /// check that was already reported), so a rule must not assume the field's default.
+    public func rejected(_ key: String) -> Bool { self[key] == nil && rejectedKeys.contains(key) }
+
     public subscript(key: String) -> ManifestValue? {
         if case .object(let fields) = content { return fields[key] }
         return nil

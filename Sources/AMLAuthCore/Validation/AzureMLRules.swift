@@ -1,8 +1,9 @@
 import YAMLSource
 
-/// Rules from the Azure ML documentation for v1 web services and workspace names.
+/// Rules from the Azure ML documentation for v1 web services and workspace names. They read
+/// drafts: a rule runs whenever the fields it needs are valid, however incomplete the rest is.
 enum AzureMLRules {
-    static func check(_ set: ManifestSet) -> Diagnostics {
+    static func check(_ set: ManifestDrafts) -> Diagnostics {
         var diagnostics = Diagnostics()
         for workspace in set.workspaces where !isWorkspaceName(workspace.name) {
             diagnostics.report(
@@ -13,7 +14,7 @@ enum AzureMLRules {
         return diagnostics
     }
 
-    private static func check(_ service: WebserviceManifest, into diagnostics: inout Diagnostics) {
+    private static func check(_ service: WebserviceDraft, into diagnostics: inout Diagnostics) {
         let source = service.source
         if !isServiceName(service.name) {
             diagnostics.report(
@@ -21,8 +22,10 @@ enum AzureMLRules {
                 hint: "3 to 32 lower-case letters, digits or '-', starting with a letter and ending with a letter or digit")
         }
         switch service.computeType {
+        case nil:
+            break  // compute_type is missing or invalid (reported); the rules below need it.
         case .aci:
-            if service.tokenAuthEnabled {
+            if service.tokenAuthEnabled == true {
                 diagnostics.report(
                     .tokenAuthOnACI, "token auth exists on AKS only; ACI web services support key auth only", at: source.location(of: "token_auth_enabled"),
                     hint: "set 'auth_enabled: true' for key auth, or deploy to AKS")
@@ -37,17 +40,17 @@ enum AzureMLRules {
                 diagnostics.report(
                     .computeTargetRequired, "an AKS web service needs 'compute_target' (the AKS compute of the workspace)", at: source.location(of: "compute_type"))
             }
-            if service.authEnabled, service.tokenAuthEnabled {
+            if service.authEnabled == true, service.tokenAuthEnabled == true {
                 diagnostics.report(
                     .bothAuthModes, "key auth and token auth cannot both be on", at: source.location(of: "auth_enabled"),
                     hint: "token auth is on: set 'auth_enabled: false' (or leave it out: it then defaults to off)")
             }
         }
-        if !service.authEnabled, service.keyRotation.primary > 0 || service.keyRotation.secondary > 0 {
+        if service.authEnabled == false, service.keyRotation.primary > 0 || service.keyRotation.secondary > 0 {
             diagnostics.report(
                 .keyRotationWithoutKeyAuth, "'key_rotation' regenerates keys, but key auth is off for this service", at: source.location(of: "key_rotation"))
         }
-        if !service.tokenClients.isEmpty, !service.tokenAuthEnabled {
+        if !service.tokenClients.isEmpty, service.tokenAuthEnabled == false {
             diagnostics.report(
                 .tokenClientsWithoutTokenAuth, "'token_clients' has no effect: token auth is off for this service", at: source.location(of: "token_clients"))
         }

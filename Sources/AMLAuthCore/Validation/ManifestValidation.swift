@@ -48,11 +48,13 @@ public struct ManifestValidation: Sendable {
         // their absence would only produce false "not found" errors.
         if complete, !files.isEmpty {
             let firstFile = files.first.map { SourceLocation(file: $0.path, line: 1, column: 1) }
-            diagnostics.append(contentsOf: ReferenceRules.check(set, firstFile: firstFile))
-            diagnostics.append(contentsOf: PolicyRules.check(set))
+            diagnostics.append(contentsOf: ReferenceRules.check(decoder.drafts, declarations: set.declarations, firstFile: firstFile))
+            diagnostics.append(contentsOf: PolicyRules.check(decoder.drafts))
         }
-        diagnostics.append(contentsOf: AzureMLRules.check(set))
-        if let target = set.target { diagnostics.applySeverities(target.policy) }
+        // The rules read drafts, not the complete manifests: a resource with a missing or invalid
+        // field is still checked on every field it has, so one run reports every problem.
+        diagnostics.append(contentsOf: AzureMLRules.check(decoder.drafts))
+        if let target = decoder.drafts.target { diagnostics.applySeverities(target.policy) }
         return ValidationResult(manifests: set, diagnostics: diagnostics)
     }
 

@@ -2,20 +2,21 @@ import YAMLSource
 
 /// The policy checks of DESIGN.md section 3 that the manifests alone can answer. Their severity
 /// can be changed per code in the Target; checks that need live state run again at plan time.
+/// They read drafts, and skip a check only when a field it needs is missing or invalid.
 enum PolicyRules {
-    static func check(_ set: ManifestSet) -> Diagnostics {
+    static func check(_ set: ManifestDrafts) -> Diagnostics {
         var diagnostics = Diagnostics()
         privilegedRoles(set, into: &diagnostics)
         tokenClientAccess(set, into: &diagnostics)
         passwordLifetimes(set, into: &diagnostics)
         for service in set.webservices {
-            if service.computeType == .aci, !service.authEnabled {
+            if service.computeType == .aci, service.authEnabled == false {
                 diagnostics.report(
                     .aciKeyAuthOff, "ACI web service '\(service.name)' has key auth off: anyone who finds its URL can score it",
                     at: service.source.location(of: service.source.spec["auth_enabled"] == nil ? "compute_type" : "auth_enabled"),
                     hint: "set 'auth_enabled: true'")
             }
-            let mode = service.tokenAuthEnabled ? "aml_token" : "key"
+            let mode = service.tokenAuthEnabled == true ? "aml_token" : "key"
             diagnostics.report(
                 .v1EndOfSupport,
                 "Azure ML v1 web services are past end of support (2026-06-30); the v2 equivalent is a managed online endpoint with 'auth_mode: \(mode)'",
@@ -25,12 +26,13 @@ enum PolicyRules {
     }
 
     /// AMLA001: grant minimum access; Owner, Contributor and User Access Administrator are not it.
-    private static func privilegedRoles(_ set: ManifestSet, into diagnostics: inout Diagnostics) {
-        for assignment in set.roleAssignments where assignment.role.isPrivileged {
-            switch assignment.principal {
+    private static func privilegedRoles(_ set: ManifestDrafts, into diagnostics: inout Diagnostics) {
+        for assignment in set.roleAssignments {
+            guard let role = assignment.role, role.isPrivileged, let principal = assignment.principal else { continue }
+            switch principal {
             case .servicePrincipal, .objectID(_, .servicePrincipal?):
                 diagnostics.report(
-                    .privilegedRole, "service principal granted '\(assignment.role)'; grant the minimum it needs", at: assignment.source.location(of: "role"),
+                    .privilegedRole, "service principal granted '\(role)'; grant the minimum it needs", at: assignment.source.location(of: "role"),
                     hint: "for Azure ML work, 'AzureML Data Scientist' or 'Reader' usually suffice")
             case .objectID:
                 break
@@ -38,16 +40,23 @@ enum PolicyRules {
         }
     }
 
-    /// AMLA002: a token client needs Reader on the workspace, and no more.
-    private static func tokenClientAccess(_ set: ManifestSet, into diagnostics: inout Diagnostics) {
-        let workspaces = Dictionary(set.workspaces.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    /// AMLA002: a token client needs Reader on the workspace, and no more. Checked only where every
+    /// fact is known: a complete workspace, and no assignment of the client missing its role or scope.
+    private static func tokenClientAccess(_ set: ManifestDrafts, into diagnostics: inout Diagnostics) {
+        let workspaces = Dictionary(set.workspaces.compactMap { $0.manifest.map { ($0.name, $0) } }, uniquingKeysWith: { first, _ in first })
         var assignmentsByPrincipal: [String: [RoleAssignmentManifest]] = [:]
+        var unknownAccess: Set<String> = []
         for assignment in set.roleAssignments {
-            if case .servicePrincipal(let name) = assignment.principal { assignmentsByPrincipal[name, default: []].append(assignment) }
+            guard case .servicePrincipal(let name)? = assignment.principal else { continue }
+            if let complete = assignment.manifest {
+                assignmentsByPrincipal[name, default: []].append(complete)
+            } else {
+                unknownAccess.insert(name)
+            }
         }
-        for service in set.webservices where service.tokenAuthEnabled {
-            guard let workspace = workspaces[service.workspace] else { continue }
-            for (index, client) in service.tokenClients.enumerated() {
+        for service in set.webservices where service.tokenAuthEnabled == true {
+            guard let name = service.workspace, let workspace = workspaces[name] else { continue }
+            for (index, client) in service.tokenClients.enumerated() where !unknownAccess.contains(client) {
                 let location = service.source.spec["token_clients"]?.array?[index].location ?? service.source.location
                 let roles = (assignmentsByPrincipal[client] ?? []).filter {
                     covers($0.scope, workspace, subscription: set.target?.subscriptionID)
@@ -83,7 +92,9 @@ enum PolicyRules {
     }
 
     /// AMLA005: passwords that live longer than the Target's maximum.
-    private static func passwordLifetimes(_ set: ManifestSet, into diagnostics: inout Diagnostics) {
+    private static func passwordLifetimes(_ set: ManifestDrafts, into diagnostics: inout Diagnostics) {
+        // An invalid maximum (reported) is unknown, not the default: comparing with 180d would guess.
+        if set.target?.source.spec.rejected("max_password_lifetime") == true { return }
         let maximum = set.target?.maxPasswordLifetime ?? .days(180)
         for principal in set.servicePrincipals {
             for credential in principal.credentials {

@@ -1,12 +1,13 @@
 import YAMLSource
 
 /// Rules across resources: unique names, one Target, references that resolve, no assignment or
-/// secret sink declared twice.
+/// secret sink declared twice. References are resolved wherever they are valid, even in a
+/// resource whose other fields are not.
 enum ReferenceRules {
-    static func check(_ set: ManifestSet, firstFile: SourceLocation?) -> Diagnostics {
+    static func check(_ set: ManifestDrafts, declarations: [Declaration], firstFile: SourceLocation?) -> Diagnostics {
         var diagnostics = Diagnostics()
-        checkTargets(set, firstFile: firstFile, into: &diagnostics)
-        let names = uniqueNames(set.declarations, into: &diagnostics)
+        checkTargets(declarations, firstFile: firstFile, into: &diagnostics)
+        let names = uniqueNames(declarations, into: &diagnostics)
         func resolve(_ name: String, _ kind: ManifestKind, at location: SourceLocation) {
             guard names[kind]?[name] == nil else { return }
             diagnostics.report(
@@ -14,15 +15,15 @@ enum ReferenceRules {
                 hint: Suggestion.hint(for: name, in: names[kind]?.keys.sorted() ?? []))
         }
         for assignment in set.roleAssignments {
-            if case .servicePrincipal(let name) = assignment.principal {
+            if case .servicePrincipal(let name)? = assignment.principal {
                 resolve(name, .servicePrincipal, at: assignment.source.location(of: "principal", "service_principal"))
             }
-            if case .workspace(let name) = assignment.scope {
+            if case .workspace(let name)? = assignment.scope {
                 resolve(name, .workspace, at: assignment.source.location(of: "scope", "workspace"))
             }
         }
         for service in set.webservices {
-            resolve(service.workspace, .workspace, at: service.source.location(of: "workspace"))
+            if let workspace = service.workspace { resolve(workspace, .workspace, at: service.source.location(of: "workspace")) }
             for (index, client) in service.tokenClients.enumerated() {
                 let location = service.source.spec["token_clients"]?.array?[index].location ?? service.source.location
                 resolve(client, .servicePrincipal, at: location)
@@ -33,8 +34,8 @@ enum ReferenceRules {
         return diagnostics
     }
 
-    private static func checkTargets(_ set: ManifestSet, firstFile: SourceLocation?, into diagnostics: inout Diagnostics) {
-        let targets = set.declarations.filter { $0.address.kind == .target }
+    private static func checkTargets(_ declarations: [Declaration], firstFile: SourceLocation?, into diagnostics: inout Diagnostics) {
+        let targets = declarations.filter { $0.address.kind == .target }
         guard let first = targets.first else {
             diagnostics.report(
                 .targetCount, "the manifests declare no Target; exactly one says where to reconcile", at: firstFile,
@@ -65,10 +66,11 @@ enum ReferenceRules {
         return seen
     }
 
-    /// Two assignments of one role to one principal at one scope would share a deterministic name.
-    private static func checkAssignmentTriples(_ set: ManifestSet, into diagnostics: inout Diagnostics) {
+    /// Two assignments of one role to one principal at one scope would share a deterministic name
+    /// (compared only between assignments whose three parts are all valid).
+    private static func checkAssignmentTriples(_ set: ManifestDrafts, into diagnostics: inout Diagnostics) {
         var seen: [String: RoleAssignmentManifest] = [:]
-        for assignment in set.roleAssignments {
+        for assignment in set.roleAssignments.compactMap(\.manifest) {
             let principal: String
             switch assignment.principal {
             case .servicePrincipal(let name): principal = "sp:\(name)"
@@ -95,7 +97,7 @@ enum ReferenceRules {
     }
 
     /// Two passwords written to one file would overwrite each other.
-    private static func checkSinks(_ set: ManifestSet, into diagnostics: inout Diagnostics) {
+    private static func checkSinks(_ set: ManifestDrafts, into diagnostics: inout Diagnostics) {
         var seen: [String: SourceLocation] = [:]
         for principal in set.servicePrincipals {
             for credential in principal.credentials {

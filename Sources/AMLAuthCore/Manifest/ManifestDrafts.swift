@@ -1,0 +1,117 @@
+/// What the decoder could read of every resource whose spec is a mapping, complete or not. The
+/// rules check drafts, so a missing or invalid required field costs only the checks that need it:
+/// one `amlauth validate` run reports every problem. A field is `nil` when it is missing or failed
+/// its check (already reported); later stages get only complete manifests (`ManifestSet`).
+struct ManifestDrafts: Sendable {
+    var targets: [TargetDraft] = []
+    var workspaces: [WorkspaceDraft] = []
+    /// Service principals have no required spec field: they are always complete.
+    var servicePrincipals: [ServicePrincipalManifest] = []
+    var roleAssignments: [RoleAssignmentDraft] = []
+    var webservices: [WebserviceDraft] = []
+
+    /// The Target, when there is exactly one.
+    var target: TargetDraft? { targets.count == 1 ? targets[0] : nil }
+}
+
+/// A Target whose `cloud` may be missing or invalid; its policy still applies.
+struct TargetDraft: Sendable {
+    var name: String
+    var cloud: CloudReference?
+    var tenantID: GUID?
+    var subscriptionID: GUID?
+    var prune: Bool
+    var policy: [DiagnosticCode: Severity?]
+    var maxPasswordLifetime: ManifestDuration
+    var source: ResourceSource
+
+    /// The complete manifest, when `cloud` is valid.
+    var manifest: TargetManifest? {
+        guard let cloud else { return nil }
+        return TargetManifest(
+            name: name, cloud: cloud, tenantID: tenantID, subscriptionID: subscriptionID, prune: prune, policy: policy,
+            maxPasswordLifetime: maxPasswordLifetime, source: source)
+    }
+}
+
+/// A Workspace whose `resource_group` may be missing or invalid.
+struct WorkspaceDraft: Sendable {
+    var name: String
+    var resourceGroup: String?
+    var location: String?
+    var source: ResourceSource
+
+    /// The complete manifest, when `resource_group` is valid.
+    var manifest: WorkspaceManifest? {
+        guard let resourceGroup else { return nil }
+        return WorkspaceManifest(name: name, resourceGroup: resourceGroup, location: location, source: source)
+    }
+}
+
+/// A RoleAssignment whose principal, role or scope may be missing or invalid.
+struct RoleAssignmentDraft: Sendable {
+    var name: String
+    var principal: PrincipalReference?
+    var role: RoleReference?
+    var scope: ScopeReference?
+    var description: String?
+    var adopt: Bool
+    var source: ResourceSource
+
+    /// The complete manifest, when principal, role and scope are all valid.
+    var manifest: RoleAssignmentManifest? {
+        guard let principal, let role, let scope else { return nil }
+        return RoleAssignmentManifest(
+            name: name, principal: principal, role: role, scope: scope, description: description, adopt: adopt, source: source)
+    }
+}
+
+/// A Webservice whose required fields may be missing or invalid. The auth settings are `nil` when
+/// they cannot be known (written but invalid, or a default that depends on an unknown
+/// `compute_type`), so no rule guesses them.
+struct WebserviceDraft: Sendable {
+    var name: String
+    var workspace: String?
+    var computeType: ComputeType?
+    var computeTarget: String?
+    var models: [VersionedName]?
+    var entryScript: String?
+    var environment: VersionedName?
+    var cpuCores: Double
+    var memoryGB: Double
+    /// `auth_enabled` as written: `.some(nil)` when left to the default, `nil` when invalid.
+    var authEnabledAsWritten: Bool??
+    /// `nil` when `token_auth_enabled` was written but invalid.
+    var tokenAuthEnabled: Bool?
+    var keyRotation: (primary: Int, secondary: Int)
+    var tokenClients: [String]
+    var description: String?
+    var adopt: Bool
+    var source: ResourceSource
+
+    /// Key auth after the Azure ML defaults, when it can be known.
+    var authEnabled: Bool? {
+        switch authEnabledAsWritten {
+        case .none: return nil
+        case .some(.some(let written)): return written
+        case .some(.none):
+            switch computeType {
+            case .aks: return tokenAuthEnabled.map { !$0 }
+            case .aci: return false
+            case nil: return nil
+            }
+        }
+    }
+
+    /// The complete manifest, when every required field is valid.
+    var manifest: WebserviceManifest? {
+        guard let workspace, let computeType, let models, let entryScript, let environment, let tokenAuthEnabled,
+            let authEnabledAsWritten
+        else { return nil }
+        return WebserviceManifest(
+            name: name, workspace: workspace, computeType: computeType, computeTarget: computeTarget, models: models,
+            entryScript: entryScript, environment: environment, cpuCores: cpuCores, memoryGB: memoryGB,
+            authEnabledAsWritten: authEnabledAsWritten, tokenAuthEnabled: tokenAuthEnabled, keyRotation: keyRotation,
+            tokenClients: tokenClients, description: description, adopt: adopt, source: source)
+    }
+}
