@@ -60,7 +60,7 @@ struct ExecutorTests {
         #expect(fixture.delivery.deliveredKeyID(.file(".secrets/ml-auth.json")) == second.live.applications.first?.passwords.first?.keyID)
         let calls = await fixture.cloud.calls
         #expect(calls.filter { $0.hasPrefix("createApplication") }.count == 1)
-        #expect(calls.filter { $0.hasPrefix("createService") }.count == 2)
+        #expect(calls.filter { $0.hasPrefix("createService ") }.count == 2)
     }
 
     @Test func aFailureKeepsAzuresCodeAndSkipsOnlyItsDependents() async throws {
@@ -91,8 +91,8 @@ struct ExecutorTests {
         #expect(!(await fixture.apply(try await fixture.plan().plan)).failed)
         let application = try #require(await fixture.cloud.applications.first?.application)
         // A rotation cut short twice: two more passwords nobody received.
-        _ = try await fixture.cloud.addPassword(applicationID: application.id, displayName: "amlauth:ci:2", endDateTime: Self.now + 40 * 86_400)
-        _ = try await fixture.cloud.addPassword(applicationID: application.id, displayName: "amlauth:ci:3", endDateTime: Self.now + 41 * 86_400)
+        _ = try await fixture.cloud.addPassword(applicationID: application.id, displayName: "amlauth:ci:2", endDateTime: Self.now + 100 * 86_400)
+        _ = try await fixture.cloud.addPassword(applicationID: application.id, displayName: "amlauth:ci:3", endDateTime: Self.now + 101 * 86_400)
         let plan = try await fixture.plan().plan
         let change = try #require(plan.effective.first { $0.address.kind == .servicePrincipal })
         #expect(change.action == .rotate)

@@ -105,6 +105,11 @@ public struct DesiredFederatedCredential: Sendable, Equatable {
 public struct DesiredCertificate: Sendable, Equatable {
     public var name: String
     public var der: [UInt8]
+
+    public init(name: String, der: [UInt8]) {
+        self.name = name
+        self.der = der
+    }
     /// Graph's `customKeyIdentifier`: base64 of the SHA-1 thumbprint.
     public var thumbprint: String { Base64.thumbprint(der) }
 }
