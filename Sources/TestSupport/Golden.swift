@@ -1,7 +1,7 @@
 import Foundation
 
 /// Golden files: expected output kept next to the test input. `UPDATE_GOLDENS=1 swift test`
-/// rewrites them; otherwise a mismatch is reported with the first differing line.
+/// rewrites them; otherwise a mismatch is reported as a unified diff.
 public enum Golden {
     /// True when the run should write goldens instead of comparing.
     public static var updating: Bool { ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" }
@@ -21,12 +21,6 @@ public enum Golden {
             return "missing golden \(path); run UPDATE_GOLDENS=1 swift test to create it"
         }
         guard expected != actual else { return nil }
-        let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
-        let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
-        let index = zip(expectedLines, actualLines).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-            ?? min(expectedLines.count, actualLines.count)
-        let want = index < expectedLines.count ? String(expectedLines[index]) : "<end of file>"
-        let got = index < actualLines.count ? String(actualLines[index]) : "<end of output>"
-        return "\(path) differs at line \(index + 1):\n  expected: \(want)\n  actual:   \(got)\n(UPDATE_GOLDENS=1 swift test rewrites goldens)"
+        return "\(path) differs from the output (UPDATE_GOLDENS=1 swift test rewrites goldens):\n" + UnifiedDiff.of(expected: expected, actual: actual)
     }
 }

@@ -1,4 +1,5 @@
 import AMLAuthCore
+import Testing
 import TestSupport
 import YAMLSource
 
@@ -61,5 +62,31 @@ enum Doc {
           environment: env:1
         \(specLines)
         """
+    }
+}
+
+/// Golden mismatches print every difference as a unified diff.
+struct UnifiedDiffTests {
+    @Test func showsEveryChangeWithContext() {
+        let expected = (1...20).map { "line \($0)" }.joined(separator: "\n")
+        var lines = (1...20).map { "line \($0)" }
+        lines[2] = "line three"
+        lines.insert("inserted", at: 15)
+        let diff = UnifiedDiff.of(expected: expected, actual: lines.joined(separator: "\n"), context: 1)
+        #expect(diff == """
+            --- expected
+            +++ actual
+            @@ -2,3 +2,3 @@
+             line 2
+            -line 3
+            +line three
+             line 4
+            @@ -15,2 +15,3 @@
+             line 15
+            +inserted
+             line 16
+
+            """)
+        #expect(UnifiedDiff.of(expected: "same", actual: "same").isEmpty)
     }
 }
