@@ -49,12 +49,12 @@ let package = Package(
         // Talking to Azure: clouds, credentials, token cache, retry and throttling, typed clients.
         .target(
             name: "AzureProvider",
-            dependencies: ["AMLAuthCore", "HTTPClient", "AuthCrypto"],
+            dependencies: ["WireFormat", "AMLAuthCore", "HTTPClient", "AuthCrypto"],
             swiftSettings: strictSettings
         ),
 
         // OpenSSL → keys, signatures, digests, certificates. The only module that sees OpenSSL.
-        .target(name: "AuthCrypto", dependencies: ["COpenSSL", "AMLAuthCore"], swiftSettings: strictSettings),
+        .target(name: "AuthCrypto", dependencies: ["WireFormat", "COpenSSL"], swiftSettings: strictSettings),
 
         // Crash-safe file writes (temp file, fsync, rename), shared by the local cloud and secret sinks.
         .target(name: "FileStorage", swiftSettings: strictSettings),
@@ -62,21 +62,26 @@ let package = Package(
         // libyaml → located YAML nodes. The only module that sees libyaml.
         .target(name: "YAMLSource", dependencies: ["CYAML"], swiftSettings: strictSettings),
 
-        // The pure core: manifests, diagnostics, validation, schema. No I/O.
-        .target(name: "AMLAuthCore", dependencies: ["YAMLSource"], swiftSettings: strictSettings),
+        // Neutral wire formats shared by the client, the local cloud and the crypto layer: JSON,
+        // base64 and SHA-1, in pure Swift. Not the domain: nothing here knows Azure or manifests.
+        .target(name: "WireFormat", swiftSettings: strictSettings),
+
+        // The pure core: manifests, diagnostics, validation, schema, desired and live state, the
+        // planner and the plan document. No I/O.
+        .target(name: "AMLAuthCore", dependencies: ["WireFormat", "YAMLSource"], swiftSettings: strictSettings),
 
         // The local cloud: an Azure-compatible cloud (Entra ID, Graph, ARM, Azure ML v1) as a pure
         // router over a persisted store, plus a thin HTTPS server.
         .target(
             name: "LocalCloud",
-            dependencies: ["AMLAuthCore", "AuthCrypto", "YAMLSource", "FileStorage"],
+            dependencies: ["WireFormat", "AMLAuthCore", "AuthCrypto", "YAMLSource", "FileStorage"],
             swiftSettings: strictSettings
         ),
 
         // The local cloud's HTTPS front: Hummingbird with TLS, moving bytes to and from the router.
         .target(
             name: "LocalCloudServer",
-            dependencies: [
+            dependencies: ["WireFormat", 
                 "LocalCloud", "AMLAuthCore", "AuthCrypto", "FileStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -92,15 +97,15 @@ let package = Package(
 
         // Orchestration over a provider (Graph, ARM authorization, model management): reading live
         // state into typed values, the plan pipeline, and executing a plan's steps in dependency order.
-        .target(name: "Engine", dependencies: ["AMLAuthCore", "AzureProvider", "AuthCrypto", "FileStorage"], swiftSettings: strictSettings),
+        .target(name: "Engine", dependencies: ["WireFormat", "AMLAuthCore", "AzureProvider", "AuthCrypto", "FileStorage"], swiftSettings: strictSettings),
 
         // Values → text: diagnostics with carets, JSON, GitHub annotations; plans and apply reports.
-        .target(name: "Rendering", dependencies: ["AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
+        .target(name: "Rendering", dependencies: ["WireFormat", "AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
 
         // The command tree and the one place that wires implementations together.
         .target(
             name: "AMLAuthCLI",
-            dependencies: [
+            dependencies: ["WireFormat", 
                 "AMLAuthCore", "Rendering", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "HTTPClient", "Engine", "AuthCrypto", "FileStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -111,7 +116,7 @@ let package = Package(
         // Plan cost against a one-request-per-resource baseline (Benchmarks/plan/README.md).
         .executableTarget(
             name: "amlauth-plan-benchmark",
-            dependencies: ["AMLAuthCore", "AuthCrypto", "AzureProvider", "Engine", "HTTPClient", "LocalCloud", "LocalCloudServer"],
+            dependencies: ["WireFormat", "AMLAuthCore", "AuthCrypto", "AzureProvider", "Engine", "HTTPClient", "LocalCloud", "LocalCloudServer"],
             path: "Benchmarks/plan",
             exclude: ["README.md"],
             swiftSettings: strictSettings
@@ -120,39 +125,39 @@ let package = Package(
         // Helpers shared by the test targets: marked text, golden files, fixture paths, the live
         // local cloud, and an in-memory fake provider for the engine.
         .target(
-            name: "TestSupport", dependencies: ["AMLAuthCore", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "Engine", "HTTPClient"],
+            name: "TestSupport", dependencies: ["WireFormat", "AMLAuthCore", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "Engine", "HTTPClient"],
             swiftSettings: strictSettings),
 
         .testTarget(
             name: "LocalCloudTests",
-            dependencies: ["LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "HTTPClient", "TestSupport"],
+            dependencies: ["WireFormat", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "HTTPClient", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "HTTPClientTests",
-            dependencies: ["HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "TestSupport"],
+            dependencies: ["WireFormat", "HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "AzureProviderTests",
-            dependencies: ["AzureProvider", "HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "TestSupport"],
+            dependencies: ["WireFormat", "AzureProvider", "HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "AzureProvider", "HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "TestSupport"],
+            dependencies: ["WireFormat", "Engine", "AzureProvider", "HTTPClient", "LocalCloud", "LocalCloudServer", "AMLAuthCore", "AuthCrypto", "TestSupport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "AuthCryptoTests", dependencies: ["AuthCrypto"], swiftSettings: strictSettings),
+        .testTarget(name: "AuthCryptoTests", dependencies: ["AuthCrypto", "WireFormat"], swiftSettings: strictSettings),
         .testTarget(name: "YAMLSourceTests", dependencies: ["YAMLSource", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "AMLAuthCoreTests",
-            dependencies: ["AMLAuthCore", "Rendering", "TestSupport", "YAMLSource"],
+            dependencies: ["WireFormat", "AMLAuthCore", "Rendering", "TestSupport", "YAMLSource"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "AMLAuthCLITests",
-            dependencies: [
+            dependencies: ["WireFormat", 
                 "AMLAuthCLI", "AMLAuthCore", "Rendering", "TestSupport", "YAMLSource", "AzureProvider", "HTTPClient", "AuthCrypto",
                 "LocalCloud", "LocalCloudServer",
             ],

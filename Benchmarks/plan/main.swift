@@ -2,6 +2,7 @@
 // scope) against a baseline that reads one assignment per request, in the same run, against the
 // local cloud over loopback TLS. Run: swift run -c release amlauth-plan-benchmark [sizes…]
 import AMLAuthCore
+import WireFormat
 import AuthCrypto
 import AzureProvider
 import Engine

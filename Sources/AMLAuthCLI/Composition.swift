@@ -1,4 +1,5 @@
 import AMLAuthCore
+import WireFormat
 import AzureProvider
 import Foundation
 import HTTPClient

@@ -1,4 +1,5 @@
 import AMLAuthCore
+import WireFormat
 import ArgumentParser
 import FileStorage
 import Engine

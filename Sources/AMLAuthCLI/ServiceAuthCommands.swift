@@ -2,6 +2,7 @@ import AMLAuthCore
 import ArgumentParser
 import AzureProvider
 import Foundation
+import WireFormat
 
 /// Finds a web service of the manifests in its workspace and runs `body` with its MMS base URL.
 private func withService<T: Sendable>(

@@ -1,4 +1,5 @@
 import AMLAuthCore
+import WireFormat
 import ArgumentParser
 import Foundation
 import Rendering

@@ -52,10 +52,4 @@ public enum Base64URL {
         return output
     }
 
-    /// Standard base64 with padding (certificates in `x5c` and `keyCredentials.key`).
-    public static func encodeStandard(_ bytes: [UInt8]) -> String {
-        var text = encode(bytes).replacing("-", with: "+").replacing("_", with: "/")
-        while text.utf8.count % 4 != 0 { text += "=" }
-        return text
-    }
 }

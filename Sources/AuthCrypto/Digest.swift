@@ -55,13 +55,4 @@ public enum UUIDText {
         }
         return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
     }
-
-    /// RFC 4122 version-5 (SHA-1, name-based) UUID: the same name in the same namespace always gives
-    /// the same UUID. Role-assignment names are built this way.
-    public static func version5(namespace: [UInt8], name: String) -> String {
-        var digest = Digest.sha1(namespace + Array(name.utf8)).prefix(16).map { $0 }
-        digest[6] = (digest[6] & 0x0F) | 0x50
-        digest[8] = (digest[8] & 0x3F) | 0x80
-        return format(digest)
-    }
 }

@@ -1,4 +1,4 @@
-public import AMLAuthCore
+public import WireFormat
 
 /// A compact JWS (header.payload.signature): client assertions amlauth signs, and tokens the local
 /// cloud issues and checks.

@@ -2,6 +2,7 @@ public import AMLAuthCore
 public import AzureProvider
 import FileStorage
 import Foundation
+import WireFormat
 
 /// Delivers a new password to its sink, and nowhere else: an sdk-auth JSON file, an env file (both
 /// mode 0600, written atomically), or the GitHub Actions step output (masked first).

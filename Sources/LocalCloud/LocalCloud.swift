@@ -2,6 +2,7 @@ import AMLAuthCore
 public import AuthCrypto
 import Foundation
 import Synchronization
+import WireFormat
 
 /// Behaviour switches of a local cloud, for tests and for `local-cloud serve` flags.
 public struct LocalCloudOptions: Sendable {

@@ -10,6 +10,7 @@ import UnixSignals
 public import LocalCloud
 import NIOCore
 import NIOSSL
+public import WireFormat
 
 /// A running local cloud: its data, its router, and where it listens.
 public struct LocalCloudInstance: Sendable {

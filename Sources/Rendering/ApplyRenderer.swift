@@ -1,4 +1,5 @@
 public import AMLAuthCore
+import WireFormat
 
 /// Apply as people and tools read it: one line per change as it ends, the closing summary, and the
 /// machine-readable report. Deterministic, like the plan renderer.

@@ -1,5 +1,6 @@
 public import AMLAuthCore
 import YAMLSource
+import WireFormat
 
 /// Diagnostics as people and tools read them: `path:line:col: severity[CODE]: message` with the
 /// source line and a caret, as JSON, or as GitHub Actions workflow commands.

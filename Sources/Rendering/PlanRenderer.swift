@@ -1,4 +1,5 @@
 public import AMLAuthCore
+import WireFormat
 
 /// Plans as reviewers read them: human text (with diff symbols), a stable versioned JSON
 /// document, and Markdown for pull-request comments. Same plan, same bytes.

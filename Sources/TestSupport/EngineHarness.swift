@@ -1,4 +1,5 @@
 public import AMLAuthCore
+import WireFormat
 public import AzureProvider
 public import Engine
 import Foundation

@@ -1,6 +1,7 @@
 public import AMLAuthCore
 public import AzureProvider
 public import Engine
+import WireFormat
 
 /// An in-memory Graph, ARM authorization and model management for unit tests of the reader and
 /// the executor, as Terraform's `MockProvider` is for its walker: the same rules the services

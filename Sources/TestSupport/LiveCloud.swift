@@ -2,6 +2,7 @@ public import AMLAuthCore
 import Foundation
 public import LocalCloud
 public import LocalCloudServer
+public import WireFormat
 
 /// A local cloud served over real TLS on 127.0.0.1 (port 0), in this process, with its data in a
 /// temporary directory. Tests start one, talk to it through libcurl, and stop it.

@@ -7,6 +7,7 @@ import LocalCloud
 import LocalCloudServer
 import Testing
 import TestSupport
+import WireFormat
 
 /// An unowned object that matches a manifest is shown, never taken silently; --adopt takes it.
 @Suite(.serialized)

@@ -2,6 +2,7 @@ import AMLAuthCore
 import Foundation
 import Testing
 import TestSupport
+import WireFormat
 
 /// `amlauth apply` through the binary on the quickstart's in-process local cloud: converge, then
 /// prove a clean plan; then change things and converge again.

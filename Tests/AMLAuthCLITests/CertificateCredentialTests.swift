@@ -4,6 +4,7 @@ import Foundation
 import LocalCloud
 import Testing
 import TestSupport
+import WireFormat
 
 /// A certificate credential named in a manifest is the one Entra ID accepts: added, replaced when the
 /// file changes, removed when the manifest drops it, and never a private key in the repository.
@@ -83,7 +84,9 @@ struct CertificateCredentialTests {
             let certificate = try Certificate.issue(.init(commonName: "c\(index)" + String(repeating: "x", count: index % 7), days: 1 + index, isCA: false), key: key, issuer: nil, issuerKey: key)
             let der = try #require(PEM.blocks(try certificate.pem(), label: "CERTIFICATE").first)
             #expect(der == certificate.der)
-            #expect(Base64.encode(der) == Base64URL.encodeStandard(certificate.der))
+            // OpenSSL's own base64: the PEM body, joined.
+            let body = try certificate.pem().split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+            #expect(Base64.encode(der) == body)
             #expect(Base64.decode(Base64.thumbprint(der)) == certificate.sha1Thumbprint)
         }
     }

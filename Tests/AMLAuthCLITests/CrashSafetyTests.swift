@@ -2,6 +2,7 @@ import AMLAuthCore
 import Foundation
 import Testing
 import TestSupport
+import WireFormat
 
 /// Kill -9 an apply of 30 changes at several points; each time the next apply converges with no
 /// duplicate object and no orphaned, undelivered password.

@@ -2,6 +2,7 @@ import AMLAuthCore
 import Foundation
 import Testing
 import TestSupport
+import WireFormat
 
 /// `amlauth local-cloud serve` as a process: the cloud file on stdout, clean stop on SIGTERM,
 /// data kept across restarts, clear errors.

@@ -2,6 +2,7 @@ import AMLAuthCore
 import Foundation
 import Testing
 import TestSupport
+import WireFormat
 
 /// `amlauth plan` through the binary against the quickstart's in-process local cloud.
 @Suite(.serialized)

@@ -7,6 +7,7 @@ import LocalCloud
 import LocalCloudServer
 import Testing
 import TestSupport
+import WireFormat
 
 /// `amlauth whoami` through the binary, against the local cloud a `cloud: local` Target starts
 /// in-process, with every credential kind.

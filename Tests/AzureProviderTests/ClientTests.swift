@@ -26,7 +26,7 @@ struct ClientTests {
             principals.append(try await graph.createServicePrincipal(appID: app.appID, tags: []).id)
         }
         for principal in principals {
-            let name = UUIDText.version5(namespace: Array(repeating: 1, count: 16), name: "\(scope.lowercased())|\(principal)|\(reader)")
+            let name = DeterministicName.uuidV5(namespace: Array(repeating: 1, count: 16), name: "\(scope.lowercased())|\(principal)|\(reader)")
             let created = try await authorization.createRoleAssignment(scope: scope, name: name, roleDefinitionGUID: reader, principalID: principal, principalType: "ServicePrincipal", description: "managed by amlauth: test/r")
             #expect(created.name == name)
             // Re-applying is idempotent: same name, 200.

@@ -6,6 +6,7 @@ import HTTPClient
 import LocalCloud
 import Testing
 import TestSupport
+import WireFormat
 
 /// Every credential kind against the local cloud over TLS through libcurl.
 @Suite(.serialized)

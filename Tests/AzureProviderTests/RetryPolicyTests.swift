@@ -4,6 +4,7 @@ import Foundation
 import HTTPClient
 import Synchronization
 import Testing
+import WireFormat
 
 struct RetryPolicyTests {
     let policy = RetryPolicy()

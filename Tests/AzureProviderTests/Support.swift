@@ -5,6 +5,7 @@ import HTTPClient
 import LocalCloud
 import Synchronization
 import TestSupport
+import WireFormat
 
 /// A clock that moves only when something sleeps, recording every sleep.
 final class ManualRuntime: Sendable {

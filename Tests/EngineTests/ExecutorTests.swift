@@ -5,6 +5,7 @@ import Foundation
 import Rendering
 import Testing
 import TestSupport
+import WireFormat
 
 /// Reader, planner and executor against the in-memory `FakeCloud`: the plan's steps are all apply
 /// does, and what it did reads back as a clean plan.

@@ -7,6 +7,7 @@ import LocalCloud
 import Synchronization
 import Testing
 import TestSupport
+import WireFormat
 
 struct SecretDeliveryTests {
     static let secret = SecretDelivery.Secret(clientID: "client", clientSecret: "abc8Q~TopSecretValue0000000000000000000000", tenantID: "tenant", subscriptionID: "sub", keyID: "key-7")

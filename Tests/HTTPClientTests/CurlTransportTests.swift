@@ -4,6 +4,7 @@ import HTTPClient
 import LocalCloud
 import Testing
 import TestSupport
+import WireFormat
 
 /// The libcurl transport against the local cloud over loopback TLS.
 @Suite(.serialized)

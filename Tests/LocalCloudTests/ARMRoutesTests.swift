@@ -2,6 +2,7 @@ import AMLAuthCore
 import AuthCrypto
 import LocalCloud
 import Testing
+import WireFormat
 
 struct ARMRoutesTests {
     static let api = "api-version=2022-04-01"

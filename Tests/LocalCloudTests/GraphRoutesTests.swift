@@ -2,6 +2,7 @@ import AMLAuthCore
 import Foundation
 import LocalCloud
 import Testing
+import WireFormat
 
 struct GraphRoutesTests {
     @Test func applicationLifecycle() async throws {

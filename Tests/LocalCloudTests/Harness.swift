@@ -4,6 +4,7 @@ import Foundation
 import LocalCloud
 import Synchronization
 import Testing
+import WireFormat
 
 /// A local cloud in memory with a hand-driven clock: router tests call it directly, no socket.
 struct Harness {

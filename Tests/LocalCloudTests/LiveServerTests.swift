@@ -4,6 +4,7 @@ import HTTPClient
 import LocalCloud
 import Testing
 import TestSupport
+import WireFormat
 
 /// The local cloud over real loopback TLS through the libcurl transport, and across restarts.
 @Suite(.serialized)

@@ -2,6 +2,7 @@ import AMLAuthCore
 import AuthCrypto
 import LocalCloud
 import Testing
+import WireFormat
 
 struct ModelManagementTests {
     func create(_ harness: Harness, _ body: JSONValue, token: String) async throws -> String {

@@ -1,4 +1,5 @@
 import AMLAuthCore
+import WireFormat
 import Foundation
 import LocalCloud
 import Testing

@@ -2,6 +2,7 @@ import AMLAuthCore
 import AuthCrypto
 import LocalCloud
 import Testing
+import WireFormat
 
 struct TokenEndpointTests {
     @Test func clientSecretGetsASignedARMToken() async throws {
@@ -36,7 +37,7 @@ struct TokenEndpointTests {
 
     @Test func basicAuthAndV1Endpoint() async throws {
         let harness = try Harness.make()
-        let basic = Base64URL.encodeStandard(Array("\(harness.state.bootstrapClientID):\(FormEncoding.percentEncode(harness.state.bootstrapClientSecret))".utf8))
+        let basic = Base64.encode(Array("\(harness.state.bootstrapClientID):\(FormEncoding.percentEncode(harness.state.bootstrapClientSecret))".utf8))
         let response = await harness.send("POST", "/\(harness.tenant)/oauth2/token", form: [
             ("grant_type", "client_credentials"), ("resource", "https://management.core.windows.net/"),
         ], headers: ["Authorization": "Basic \(basic)"])
@@ -108,7 +109,7 @@ struct TokenEndpointTests {
         let list = await harness.send("GET", "/graph/v1.0/applications?$filter=appId%20eq%20'\(principal.appID)'", token: graph)
         let objectID = try #require(list.json?["value"]?.arrayValue?.first?["id"]?.stringValue)
         let patch = await harness.send("PATCH", "/graph/v1.0/applications/\(objectID)", token: graph, json: .object([
-            ("keyCredentials", .array([.object([("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")), ("key", .string(Base64URL.encodeStandard(certificate.der)))])])),
+            ("keyCredentials", .array([.object([("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")), ("key", .string(Base64.encode(certificate.der)))])])),
         ]))
         #expect(patch.status == 204)
         return (principal.appID, key, certificate)

@@ -1,3 +1,4 @@
+import WireFormat
 /// What the manifests ask for, resolved: ARM IDs built, role names turned into GUIDs, ownership
 /// markers and deterministic names computed. Pure: built from validated manifests and the few
 /// facts the Target fixes (target name, subscription).

@@ -1,3 +1,4 @@
+import WireFormat
 /// What the cloud holds, as far as the plan cares: owned objects and the ones matching desired
 /// resources. Plain values: the reader fills them from Azure, tests write them by hand.
 public struct LiveState: Sendable, Codable, Equatable {

@@ -1,3 +1,4 @@
+public import WireFormat
 /// The plan as a versioned JSON document: what `plan --json` prints and `plan -o` writes, and what
 /// `show` and `apply plan.json` read back. One format, written and parsed here only.
 public struct PlanDocument: Sendable, Equatable {

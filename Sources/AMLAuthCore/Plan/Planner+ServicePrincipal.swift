@@ -1,3 +1,4 @@
+import WireFormat
 /// Service principals: the application, its service principal, passwords, certificates and
 /// federated credentials.
 extension Planner {

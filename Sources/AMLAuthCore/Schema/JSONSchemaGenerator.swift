@@ -1,3 +1,4 @@
+public import WireFormat
 /// Generates the JSON Schema (draft 2020-12) of the manifest language from `ManifestSchema`, so
 /// editors (yaml-language-server) complete and check manifests exactly as amlauth does.
 public enum JSONSchemaGenerator {

@@ -1,5 +1,6 @@
 import AMLAuthCore
 import HTTPClient
+import WireFormat
 
 /// ARM Microsoft.Authorization: role definitions and role assignments at any scope.
 public struct AuthorizationClient: Sendable {

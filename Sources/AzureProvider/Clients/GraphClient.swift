@@ -1,6 +1,7 @@
 public import AMLAuthCore
 import Foundation
 import HTTPClient
+import WireFormat
 
 /// An application as Graph returns it, parsed once here: the engine sees no Graph JSON.
 public struct GraphApplication: Sendable, Equatable {

@@ -1,5 +1,6 @@
 public import AMLAuthCore
 public import HTTPClient
+public import WireFormat
 
 /// Azure ML v1: the workspace (ARM), its discovery document, and the model-management services API
 /// with long-running operations polled through `Operation-Location`.

@@ -1,4 +1,5 @@
 import AMLAuthCore
+import WireFormat
 
 /// Where a cloud's services live and which audiences their tokens need. Built-in for the three
 /// public clouds; anything else (the local cloud included) comes from a cloud JSON file.

@@ -1,4 +1,5 @@
 import AMLAuthCore
+import WireFormat
 
 /// Picks how amlauth logs in, first match wins (DESIGN.md §6): `AZURE_CREDENTIALS`; `AZURE_CLIENT_ID`
 /// + `AZURE_TENANT_ID` with a secret, a certificate or a federated token file; GitHub Actions OIDC;

@@ -2,6 +2,7 @@ import AMLAuthCore
 import AuthCrypto
 import Foundation
 public import HTTPClient
+import WireFormat
 
 /// A way for amlauth itself to log in. Implementations name their source for error messages
 /// ("client secret from AZURE_CLIENT_SECRET"), never their secret.

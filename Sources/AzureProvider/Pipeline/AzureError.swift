@@ -1,5 +1,6 @@
 import AMLAuthCore
 public import HTTPClient
+import WireFormat
 
 /// Every failure talking to Azure, in one shape: which service, what HTTP status and error code,
 /// the service's message and request id, and whether trying again could help. Never carries a

@@ -2,6 +2,7 @@ public import AMLAuthCore
 public import HTTPClient
 import AuthCrypto
 import Foundation
+public import WireFormat
 
 /// The one path every Azure call takes: client-side rate limit, bearer token for the API's
 /// audience (cached, refreshed), request ids, the retry policy, error decoding and the verbose log.

@@ -1,5 +1,6 @@
 import AMLAuthCore
 import AuthCrypto
+import WireFormat
 
 /// Azure Resource Manager: subscription, resource groups, the ML workspace and its computes, and
 /// Microsoft.Authorization role definitions and role assignments at any scope, with RBAC.

@@ -1,6 +1,7 @@
 import AMLAuthCore
 import Foundation
 import AuthCrypto
+import WireFormat
 
 /// `{scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]` and `…/roleDefinitions`.
 struct RoleAssignmentRoutes {

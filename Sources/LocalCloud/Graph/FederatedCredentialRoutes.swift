@@ -1,5 +1,6 @@
 import AMLAuthCore
 import AuthCrypto
+import WireFormat
 
 /// `/applications/{id}/federatedIdentityCredentials[/{id or name}]`.
 struct FederatedCredentialRoutes {

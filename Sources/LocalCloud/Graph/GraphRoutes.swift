@@ -1,6 +1,7 @@
 import AMLAuthCore
 import AuthCrypto
 import Foundation
+import WireFormat
 
 /// Microsoft Graph v1.0, under `/graph/v1.0`: applications (passwords, key credentials,
 /// federated identity credentials) and service principals.
@@ -166,8 +167,8 @@ struct GraphRoutes {
             let end = item["endDateTime"]?.stringValue.flatMap(ISOTime.parse) ?? context.now + 365 * 86_400
             records.append(KeyCredentialRecord(
                 keyID: item["keyId"]?.stringValue?.lowercased() ?? SecureRandom.uuid(), type: item["type"]?.stringValue ?? "AsymmetricX509Cert",
-                usage: item["usage"]?.stringValue ?? "Verify", key: Base64URL.encodeStandard(certificate.der),
-                displayName: item["displayName"]?.stringValue, customKeyIdentifier: Base64URL.encodeStandard(certificate.sha1Thumbprint),
+                usage: item["usage"]?.stringValue ?? "Verify", key: Base64.encode(certificate.der),
+                displayName: item["displayName"]?.stringValue, customKeyIdentifier: Base64.encode(certificate.sha1Thumbprint),
                 startDateTime: start, endDateTime: end))
         }
         return .success(records)

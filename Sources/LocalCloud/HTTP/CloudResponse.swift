@@ -1,4 +1,5 @@
 public import AMLAuthCore
+public import WireFormat
 
 /// An HTTP response from the router.
 public struct CloudResponse: Sendable {

@@ -1,5 +1,6 @@
 import AMLAuthCore
 import AuthCrypto
+import WireFormat
 
 /// A stand-in OIDC identity provider (what GitHub Actions is in CI), so federated credentials can
 /// be tested end to end: discovery, JWKS, and `POST /oidc-issuer/mint` to get an ID token for a

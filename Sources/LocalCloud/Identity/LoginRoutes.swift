@@ -1,5 +1,6 @@
 import AMLAuthCore
 import AuthCrypto
+import WireFormat
 
 /// Entra ID: `/{tenant}/oauth2/v2.0/token`, `/{tenant}/oauth2/token`, OpenID discovery, JWKS.
 struct LoginRoutes {
@@ -227,7 +228,7 @@ struct LoginRoutes {
         return .json(200, .object([("keys", .array([.object([
             ("kty", .string("RSA")), ("use", .string("sig")), ("kid", .string(kid)), ("x5t", .string(kid)),
             ("n", .string(Base64URL.encode(modulus))), ("e", .string(Base64URL.encode(exponent))),
-            ("x5c", .array([.string(Base64URL.encodeStandard(cloud.keys.tokenCertificate.der))])),
+            ("x5c", .array([.string(Base64.encode(cloud.keys.tokenCertificate.der))])),
             ("issuer", .string(context.base + "/\(state.tenantID)/v2.0")),
         ])]))]))
     }

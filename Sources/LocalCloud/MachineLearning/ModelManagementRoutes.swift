@@ -1,6 +1,7 @@
 import AMLAuthCore
 import AuthCrypto
 import Foundation
+import WireFormat
 
 /// The Azure ML v1 model-management service ("MMS"), under
 /// `/modelmanagement/v1.0/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/`:

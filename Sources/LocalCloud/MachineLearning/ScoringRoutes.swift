@@ -1,5 +1,6 @@
 import AMLAuthCore
 import AuthCrypto
+import WireFormat
 
 /// Each service's scoring URI (`/scoring/{workspaceId}/{service}/score`), enforcing the service's
 /// auth: key auth takes the current primary or secondary key, token auth an unexpired token issued

@@ -1,4 +1,5 @@
 import AMLAuthCore
+import WireFormat
 
 /// The ARM view of a workspace, and the unauthenticated discovery document that points the
 /// Azure ML SDK at the model-management service.

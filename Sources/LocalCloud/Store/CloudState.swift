@@ -1,3 +1,4 @@
+import WireFormat
 /// Everything the local cloud knows, persisted as one JSON document. Secrets the real services
 /// never return again (application passwords) are stored only as salted hashes.
 public struct CloudState: Codable, Sendable {

@@ -1,5 +1,6 @@
 import AMLAuthCore
 import Testing
+import WireFormat
 
 struct JSONParserTests {
     @Test func parsesAndKeepsKeyOrder() throws {

@@ -3,6 +3,7 @@ import Foundation
 import Rendering
 import Testing
 import TestSupport
+import WireFormat
 
 /// Every directory under `Tests/Fixtures/plans/` is a scenario: manifests, the live state the cloud
 /// holds (`live.json`, a `LiveState` with the plan options), and the expected plan in text, JSON and

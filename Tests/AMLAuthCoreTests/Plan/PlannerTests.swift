@@ -3,6 +3,7 @@ import Foundation
 import Rendering
 import Testing
 import TestSupport
+import WireFormat
 
 /// The planner on the quickstart manifests against hand-written live states.
 struct PlannerTests {

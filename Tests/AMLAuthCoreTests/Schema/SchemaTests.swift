@@ -1,6 +1,7 @@
 import AMLAuthCore
 import Testing
 import TestSupport
+import WireFormat
 
 struct SchemaTests {
     @Test func committedSchemaIsUpToDate() throws {
