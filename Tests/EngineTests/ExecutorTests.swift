@@ -14,22 +14,26 @@ struct ExecutorTests {
     static let now = 1_790_000_000.0
 
     struct Fixture {
-        let cloud = FakeCloud()
+        let cloud: FakeCloud
         let manifests: ManifestSet
         let desired: DesiredState
         let sinks: String
         let delivery: SecretDelivery
 
-        init(_ files: [String] = ["amlauth.yaml", "webservices.yaml"], extra: String = "") async throws {
+        init(_ files: [String] = ["amlauth.yaml", "webservices.yaml"], extra: String = "", cloud: FakeCloud? = nil, sinks: String? = nil) async throws {
+            let cloud = cloud ?? FakeCloud()
+            self.cloud = cloud
             var sources = try files.map { SourceFile(path: $0, bytes: Array(try Paths.read("examples/quickstart/\($0)").utf8)) }
             if !extra.isEmpty { sources.append(SourceFile(path: "extra.yaml", bytes: Array(extra.utf8))) }
             let result = ManifestValidation(environment: [:]).run(sources)
             #expect(!result.diagnostics.hasErrors, "\(result.diagnostics.all)")
             manifests = result.manifests
             desired = DesiredState.resolve(manifests, target: "quickstart", subscriptionID: ExecutorTests.subscription)
-            sinks = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-exec-\(UUID().uuidString)").path
-            delivery = SecretDelivery(baseDirectory: sinks, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
-            for workspace in desired.workspaces { await cloud.addWorkspace(workspace.id, location: "westeurope") }
+            self.sinks = sinks ?? FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-exec-\(UUID().uuidString)").path
+            delivery = SecretDelivery(baseDirectory: self.sinks, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+            for workspace in desired.workspaces where await cloud.workspaces.allSatisfy({ $0.id != workspace.id }) {
+                await cloud.addWorkspace(workspace.id, location: "westeurope")
+            }
         }
 
         func plan(now: Double = ExecutorTests.now, prune: Bool = false) async throws -> Reconciliation.Outcome {
@@ -145,6 +149,21 @@ struct ExecutorTests {
         // Once applied, the same saved plan is stale: the application it read has changed.
         let after = try await fixture.plan(now: day70 + 86_400)
         #expect(!PlanDocument.staleObjects(saved: saved.fingerprints, current: Fingerprints.of(after.live)).isEmpty)
+    }
+
+    @Test func theLastServiceOfAWorkspaceIsStillFoundAndPruned() async throws {
+        let fixture = try await Fixture()
+        defer { fixture.remove() }
+        #expect(!(await fixture.apply(try await fixture.plan().plan)).failed)
+        // webservices.yaml is deleted: the workspace has no service in the manifests any more.
+        let fewer = try await Fixture(["amlauth.yaml"], cloud: fixture.cloud, sinks: fixture.sinks)
+        let kept = try await fewer.plan()
+        #expect(!kept.plan.hasChanges)
+        #expect(Set(kept.plan.notes.compactMap(\.address?.name)) == ["aci-service-1", "aks-service-1"], "reported, not silently ignored")
+        let pruned = try await fewer.plan(prune: true)
+        #expect(pruned.plan.effective.map(\.action) == [.delete, .delete])
+        #expect(!(await fewer.apply(pruned.plan)).failed)
+        #expect(await fixture.cloud.services.values.allSatisfy(\.isEmpty))
     }
 
     @Test func prunedPrincipalGoesAfterItsAssignments() async throws {

@@ -56,6 +56,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case keyRotationWithoutKeyAuth = "AMLA404"
     case azureMLName = "AMLA405"
     case tokenClientsWithoutTokenAuth = "AMLA406"
+    case workspaceLocation = "AMLA407"
 
     /// A short kebab-case title, shown in JSON output and usable in docs.
     public var title: String {
@@ -108,6 +109,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .keyRotationWithoutKeyAuth: "key-rotation-without-key-auth"
         case .azureMLName: "azure-ml-name"
         case .tokenClientsWithoutTokenAuth: "token-clients-without-token-auth"
+        case .workspaceLocation: "workspace-location"
         }
     }
 
@@ -115,7 +117,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     public var isPolicy: Bool { rawValue.hasPrefix("AMLA0") }
 
     /// True for checks that need live data and therefore run at plan time, not in `validate`.
-    public var needsLiveState: Bool { self == .aksRegionMismatch }
+    public var needsLiveState: Bool { self == .aksRegionMismatch || self == .workspaceLocation }
 
     /// The severity a diagnostic of this code has unless the Target overrides it.
     public var defaultSeverity: Severity {
@@ -131,7 +133,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .envNotAllowed, .envUnset, .literalSecret, .duplicateItem, .duplicateRoleAssignment,
             .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile, .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
-            .azureMLName:
+            .azureMLName, .workspaceLocation:
             .error
         }
     }

@@ -1,9 +1,13 @@
 /// The policy checks that need live data, run at plan time with the same codes as `validate`:
-/// AMLA002 with every role the token client really holds (including assignments made outside
-/// amlauth), and AMLA004, an AKS compute in another region than its workspace.
+/// AMLA001 for privileged roles a managed principal holds outside the manifests, AMLA002 with
+/// every role the token client really holds (including assignments made outside amlauth), AMLA004,
+/// an AKS compute in another region than its workspace, and AMLA407, a workspace that is not where
+/// its manifest's `location` says.
 public enum PlanPolicy {
     public static func check(_ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState) -> Diagnostics {
         var diagnostics = Diagnostics()
+        workspaceLocations(manifests, desired, live, &diagnostics)
+        undeclaredPrivilegedRoles(manifests, desired, live, &diagnostics)
         for service in manifests.webservices {
             guard let resolved = desired.webservices.first(where: { $0.address.name == service.name }) else { continue }
             tokenClients(service, resolved, desired, live, &diagnostics)
@@ -32,6 +36,41 @@ public enum PlanPolicy {
                 diagnostics.report(
                     .tokenClientAccess, "token client '\(client)' holds '\(privileged)' on workspace '\(service.workspace)' (found in the cloud); Reader is all it needs to fetch tokens",
                     at: location)
+            }
+        }
+    }
+
+    /// `location` on a Workspace is an assertion (DESIGN §3): the workspace must be there. Azure
+    /// writes regions in several forms (`westeurope`, `West Europe`); they compare without case or
+    /// spaces.
+    private static func workspaceLocations(_ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics) {
+        func normalized(_ region: String) -> String { region.lowercased().filter { $0 != " " } }
+        for workspace in manifests.workspaces {
+            guard let wanted = workspace.location, let resolved = desired.workspaces.first(where: { $0.address.name == workspace.name }),
+                let found = live.workspaces.first(where: { $0.id == resolved.id }), normalized(found.location) != normalized(wanted)
+            else { continue }
+            diagnostics.report(
+                .workspaceLocation, "workspace '\(workspace.name)' is in \(found.location), not in \(wanted) as its manifest says",
+                at: workspace.source.location(of: "location"))
+        }
+    }
+
+    /// A managed principal holding a privileged role the manifests do not declare (Contributor
+    /// added by hand): the same AMLA001 finding `validate` makes for a declared one.
+    private static func undeclaredPrivilegedRoles(_ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics) {
+        for principal in manifests.servicePrincipals {
+            let address = ResourceAddress(.servicePrincipal, principal.name)
+            guard let id = live.applications.first(where: { $0.tags.contains(Markers.resourceTag(desired.target, principal.name)) })?.servicePrincipalID.flatMap(GUID.init)
+            else { continue }
+            let declared = desired.roleAssignments.filter { $0.principal == .managed(address) }
+            for assignment in live.roleAssignments where assignment.key.principal == id {
+                guard let role = RoleReference(parsing: assignment.key.role.value), role.isPrivileged,
+                    !declared.contains(where: { $0.role.guid == assignment.key.role && $0.scope == assignment.scope })
+                else { continue }
+                diagnostics.report(
+                    .privilegedRole,
+                    "service principal '\(principal.name)' holds '\(role)' at \(assignment.scope) (assignment \(assignment.name)), which the manifests do not declare: it was granted outside amlauth",
+                    at: principal.source.location)
             }
         }
     }

@@ -27,9 +27,11 @@ extension Planner {
                     principals[principal.address] = Self.reference(unowned, change)
                     draft.changes.append(change)
                 } else {
+                    // A name collision blocks the create (a second application of the same name would
+                    // be a duplicate): never "No changes".
                     draft.notes.append(PlanNote(
                         "an application named '\(unowned.displayName)' (appId \(unowned.appID)) exists but amlauth does not own it; rerun with --adopt (or set adopt: true) to take it over",
-                        address: principal.address))
+                        address: principal.address, blocking: true))
                 }
                 continue
             }

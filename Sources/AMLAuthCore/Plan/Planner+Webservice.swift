@@ -8,14 +8,15 @@ extension Planner {
             guard let current = inWorkspace.first(where: { $0.isOwned(target: desired.target, name: service.address.name) }) else {
                 if let unowned = inWorkspace.first(where: { $0.name == service.address.name }) {
                     if options.adopt || service.adopt {
-                        var change = update(service, unowned, target: desired.target, adopting: true)
+                        var change = update(service, unowned, target: desired.target, adopting: true, &draft)
                         change.action = .adopt
                         change.reason = "service '\(unowned.name)' exists without amlauth's marker"
                         draft.changes.append(change)
                     } else {
+                        // A name collision blocks the create: never "No changes".
                         draft.notes.append(PlanNote(
                             "a web service named '\(unowned.name)' exists but amlauth does not own it; rerun with --adopt (or set adopt: true) to take it over",
-                            address: service.address))
+                            address: service.address, blocking: true))
                     }
                     continue
                 }
@@ -39,7 +40,7 @@ extension Planner {
                     dependsOn: dependsOn))
                 continue
             }
-            draft.changes.append(update(service, current, target: desired.target, adopting: false))
+            draft.changes.append(update(service, current, target: desired.target, adopting: false, &draft))
         }
         var orphans: [String: [LiveWebservice]] = [:]
         for service in live.webservices where service.kvTags[Markers.serviceTarget] == desired.target {
@@ -77,7 +78,7 @@ extension Planner {
     }
 
     /// In-place drift, key regeneration and (when adopting) amlauth's kvTags, as one change.
-    private func update(_ service: DesiredWebservice, _ current: LiveWebservice, target: String, adopting: Bool) -> Change {
+    private func update(_ service: DesiredWebservice, _ current: LiveWebservice, target: String, adopting: Bool, _ draft: inout Draft) -> Change {
         var fields: [FieldChange] = []
         var patches: [ServicePatch] = []
         var steps: [Step] = []
@@ -104,9 +105,17 @@ extension Planner {
             patches.append(.memoryGB(service.memoryGB))
         }
         var regenerated: [ServiceKey] = []
+        // The kvTag records the manifest value last applied. Any change of the manifest value
+        // regenerates the key once, so an engineer who bumps the number in an incident always gets
+        // a new key, whatever the cloud recorded (a value lowered by a revert included).
         for (key, tag, wanted) in [(ServiceKey.primary, Markers.keyGenerationPrimary, service.keyGenerations.primary), (.secondary, Markers.keyGenerationSecondary, service.keyGenerations.secondary)] {
             let have = Int(current.kvTags[tag] ?? "0") ?? 0
-            guard wanted > have else { continue }
+            guard wanted != have else { continue }
+            if wanted < have {
+                draft.notes.append(PlanNote(
+                    "key_rotation.\(key.rawValue) is \(wanted) in the manifests but \(have) was applied last; the change regenerates the \(key.rawValue) key once (keep the number increasing to keep its history readable)",
+                    address: service.address))
+            }
             tags[tag] = String(wanted)
             regenerated.append(key)
             fields.append(FieldChange("key_rotation.\(key.rawValue)", before: .number(Double(have)), after: .number(Double(wanted))))

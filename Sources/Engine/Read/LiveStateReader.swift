@@ -4,7 +4,7 @@ public import AzureProvider
 /// Reads the live objects a plan needs with O(scopes) requests, not O(resources): one tagged query
 /// for the target's applications (plus each one's federated credentials), their service principals
 /// and the adoption candidates 15 per request, one paged list of role assignments for the
-/// subscription (and one per desired scope outside it), one list of services per workspace. It
+/// subscription (and one per desired scope outside it), one list of services per declared workspace. It
 /// parses everything into typed `Live*` values here, once.
 public struct LiveStateReader: Sendable {
     public let provider: Provider
@@ -81,8 +81,9 @@ public struct LiveStateReader: Sendable {
     private func webservices(_ desired: DesiredState) async throws(AzureError) -> ([LiveWorkspace], [LiveWebservice]) {
         var workspaces: [LiveWorkspace] = []
         var services: [LiveWebservice] = []
-        let needed = desired.workspaces.filter { workspace in desired.webservices.contains { $0.workspace == workspace.address } }
-        for workspace in needed {
+        // Every declared workspace, not only those with services in the manifests: the last service
+        // of a workspace must still be found (to prune or report it), and `location` is checked.
+        for workspace in desired.workspaces {
             guard let found = try await provider.modelManagement.workspace(id: workspace.id) else {
                 throw AzureError(
                     service: .resourceManager, status: 404, code: "WorkspaceNotFound",

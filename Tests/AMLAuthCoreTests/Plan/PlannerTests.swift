@@ -153,6 +153,39 @@ struct PlannerTests {
         #expect(change.fields.map(\.path) == ["key_rotation.primary"])
     }
 
+    @Test func everyChangeOfTheKeyGenerationRotatesOnce() throws {
+        var live = try Self.inSync()
+        live.webservices[0].kvTags[Markers.keyGenerationPrimary] = "2"
+        var desired = try Self.desired()
+        // The manifest says 1 after the cloud recorded 2 (a revert): still one regeneration, and a note.
+        desired.webservices[0].keyGenerations = (primary: 1, secondary: 0)
+        let lowered = try plan(live, desired: desired)
+        let change = try #require(lowered.effective.first)
+        #expect(change.action == .rotate)
+        #expect(change.fields == [FieldChange("key_rotation.primary", before: .number(2), after: .number(1))])
+        #expect(change.steps.first == .regenerateKey(workspace: Self.workspace, name: "aci-service-1", key: .primary))
+        #expect(lowered.notes.first?.message.contains("regenerates the primary key once") == true)
+        // Once recorded, the same number plans nothing; bumping it back to 2 rotates again.
+        live.webservices[0].kvTags[Markers.keyGenerationPrimary] = "1"
+        #expect(!(try plan(live, desired: desired)).hasChanges)
+        desired.webservices[0].keyGenerations = (primary: 2, secondary: 0)
+        #expect(try plan(live, desired: desired).effective.first?.action == .rotate)
+    }
+
+    @Test func aNameCollisionBlocksInsteadOfPlanningNothing() throws {
+        var live = LiveState()
+        live.applications = [LiveApplication(
+            objectID: "hand-made", appID: "hand-app", displayName: "ml-auth", tags: ["team:ml"], passwords: [], federatedCredentials: [], servicePrincipalID: nil)]
+        live.webservices = [LiveWebservice(
+            workspaceID: Self.workspace, name: "aci-service-1", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 0.5,
+            memoryGB: 1, kvTags: [:])]
+        let plan = try plan(live)
+        #expect(Set(plan.blockers.compactMap(\.address)) == [ResourceAddress(.servicePrincipal, "ml-auth"), ResourceAddress(.webservice, "aci-service-1")])
+        #expect(!plan.effective.contains { $0.address.kind == .roleAssignment }, "no assignment for a principal that will not exist")
+        #expect(plan.notes.contains { $0.address?.kind == .roleAssignment && $0.message.contains("does not own yet") })
+        #expect(try self.plan(live, adopt: true).blockers.isEmpty)
+    }
+
     @Test func renderingIsDeterministicInEveryFormat() throws {
         var live = try Self.inSync()
         live.webservices[1].authEnabled = true
