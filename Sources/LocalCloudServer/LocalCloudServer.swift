@@ -1,4 +1,4 @@
-public import AMLAuthCore
+import AMLAuthCore
 import FileStorage
 import Foundation
 import HTTPTypes

@@ -160,6 +160,17 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         applications[try applicationIndex(applicationID)].federated.removeAll { $0.id == id }
     }
 
+    /// Users and groups the fake directory knows, besides its service principals.
+    public private(set) var directoryObjects: Set<String> = []
+
+    public func addDirectoryObject(_ id: String) { directoryObjects.insert(id.lowercased()) }
+
+    public func existingDirectoryObjects(ids: [String]) throws(AzureError) -> Set<String> {
+        try record("getByIds \(ids.count)")
+        let known = directoryObjects.union(servicePrincipals.map { $0.id.lowercased() })
+        return Set(ids.map { $0.lowercased() }.filter(known.contains))
+    }
+
     // MARK: AuthorizationService
 
     public func listRoleAssignments(scope: String, atScopeOnly: Bool, principalID: String?) throws(AzureError) -> [AuthorizationClient.RoleAssignment] {

@@ -1,4 +1,4 @@
-public import AMLAuthCore
+import AMLAuthCore
 import Foundation
 public import LocalCloud
 public import LocalCloudServer

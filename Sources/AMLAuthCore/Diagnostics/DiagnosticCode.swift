@@ -57,6 +57,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case azureMLName = "AMLA405"
     case tokenClientsWithoutTokenAuth = "AMLA406"
     case workspaceLocation = "AMLA407"
+    case principalNotFound = "AMLA408"
+    case computeNotFound = "AMLA409"
 
     /// A short kebab-case title, shown in JSON output and usable in docs.
     public var title: String {
@@ -110,6 +112,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .azureMLName: "azure-ml-name"
         case .tokenClientsWithoutTokenAuth: "token-clients-without-token-auth"
         case .workspaceLocation: "workspace-location"
+        case .principalNotFound: "principal-not-found"
+        case .computeNotFound: "compute-not-found"
         }
     }
 
@@ -117,7 +121,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     public var isPolicy: Bool { rawValue.hasPrefix("AMLA0") }
 
     /// True for checks that need live data and therefore run at plan time, not in `validate`.
-    public var needsLiveState: Bool { self == .aksRegionMismatch || self == .workspaceLocation }
+    public var needsLiveState: Bool {
+        [.aksRegionMismatch, .workspaceLocation, .principalNotFound, .computeNotFound].contains(self)
+    }
 
     /// The severity a diagnostic of this code has unless the Target overrides it.
     public var defaultSeverity: Severity {
@@ -133,7 +139,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .envNotAllowed, .envUnset, .literalSecret, .duplicateItem, .duplicateRoleAssignment,
             .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile, .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
-            .azureMLName, .workspaceLocation:
+            .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound:
             .error
         }
     }

@@ -13,11 +13,16 @@ public struct LiveState: Sendable, Codable, Equatable {
     /// (`Planner.deliveryKey`). A newer password in the cloud than in its sink was never delivered
     /// (a crash in between).
     public var deliveredPasswords: [String: String] = [:]
+    /// Object ids the manifests name (`principal: {object_id: …}`) that the directory does not
+    /// know: a typo plan reports, instead of apply waiting out `PrincipalNotFound`.
+    public var missingPrincipals: [GUID] = []
+    /// AKS computes the manifests name that do not exist in their workspace.
+    public var missingComputes: [AzureResourceID] = []
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case applications, roleAssignments, webservices, workspaces, computes, deliveredPasswords
+        case applications, roleAssignments, webservices, workspaces, computes, deliveredPasswords, missingPrincipals, missingComputes
     }
 
     /// Missing lists read as empty, so recorded states stay readable as the type grows.
@@ -29,6 +34,20 @@ public struct LiveState: Sendable, Codable, Equatable {
         workspaces = try container.decodeIfPresent([LiveWorkspace].self, forKey: .workspaces) ?? []
         computes = try container.decodeIfPresent([LiveCompute].self, forKey: .computes) ?? []
         deliveredPasswords = try container.decodeIfPresent([String: String].self, forKey: .deliveredPasswords) ?? [:]
+        missingPrincipals = try container.decodeIfPresent([String].self, forKey: .missingPrincipals)?.compactMap(GUID.init) ?? []
+        missingComputes = try container.decodeIfPresent([AzureResourceID].self, forKey: .missingComputes) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(applications, forKey: .applications)
+        try container.encode(roleAssignments, forKey: .roleAssignments)
+        try container.encode(webservices, forKey: .webservices)
+        try container.encode(workspaces, forKey: .workspaces)
+        try container.encode(computes, forKey: .computes)
+        try container.encode(deliveredPasswords, forKey: .deliveredPasswords)
+        try container.encode(missingPrincipals.map(\.value), forKey: .missingPrincipals)
+        try container.encode(missingComputes, forKey: .missingComputes)
     }
 }
 

@@ -7,6 +7,7 @@ public enum PlanPolicy {
     public static func check(_ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState) -> Diagnostics {
         var diagnostics = Diagnostics()
         workspaceLocations(manifests, desired, live, &diagnostics)
+        missingObjects(manifests, desired, live, &diagnostics)
         undeclaredPrivilegedRoles(manifests, desired, live, &diagnostics)
         for service in manifests.webservices {
             guard let resolved = desired.webservices.first(where: { $0.address.name == service.name }) else { continue }
@@ -52,6 +53,29 @@ public enum PlanPolicy {
             diagnostics.report(
                 .workspaceLocation, "workspace '\(workspace.name)' is in \(found.location), not in \(wanted) as its manifest says",
                 at: workspace.source.location(of: "location"))
+        }
+    }
+
+    /// Objects the manifests name that the cloud does not have: a mistyped group `object_id` (apply
+    /// would wait out `PrincipalNotFound` for minutes) or AKS `compute_target` (apply would fail
+    /// late). Errors, located at the field.
+    private static func missingObjects(_ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics) {
+        let missingPrincipals = Set(live.missingPrincipals)
+        for assignment in manifests.roleAssignments {
+            guard case .objectID(let id, _) = assignment.principal, missingPrincipals.contains(id) else { continue }
+            diagnostics.report(
+                .principalNotFound, "principal \(id) does not exist in the directory (no user, group or service principal has this object id)",
+                at: assignment.source.location(of: "principal", "object_id"))
+        }
+        let missingComputes = Set(live.missingComputes)
+        for service in manifests.webservices {
+            guard service.computeType == .aks, let target = service.computeTarget,
+                let resolved = desired.webservices.first(where: { $0.address.name == service.name }),
+                missingComputes.contains(resolved.workspaceID.child("computes", target))
+            else { continue }
+            diagnostics.report(
+                .computeNotFound, "compute '\(target)' does not exist in workspace '\(service.workspace)'; attach the AKS cluster first",
+                at: service.source.location(of: "compute_target"))
         }
     }
 

@@ -152,6 +152,27 @@ public struct GraphClient: Sendable {
         return found
     }
 
+    /// The ids among `ids` that the directory knows (users, groups, service principals), with
+    /// `POST /directoryObjects/getByIds`, 1,000 ids per request (Graph's limit). Unknown ids are
+    /// simply absent from the answer.
+    public func existingDirectoryObjects(ids: [String]) async throws(AzureError) -> Set<String> {
+        var found: Set<String> = []
+        var start = 0
+        while start < ids.count {
+            let chunk = Array(ids[start..<min(start + 1_000, ids.count)])
+            let body = JSONValue.object([
+                ("ids", .array(chunk.map(JSONValue.string))), ("types", .array(["user", "group", "servicePrincipal"].map(JSONValue.string))),
+            ])
+            var lookup = request("POST", "/directoryObjects/getByIds", json: body)
+            lookup.idempotent = true
+            for item in try await pipeline.json(lookup)["value"]?.arrayValue ?? [] {
+                if let id = item["id"]?.stringValue { found.insert(id.lowercased()) }
+            }
+            start += 1_000
+        }
+        return found
+    }
+
     /// Values Graph accepts in one `in (...)` filter clause.
     static let maximumInValues = 15
 

@@ -23,10 +23,11 @@ public struct LiveStateReader: Sendable {
         }
         live.applications = try await applications(desired)
         live.roleAssignments = try await roleAssignments(desired)
+        live.missingPrincipals = try await missingPrincipals(desired)
         let (workspaces, services) = try await webservices(desired)
         live.workspaces = workspaces
         live.webservices = services
-        live.computes = try await computes(desired)
+        (live.computes, live.missingComputes) = try await computes(desired)
         return live
     }
 
@@ -106,16 +107,34 @@ public struct LiveStateReader: Sendable {
         return (workspaces, services)
     }
 
-    /// The AKS computes the services name (for the region check), one GET per distinct compute.
-    private func computes(_ desired: DesiredState) async throws(AzureError) -> [LiveCompute] {
+    /// The AKS computes the services name (for the region check) and those that do not exist, one
+    /// GET per distinct compute.
+    private func computes(_ desired: DesiredState) async throws(AzureError) -> ([LiveCompute], missing: [AzureResourceID]) {
         var seen: Set<AzureResourceID> = []
         var computes: [LiveCompute] = []
+        var missing: [AzureResourceID] = []
         for service in desired.webservices where service.computeType == .aks {
             guard let name = service.computeTarget else { continue }
             let id = service.workspaceID.child("computes", name)
-            guard seen.insert(id).inserted, let location = try await provider.modelManagement.computeLocation(id: id) else { continue }
-            computes.append(LiveCompute(id: id, location: location))
+            guard seen.insert(id).inserted else { continue }
+            if let location = try await provider.modelManagement.computeLocation(id: id) {
+                computes.append(LiveCompute(id: id, location: location))
+            } else {
+                missing.append(id)
+            }
         }
-        return computes
+        return (computes, missing)
+    }
+
+    /// The object ids role assignments name directly that the directory does not know: one
+    /// `getByIds` request per 1,000 ids, none when the manifests name none.
+    private func missingPrincipals(_ desired: DesiredState) async throws(AzureError) -> [GUID] {
+        var named: [GUID] = []
+        for assignment in desired.roleAssignments {
+            if case .existing(let id, _) = assignment.principal, !named.contains(id) { named.append(id) }
+        }
+        guard !named.isEmpty else { return [] }
+        let known = try await provider.directory.existingDirectoryObjects(ids: named.map(\.value))
+        return named.filter { !known.contains($0.value) }
     }
 }

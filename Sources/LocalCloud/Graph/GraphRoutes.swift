@@ -20,13 +20,16 @@ struct GraphRoutes {
         case .failure(let response): return response
         }
         let path = Array(segments.dropFirst())
-        if request.method != "GET" {
+        // getByIds is a POST that only reads (Graph asks Directory.Read.All, not a write permission).
+        let isLookup = path.count == 2 && path[0].lowercased() == "directoryobjects" && path[1].lowercased() == "getbyids"
+        if request.method != "GET" && !isLookup {
             let permissions = state.applications.first { $0.appID == caller.appID }?.graphPermissions ?? []
             guard permissions.contains("Application.ReadWrite.All") else {
                 return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
             }
         }
         guard let head = path.first else { return error(400, "BadRequest", "Resource not found for the segment ''.") }
+        if isLookup { return getByIds(state: state) }
         switch Self.entity(head) {
         case .collection("applications"): return await applications(Array(path.dropFirst()), key: nil, state: state)
         case .byAppID("applications", let appID): return await applications(Array(path.dropFirst()), key: .appID(appID), state: state)
