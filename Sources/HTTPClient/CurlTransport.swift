@@ -20,8 +20,9 @@ public struct CurlTransportConfiguration: Sendable {
 }
 
 /// HTTP over libcurl: TLS always verified, HTTP/2 when the server offers it, connections reused
-/// across requests (each pooled easy handle keeps its connection cache), plain http only to
-/// loopback, proxies from the usual environment variables, cancellation that aborts the transfer.
+/// across requests (each pooled easy handle keeps its connection cache), plain http only to a
+/// loopback IP literal and never with userinfo, proxies from the usual environment variables,
+/// cancellation that aborts the transfer.
 public final class CurlTransport: HTTPTransport {
     public let configuration: CurlTransportConfiguration
     private let trustedCAs: [UInt8]?
@@ -81,15 +82,12 @@ public final class CurlTransport: HTTPTransport {
         return try result.get()
     }
 
-    /// Plain http is refused except to loopback; anything but http(s) is refused.
+    /// Why the transport refuses to send a request to `url`, or nil. libcurl parses the URL (as it
+    /// will for the transfer) and `RequestURL.refusal` decides: only http and https, no user name
+    /// or password in the URL, and plain http only to a loopback IP literal (127.0.0.0/8, `[::1]`).
     public static func refusal(for url: String) -> String? {
-        let lower = url.lowercased()
-        if lower.hasPrefix("https://") { return nil }
-        guard lower.hasPrefix("http://") else { return "only https URLs are allowed" }
-        let authority = lower.dropFirst(7).prefix { $0 != "/" && $0 != "?" }
-        let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }) + "]" : String(authority.split(separator: ":").first ?? "")
-        let loopback = host == "localhost" || host == "[::1]" || host.hasPrefix("127.")
-        return loopback ? nil : "plain http is refused except to loopback; use https"
+        guard let parsed = RequestURL(url) else { return "libcurl cannot parse the URL" }
+        return parsed.refusal
     }
 }
 
