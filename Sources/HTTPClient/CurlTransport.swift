@@ -13,6 +13,10 @@ public struct CurlTransportConfiguration: Sendable {
     /// requests to one host reuses a few connections instead of opening one each.
     public var maxConcurrentTransfers = 8
     public var userAgent = "amlauth/0.1"
+    /// The proxy for requests that leave the machine (`CURLOPT_PROXY`, e.g.
+    /// `http://proxy.example:3128`), in place of the ones libcurl reads from `https_proxy` and
+    /// `all_proxy`; nil reads the environment. Loopback requests never use a proxy.
+    public var proxy: String?
 
     public init(extraCABundle: String? = nil) {
         self.extraCABundle = extraCABundle
@@ -21,8 +25,8 @@ public struct CurlTransportConfiguration: Sendable {
 
 /// HTTP over libcurl: TLS always verified, HTTP/2 when the server offers it, connections reused
 /// across requests (each pooled easy handle keeps its connection cache), plain http only to a
-/// loopback IP literal and never with userinfo, proxies from the usual environment variables,
-/// cancellation that aborts the transfer.
+/// loopback IP literal and never with userinfo, proxies from the usual environment variables
+/// except for loopback (which never goes through a proxy), cancellation that aborts the transfer.
 public final class CurlTransport: HTTPTransport {
     public let configuration: CurlTransportConfiguration
     private let trustedCAs: [UInt8]?

@@ -57,6 +57,13 @@ final class EasyHandle: @unchecked Sendable {
                 _ = CCurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
                 _ = CCurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout * 1000))
                 _ = CCurl_setopt_string(handle, CURLOPT_USERAGENT, configuration.userAgent)
+                if parsed.isLoopback {
+                    // "" turns proxies off, the environment's included: loopback traffic (plain
+                    // http with a client secret, say) must not leave the machine through a proxy.
+                    _ = CCurl_setopt_string(handle, CURLOPT_PROXY, "")
+                } else if let proxy = configuration.proxy {
+                    _ = CCurl_setopt_string(handle, CURLOPT_PROXY, proxy)
+                }
                 _ = CCurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
                 _ = CCurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
                 _ = CCurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)

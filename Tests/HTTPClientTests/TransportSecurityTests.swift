@@ -63,3 +63,39 @@ struct TransportSecurityTests {
     }
 }
 
+/// Loopback traffic never goes through a proxy, whatever the environment or configuration says;
+/// everything else still does.
+@Suite(.serialized)
+struct ProxyTests {
+    @Test func loopbackRequestsBypassAConfiguredProxy() async throws {
+        let server = try LoopbackListener(.respond(status: 200, body: "direct"))
+        let proxy = try LoopbackListener(.closeWithoutAnswer)
+        defer {
+            server.stop()
+            proxy.stop()
+        }
+        var configuration = CurlTransportConfiguration()
+        configuration.proxy = proxy.base
+        let transport = try CurlTransport(configuration: configuration)
+        let response = try await transport.send(HTTPRequest(method: "POST", url: server.base + "/tenant/oauth2/v2.0/token", body: Array("client_secret=s3cret".utf8)))
+        #expect(response.status == 200 && response.text == "direct")
+        #expect(server.connections == 1)
+        #expect(proxy.connections == 0, "the proxy saw nothing: \(proxy.received)")
+    }
+
+    @Test func otherRequestsStillUseTheProxy() async throws {
+        // The proxy closes without answering, so nothing leaves the machine; curl never resolves
+        // the target itself when it tunnels through a proxy.
+        let proxy = try LoopbackListener(.closeWithoutAnswer)
+        defer { proxy.stop() }
+        var configuration = CurlTransportConfiguration()
+        configuration.proxy = proxy.base
+        configuration.totalTimeout = 5
+        let transport = try CurlTransport(configuration: configuration)
+        await #expect(throws: TransportError.self) {
+            _ = try await transport.send(HTTPRequest(method: "GET", url: "https://management.azure.com.invalid/subscriptions"))
+        }
+        #expect(proxy.connections == 1)
+        #expect(proxy.received.hasPrefix("CONNECT management.azure.com.invalid:443 HTTP/1.1"), "\(proxy.received)")
+    }
+}
