@@ -59,6 +59,12 @@ struct ApplyCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("amlauth apply: plan is stale; changed since it was made:\n\(stale.map { "  - \($0)" }.joined(separator: "\n"))\nRun 'amlauth plan' again.\n".utf8))
                 throw ExitCode.failure
             }
+            // The target selects what is changed (ownership markers, names): an edited one is refused.
+            guard saved.plan.target == run.plan.target else {
+                await run.session.close()
+                FileHandle.standardError.write(Data("amlauth apply: the plan is for target '\(saved.plan.target)', but the manifests declare target '\(run.plan.target)'; nothing was changed\n".utf8))
+                throw ExitCode.failure
+            }
         }
         FileHandle.standardError.write(Data(run.policyOutput.utf8))
         if run.policyFailed {

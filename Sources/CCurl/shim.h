@@ -28,6 +28,12 @@ static inline CURLcode CCurl_setopt_blob(CURL *handle, CURLoption option, struct
     return curl_easy_setopt(handle, option, value);
 }
 
+// A parsed URL handle (curl_url) as the transfer's URL, so the transfer connects to exactly what
+// amlauth checked; NULL unsets it.
+static inline CURLcode CCurl_setopt_curlu(CURL *handle, CURLU *url) {
+    return curl_easy_setopt(handle, CURLOPT_CURLU, url);
+}
+
 typedef size_t (*CCurl_write_callback)(char *data, size_t size, size_t count, void *context);
 static inline CURLcode CCurl_setopt_write_function(CURL *handle, CURLoption option, CCurl_write_callback callback) {
     return curl_easy_setopt(handle, option, callback);

@@ -13,6 +13,10 @@ public struct CurlTransportConfiguration: Sendable {
     /// requests to one host reuses a few connections instead of opening one each.
     public var maxConcurrentTransfers = 8
     public var userAgent = "amlauth/0.1"
+    /// The proxy for requests that leave the machine (`CURLOPT_PROXY`, e.g.
+    /// `http://proxy.example:3128`), in place of the ones libcurl reads from `https_proxy` and
+    /// `all_proxy`; nil reads the environment. Loopback requests never use a proxy.
+    public var proxy: String?
 
     public init(extraCABundle: String? = nil) {
         self.extraCABundle = extraCABundle
@@ -20,8 +24,9 @@ public struct CurlTransportConfiguration: Sendable {
 }
 
 /// HTTP over libcurl: TLS always verified, HTTP/2 when the server offers it, connections reused
-/// across requests (each pooled easy handle keeps its connection cache), plain http only to
-/// loopback, proxies from the usual environment variables, cancellation that aborts the transfer.
+/// across requests (each pooled easy handle keeps its connection cache), plain http only to a
+/// loopback IP literal and never with userinfo, proxies from the usual environment variables
+/// except for loopback (which never goes through a proxy), cancellation that aborts the transfer.
 public final class CurlTransport: HTTPTransport {
     public let configuration: CurlTransportConfiguration
     private let trustedCAs: [UInt8]?
@@ -81,15 +86,12 @@ public final class CurlTransport: HTTPTransport {
         return try result.get()
     }
 
-    /// Plain http is refused except to loopback; anything but http(s) is refused.
+    /// Why the transport refuses to send a request to `url`, or nil. libcurl parses the URL (as it
+    /// will for the transfer) and `RequestURL.refusal` decides: only http and https, no user name
+    /// or password in the URL, and plain http only to a loopback IP literal (127.0.0.0/8, `[::1]`).
     public static func refusal(for url: String) -> String? {
-        let lower = url.lowercased()
-        if lower.hasPrefix("https://") { return nil }
-        guard lower.hasPrefix("http://") else { return "only https URLs are allowed" }
-        let authority = lower.dropFirst(7).prefix { $0 != "/" && $0 != "?" }
-        let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }) + "]" : String(authority.split(separator: ":").first ?? "")
-        let loopback = host == "localhost" || host == "[::1]" || host.hasPrefix("127.")
-        return loopback ? nil : "plain http is refused except to loopback; use https"
+        guard let parsed = RequestURL(url) else { return "libcurl cannot parse the URL" }
+        return parsed.refusal
     }
 }
 

@@ -27,6 +27,14 @@ final class EasyHandle: @unchecked Sendable {
     func perform(_ request: HTTPRequest, target: String, configuration: CurlTransportConfiguration, trustedCAs: [UInt8]?, cancelled: CancellationFlag) -> Result<HTTPResponse, TransportError> {
         curl_easy_reset(handle)
         lastConnections = 0
+        // libcurl parses the URL once, here; the checks read that parse and the transfer uses it
+        // (CURLOPT_CURLU), so what is checked is what is connected to.
+        guard let url = curl_url() else { return .failure(TransportError(.other, "curl_url failed", target: target)) }
+        defer { curl_url_cleanup(url) }
+        guard curl_url_set(url, CURLUPART_URL, request.url, 0) == CURLUE_OK, let parsed = RequestURL(handle: url) else {
+            return .failure(TransportError(.refused, "libcurl cannot parse the URL", target: target))
+        }
+        if let refusal = parsed.refusal { return .failure(TransportError(.refused, refusal, target: target)) }
         let transfer = Transfer(cancelled: cancelled)
         let context = Unmanaged.passRetained(transfer)
         defer { context.release() }
@@ -39,7 +47,8 @@ final class EasyHandle: @unchecked Sendable {
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
             var blob = curl_blob()
             return withUnsafeMutablePointer(to: &blob) { blobPointer -> CURLcode in
-                _ = CCurl_setopt_string(handle, CURLOPT_URL, request.url)
+                _ = CCurl_setopt_curlu(handle, url)
+                _ = CCurl_setopt_long(handle, CURLOPT_DISALLOW_USERNAME_IN_URL, 1)
                 _ = CCurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
                 _ = CCurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
                 _ = CCurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
@@ -48,6 +57,13 @@ final class EasyHandle: @unchecked Sendable {
                 _ = CCurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
                 _ = CCurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout * 1000))
                 _ = CCurl_setopt_string(handle, CURLOPT_USERAGENT, configuration.userAgent)
+                if parsed.isLoopback {
+                    // "" turns proxies off, the environment's included: loopback traffic (plain
+                    // http with a client secret, say) must not leave the machine through a proxy.
+                    _ = CCurl_setopt_string(handle, CURLOPT_PROXY, "")
+                } else if let proxy = configuration.proxy {
+                    _ = CCurl_setopt_string(handle, CURLOPT_PROXY, proxy)
+                }
                 _ = CCurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
                 _ = CCurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
                 _ = CCurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
@@ -94,7 +110,9 @@ final class EasyHandle: @unchecked Sendable {
                     Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().cancelled.isSet ? 1 : 0
                 }
                 _ = CCurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context.toOpaque())
-                return curl_easy_perform(handle)
+                let code = curl_easy_perform(handle)
+                _ = CCurl_setopt_curlu(handle, nil)  // `url` is freed when perform returns
+                return code
             }
         }
         var connections = 0

@@ -83,7 +83,7 @@ struct CurlTransportTests {
             (error as? TransportError)?.kind == .refused
         }
         #expect(CurlTransport.refusal(for: "http://127.0.0.1:8080/x") == nil)
-        #expect(CurlTransport.refusal(for: "http://localhost/x") == nil)
+        #expect(CurlTransport.refusal(for: "http://localhost/x") != nil, "a name, not a loopback address")
         #expect(CurlTransport.refusal(for: "http://[::1]:80/x") == nil)
         #expect(CurlTransport.refusal(for: "http://10.0.0.1/x") != nil)
         #expect(CurlTransport.refusal(for: "ftp://127.0.0.1/x") != nil)

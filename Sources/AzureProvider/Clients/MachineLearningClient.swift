@@ -111,11 +111,17 @@ public struct MachineLearningClient: Sendable {
     }
 
     /// The model-management base URL of a workspace, from its discovery document (fetched without
-    /// credentials, as azureml-core does).
+    /// credentials, as azureml-core does). The host it names gets tokens, so it must be one of the
+    /// cloud's (`pipeline.tokenHosts`: `*.api.azureml.ms` in the public cloud); any other is an
+    /// error that names it.
     public func modelManagementBase(for workspace: Workspace) async throws(AzureError) -> String {
+        let target = "GET \(AzurePipeline.withoutQuery(workspace.discoveryURL))"
         let discovery = try await pipeline.json(AzurePipeline.Request("GET", workspace.discoveryURL, service: .modelManagement, audience: nil))
         guard let host = discovery["modelmanagement"]?.stringValue else {
-            throw AzureError(service: .modelManagement, status: 200, code: "InvalidResponse", message: "the discovery document names no modelmanagement host", target: "GET \(workspace.discoveryURL)")
+            throw AzureError(service: .modelManagement, status: 200, code: "InvalidResponse", message: "the discovery document names no modelmanagement host", target: target)
+        }
+        if let refusal = pipeline.tokenHosts.refusal(for: host) {
+            throw AzureError(service: .modelManagement, status: 200, code: "UntrustedHost", message: "the discovery document names modelmanagement host '\(host)'; \(refusal)", target: target)
         }
         return host.trimmingSuffixSlash + "/modelmanagement/v1.0" + workspace.id.description
     }

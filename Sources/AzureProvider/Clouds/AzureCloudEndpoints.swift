@@ -1,4 +1,5 @@
 import AMLAuthCore
+import HTTPClient
 import WireFormat
 
 /// Where a cloud's services live and which audiences their tokens need. Built-in for the three
@@ -21,27 +22,32 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
     public var management: String?
     /// An extra CA to trust (the local cloud's), as a file path.
     public var caCertificate: String?
+    /// The suffix of the cloud's Azure ML service hosts (`api.azureml.ms`: a workspace's discovery
+    /// document names `https://<region>.api.azureml.ms`). Tokens go to hosts under it and to the
+    /// endpoints above, nowhere else (`TokenHostPolicy`). nil: Azure ML lives on the endpoints'
+    /// own origins, as in the local cloud.
+    public var machineLearningHostSuffix: String? = nil
 
     public static let azureCloud = AzureCloudEndpoints(
         name: "AzureCloud", activeDirectory: "https://login.microsoftonline.com", resourceManager: "https://management.azure.com/",
         resourceManagerAudience: "https://management.azure.com/", microsoftGraph: "https://graph.microsoft.com/",
         microsoftGraphAudience: "https://graph.microsoft.com/", activeDirectoryGraphResourceID: "https://graph.windows.net/",
         sqlManagement: "https://management.core.windows.net:8443/", gallery: "https://gallery.azure.com/",
-        management: "https://management.core.windows.net/", caCertificate: nil)
+        management: "https://management.core.windows.net/", caCertificate: nil, machineLearningHostSuffix: "api.azureml.ms")
 
     public static let azureChinaCloud = AzureCloudEndpoints(
         name: "AzureChinaCloud", activeDirectory: "https://login.chinacloudapi.cn", resourceManager: "https://management.chinacloudapi.cn/",
         resourceManagerAudience: "https://management.chinacloudapi.cn/", microsoftGraph: "https://microsoftgraph.chinacloudapi.cn/",
         microsoftGraphAudience: "https://microsoftgraph.chinacloudapi.cn/", activeDirectoryGraphResourceID: "https://graph.chinacloudapi.cn/",
         sqlManagement: "https://management.core.chinacloudapi.cn:8443/", gallery: "https://gallery.chinacloudapi.cn/",
-        management: "https://management.core.chinacloudapi.cn/", caCertificate: nil)
+        management: "https://management.core.chinacloudapi.cn/", caCertificate: nil, machineLearningHostSuffix: "api.ml.azure.cn")
 
     public static let azureUSGovernment = AzureCloudEndpoints(
         name: "AzureUSGovernment", activeDirectory: "https://login.microsoftonline.us", resourceManager: "https://management.usgovcloudapi.net/",
         resourceManagerAudience: "https://management.usgovcloudapi.net/", microsoftGraph: "https://graph.microsoft.us/",
         microsoftGraphAudience: "https://graph.microsoft.us/", activeDirectoryGraphResourceID: "https://graph.windows.net/",
         sqlManagement: "https://management.core.usgovcloudapi.net:8443/", gallery: "https://gallery.usgovcloudapi.net/",
-        management: "https://management.core.usgovcloudapi.net/", caCertificate: nil)
+        management: "https://management.core.usgovcloudapi.net/", caCertificate: nil, machineLearningHostSuffix: "api.ml.azure.us")
 
     public static func builtIn(_ name: String) -> AzureCloudEndpoints? {
         [azureCloud, azureChinaCloud, azureUSGovernment].first { $0.name.lowercased() == name.lowercased() }
@@ -77,8 +83,13 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         }
         let endpoints = json["endpoints"]
         func required(_ key: String) throws(FileError) -> String {
-            guard let value = endpoints?[key]?.stringValue, value.hasPrefix("https://") || value.hasPrefix("http://127.0.0.1") else {
+            guard let value = endpoints?[key]?.stringValue else {
                 throw FileError(description: "\(path): endpoints.\(key) must be an https URL")
+            }
+            // The transport's own check, on libcurl's parse of the URL: https, or plain http to a
+            // loopback IP literal; never a user name or password (`http://127.0.0.1@host`).
+            if let refusal = CurlTransport.refusal(for: value) {
+                throw FileError(description: "\(path): endpoints.\(key) must be an https URL: \(refusal)")
             }
             return value
         }
@@ -91,7 +102,7 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
             resourceManagerAudience: endpoints?["resourceManagerAudience"]?.stringValue ?? resourceManager,
             microsoftGraph: graph, microsoftGraphAudience: endpoints?["microsoftGraphAudience"]?.stringValue ?? graph,
             activeDirectoryGraphResourceID: nil, sqlManagement: nil, gallery: nil, management: nil,
-            caCertificate: json["caCertificate"]?.stringValue)
+            caCertificate: json["caCertificate"]?.stringValue, machineLearningHostSuffix: endpoints?["machineLearningHostSuffix"]?.stringValue)
         cloud.management = cloud.resourceManagerAudience
         let extras = FileExtras(
             tenantID: json["tenantId"]?.stringValue, subscriptionID: json["subscriptionId"]?.stringValue,

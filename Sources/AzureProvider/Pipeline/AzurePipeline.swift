@@ -1,4 +1,4 @@
-public import AMLAuthCore
+import AMLAuthCore
 public import HTTPClient
 import AuthCrypto
 import Foundation
@@ -14,10 +14,14 @@ public struct AzurePipeline: Sendable {
     public var limiter: RateLimiter?
     /// Receives one line per attempt when `--verbose` is on. Lines never hold headers or bodies.
     public var log: (@Sendable (String) -> Void)?
+    /// Where a token may go: every request that carries one (each `nextLink` page included) is
+    /// checked against it before the token is even fetched.
+    public var tokenHosts: TokenHostPolicy
 
+    /// `tokenHosts` defaults to the hosts of the cloud `tokens` gets its tokens from.
     public init(
         transport: any HTTPTransport, tokens: TokenCache?, runtime: Runtime = .system, retry: RetryPolicy = RetryPolicy(),
-        limiter: RateLimiter? = nil, log: (@Sendable (String) -> Void)? = nil
+        limiter: RateLimiter? = nil, log: (@Sendable (String) -> Void)? = nil, tokenHosts: TokenHostPolicy? = nil
     ) {
         self.transport = transport
         self.tokens = tokens
@@ -25,6 +29,7 @@ public struct AzurePipeline: Sendable {
         self.retry = retry
         self.limiter = limiter
         self.log = log
+        self.tokenHosts = tokenHosts ?? tokens.map { TokenHostPolicy(cloud: $0.client.cloud) } ?? TokenHostPolicy(cloudName: "(none)", origins: [], hostSuffixes: [])
     }
 
     /// A call to make.
@@ -57,6 +62,9 @@ public struct AzurePipeline: Sendable {
 
     public func send(_ request: Request) async throws(AzureError) -> HTTPResponse {
         let target = "\(request.method) \(Self.withoutQuery(request.url))"
+        if request.audience != nil, let refusal = tokenHosts.refusal(for: request.url) {
+            throw AzureError(service: request.service, status: nil, code: "UntrustedHost", message: refusal, target: target)
+        }
         var attempt = 0
         var waited = 0.0
         var refreshedToken = false
@@ -152,7 +160,8 @@ public struct AzurePipeline: Sendable {
         return value
     }
 
-    /// Follows `nextLink` (ARM, MMS) or `@odata.nextLink` (Graph) until the last page.
+    /// Follows `nextLink` (ARM, MMS) or `@odata.nextLink` (Graph) until the last page. Each page
+    /// goes through `send`, so a link to a host outside `tokenHosts` fails there, naming it.
     public func listAll(_ request: Request) async throws(AzureError) -> [JSONValue] {
         var items: [JSONValue] = []
         var next: Request? = request
