@@ -51,6 +51,10 @@ enum Composition {
     /// Loads and validates the manifests in the target directory, once; errors stop here.
     static func load(_ options: Options) throws(SessionError) -> LoadedManifests {
         let outcome = ValidateRun(paths: [options.targetDirectory], format: .text, environment: options.environment, workingDirectory: options.workingDirectory).run()
+        if outcome.exitCode != 0 || outcome.diagnostics.contains(where: { $0.severity == .warning }) {
+            // Annotations on stderr, never in a report (see ValidateCommand).
+            FileHandle.standardError.write(Data(outcome.workflowCommands.utf8))
+        }
         guard outcome.exitCode == 0 else { throw .invalidManifests(output: outcome.output) }
         guard let target = outcome.manifests.target else { throw .message("the manifests in '\(options.targetDirectory)' have no Target") }
         let shown = outcome.diagnostics.filter { $0.severity == .warning }.isEmpty ? "" : outcome.output

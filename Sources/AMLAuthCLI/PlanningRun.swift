@@ -32,7 +32,8 @@ struct PlanningRun {
             let desired = DesiredState.resolve(loaded.manifests, target: loaded.target.name, subscriptionID: subscription, certificates: loaded.certificates)
             let delivery = SecretDelivery(
                 baseDirectory: loaded.directory, cloud: session.cloud, environment: options.environment,
-                workflowCommands: { FileHandle.standardOutput.write(Data($0.utf8)) })
+                // stderr: the runner reads `::add-mask::` there too (actions/runner ScriptHandler.cs), and stdout may be `--json > report.json`.
+                workflowCommands: { FileHandle.standardError.write(Data($0.utf8)) })
             let outcome = try await Reconciliation.plan(
                 loaded.manifests, desired: desired, reader: LiveStateReader(provider: session.provider), delivery: delivery,
                 options: Planner.Options(prune: prune || loaded.target.prune, adopt: adopt, now: Date().timeIntervalSince1970))

@@ -9,7 +9,7 @@ struct ValidateCommand: ParsableCommand {
         discussion: """
             Reads every *.yaml and *.yml file below the given paths (default: the current directory) \
             as one manifest set. Prints each problem as path:line:col: severity[CODE]: message with the \
-            source line; with GITHUB_ACTIONS=true also as workflow annotations. Exits 0 when there is \
+            source line; with GITHUB_ACTIONS=true also as workflow annotations on stderr. Exits 0 when there is \
             no error (warnings allowed), 1 otherwise.
             """)
 
@@ -26,6 +26,11 @@ struct ValidateCommand: ParsableCommand {
             workingDirectory: FileManager.default.currentDirectoryPath,
             colored: format == .text && Terminal.wantsColor(environment: environment)
         ).run()
+        // Annotations go to stderr: the GitHub runner reads workflow commands from a step's stderr
+        // as from its stdout (actions/runner, src/Runner.Worker/Handlers/ScriptHandler.cs gives
+        // each stream an OutputManager whose OnDataReceived runs ActionCommandManager), and stdout
+        // stays the report alone, so `--format json > report.json` is valid JSON.
+        FileHandle.standardError.write(Data(outcome.workflowCommands.utf8))
         FileHandle.standardOutput.write(Data(outcome.output.utf8))
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }

@@ -26,7 +26,11 @@ public struct ValidateRun: Sendable {
     /// What the command prints and how it exits, with what it loaded (so plan and apply load the
     /// manifests once).
     public struct Outcome: Sendable {
+        /// The report (text or JSON): stdout, and nothing else ever goes into it.
         public var output: String
+        /// GitHub workflow commands (annotations) under `GITHUB_ACTIONS=true`, else "": for
+        /// stderr, so `--format json` stays one parseable document.
+        public var workflowCommands: String
         public var exitCode: Int32
         public var diagnostics: [Diagnostic]
         public var files: [SourceFile]
@@ -40,21 +44,20 @@ public struct ValidateRun: Sendable {
         let result = ManifestValidation(environment: environment).run(input.files)
         // Certificate files are I/O, checked here at the edge (only when the manifests are otherwise sound).
         let certificates = result.diagnostics.hasErrors ? nil : CertificateFiles.check(result.manifests, workingDirectory: workingDirectory)
-        let diagnostics = input.diagnostics + result.diagnostics.all + (certificates?.diagnostics ?? [])
+        // Every message is masked with the secrets found in the files, whichever stage wrote it.
+        let diagnostics = (input.diagnostics + result.diagnostics.all + (certificates?.diagnostics ?? [])).map(result.secrets.mask)
         let summary = ValidationSummary(files: input.files.count, resources: result.manifests.declarations.count, diagnostics: diagnostics)
-        var output = ""
-        if environment["GITHUB_ACTIONS"] == "true" {
-            output += DiagnosticRenderer.githubAnnotations(diagnostics)
-        }
+        let workflowCommands = environment["GITHUB_ACTIONS"] == "true" ? DiagnosticRenderer.githubAnnotations(diagnostics) : ""
+        let output: String
         switch format {
         case .text:
-            let renderer = DiagnosticRenderer(source: SourceText(files: input.files, redactions: result.diagnostics.redactions), colored: colored)
-            output += renderer.text(diagnostics, summary: summary)
+            let renderer = DiagnosticRenderer(source: SourceText(files: input.files, secrets: result.secrets), colored: colored)
+            output = renderer.text(diagnostics, summary: summary)
         case .json:
-            output += DiagnosticRenderer.json(diagnostics, summary: summary)
+            output = DiagnosticRenderer.json(diagnostics, summary: summary)
         }
         return Outcome(
-            output: output, exitCode: summary.errors == 0 ? 0 : 1, diagnostics: diagnostics, files: input.files, manifests: result.manifests,
+            output: output, workflowCommands: workflowCommands, exitCode: summary.errors == 0 ? 0 : 1, diagnostics: diagnostics, files: input.files, manifests: result.manifests,
             certificates: certificates?.certificates ?? [:])
     }
 }

@@ -15,28 +15,35 @@ public struct DiagnosticRenderer: Sendable {
     }
 
     /// One diagnostic in the human form, several lines, ending with a newline.
+    ///
+    /// Untrusted text stays inert: file names are escaped so they can neither break the line nor
+    /// pose as `path:line:col` (`TextEscaping.path`), messages stay on their line, secret shapes
+    /// are masked, and no line can read as a GitHub workflow command.
     public func text(_ diagnostic: Diagnostic) -> String {
         var output = ""
-        let prefix = diagnostic.location.map { "\($0): " } ?? ""
-        output += "\(bold(prefix))\(paint(diagnostic.severity))\(bold("[\(diagnostic.code.rawValue)]: \(diagnostic.message)"))\n"
+        let prefix = diagnostic.location.map { "\(TextEscaping.location($0)): " } ?? ""
+        output += "\(bold(prefix))\(paint(diagnostic.severity))\(bold("[\(diagnostic.code.rawValue)]: \(Self.line(diagnostic.message))"))\n"
         if let location = diagnostic.location { output += snippet(at: location) }
-        if let hint = diagnostic.hint { output += "  hint: \(hint)\n" }
+        if let hint = diagnostic.hint { output += "  hint: \(Self.line(hint))\n" }
         for note in diagnostic.notes {
-            output += "  note: \(note.message)" + (note.location.map { ": \($0)" } ?? "") + "\n"
+            output += "  note: \(Self.line(note.message))" + (note.location.map { ": \(TextEscaping.location($0))" } ?? "") + "\n"
         }
         return output
     }
+
+    /// Message text for one line of the human form.
+    private static func line(_ text: String) -> String { TextEscaping.message(SecretRedactions.maskShapes(text)) }
 
     /// All diagnostics in display order, then the summary line.
     public func text(_ diagnostics: [Diagnostic], summary: ValidationSummary) -> String {
         Diagnostic.sortedForDisplay(diagnostics).map(text).joined() + summary.line + "\n"
     }
 
-    /// The quoted source line with a caret under the column (tabs kept so the caret lines up).
+    /// The quoted source line, secrets masked, with a caret under the column (tabs kept so the
+    /// caret lines up).
     func snippet(at location: SourceLocation) -> String {
-        guard let line = source.line(location.line, of: location.file) else { return "" }
-        let lead = line.unicodeScalars.prefix(max(0, location.column - 1)).map { $0 == "\t" ? "\t" : " " }.joined()
-        return "    \(line)\n    \(lead)\(colored ? "\u{1B}[32m^\u{1B}[0m" : "^")\n"
+        guard let line = source.quote(location.line, of: location.file, caretAt: location.column) else { return "" }
+        return "    \(line.text)\n    \(line.lead)\(colored ? "\u{1B}[32m^\u{1B}[0m" : "^")\n"
     }
 
     private func paint(_ severity: Severity) -> String {
@@ -58,13 +65,13 @@ public struct DiagnosticRenderer: Sendable {
                 ("code", .string(diagnostic.code.rawValue)),
                 ("title", .string(diagnostic.code.title)),
                 ("severity", .string(diagnostic.severity.rawValue)),
-                ("message", .string(diagnostic.message)),
+                ("message", .string(SecretRedactions.maskShapes(diagnostic.message))),
             ]
             if let location = diagnostic.location { pairs.append(("location", locationJSON(location))) }
-            if let hint = diagnostic.hint { pairs.append(("hint", .string(hint))) }
+            if let hint = diagnostic.hint { pairs.append(("hint", .string(SecretRedactions.maskShapes(hint)))) }
             if !diagnostic.notes.isEmpty {
                 pairs.append(("notes", .array(diagnostic.notes.map { note in
-                    .object([("message", .string(note.message))] + (note.location.map { [("location", locationJSON($0))] } ?? []))
+                    .object([("message", .string(SecretRedactions.maskShapes(note.message)))] + (note.location.map { [("location", locationJSON($0))] } ?? []))
                 })))
             }
             return .object(pairs)
@@ -99,7 +106,7 @@ public struct DiagnosticRenderer: Sendable {
             }
             var message = diagnostic.message
             if let hint = diagnostic.hint { message += "\n\(hint)" }
-            return "::\(command) \(properties.joined(separator: ","))::\(escapeData(message))\n"
+            return "::\(command) \(properties.joined(separator: ","))::\(escapeData(SecretRedactions.maskShapes(message)))\n"
         }.joined()
     }
 

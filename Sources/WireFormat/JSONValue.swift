@@ -65,11 +65,17 @@ public indirect enum JSONValue: Sendable, Equatable {
         return output
     }
 
-    /// JSON string escaping (RFC 8259): quotes, backslashes and control characters.
+    /// JSON string escaping (RFC 8259): quotes, backslashes and control characters. The `[` of
+    /// `##[` is written `\u005b` (the same string to any JSON reader), because the GitHub runner
+    /// takes `##[command]` anywhere in a log line as a legacy workflow command, and reports are
+    /// often printed to the log.
     public static func quote(_ text: String) -> String {
         var output = "\""
+        var hashes = 0
         for scalar in text.unicodeScalars {
+            defer { hashes = scalar == "#" ? hashes + 1 : 0 }
             switch scalar {
+            case "[" where hashes >= 2: output += "\\u005b"
             case "\"": output += "\\\""
             case "\\": output += "\\\\"
             case "\n": output += "\\n"

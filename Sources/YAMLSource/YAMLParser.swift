@@ -75,15 +75,22 @@ public struct YAMLParser: Sendable {
         return YAMLError(.syntax, message, at: location)
     }
 
+    /// Counts lines with the breaks libyaml's scanner counts (`LineBreaks`), so this location
+    /// names the same line as every mark.
     private static func location(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>, file: String) -> SourceLocation {
+        let end = min(max(offset, 0), bytes.count)
         var line = 1
         var column = 1
-        for byte in bytes.prefix(offset) {
-            if byte == UInt8(ascii: "\n") {
+        var index = 0
+        while index < end {
+            let length = LineBreaks.length(at: index, in: bytes)
+            if length > 0 {
                 line += 1
                 column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
+                index += length
+            } else {
+                if bytes[index] & 0xC0 != 0x80 { column += 1 }
+                index += 1
             }
         }
         return SourceLocation(file: file, line: line, column: column)

@@ -44,6 +44,24 @@ struct InvalidCorpusTests {
         }
     }
 
+    /// Cases that plant secrets list them in `planted-secrets.txt` (not a manifest, so not read by
+    /// validate); none may appear in any output form, GitHub annotations included.
+    static let casesWithPlantedSecrets: [String] = cases.filter { FileManager.default.fileExists(atPath: root + "/\($0)/planted-secrets.txt") }
+
+    @Test(arguments: casesWithPlantedSecrets)
+    func plantedSecretsNeverAppearInAnyOutputForm(_ name: String) throws {
+        let secrets = try String(contentsOfFile: Self.root + "/\(name)/planted-secrets.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        var github = Self.environment
+        github["GITHUB_ACTIONS"] = "true"
+        for format in ValidateRun.Format.allCases {
+            let outcome = ValidateRun(paths: ["."], format: format, environment: github, workingDirectory: Self.root + "/" + name).run()
+            let everything = outcome.output + outcome.diagnostics.map { "\($0.message) \($0.hint ?? "") \($0.notes.map(\.message))" }.joined()
+            for secret in secrets {
+                #expect(!everything.contains(secret), "\(format): '\(secret)' in\n\(outcome.output)")
+            }
+        }
+    }
+
     @Test func coversEveryValidateTimeCode() throws {
         var seen: Set<DiagnosticCode> = []
         for name in Self.cases {

@@ -54,8 +54,9 @@ struct ValidateCommandTests {
     @Test func githubActionsAnnotations() throws {
         let result = try CommandRunner.amlauth(["validate", "Tests/Fixtures/invalid/both-auth-modes"], environment: ["GITHUB_ACTIONS": "true"])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("::error file=Tests/Fixtures/invalid/both-auth-modes/svc.yaml,line=11,col=17,title=AMLA401 both-auth-modes::key auth and token auth cannot both be on"))
-        #expect(result.stdout.contains("svc.yaml:11:17: error[AMLA401]"), "the human form follows the annotations")
+        #expect(result.stderr.contains("::error file=Tests/Fixtures/invalid/both-auth-modes/svc.yaml,line=11,col=17,title=AMLA401 both-auth-modes::key auth and token auth cannot both be on"))
+        #expect(!result.stdout.contains("::error"), "annotations go to stderr, never into the report")
+        #expect(result.stdout.contains("svc.yaml:11:17: error[AMLA401]"))
     }
 
     @Test func missingPathIsAClearError() throws {
@@ -74,7 +75,7 @@ struct ValidateCommandTests {
         let result = try CommandRunner.amlauth(["validate", "Tests/Fixtures/invalid/literal-secrets", "--format", "json"], environment: ["GITHUB_ACTIONS": "true"])
         #expect(result.status == 1)
         for secret in ["abc8Q~aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456_-x", "correct horse", "MIIEowIBAAKCAQEA"] {
-            #expect(!result.stdout.contains(secret))
+            #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret))
         }
     }
 

@@ -109,6 +109,10 @@ public struct Diagnostics: Sendable {
     /// Marks a secret's position so no rendering of the source shows it.
     public mutating func redact(_ location: SourceLocation) { redactions.insert(location) }
 
+    /// Masks every message, hint and note that quotes a secret (a duplicate or unknown key shaped
+    /// like a client secret, a value quoted by a type error).
+    public mutating func mask(_ secrets: SecretRedactions) { all = all.map(secrets.mask) }
+
     /// Applies per-code severity overrides (policy codes only); `nil` drops the diagnostic.
     public mutating func applySeverities(_ overrides: [DiagnosticCode: Severity?]) {
         all = all.compactMap { diagnostic in

@@ -55,7 +55,13 @@ enum SecretScanner {
             for item in items { visit(item, diagnostics: &diagnostics, flaggedKeys: &flaggedKeys) }
         case .mapping(let pairs):
             for pair in pairs {
-                if isSecretKey(pair.key), !(pair.value.scalar?.isNull ?? false) {
+                if let shape = secretShape(pair.key) {
+                    // A secret pasted as a key: reported once, as a secret, not as an unknown field.
+                    // `SecretRedactions` masks the key itself in the raw text (the value may be harmless).
+                    flaggedKeys.insert(pair.keyLocation)
+                    diagnostics.report(.literalSecret, "this key looks like \(shape); it must not be in a manifest", at: pair.keyLocation, hint: advice)
+                    visit(pair.value, diagnostics: &diagnostics, flaggedKeys: &flaggedKeys)
+                } else if isSecretKey(pair.key), !(pair.value.scalar?.isNull ?? false) {
                     flaggedKeys.insert(pair.keyLocation)
                     diagnostics.redact(pair.value.location)
                     diagnostics.report(.literalSecret, "'\(pair.key)' holds a literal secret", at: pair.keyLocation, hint: advice)

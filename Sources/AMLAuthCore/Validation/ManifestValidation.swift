@@ -15,7 +15,10 @@ public struct SourceFile: Sendable {
 /// The result of loading and validating a manifest set.
 public struct ValidationResult: Sendable {
     public var manifests: ManifestSet
+    /// Every finding, messages already masked with `secrets`.
     public var diagnostics: Diagnostics
+    /// Where the files hold secrets: hand it to whatever quotes their text.
+    public var secrets: SecretRedactions
 }
 
 /// The whole of `amlauth validate` that is not I/O: YAML → typed manifests → every rule.
@@ -55,7 +58,11 @@ public struct ManifestValidation: Sendable {
         // field is still checked on every field it has, so one run reports every problem.
         diagnostics.append(contentsOf: AzureMLRules.check(decoder.drafts))
         if let target = decoder.drafts.target { diagnostics.applySeverities(target.policy) }
-        return ValidationResult(manifests: set, diagnostics: diagnostics)
+        // Secrets are located in the raw text as well as in the nodes, so text no node covers
+        // (comments, keys, dropped duplicates, lines libyaml rejected) is masked too.
+        let secrets = SecretRedactions(files: files, locations: diagnostics.redactions)
+        diagnostics.mask(secrets)
+        return ValidationResult(manifests: set, diagnostics: diagnostics, secrets: secrets)
     }
 
     static func diagnostic(for error: YAMLError) -> Diagnostic {

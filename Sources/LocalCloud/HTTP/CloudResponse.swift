@@ -1,4 +1,4 @@
-public import AMLAuthCore
+import AMLAuthCore
 public import WireFormat
 
 /// An HTTP response from the router.
