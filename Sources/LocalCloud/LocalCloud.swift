@@ -123,7 +123,8 @@ public final class LocalCloud: Sendable {
             "microsoft.machinelearningservices", "workspaces", "computes", "services", "operations", "listkeys", "regeneratekeys",
             "token", "graph", "v1.0", "applications", "serviceprincipals", "addpassword", "removepassword",
             "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
-            "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
+            "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset", "directoryobjects",
+            "getbyids",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

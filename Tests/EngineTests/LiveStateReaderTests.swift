@@ -47,6 +47,52 @@ struct LiveStateReaderTests {
         #expect(live.cloud.counters.total(matching: "roleAssignments") == 6)
     }
 
+    @Test func principalsAndComputesThatDoNotExistAreReportedAtPlanTime() async throws {
+        let live = try await LiveCloud.start()
+        defer { Task { await live.stopAndRemove() } }
+        let engine = try await EngineHarness.connect(live)
+        let group = SecureRandom.uuid()
+        let typo = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
+        try await live.cloud.store.write { $0.directoryObjects.append(DirectoryObjectRecord(id: group, type: "Group", displayName: "ml-readers")) }
+        let manifests = """
+            apiVersion: amlauth/v1
+            kind: Target
+            metadata: {name: t}
+            spec: {cloud: local}
+            ---
+            apiVersion: amlauth/v1
+            kind: Workspace
+            metadata: {name: ml-example}
+            spec: {resource_group: ml-rg}
+            ---
+            apiVersion: amlauth/v1
+            kind: RoleAssignment
+            metadata: {name: readers}
+            spec: {principal: {object_id: \(group), type: Group}, role: Reader, scope: {workspace: ml-example}}
+            ---
+            apiVersion: amlauth/v1
+            kind: RoleAssignment
+            metadata: {name: typo}
+            spec: {principal: {object_id: \(typo), type: Group}, role: Reader, scope: {workspace: ml-example}}
+            ---
+            apiVersion: amlauth/v1
+            kind: Webservice
+            metadata: {name: svc}
+            spec: {workspace: ml-example, compute_type: AKS, compute_target: aks-typo, models: ["m:1"], entry_script: score.py, environment: "e:1", token_auth_enabled: true}
+            """
+        let (set, desired) = engine.desired(manifests, target: "t")
+        live.cloud.counters.reset()
+        let outcome = try await engine.plan(desired, set, delivery: nil)
+        #expect(outcome.live.missingPrincipals == [GUID(typo)!])
+        #expect(live.cloud.counters.total(matching: "getByIds") == 1, "one lookup for every named principal")
+        let principal = try #require(outcome.policy.first { $0.code == .principalNotFound })
+        #expect(principal.severity == .error)
+        #expect(principal.message.contains(typo))
+        #expect(principal.location.map { "\($0)" }?.hasPrefix("m.yaml:19:") == true, "at the object_id: \(String(describing: principal.location))")
+        let compute = try #require(outcome.policy.first { $0.code == .computeNotFound })
+        #expect(compute.message == "compute 'aks-typo' does not exist in workspace 'ml-example'; attach the AKS cluster first")
+    }
+
     @Test func unownedPrincipalsAreLookedUpFifteenNamesPerRequest() async throws {
         let live = try await LiveCloud.start()
         defer { Task { await live.stopAndRemove() } }
