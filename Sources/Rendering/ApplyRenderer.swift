@@ -6,17 +6,7 @@ import WireFormat
 public enum ApplyRenderer {
     /// `Apply complete: 3 added, 1 changed, 0 replaced, 0 destroyed, 1 rotated.`
     public static func summaryLine(_ result: ApplyResult) -> String {
-        var counts = (add: 0, change: 0, replace: 0, destroy: 0, rotate: 0)
-        for (change, outcome) in result.outcomes where outcome == .applied {
-            switch change.action {
-            case .create: counts.add += 1
-            case .update, .adopt: counts.change += 1
-            case .replace: counts.replace += 1
-            case .delete: counts.destroy += 1
-            case .rotate: counts.rotate += 1
-            case .noOp: break
-            }
-        }
+        let counts = Plan.Summary(counting: result.outcomes.filter { $0.1 == .applied }.map(\.0.action))
         let failures = result.outcomes.filter { if case .failed = $0.1 { true } else { false } }.count
         let skipped = result.outcomes.filter { if case .skipped = $0.1 { true } else { false } }.count
         let head = failures + skipped == 0 ? "Apply complete" : "Apply failed"

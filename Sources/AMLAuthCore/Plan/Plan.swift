@@ -117,24 +117,25 @@ public struct Plan: Sendable, Equatable {
     public struct Summary: Sendable, Equatable {
         public var add = 0, change = 0, replace = 0, destroy = 0, rotate = 0
 
+        /// Counts actions as the plan and apply summaries do (adoption is a change).
+        public init(counting actions: some Sequence<Action>) {
+            for action in actions {
+                switch action {
+                case .create: add += 1
+                case .update, .adopt: change += 1
+                case .replace: replace += 1
+                case .delete: destroy += 1
+                case .rotate: rotate += 1
+                case .noOp: break
+                }
+            }
+        }
+
         /// `Plan: 2 to add, 1 to change, 0 to replace, 0 to destroy, 1 to rotate.`
         public var line: String {
             "Plan: \(add) to add, \(change) to change, \(replace) to replace, \(destroy) to destroy, \(rotate) to rotate."
         }
     }
 
-    public var summary: Summary {
-        var summary = Summary()
-        for change in changes {
-            switch change.action {
-            case .create: summary.add += 1
-            case .update, .adopt: summary.change += 1
-            case .replace: summary.replace += 1
-            case .delete: summary.destroy += 1
-            case .rotate: summary.rotate += 1
-            case .noOp: break
-            }
-        }
-        return summary
-    }
+    public var summary: Summary { Summary(counting: changes.map(\.action)) }
 }
