@@ -144,6 +144,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "AuthCryptoTests", dependencies: ["AuthCrypto"], swiftSettings: strictSettings),
+        .testTarget(name: "FileStorageTests", dependencies: ["FileStorage"], swiftSettings: strictSettings),
         .testTarget(name: "YAMLSourceTests", dependencies: ["YAMLSource", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "AMLAuthCoreTests",
