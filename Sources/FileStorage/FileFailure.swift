@@ -44,7 +44,7 @@ public struct FileFailure: Error, CustomStringConvertible, Sendable, Equatable {
                 "it is a symbolic link; amlauth never writes through or replaces a link here, because a planted "
                     + "link could send the file anywhere: name the file itself"
             case .notARegularFile(let kind):
-                "it is \(kind); amlauth replaces only a regular file, never \(kind): remove it or choose another path"
+                "it is \(kind); amlauth replaces only a regular file, never \(kind): choose another path"
             case .linkNotToAStream(let kind):
                 "it is a symbolic link to \(kind?.description ?? "nothing"); amlauth writes through a link only to a "
                     + "pipe or terminal (such as /dev/stdout in a pipeline) and never replaces a link: name the file itself"
