@@ -149,6 +149,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "AuthCryptoTests", dependencies: ["AuthCrypto", "WireFormat"], swiftSettings: strictSettings),
+        .testTarget(name: "FileStorageTests", dependencies: ["FileStorage"], swiftSettings: strictSettings),
         .testTarget(name: "YAMLSourceTests", dependencies: ["YAMLSource", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "AMLAuthCoreTests",

@@ -82,7 +82,7 @@ struct PlanCommand: AsyncParsableCommand {
                 plan: plan, manifests: ManifestFiles.display(loaded.directory, relativeTo: workingDirectory),
                 manifestDigest: Fingerprints.manifests(loaded.files), fingerprints: Fingerprints.of(live), createdAt: Date().ISO8601Format(),
                 prune: reconcile.prune || loaded.target.prune, adopt: reconcile.adopt)
-            try AtomicFile.write(Array(document.json().serialized().utf8), to: ManifestFiles.absolute(output, in: workingDirectory), mode: 0o644)
+            try OutputFile.write(Array(document.json().serialized().utf8), to: ManifestFiles.absolute(output, in: workingDirectory), mode: 0o644)
         }
         if let summary = environment["GITHUB_STEP_SUMMARY"], let handle = FileHandle(forWritingAtPath: summary) {
             handle.seekToEndOfFile()

@@ -5,7 +5,9 @@ import Foundation
 import WireFormat
 
 /// Delivers a new password to its sink, and nowhere else: an sdk-auth JSON file, an env file (both
-/// mode 0600, written atomically), or the GitHub Actions step output (masked first).
+/// mode 0600, written atomically, never through a symbolic link or over anything but a regular
+/// file, and only in a directory nobody else can write), or the GitHub Actions step output (masked
+/// first; the runner owns that file, so it is appended to as it is).
 public struct SecretDelivery: Sendable {
     /// Where relative sink paths start (the manifests' directory).
     public var baseDirectory: String
@@ -91,14 +93,22 @@ public struct SecretDelivery: Sendable {
         path.hasPrefix("/") ? path : baseDirectory + "/" + path
     }
 
+    /// Writes a file or env-file sink with `AtomicFile.writeSecret`: mode 0600, an unpredictable
+    /// temporary file, and refused when the path is a symbolic link or anything else but a regular
+    /// file, or when its directory may be written by group or others (unless sticky and ours),
+    /// because any of these would let someone else redirect or read the password.
     private func write(_ text: String, to path: String) throws(Failure) {
         let target = absolute(path)
         let directory = (target as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try AtomicFile.write(Array(text.utf8), to: target, mode: 0o600)
         } catch {
             throw .cannotWrite(path, "\(error)")
+        }
+        do throws(FileFailure) {
+            try AtomicFile.writeSecret(Array(text.utf8), to: target)
+        } catch {
+            throw .cannotWrite(path, error.reason.description)
         }
     }
 }

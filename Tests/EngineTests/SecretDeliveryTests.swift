@@ -2,6 +2,7 @@ import AMLAuthCore
 import AzureProvider
 import Engine
 import Foundation
+import Glibc
 import HTTPClient
 import LocalCloud
 import Synchronization
@@ -55,6 +56,97 @@ struct SecretDeliveryTests {
         #expect(try String(contentsOfFile: output, encoding: .utf8).contains("client-secret=\(Self.secret.clientSecret)\n"))
         let missing = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
         #expect(throws: SecretDelivery.Failure.self) { try missing.deliver(Self.secret, to: .githubOutput) }
+    }
+
+    /// What `path` is, without following a final symbolic link.
+    static func kind(_ path: String) -> mode_t? {
+        var status = stat()
+        return lstat(path, &status) == 0 ? status.st_mode & S_IFMT : nil
+    }
+
+    static func failure(_ delivery: SecretDelivery, _ sink: SecretSink) -> String? {
+        do {
+            try delivery.deliver(Self.secret, to: sink)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    /// A symbolic link planted at a file or env-file sink would send the password wherever it points.
+    @Test(arguments: [SecretSink.file("sp.json"), .envFile("sp.env")])
+    func aSymbolicLinkAtTheSinkIsRefused(_ sink: SecretSink) throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let victim = directory + "/victim"
+        try Data("untouched".utf8).write(to: URL(fileURLWithPath: victim))
+        let path = directory + "/" + (sink.path ?? "")
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: victim)
+        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+        let message = try #require(Self.failure(delivery, sink))
+        #expect(message.contains("is a symbolic link"), "\(message)")
+        #expect(!message.contains(Self.secret.clientSecret))
+        #expect(Self.kind(path) == S_IFLNK)
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "untouched")
+    }
+
+    /// The old temporary file was `<sink>.tmp-<pid>`, opened without O_EXCL|O_NOFOLLOW.
+    @Test func aSymbolicLinkAtThePredictableTemporaryNameReceivesNothing() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let victim = directory + "/victim"
+        try Data("untouched".utf8).write(to: URL(fileURLWithPath: victim))
+        try FileManager.default.createSymbolicLink(atPath: directory + "/sp.json.tmp-\(getpid())", withDestinationPath: victim)
+        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+        try delivery.deliver(Self.secret, to: .file("sp.json"))
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "untouched")
+        #expect(Self.kind(directory + "/sp.json") == S_IFREG)
+        #expect(delivery.deliveredKeyID(.file("sp.json")) == "key-7")
+    }
+
+    /// A FIFO, a device or a directory at a sink path is refused, and stays what it was.
+    @Test func aSinkThatIsNotARegularFileIsRefused() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+        #expect(mkfifo(directory + "/fifo.json", 0o600) == 0)
+        let fifo = try #require(Self.failure(delivery, .file("fifo.json")))
+        #expect(fifo.contains("is a FIFO"), "\(fifo)")
+        #expect(Self.kind(directory + "/fifo.json") == S_IFIFO)
+        #expect(mknod(directory + "/null.env", S_IFCHR | 0o666, 0x103) == 0, "a private /dev/null (1, 3)")
+        let device = try #require(Self.failure(delivery, .envFile("null.env")))
+        #expect(device.contains("is a character device"), "\(device)")
+        #expect(Self.kind(directory + "/null.env") == S_IFCHR)
+        try FileManager.default.createDirectory(atPath: directory + "/dir.json", withIntermediateDirectories: false)
+        let folder = try #require(Self.failure(delivery, .file("dir.json")))
+        #expect(folder.contains("is a directory"), "\(folder)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["dir.json", "fifo.json", "null.env"], "no temporary file left")
+    }
+
+    /// Anyone who can write the sink's directory can swap the file between amlauth's checks and its
+    /// rename, or read a name they planted: such a directory is refused unless it is sticky and yours.
+    @Test func aSinkInADirectoryOthersMayWriteIsRefused() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+        for (name, mode, owner) in [("world", 0o777, getuid()), ("group", 0o770, getuid()), ("sticky-theirs", 0o1777, 4242), ("mine", 0o700, getuid()), ("sticky-mine", 0o1777, getuid())] as [(String, mode_t, uid_t)] {
+            let path = directory + "/" + name
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            #expect(chmod(path, mode) == 0 && chown(path, owner, getgid()) == 0)
+        }
+        let world = try #require(Self.failure(delivery, .file("world/sp.json")))
+        #expect(world.contains("writable by group or others"), "\(world)")
+        #expect(world.contains("world"))
+        let group = try #require(Self.failure(delivery, .envFile("group/sp.env")))
+        #expect(group.contains("writable by group or others"), "\(group)")
+        let theirs = try #require(Self.failure(delivery, .file("sticky-theirs/sp.json")))
+        #expect(theirs.contains("owned by uid 4242"), "\(theirs)")
+        for name in ["world", "group", "sticky-theirs"] {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/" + name) == [], "nothing written in \(name)")
+        }
+        try delivery.deliver(Self.secret, to: .file("mine/sp.json"))
+        try delivery.deliver(Self.secret, to: .envFile("sticky-mine/sp.env"))
+        #expect(delivery.deliveredKeyID(.envFile("sticky-mine/sp.env")) == "key-7")
     }
 
     @Test func aFailedDeliveryRemovesTheNewPassword() async throws {
