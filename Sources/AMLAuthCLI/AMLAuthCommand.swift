@@ -12,7 +12,8 @@ public struct AMLAuthCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, TokenCommand.self, KeysCommand.self, WhoamiCommand.self, SchemaCommand.self,
+            ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, TokenCommand.self,
+            KeysCommand.self, WhoamiCommand.self, SchemaCommand.self,
             LocalCloudCommand.self,
         ])
 

@@ -16,7 +16,10 @@ struct ApplyCommand: AsyncParsableCommand {
             go only to their deliver_to sink. Without a terminal, apply needs --auto-approve.
             """)
 
-    @Argument(help: "Directory with the manifests, or a plan file written by 'plan -o' (applied exactly, if nothing changed since).")
+    @Argument(
+        help:
+            "Directory with the manifests, or a plan file written by 'plan -o' (applied exactly, if nothing changed since)."
+    )
     var directory: String = "."
 
     @OptionGroup var connection: ConnectionOptions
@@ -28,23 +31,30 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(help: "Changes in flight at once.")
     var parallelism: Int = 8
 
-    @Flag(help: "Print a JSON report (format_version 1) instead of the plan and progress lines. Needs --auto-approve or a plan file.")
+    @Flag(
+        help:
+            "Print a JSON report (format_version 1) instead of the plan and progress lines. Needs --auto-approve or a plan file."
+    )
     var json = false
 
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
-        if json && !autoApprove && !directory.hasSuffix(".json") { throw ValidationError("--json cannot ask for approval: add --auto-approve") }
+        if json && !autoApprove && !directory.hasSuffix(".json") {
+            throw ValidationError("--json cannot ask for approval: add --auto-approve")
+        }
     }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let saved = directory.hasSuffix(".json") ? try PlanFile.read(directory, command: "apply") : nil
         let options = Composition.Options(
-            targetDirectory: saved?.manifests ?? directory, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
+            targetDirectory: saved?.manifests ?? directory, environment: environment,
+            workingDirectory: FileManager.default.currentDirectoryPath,
             caBundle: connection.caBundle, verbose: connection.verbose)
         let run: PlanningRun
         do {
-            run = try await PlanningRun.prepare(options, prune: saved?.prune ?? reconcile.prune, adopt: saved?.adopt ?? reconcile.adopt)
+            run = try await PlanningRun.prepare(
+                options, prune: saved?.prune ?? reconcile.prune, adopt: saved?.adopt ?? reconcile.adopt)
         } catch let failure {
             failure.report(command: "apply")
             throw ExitCode.failure
@@ -53,16 +63,23 @@ struct ApplyCommand: AsyncParsableCommand {
         // exactly: its own steps, not a plan made now.
         let plan = saved?.plan ?? run.plan
         if let saved {
-            let stale = Fingerprints.staleness(of: saved, manifests: run.loaded.files, live: run.live, directory: options.targetDirectory)
+            let stale = Fingerprints.staleness(
+                of: saved, manifests: run.loaded.files, live: run.live, directory: options.targetDirectory)
             guard stale.isEmpty else {
                 await run.session.close()
-                FileHandle.standardError.write(Data("amlauth apply: plan is stale; changed since it was made:\n\(stale.map { "  - \($0)" }.joined(separator: "\n"))\nRun 'amlauth plan' again.\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "amlauth apply: plan is stale; changed since it was made:\n\(stale.map { "  - \($0)" }.joined(separator: "\n"))\nRun 'amlauth plan' again.\n"
+                            .utf8))
                 throw ExitCode.failure
             }
             // The target selects what is changed (ownership markers, names): an edited one is refused.
             guard saved.plan.target == run.plan.target else {
                 await run.session.close()
-                FileHandle.standardError.write(Data("amlauth apply: the plan is for target '\(saved.plan.target)', but the manifests declare target '\(run.plan.target)'; nothing was changed\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "amlauth apply: the plan is for target '\(saved.plan.target)', but the manifests declare target '\(run.plan.target)'; nothing was changed\n"
+                            .utf8))
                 throw ExitCode.failure
             }
         }
@@ -73,25 +90,34 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let colored = Terminal.wantsColor(environment: environment)
-        if !json { FileHandle.standardOutput.write(Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(plan)).utf8)) }
+        if !json {
+            FileHandle.standardOutput.write(
+                Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(plan)).utf8))
+        }
         guard plan.blockers.isEmpty else {
             await run.session.close()
             if json { FileHandle.standardError.write(Data(PlanRenderer().text(plan).utf8)) }
-            FileHandle.standardError.write(Data("amlauth apply: the plan cannot be applied as written (see above); nothing was changed\n".utf8))
+            FileHandle.standardError.write(
+                Data("amlauth apply: the plan cannot be applied as written (see above); nothing was changed\n".utf8))
             throw ExitCode.failure
         }
         guard plan.hasChanges else {
             await run.session.close()
-            if json { FileHandle.standardOutput.write(Data(ApplyRenderer.report(target: plan.target, ApplyResult(outcomes: [])).utf8)) }
+            if json {
+                FileHandle.standardOutput.write(
+                    Data(ApplyRenderer.report(target: plan.target, ApplyResult(outcomes: [])).utf8))
+            }
             return
         }
         if !autoApprove && saved == nil {
             guard isatty(STDIN_FILENO) == 1 else {
                 await run.session.close()
-                FileHandle.standardError.write(Data("amlauth apply: not a terminal: rerun with --auto-approve to apply without asking\n".utf8))
+                FileHandle.standardError.write(
+                    Data("amlauth apply: not a terminal: rerun with --auto-approve to apply without asking\n".utf8))
                 throw ExitCode.failure
             }
-            FileHandle.standardOutput.write(Data("\nDo you want to perform these actions? Only 'yes' will be accepted: ".utf8))
+            FileHandle.standardOutput.write(
+                Data("\nDo you want to perform these actions? Only 'yes' will be accepted: ".utf8))
             guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
                 await run.session.close()
                 FileHandle.standardOutput.write(Data("Apply cancelled.\n".utf8))
@@ -99,10 +125,12 @@ struct ApplyCommand: AsyncParsableCommand {
             }
         }
         if !json { FileHandle.standardOutput.write(Data("\n".utf8)) }
-        let observer: any ApplyObserver = json ? SilentObserver() : ProgressPrinter(total: plan.effective.count, live: isatty(STDOUT_FILENO) == 1)
+        let observer: any ApplyObserver =
+            json ? SilentObserver() : ProgressPrinter(total: plan.effective.count, live: isatty(STDOUT_FILENO) == 1)
         let result = await run.executor(parallelism: parallelism).apply(plan, observer: observer)
         await run.session.close()
-        let output = json ? ApplyRenderer.report(target: plan.target, result) : "\n\(ApplyRenderer.summaryLine(result))\n"
+        let output =
+            json ? ApplyRenderer.report(target: plan.target, result) : "\n\(ApplyRenderer.summaryLine(result))\n"
         FileHandle.standardOutput.write(Data(output.utf8))
         if result.failed { throw ExitCode.failure }
     }

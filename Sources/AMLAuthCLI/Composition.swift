@@ -1,10 +1,10 @@
 import AMLAuthCore
-import WireFormat
 import AzureProvider
 import Foundation
 import HTTPClient
 import LocalCloud
 import LocalCloudServer
+import WireFormat
 import YAMLSource
 
 /// The one place that wires implementations together: which cloud, which transport, which
@@ -50,17 +50,23 @@ enum Composition {
 
     /// Loads and validates the manifests in the target directory, once; errors stop here.
     static func load(_ options: Options) throws(SessionError) -> LoadedManifests {
-        let outcome = ValidateRun(paths: [options.targetDirectory], format: .text, environment: options.environment, workingDirectory: options.workingDirectory).run()
+        let outcome = ValidateRun(
+            paths: [options.targetDirectory], format: .text, environment: options.environment,
+            workingDirectory: options.workingDirectory
+        ).run()
         if outcome.exitCode != 0 || outcome.diagnostics.contains(where: { $0.severity == .warning }) {
             // Annotations on stderr, never in a report (see ValidateCommand).
             FileHandle.standardError.write(Data(outcome.workflowCommands.utf8))
         }
         guard outcome.exitCode == 0 else { throw .invalidManifests(output: outcome.output) }
-        guard let target = outcome.manifests.target else { throw .message("the manifests in '\(options.targetDirectory)' have no Target") }
+        guard let target = outcome.manifests.target else {
+            throw .message("the manifests in '\(options.targetDirectory)' have no Target")
+        }
         let shown = outcome.diagnostics.filter { $0.severity == .warning }.isEmpty ? "" : outcome.output
         return LoadedManifests(
             manifests: outcome.manifests, target: target, files: outcome.files,
-            directory: ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory), certificates: outcome.certificates,
+            directory: ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory),
+            certificates: outcome.certificates,
             diagnosticsOutput: shown)
     }
 
@@ -79,13 +85,16 @@ enum Composition {
                 let instance = try LocalCloudInstance.open(dataDirectory: directory + "/.amlauth/local-cloud")
                 let started = try await RunningLocalCloud.start(instance)
                 running = started
-                (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(await started.cloudFile.compact().utf8), path: "local cloud")
+                (cloud, extras) = try AzureCloudEndpoints.parse(
+                    cloudFile: Array(await started.cloudFile.compact().utf8), path: "local cloud")
             } catch {
                 throw .message("cannot start the local cloud: \(error)")
             }
         case .file(let path):
             let absolute = ManifestFiles.absolute(path, in: directory)
-            guard let bytes = FileManager.default.contents(atPath: absolute) else { throw .message("cannot read the cloud file '\(path)'") }
+            guard let bytes = FileManager.default.contents(atPath: absolute) else {
+                throw .message("cannot read the cloud file '\(path)'")
+            }
             do {
                 (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: [UInt8](bytes), path: path)
             } catch {
@@ -101,15 +110,21 @@ enum Composition {
     }
 
     private static func makeSession(
-        target: TargetManifest, cloud: AzureCloudEndpoints, extras: AzureCloudEndpoints.FileExtras, running: RunningLocalCloud?, options: Options
+        target: TargetManifest, cloud: AzureCloudEndpoints, extras: AzureCloudEndpoints.FileExtras,
+        running: RunningLocalCloud?, options: Options
     ) throws -> Session {
         var bootstrap: CredentialChain.LocalBootstrap?
         if target.cloud == .local, let id = extras.bootstrapClientID, let secret = extras.bootstrapClientSecret {
-            bootstrap = CredentialChain.LocalBootstrap(tenantID: extras.tenantID ?? "", clientID: id, clientSecret: secret)
+            bootstrap = CredentialChain.LocalBootstrap(
+                tenantID: extras.tenantID ?? "", clientID: id, clientSecret: secret)
         }
-        let resolved = try CredentialChain.resolve(environment: options.environment, tenantID: target.tenantID?.value ?? extras.tenantID, localBootstrap: bootstrap)
+        let resolved = try CredentialChain.resolve(
+            environment: options.environment, tenantID: target.tenantID?.value ?? extras.tenantID,
+            localBootstrap: bootstrap)
         guard let subscription = target.subscriptionID?.value ?? resolved.subscriptionID ?? extras.subscriptionID else {
-            throw AzureError(service: .credential, status: nil, code: "NoSubscription", message: "the Target names no subscription_id", target: "Target")
+            throw AzureError(
+                service: .credential, status: nil, code: "NoSubscription",
+                message: "the Target names no subscription_id", target: "Target")
         }
         let caBundle = options.caBundle ?? options.environment["AMLAUTH_CA_BUNDLE"] ?? cloud.caCertificate
         let transport = try CurlTransport(configuration: CurlTransportConfiguration(extraCABundle: caBundle))
@@ -120,6 +135,8 @@ enum Composition {
         let client = TokenClient(cloud: cloud, transport: transport, log: log)
         let tokens = TokenCache(credential: resolved.credential, client: client)
         let pipeline = AzurePipeline(transport: transport, tokens: tokens, limiter: RateLimiter(), log: log)
-        return Session(cloud: cloud, subscriptionID: subscription, credential: resolved.credential, pipeline: pipeline, tokens: tokens, localCloud: running)
+        return Session(
+            cloud: cloud, subscriptionID: subscription, credential: resolved.credential, pipeline: pipeline,
+            tokens: tokens, localCloud: running)
     }
 }

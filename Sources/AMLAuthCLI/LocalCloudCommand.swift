@@ -1,10 +1,10 @@
 import AMLAuthCore
-import WireFormat
 import ArgumentParser
 import FileStorage
 import Foundation
 import LocalCloud
 import LocalCloudServer
+import WireFormat
 
 /// `amlauth local-cloud …`: the built-in Azure-compatible cloud.
 struct LocalCloudCommand: AsyncParsableCommand {
@@ -78,7 +78,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var seedValue = Seed()
         if let seed {
-            guard let bytes = FileManager.default.contents(atPath: seed) else { throw ValidationError("--seed: cannot read '\(seed)'") }
+            guard let bytes = FileManager.default.contents(atPath: seed) else {
+                throw ValidationError("--seed: cannot read '\(seed)'")
+            }
             seedValue = try Seed(yaml: [UInt8](bytes), file: seed)
         }
         let instance: LocalCloudInstance

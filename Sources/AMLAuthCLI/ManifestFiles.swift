@@ -26,9 +26,10 @@ public struct ManifestFiles: Sendable {
             }
             let found = isDirectory.boolValue ? Self.manifests(under: absolute) : [absolute]
             if isDirectory.boolValue, found.isEmpty {
-                result.diagnostics.append(Diagnostic(
-                    .unreadableInput, "'\(path)' holds no manifest files (*.yaml, *.yml)", at: nil,
-                    hint: "point amlauth at the directory with your manifests"))
+                result.diagnostics.append(
+                    Diagnostic(
+                        .unreadableInput, "'\(path)' holds no manifest files (*.yaml, *.yml)", at: nil,
+                        hint: "point amlauth at the directory with your manifests"))
             }
             for file in found where seen.insert(file).inserted {
                 let display = Self.display(file, relativeTo: workingDirectory)
@@ -43,9 +44,10 @@ public struct ManifestFiles: Sendable {
     }
 
     static func manifests(under directory: String) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(
-            at: URL(fileURLWithPath: directory), includingPropertiesForKeys: [.isRegularFileKey],
-            options: [.skipsHiddenFiles])
+        guard
+            let enumerator = FileManager.default.enumerator(
+                at: URL(fileURLWithPath: directory), includingPropertiesForKeys: [.isRegularFileKey],
+                options: [.skipsHiddenFiles])
         else { return [] }
         var files: [String] = []
         for case let url as URL in enumerator {
@@ -58,7 +60,9 @@ public struct ManifestFiles: Sendable {
     }
 
     static func absolute(_ path: String, in workingDirectory: String) -> String {
-        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : URL(fileURLWithPath: workingDirectory).appendingPathComponent(path)
+        let url =
+            path.hasPrefix("/")
+            ? URL(fileURLWithPath: path) : URL(fileURLWithPath: workingDirectory).appendingPathComponent(path)
         return url.standardizedFileURL.path
     }
 

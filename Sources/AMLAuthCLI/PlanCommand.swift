@@ -1,11 +1,11 @@
 import AMLAuthCore
-import WireFormat
 import ArgumentParser
-import FileStorage
 import Engine
+import FileStorage
 import Foundation
 import LocalCloud
 import Rendering
+import WireFormat
 
 /// `amlauth plan [DIR]`: reads the live state and shows what apply would change.
 struct PlanCommand: AsyncParsableCommand {
@@ -43,7 +43,8 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let options = Composition.Options(
-            targetDirectory: directory, environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
+            targetDirectory: directory, environment: environment,
+            workingDirectory: FileManager.default.currentDirectoryPath,
             caBundle: connection.caBundle, verbose: connection.verbose)
         let run: PlanningRun
         do {
@@ -66,23 +67,32 @@ struct PlanCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         guard run.plan.blockers.isEmpty else {
-            FileHandle.standardError.write(Data("amlauth plan: the plan cannot be applied as written (see above)\n".utf8))
+            FileHandle.standardError.write(
+                Data("amlauth plan: the plan cannot be applied as written (see above)\n".utf8))
             throw ExitCode.failure
         }
         if detailedExitcode && run.plan.hasChanges { throw ExitCode(2) }
     }
 
-    private func emit(_ plan: Plan, live: LiveState, loaded: Composition.LoadedManifests, environment: [String: String]) throws {
+    private func emit(_ plan: Plan, live: LiveState, loaded: Composition.LoadedManifests, environment: [String: String])
+        throws
+    {
         let renderer = PlanRenderer(colored: !json && !markdown && Terminal.wantsColor(environment: environment))
-        let text = json ? PlanRenderer.json(plan) : markdown ? renderer.markdown(plan) : loaded.diagnosticsOutput + renderer.text(plan)
+        let text =
+            json
+            ? PlanRenderer.json(plan)
+            : markdown ? renderer.markdown(plan) : loaded.diagnosticsOutput + renderer.text(plan)
         FileHandle.standardOutput.write(Data(text.utf8))
         if let output {
             let workingDirectory = FileManager.default.currentDirectoryPath
             let document = PlanDocument(
                 plan: plan, manifests: ManifestFiles.display(loaded.directory, relativeTo: workingDirectory),
-                manifestDigest: Fingerprints.manifests(loaded.files), fingerprints: Fingerprints.of(live), createdAt: Date().ISO8601Format(),
+                manifestDigest: Fingerprints.manifests(loaded.files), fingerprints: Fingerprints.of(live),
+                createdAt: Date().ISO8601Format(),
                 prune: reconcile.prune || loaded.target.prune, adopt: reconcile.adopt)
-            try OutputFile.write(Array(document.json().serialized().utf8), to: ManifestFiles.absolute(output, in: workingDirectory), mode: 0o644)
+            try OutputFile.write(
+                Array(document.json().serialized().utf8), to: ManifestFiles.absolute(output, in: workingDirectory),
+                mode: 0o644)
         }
         if let summary = environment["GITHUB_STEP_SUMMARY"], let handle = FileHandle(forWritingAtPath: summary) {
             handle.seekToEndOfFile()

@@ -24,21 +24,30 @@ struct PlanningRun {
 
     var policyFailed: Bool { policy.contains { $0.severity == .error } }
 
-    static func prepare(_ options: Composition.Options, prune: Bool, adopt: Bool) async throws(SessionError) -> PlanningRun {
+    static func prepare(_ options: Composition.Options, prune: Bool, adopt: Bool) async throws(SessionError)
+        -> PlanningRun
+    {
         let loaded = try Composition.load(options)
         let session = try await Composition.connect(loaded, options)
         do {
-            guard let subscription = GUID(session.subscriptionID) else { throw SessionError.message("'\(session.subscriptionID)' is not a subscription GUID") }
-            let desired = DesiredState.resolve(loaded.manifests, target: loaded.target.name, subscriptionID: subscription, certificates: loaded.certificates)
+            guard let subscription = GUID(session.subscriptionID) else {
+                throw SessionError.message("'\(session.subscriptionID)' is not a subscription GUID")
+            }
+            let desired = DesiredState.resolve(
+                loaded.manifests, target: loaded.target.name, subscriptionID: subscription,
+                certificates: loaded.certificates)
             let delivery = SecretDelivery(
                 baseDirectory: loaded.directory, cloud: session.cloud, environment: options.environment,
                 // stderr: the runner reads `::add-mask::` there too (actions/runner ScriptHandler.cs), and stdout may be `--json > report.json`.
                 workflowCommands: { FileHandle.standardError.write(Data($0.utf8)) })
             let outcome = try await Reconciliation.plan(
-                loaded.manifests, desired: desired, reader: LiveStateReader(provider: session.provider), delivery: delivery,
-                options: Planner.Options(prune: prune || loaded.target.prune, adopt: adopt, now: Date().timeIntervalSince1970))
+                loaded.manifests, desired: desired, reader: LiveStateReader(provider: session.provider),
+                delivery: delivery,
+                options: Planner.Options(
+                    prune: prune || loaded.target.prune, adopt: adopt, now: Date().timeIntervalSince1970))
             return PlanningRun(
-                loaded: loaded, session: session, desired: desired, live: outcome.live, plan: outcome.plan, delivery: delivery, policy: outcome.policy)
+                loaded: loaded, session: session, desired: desired, live: outcome.live, plan: outcome.plan,
+                delivery: delivery, policy: outcome.policy)
         } catch {
             await session.close()
             if let failure = error as? SessionError { throw failure }
@@ -49,7 +58,8 @@ struct PlanningRun {
     /// The executor for this run's cloud and sinks.
     func executor(parallelism: Int) -> Executor {
         Executor(
-            provider: session.provider, delivery: delivery, tenantID: session.credential.tenantID ?? "", subscriptionID: desired.subscriptionID.value,
+            provider: session.provider, delivery: delivery, tenantID: session.credential.tenantID ?? "",
+            subscriptionID: desired.subscriptionID.value,
             parallelism: parallelism)
     }
 }

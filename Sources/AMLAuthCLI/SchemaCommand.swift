@@ -1,7 +1,7 @@
 import AMLAuthCore
-import WireFormat
 import ArgumentParser
 import Foundation
+import WireFormat
 
 /// `amlauth schema`: the JSON Schema of the manifest language, for editors.
 struct SchemaCommand: ParsableCommand {

@@ -10,7 +10,8 @@ private func withService<T: Sendable>(
     _ body: @Sendable (Session, MachineLearningClient, String) async throws -> T
 ) async throws -> T {
     let options = Composition.Options(
-        targetDirectory: target, environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath,
+        targetDirectory: target, environment: ProcessInfo.processInfo.environment,
+        workingDirectory: FileManager.default.currentDirectoryPath,
         caBundle: connection.caBundle, verbose: connection.verbose)
     let loaded: Composition.LoadedManifests
     let session: Session
@@ -26,14 +27,19 @@ private func withService<T: Sendable>(
             let workspace = loaded.manifests.workspaces.first(where: { $0.name == service.workspace })
         else { throw SessionError.message("no Webservice named '\(name)' in the manifests") }
         let client = MachineLearningClient(pipeline: session.pipeline, cloud: session.cloud)
-        guard let subscription = GUID(session.subscriptionID) else { throw SessionError.message("'\(session.subscriptionID)' is not a subscription GUID") }
-        let id = DesiredState.workspaceID(subscription: subscription, resourceGroup: workspace.resourceGroup, name: workspace.name)
+        guard let subscription = GUID(session.subscriptionID) else {
+            throw SessionError.message("'\(session.subscriptionID)' is not a subscription GUID")
+        }
+        let id = DesiredState.workspaceID(
+            subscription: subscription, resourceGroup: workspace.resourceGroup, name: workspace.name)
         let result = try await body(session, client, try await client.modelManagementBase(workspaceID: id))
         await session.close()
         return result
     } catch {
         await session.close()
-        if let failure = error as? SessionError { failure.report(command: command) } else {
+        if let failure = error as? SessionError {
+            failure.report(command: command)
+        } else {
             FileHandle.standardError.write(Data("amlauth \(command): \(error)\n".utf8))
         }
         throw ExitCode.failure
@@ -59,7 +65,8 @@ struct TokenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let name = service
-        let token = try await withService(name, target: target, connection: connection, command: "token") { _, client, base in
+        let token = try await withService(name, target: target, connection: connection, command: "token") {
+            _, client, base in
             try await client.token(base: base, name: name)
         }
         let output: String
@@ -69,7 +76,8 @@ struct TokenCommand: AsyncParsableCommand {
                 ("refresh_after", .number(token.refreshAfter)), ("expiry_on", .number(token.expiryOn)),
             ]).serialized()
         } else {
-            output = "\(token.accessToken)\nrefresh after: \(Date(timeIntervalSince1970: token.refreshAfter).ISO8601Format())\nexpires:       \(Date(timeIntervalSince1970: token.expiryOn).ISO8601Format())\n"
+            output =
+                "\(token.accessToken)\nrefresh after: \(Date(timeIntervalSince1970: token.refreshAfter).ISO8601Format())\nexpires:       \(Date(timeIntervalSince1970: token.expiryOn).ISO8601Format())\n"
         }
         FileHandle.standardOutput.write(Data(output.utf8))
     }
@@ -98,7 +106,8 @@ struct KeysCommand: AsyncParsableCommand {
 
     func run() async throws {
         let name = service
-        let keys = try await withService(name, target: target, connection: connection, command: "keys") { _, client, base in
+        let keys = try await withService(name, target: target, connection: connection, command: "keys") {
+            _, client, base in
             try await client.listKeys(base: base, name: name)
         }
         FileHandle.standardOutput.write(Data("primary:   \(keys.primary)\nsecondary: \(keys.secondary)\n".utf8))

@@ -2,10 +2,15 @@ import ArgumentParser
 
 /// How commands that talk to Azure connect: extra CA bundle and request logging.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .customLong("ca-bundle"), help: "Extra trusted CA certificates (PEM), on top of the system store. Also AMLAUTH_CA_BUNDLE.")
+    @Option(
+        name: .customLong("ca-bundle"),
+        help: "Extra trusted CA certificates (PEM), on top of the system store. Also AMLAUTH_CA_BUNDLE.")
     var caBundle: String?
 
-    @Flag(help: "Log every request (method, URL, status, duration, request id, attempt) to stderr; never headers, bodies or tokens.")
+    @Flag(
+        help:
+            "Log every request (method, URL, status, duration, request id, attempt) to stderr; never headers, bodies or tokens."
+    )
     var verbose = false
 }
 

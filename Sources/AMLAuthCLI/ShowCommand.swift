@@ -1,12 +1,13 @@
 import AMLAuthCore
-import WireFormat
 import ArgumentParser
 import Foundation
 import Rendering
+import WireFormat
 
 /// `amlauth show plan.json`: renders a saved plan.
 struct ShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Render a plan saved with 'plan -o' as text, JSON or Markdown.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Render a plan saved with 'plan -o' as text, JSON or Markdown.")
 
     @Argument(help: "The plan file.")
     var planFile: String
@@ -23,7 +24,13 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let document = try PlanFile.read(planFile, command: "show")
-        let output = json ? document.json().serialized() : markdown ? PlanRenderer().markdown(document.plan) : PlanRenderer(colored: Terminal.wantsColor(environment: ProcessInfo.processInfo.environment)).text(document.plan)
+        let output =
+            json
+            ? document.json().serialized()
+            : markdown
+                ? PlanRenderer().markdown(document.plan)
+                : PlanRenderer(colored: Terminal.wantsColor(environment: ProcessInfo.processInfo.environment)).text(
+                    document.plan)
         FileHandle.standardOutput.write(Data(output.utf8))
     }
 }

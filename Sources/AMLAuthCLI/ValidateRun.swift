@@ -15,7 +15,9 @@ public struct ValidateRun: Sendable {
     public var workingDirectory: String
     public var colored: Bool
 
-    public init(paths: [String], format: Format, environment: [String: String], workingDirectory: String, colored: Bool = false) {
+    public init(
+        paths: [String], format: Format, environment: [String: String], workingDirectory: String, colored: Bool = false
+    ) {
         self.paths = paths
         self.format = format
         self.environment = environment
@@ -43,21 +45,28 @@ public struct ValidateRun: Sendable {
         let input = ManifestFiles.load(paths.isEmpty ? ["."] : paths, workingDirectory: workingDirectory)
         let result = ManifestValidation(environment: environment).run(input.files)
         // Certificate files are I/O, checked here at the edge (only when the manifests are otherwise sound).
-        let certificates = result.diagnostics.hasErrors ? nil : CertificateFiles.check(result.manifests, workingDirectory: workingDirectory)
+        let certificates =
+            result.diagnostics.hasErrors
+            ? nil : CertificateFiles.check(result.manifests, workingDirectory: workingDirectory)
         // Every message is masked with the secrets found in the files, whichever stage wrote it.
-        let diagnostics = (input.diagnostics + result.diagnostics.all + (certificates?.diagnostics ?? [])).map(result.secrets.mask)
-        let summary = ValidationSummary(files: input.files.count, resources: result.manifests.declarations.count, diagnostics: diagnostics)
-        let workflowCommands = environment["GITHUB_ACTIONS"] == "true" ? DiagnosticRenderer.githubAnnotations(diagnostics) : ""
+        let diagnostics = (input.diagnostics + result.diagnostics.all + (certificates?.diagnostics ?? [])).map(
+            result.secrets.mask)
+        let summary = ValidationSummary(
+            files: input.files.count, resources: result.manifests.declarations.count, diagnostics: diagnostics)
+        let workflowCommands =
+            environment["GITHUB_ACTIONS"] == "true" ? DiagnosticRenderer.githubAnnotations(diagnostics) : ""
         let output: String
         switch format {
         case .text:
-            let renderer = DiagnosticRenderer(source: SourceText(files: input.files, secrets: result.secrets), colored: colored)
+            let renderer = DiagnosticRenderer(
+                source: SourceText(files: input.files, secrets: result.secrets), colored: colored)
             output = renderer.text(diagnostics, summary: summary)
         case .json:
             output = DiagnosticRenderer.json(diagnostics, summary: summary)
         }
         return Outcome(
-            output: output, workflowCommands: workflowCommands, exitCode: summary.errors == 0 ? 0 : 1, diagnostics: diagnostics, files: input.files, manifests: result.manifests,
+            output: output, workflowCommands: workflowCommands, exitCode: summary.errors == 0 ? 0 : 1,
+            diagnostics: diagnostics, files: input.files, manifests: result.manifests,
             certificates: certificates?.certificates ?? [:])
     }
 }

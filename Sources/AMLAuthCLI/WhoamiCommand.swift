@@ -24,7 +24,8 @@ struct WhoamiCommand: AsyncParsableCommand {
     func run() async throws {
         let options = Composition.Options(
             targetDirectory: target, environment: ProcessInfo.processInfo.environment,
-            workingDirectory: FileManager.default.currentDirectoryPath, caBundle: connection.caBundle, verbose: connection.verbose)
+            workingDirectory: FileManager.default.currentDirectoryPath, caBundle: connection.caBundle,
+            verbose: connection.verbose)
         let session: Session
         do {
             session = try await Composition.connect(try Composition.load(options), options)
@@ -43,8 +44,9 @@ struct WhoamiCommand: AsyncParsableCommand {
             // Listing needs read access at the subscription; a narrowly scoped principal may lack it.
             var assignments: [AuthorizationClient.RoleAssignment]?
             do {
-                assignments = try await authorization.listRoleAssignments(scope: scope, atScopeOnly: false, principalID: objectID)
-            } catch where error.status == 403 {
+                assignments = try await authorization.listRoleAssignments(
+                    scope: scope, atScopeOnly: false, principalID: objectID)
+            } catch  where error.status == 403 {
                 assignments = nil
             }
             let names = (try? await authorization.roleDefinitionNames(scope: scope)) ?? [:]
@@ -57,10 +59,15 @@ struct WhoamiCommand: AsyncParsableCommand {
                 "credential:    \(session.credential.source)",
                 "role assignments of this principal in the subscription:",
             ]
-            if assignments == nil { lines.append("  (not readable: this principal may not read role assignments at \(scope))") }
+            if assignments == nil {
+                lines.append("  (not readable: this principal may not read role assignments at \(scope))")
+            }
             if assignments?.isEmpty == true { lines.append("  (none)") }
-            for assignment in (assignments ?? []).sorted(by: { ($0.scope.lowercased(), $0.roleDefinitionGUID) < ($1.scope.lowercased(), $1.roleDefinitionGUID) }) {
-                lines.append("  \(names[assignment.roleDefinitionGUID] ?? assignment.roleDefinitionGUID)  \(assignment.scope)")
+            for assignment in (assignments ?? []).sorted(by: {
+                ($0.scope.lowercased(), $0.roleDefinitionGUID) < ($1.scope.lowercased(), $1.roleDefinitionGUID)
+            }) {
+                lines.append(
+                    "  \(names[assignment.roleDefinitionGUID] ?? assignment.roleDefinitionGUID)  \(assignment.scope)")
             }
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             await session.close()

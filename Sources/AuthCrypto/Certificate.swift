@@ -12,7 +12,9 @@ public final class Certificate: @unchecked Sendable {
     /// Reads the first `CERTIFICATE` block of a PEM text (other blocks, such as a key, are skipped).
     public convenience init(pem: String) throws {
         let bio = try MemoryBIO(reading: Array(pem.utf8))
-        guard let x509 = PEM_read_bio_X509(bio.pointer, nil, nil, nil) else { throw CryptoError.openSSL("reading a PEM certificate") }
+        guard let x509 = PEM_read_bio_X509(bio.pointer, nil, nil, nil) else {
+            throw CryptoError.openSSL("reading a PEM certificate")
+        }
         self.init(pointer: x509)
     }
 
@@ -36,7 +38,9 @@ public final class Certificate: @unchecked Sendable {
 
     public func pem() throws -> String {
         let bio = try MemoryBIO()
-        guard PEM_write_bio_X509(bio.pointer, pointer) == 1 else { throw CryptoError.openSSL("writing a PEM certificate") }
+        guard PEM_write_bio_X509(bio.pointer, pointer) == 1 else {
+            throw CryptoError.openSSL("writing a PEM certificate")
+        }
         return String(decoding: bio.contents, as: UTF8.self)
     }
 
@@ -69,12 +73,16 @@ public final class Certificate: @unchecked Sendable {
     }
 
     /// Issues a certificate for `key`, signed by `issuerKey` as `issuer` (self-signed when nil).
-    public static func issue(_ profile: Profile, key: RSAPrivateKey, issuer: Certificate?, issuerKey: RSAPrivateKey) throws -> Certificate {
+    public static func issue(_ profile: Profile, key: RSAPrivateKey, issuer: Certificate?, issuerKey: RSAPrivateKey)
+        throws -> Certificate
+    {
         guard let x509 = X509_new() else { throw CryptoError.openSSL("X509_new") }
         let certificate = Certificate(pointer: x509)
         var serial = SecureRandom.bytes(16)
         serial[0] &= 0x7F
-        guard let serialNumber = BN_bin2bn(serial, Int32(serial.count), nil) else { throw CryptoError.openSSL("BN_bin2bn") }
+        guard let serialNumber = BN_bin2bn(serial, Int32(serial.count), nil) else {
+            throw CryptoError.openSSL("BN_bin2bn")
+        }
         defer { BN_free(serialNumber) }
         guard X509_set_version(x509, 2) == 1,
             BN_to_ASN1_INTEGER(serialNumber, X509_get_serialNumber(x509)) != nil,
@@ -90,15 +98,23 @@ public final class Certificate: @unchecked Sendable {
 
         var extensions: [(Int32, String)] = [
             (NID_basic_constraints, profile.isCA ? "critical,CA:TRUE" : "critical,CA:FALSE"),
-            (NID_key_usage, profile.isCA ? "critical,keyCertSign,cRLSign,digitalSignature" : "critical,digitalSignature,keyEncipherment"),
+            (
+                NID_key_usage,
+                profile.isCA
+                    ? "critical,keyCertSign,cRLSign,digitalSignature" : "critical,digitalSignature,keyEncipherment"
+            ),
             (NID_subject_key_identifier, "hash"),
         ]
         if !profile.isCA { extensions.append((NID_ext_key_usage, "serverAuth,clientAuth")) }
-        if !profile.subjectAltNames.isEmpty { extensions.append((NID_subject_alt_name, profile.subjectAltNames.joined(separator: ","))) }
+        if !profile.subjectAltNames.isEmpty {
+            extensions.append((NID_subject_alt_name, profile.subjectAltNames.joined(separator: ",")))
+        }
         var context = X509V3_CTX()
         X509V3_set_ctx(&context, issuer?.pointer ?? x509, x509, nil, nil, 0)
         for (nid, value) in extensions {
-            guard let ext = X509V3_EXT_conf_nid(nil, &context, nid, value) else { throw CryptoError.openSSL("extension \(value)") }
+            guard let ext = X509V3_EXT_conf_nid(nil, &context, nid, value) else {
+                throw CryptoError.openSSL("extension \(value)")
+            }
             defer { X509_EXTENSION_free(ext) }
             guard X509_add_ext(x509, ext, -1) == 1 else { throw CryptoError.openSSL("X509_add_ext") }
         }

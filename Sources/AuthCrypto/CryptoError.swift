@@ -19,7 +19,8 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible {
             ERR_error_string_n(code, &buffer, buffer.count)
             reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
-        return CryptoError(operation, reason: reasons.isEmpty ? "unknown OpenSSL error" : reasons.joined(separator: "; "))
+        return CryptoError(
+            operation, reason: reasons.isEmpty ? "unknown OpenSSL error" : reasons.joined(separator: "; "))
     }
 
     public var description: String { "\(operation) failed: \(reason)" }

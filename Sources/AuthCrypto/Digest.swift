@@ -14,7 +14,8 @@ public enum Digest {
     }
 
     /// PBKDF2-HMAC-SHA256: stored password hashes, so the local cloud never keeps a secret.
-    public static func pbkdf2(_ password: [UInt8], salt: [UInt8], iterations: Int = 10_000, length: Int = 32) -> [UInt8] {
+    public static func pbkdf2(_ password: [UInt8], salt: [UInt8], iterations: Int = 10_000, length: Int = 32) -> [UInt8]
+    {
         var output = [UInt8](repeating: 0, count: length)
         let ok = password.withUnsafeBytes { pass in
             salt.withUnsafeBytes { saltBytes in
@@ -53,6 +54,7 @@ public enum UUIDText {
             let digits = String(byte, radix: 16)
             return byte < 16 ? "0" + digits : digits
         }
-        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(
+            separator: "-")
     }
 }

@@ -12,7 +12,8 @@ public struct JWT: Sendable {
     /// Splits and decodes a token; padded and unpadded base64url are both accepted.
     public init?(parsing token: String) {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let header = Base64URL.decode(String(parts[0])), let claims = Base64URL.decode(String(parts[1])),
+        guard parts.count == 3, let header = Base64URL.decode(String(parts[0])),
+            let claims = Base64URL.decode(String(parts[1])),
             let signature = Base64URL.decode(String(parts[2])), let headerJSON = try? JSONParser.parse(header),
             let claimsJSON = try? JSONParser.parse(claims), headerJSON.objectValue != nil, claimsJSON.objectValue != nil
         else { return nil }
@@ -23,7 +24,9 @@ public struct JWT: Sendable {
     }
 
     /// Signs `claims` with `key` and returns the compact token.
-    public static func sign(header: JSONValue, claims: JSONValue, key: RSAPrivateKey, algorithm: SignatureAlgorithm) throws -> String {
+    public static func sign(header: JSONValue, claims: JSONValue, key: RSAPrivateKey, algorithm: SignatureAlgorithm)
+        throws -> String
+    {
         let input = Base64URL.encode(header.compact()) + "." + Base64URL.encode(claims.compact())
         let signature = try key.sign(Array(input.utf8), algorithm: algorithm)
         return input + "." + Base64URL.encode(signature)

@@ -28,6 +28,8 @@ final class MemoryBIO {
         var data: UnsafeMutablePointer<CChar>?
         let length = COpenSSL_BIO_get_mem_data(pointer, &data)
         guard let data, length > 0 else { return [] }
-        return data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+        return data.withMemoryRebound(to: UInt8.self, capacity: length) {
+            Array(UnsafeBufferPointer(start: $0, count: length))
+        }
     }
 }

@@ -20,7 +20,9 @@ public final class RSAPrivateKey: @unchecked Sendable {
 
     /// A new key of `bits` bits.
     public static func generate(bits: Int = 2048) throws -> RSAPrivateKey {
-        guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil) else { throw CryptoError.openSSL("EVP_PKEY_CTX_new_id") }
+        guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil) else {
+            throw CryptoError.openSSL("EVP_PKEY_CTX_new_id")
+        }
         defer { EVP_PKEY_CTX_free(context) }
         guard EVP_PKEY_keygen_init(context) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(context, Int32(bits)) == 1 else {
             throw CryptoError.openSSL("RSA key generation setup")
@@ -70,7 +72,8 @@ public final class RSAPrivateKey: @unchecked Sendable {
             throw CryptoError.openSSL("EVP_DigestSign")
         }
         var signature = [UInt8](repeating: 0, count: length)
-        guard data.withUnsafeBytes({ EVP_DigestSign(context, &signature, &length, $0.baseAddress, $0.count) }) == 1 else {
+        guard data.withUnsafeBytes({ EVP_DigestSign(context, &signature, &length, $0.baseAddress, $0.count) }) == 1
+        else {
             throw CryptoError.openSSL("EVP_DigestSign")
         }
         return Array(signature.prefix(length))
@@ -80,7 +83,9 @@ public final class RSAPrivateKey: @unchecked Sendable {
     public var publicKey: RSAPublicKey {
         get throws {
             let bio = try MemoryBIO()
-            guard PEM_write_bio_PUBKEY(bio.pointer, pointer) == 1 else { throw CryptoError.openSSL("PEM_write_bio_PUBKEY") }
+            guard PEM_write_bio_PUBKEY(bio.pointer, pointer) == 1 else {
+                throw CryptoError.openSSL("PEM_write_bio_PUBKEY")
+            }
             return try RSAPublicKey(pem: String(decoding: bio.contents, as: UTF8.self))
         }
     }
@@ -97,7 +102,9 @@ public final class RSAPublicKey: @unchecked Sendable {
     /// Reads a PEM `PUBLIC KEY`.
     public convenience init(pem: String) throws {
         let bio = try MemoryBIO(reading: Array(pem.utf8))
-        guard let key = PEM_read_bio_PUBKEY(bio.pointer, nil, nil, nil) else { throw CryptoError.openSSL("reading a PEM public key") }
+        guard let key = PEM_read_bio_PUBKEY(bio.pointer, nil, nil, nil) else {
+            throw CryptoError.openSSL("reading a PEM public key")
+        }
         self.init(pointer: key)
     }
 

@@ -14,15 +14,25 @@ public enum Fingerprints {
         for kind in ManifestKind.allCases {
             switch kind {
             case .servicePrincipal:
-                for application in live.applications { result["application/\(application.objectID)"] = digest(application) }
-                for (key, keyID) in live.deliveredPasswords { result["sink/\(key)"] = hex(Digest.sha256(Array(keyID.utf8))) }
+                for application in live.applications {
+                    result["application/\(application.objectID)"] = digest(application)
+                }
+                for (key, keyID) in live.deliveredPasswords {
+                    result["sink/\(key)"] = hex(Digest.sha256(Array(keyID.utf8)))
+                }
             case .roleAssignment:
-                for assignment in live.roleAssignments { result["roleAssignment/\(assignment.name)"] = digest(assignment) }
+                for assignment in live.roleAssignments {
+                    result["roleAssignment/\(assignment.name)"] = digest(assignment)
+                }
             case .webservice:
-                for service in live.webservices { result["webservice/\(service.workspaceID.canonicalKey)/\(service.name)"] = digest(service) }
+                for service in live.webservices {
+                    result["webservice/\(service.workspaceID.canonicalKey)/\(service.name)"] = digest(service)
+                }
                 for compute in live.computes { result["compute/\(compute.id.canonicalKey)"] = digest(compute) }
             case .workspace:
-                for workspace in live.workspaces { result["workspace/\(workspace.id.canonicalKey)"] = digest(workspace) }
+                for workspace in live.workspaces {
+                    result["workspace/\(workspace.id.canonicalKey)"] = digest(workspace)
+                }
             case .target:
                 break
             }
@@ -40,7 +50,9 @@ public enum Fingerprints {
     /// What changed since a saved plan was made: the manifests, or any live object it read (changed,
     /// gone or new). Decisions are compared, never the plan's wording: a plan applied the next day
     /// is not stale because "expires in 30d" now reads 29d.
-    public static func staleness(of saved: PlanDocument, manifests files: [SourceFile], live: LiveState, directory: String) -> [String] {
+    public static func staleness(
+        of saved: PlanDocument, manifests files: [SourceFile], live: LiveState, directory: String
+    ) -> [String] {
         var stale: [String] = []
         if saved.manifestDigest != manifests(files) { stale.append("the manifests in '\(directory)'") }
         return stale + PlanDocument.staleObjects(saved: saved.fingerprints, current: of(live))

@@ -12,7 +12,8 @@ public enum Reconciliation {
     }
 
     public static func plan(
-        _ manifests: ManifestSet, desired: DesiredState, reader: LiveStateReader, delivery: SecretDelivery?, options: Planner.Options
+        _ manifests: ManifestSet, desired: DesiredState, reader: LiveStateReader, delivery: SecretDelivery?,
+        options: Planner.Options
     ) async throws(AzureError) -> Outcome {
         let live = try await reader.read(desired, delivery: delivery)
         let plan = Planner(options: options).plan(desired, live)

@@ -16,7 +16,10 @@ public struct SecretDelivery: Sendable {
     /// Receives workflow commands (`::add-mask::`), i.e. standard output.
     public var workflowCommands: @Sendable (String) -> Void
 
-    public init(baseDirectory: String, cloud: AzureCloudEndpoints, environment: [String: String], workflowCommands: @escaping @Sendable (String) -> Void) {
+    public init(
+        baseDirectory: String, cloud: AzureCloudEndpoints, environment: [String: String],
+        workflowCommands: @escaping @Sendable (String) -> Void
+    ) {
         self.baseDirectory = baseDirectory
         self.cloud = cloud
         self.environment = environment
@@ -57,7 +60,8 @@ public struct SecretDelivery: Sendable {
             let json = JSONValue.object([
                 ("clientId", .string(secret.clientID)), ("clientSecret", .string(secret.clientSecret)),
                 ("subscriptionId", .string(secret.subscriptionID)), ("tenantId", .string(secret.tenantID)),
-                ("activeDirectoryEndpointUrl", .string(cloud.activeDirectory)), ("resourceManagerEndpointUrl", .string(cloud.resourceManager)),
+                ("activeDirectoryEndpointUrl", .string(cloud.activeDirectory)),
+                ("resourceManagerEndpointUrl", .string(cloud.resourceManager)),
                 ("activeDirectoryGraphResourceId", cloud.activeDirectoryGraphResourceID.map(JSONValue.string) ?? .null),
                 ("sqlManagementEndpointUrl", cloud.sqlManagement.map(JSONValue.string) ?? .null),
                 ("galleryEndpointUrl", cloud.gallery.map(JSONValue.string) ?? .null),
@@ -66,13 +70,20 @@ public struct SecretDelivery: Sendable {
             ])
             try write(json.serialized(), to: path)
         case .envFile(let path):
-            try write("# written by amlauth; password keyId \(secret.keyID)\nAZURE_CLIENT_ID=\(secret.clientID)\nAZURE_CLIENT_SECRET=\(secret.clientSecret)\nAZURE_TENANT_ID=\(secret.tenantID)\nAZURE_SUBSCRIPTION_ID=\(secret.subscriptionID)\n", to: path)
+            try write(
+                "# written by amlauth; password keyId \(secret.keyID)\nAZURE_CLIENT_ID=\(secret.clientID)\nAZURE_CLIENT_SECRET=\(secret.clientSecret)\nAZURE_TENANT_ID=\(secret.tenantID)\nAZURE_SUBSCRIPTION_ID=\(secret.subscriptionID)\n",
+                to: path)
         case .githubOutput:
-            guard let output = environment["GITHUB_OUTPUT"], let handle = FileHandle(forWritingAtPath: output) else { throw .noGitHubOutput }
+            guard let output = environment["GITHUB_OUTPUT"], let handle = FileHandle(forWritingAtPath: output) else {
+                throw .noGitHubOutput
+            }
             // Mask before the value can appear anywhere else in the job's log.
             workflowCommands("::add-mask::\(secret.clientSecret)\n")
             handle.seekToEndOfFile()
-            handle.write(Data("client-id=\(secret.clientID)\nclient-secret=\(secret.clientSecret)\ntenant-id=\(secret.tenantID)\n".utf8))
+            handle.write(
+                Data(
+                    "client-id=\(secret.clientID)\nclient-secret=\(secret.clientSecret)\ntenant-id=\(secret.tenantID)\n"
+                        .utf8))
             try? handle.close()
         }
     }
@@ -84,7 +95,10 @@ public struct SecretDelivery: Sendable {
         let text = String(decoding: data, as: UTF8.self)
         switch sink {
         case .file: return (try? JSONParser.parse(text))?["amlauthKeyId"]?.stringValue
-        case .envFile: return text.split(separator: "\n").first { $0.hasPrefix("# written by amlauth; password keyId ") }.map { String($0.dropFirst("# written by amlauth; password keyId ".count)) }
+        case .envFile:
+            return text.split(separator: "\n").first { $0.hasPrefix("# written by amlauth; password keyId ") }.map {
+                String($0.dropFirst("# written by amlauth; password keyId ".count))
+            }
         case .githubOutput: return nil
         }
     }
@@ -101,7 +115,8 @@ public struct SecretDelivery: Sendable {
         let target = absolute(path)
         let directory = (target as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw .cannotWrite(path, "\(error)")
         }

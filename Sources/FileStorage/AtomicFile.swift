@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Crash-safe replacement of a regular file, safe against names planted by others.
@@ -36,10 +36,14 @@ public enum AtomicFile {
         try replace(path, with: bytes, mode: 0o600, privateDirectory: true)
     }
 
-    private static func replace(_ path: String, with bytes: [UInt8], mode: UInt32, privateDirectory: Bool) throws(FileFailure) {
+    private static func replace(_ path: String, with bytes: [UInt8], mode: UInt32, privateDirectory: Bool)
+        throws(FileFailure)
+    {
         guard let (directoryPath, name) = split(path) else { throw FileFailure(path: path, reason: .notAFileName) }
         let directory = open(directoryPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { throw FileFailure(path: path, reason: .system("cannot open its directory '\(directoryPath)'", errno: errno)) }
+        guard directory >= 0 else {
+            throw FileFailure(path: path, reason: .system("cannot open its directory '\(directoryPath)'", errno: errno))
+        }
         defer { close(directory) }
         if privateDirectory { try requirePrivate(directory, named: directoryPath, for: path) }
         try requireRegularOrAbsent(name, in: directory, for: path)
@@ -49,7 +53,8 @@ public enum AtomicFile {
             var open = true
             defer { if open { close(descriptor) } }
             if let code = writeFully(descriptor, bytes) {
-                throw FileFailure(path: path, reason: .system("cannot write the temporary file '\(temporary)'", errno: code))
+                throw FileFailure(
+                    path: path, reason: .system("cannot write the temporary file '\(temporary)'", errno: code))
             }
             // The file was created 0600; give it its final mode only now that it is complete.
             guard fchmod(descriptor, mode_t(mode)) == 0 else {
@@ -73,7 +78,9 @@ public enum AtomicFile {
         }
         // Make the rename itself durable. EINVAL: the file system cannot sync directories.
         guard fsync(directory) == 0 || errno == EINVAL else {
-            throw FileFailure(path: path, reason: .system("written, but cannot flush its directory '\(directoryPath)' to disk", errno: errno))
+            throw FileFailure(
+                path: path,
+                reason: .system("written, but cannot flush its directory '\(directoryPath)' to disk", errno: errno))
         }
     }
 
@@ -107,22 +114,29 @@ public enum AtomicFile {
 
     /// Throws unless the directory is writable by its owner alone, or is sticky and owned by the
     /// current user (only the owner of a name may then remove or rename it).
-    private static func requirePrivate(_ directory: Int32, named directoryPath: String, for path: String) throws(FileFailure) {
+    private static func requirePrivate(_ directory: Int32, named directoryPath: String, for path: String)
+        throws(FileFailure)
+    {
         var status = stat()
         guard fstat(directory, &status) == 0 else {
-            throw FileFailure(path: path, reason: .system("cannot examine its directory '\(directoryPath)'", errno: errno))
+            throw FileFailure(
+                path: path, reason: .system("cannot examine its directory '\(directoryPath)'", errno: errno))
         }
         let mode = UInt32(status.st_mode) & 0o7777
         guard mode & 0o022 != 0 else { return }
         let currentUser = UInt32(geteuid())
         if mode & UInt32(S_ISVTX) != 0 && UInt32(status.st_uid) == currentUser { return }
-        throw FileFailure(path: path, reason: .unsafeDirectory(directoryPath, mode: mode, owner: UInt32(status.st_uid), currentUser: currentUser))
+        throw FileFailure(
+            path: path,
+            reason: .unsafeDirectory(directoryPath, mode: mode, owner: UInt32(status.st_uid), currentUser: currentUser))
     }
 
     /// Creates `.<name>.<16 random hex digits>.tmp` exclusively, never following a link, mode 0600.
     /// The suffix comes from the system's CSPRNG, so the name cannot be planted in advance; a name
     /// that exists anyway is skipped.
-    private static func createTemporary(besides name: String, in directory: Int32, for path: String) throws(FileFailure) -> (Int32, String) {
+    private static func createTemporary(besides name: String, in directory: Int32, for path: String) throws(FileFailure)
+        -> (Int32, String)
+    {
         // Keep the name well under NAME_MAX whatever the target's length.
         let stem = String(decoding: name.utf8.prefix(100), as: UTF8.self)
         var generator = SystemRandomNumberGenerator()

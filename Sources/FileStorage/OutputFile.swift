@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A file the user names on the command line for output (`plan -o PATH`), written as a user of
@@ -23,7 +23,9 @@ public enum OutputFile {
     public static func write(_ bytes: [UInt8], to path: String, mode: UInt32) throws(FileFailure) {
         var status = stat()
         guard lstat(path, &status) == 0 else {
-            guard errno == ENOENT else { throw FileFailure(path: path, reason: .system("cannot examine it", errno: errno)) }
+            guard errno == ENOENT else {
+                throw FileFailure(path: path, reason: .system("cannot examine it", errno: errno))
+            }
             return try AtomicFile.write(bytes, to: path, mode: mode)
         }
         let kind = FileKind(mode: status.st_mode)
@@ -35,7 +37,9 @@ public enum OutputFile {
         case .symbolicLink:
             var target = stat()
             let resolved = stat(path, &target) == 0 ? FileKind(mode: target.st_mode) : nil
-            guard let resolved, resolved.isStream else { throw FileFailure(path: path, reason: .linkNotToAStream(resolved)) }
+            guard let resolved, resolved.isStream else {
+                throw FileFailure(path: path, reason: .linkNotToAStream(resolved))
+            }
             try stream(bytes, to: path)
         case .directory, .blockDevice, .socket, .unknown:
             throw FileFailure(path: path, reason: .notARegularFile(kind))
@@ -46,13 +50,19 @@ public enum OutputFile {
     /// a terminal never becomes the controlling one), checks it still is one, and writes.
     private static func stream(_ bytes: [UInt8], to path: String) throws(FileFailure) {
         let descriptor = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileFailure(path: path, reason: .system("cannot open it for writing", errno: errno)) }
+        guard descriptor >= 0 else {
+            throw FileFailure(path: path, reason: .system("cannot open it for writing", errno: errno))
+        }
         var open = true
         defer { if open { close(descriptor) } }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw FileFailure(path: path, reason: .system("cannot examine it", errno: errno)) }
+        guard fstat(descriptor, &status) == 0 else {
+            throw FileFailure(path: path, reason: .system("cannot examine it", errno: errno))
+        }
         // lstat saw a FIFO or device; if something else was swapped in since, write nothing.
-        guard FileKind(mode: status.st_mode).isStream else { throw FileFailure(path: path, reason: .system("it was replaced while being opened", errno: EBUSY)) }
+        guard FileKind(mode: status.st_mode).isStream else {
+            throw FileFailure(path: path, reason: .system("it was replaced while being opened", errno: EBUSY))
+        }
         if let code = writeFully(descriptor, bytes) { throw FileFailure(path: path, reason: .system(nil, errno: code)) }
         open = false
         guard close(descriptor) == 0 else { throw FileFailure(path: path, reason: .system(nil, errno: errno)) }

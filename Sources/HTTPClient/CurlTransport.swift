@@ -41,7 +41,9 @@ public final class CurlTransport: HTTPTransport {
         self.configuration = configuration
         limiter = AsyncLimiter(limit: max(1, configuration.maxConcurrentTransfers))
         if let path = configuration.extraCABundle {
-            guard let extra = FileManager.default.contents(atPath: path), String(decoding: extra, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+            guard let extra = FileManager.default.contents(atPath: path),
+                String(decoding: extra, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
+            else {
                 throw TransportError(.tls, "cannot read a PEM CA bundle from '\(path)'", target: "CA bundle")
             }
             let system = Self.systemCABundle().flatMap { FileManager.default.contents(atPath: $0) } ?? Data()
@@ -59,7 +61,9 @@ public final class CurlTransport: HTTPTransport {
         guard let handle = curl_easy_init() else { return nil }
         defer { curl_easy_cleanup(handle) }
         var path: UnsafeMutablePointer<CChar>?
-        guard CCurl_getinfo_string(handle, CURLINFO_CAINFO, &path) == CURLE_OK, let path else { return "/etc/ssl/certs/ca-certificates.crt" }
+        guard CCurl_getinfo_string(handle, CURLINFO_CAINFO, &path) == CURLE_OK, let path else {
+            return "/etc/ssl/certs/ca-certificates.crt"
+        }
         return String(cString: path)
     }
 
@@ -75,7 +79,10 @@ public final class CurlTransport: HTTPTransport {
         let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
-                    continuation.resume(returning: handle.perform(request, target: target, configuration: self.configuration, trustedCAs: self.trustedCAs, cancelled: cancelled))
+                    continuation.resume(
+                        returning: handle.perform(
+                            request, target: target, configuration: self.configuration, trustedCAs: self.trustedCAs,
+                            cancelled: cancelled))
                 }
             }
         } onCancel: {

@@ -24,7 +24,10 @@ final class EasyHandle: @unchecked Sendable {
         init(cancelled: CancellationFlag) { self.cancelled = cancelled }
     }
 
-    func perform(_ request: HTTPRequest, target: String, configuration: CurlTransportConfiguration, trustedCAs: [UInt8]?, cancelled: CancellationFlag) -> Result<HTTPResponse, TransportError> {
+    func perform(
+        _ request: HTTPRequest, target: String, configuration: CurlTransportConfiguration, trustedCAs: [UInt8]?,
+        cancelled: CancellationFlag
+    ) -> Result<HTTPResponse, TransportError> {
         curl_easy_reset(handle)
         lastConnections = 0
         // libcurl parses the URL once, here; the checks read that parse and the transfer uses it
@@ -69,7 +72,9 @@ final class EasyHandle: @unchecked Sendable {
                 _ = CCurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
                 if let trustedCAs {
                     trustedCAs.withUnsafeBytes { bytes in
-                        blobPointer.pointee = curl_blob(data: UnsafeMutableRawPointer(mutating: bytes.baseAddress), len: bytes.count, flags: UInt32(CURL_BLOB_COPY))
+                        blobPointer.pointee = curl_blob(
+                            data: UnsafeMutableRawPointer(mutating: bytes.baseAddress), len: bytes.count,
+                            flags: UInt32(CURL_BLOB_COPY))
                         _ = CCurl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, blobPointer)
                     }
                 }
@@ -81,7 +86,9 @@ final class EasyHandle: @unchecked Sendable {
                 if request.method != "GET", request.method != "HEAD" {
                     _ = CCurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, request.body.count)
                     request.body.withUnsafeBytes { bytes in
-                        _ = CCurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                        _ = CCurl_setopt_pointer(
+                            handle, CURLOPT_COPYPOSTFIELDS,
+                            UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
                     }
                 }
                 _ = CCurl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
@@ -100,7 +107,11 @@ final class EasyHandle: @unchecked Sendable {
                     if line.hasPrefix("HTTP/") {
                         transfer.headers = []  // a new response (after 100 Continue or a redirect)
                     } else if let colon = line.firstIndex(of: ":") {
-                        transfer.headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+                        transfer.headers.append(
+                            (
+                                String(line[..<colon]),
+                                line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                            ))
                     }
                     return length
                 }
@@ -128,12 +139,14 @@ final class EasyHandle: @unchecked Sendable {
         var version = 0
         _ = CCurl_getinfo_long(handle, CURLINFO_HTTP_VERSION, &version)
         let httpVersion = version == CURL_HTTP_VERSION_2_0 ? "2" : version == CURL_HTTP_VERSION_3 ? "3" : "1.1"
-        return .success(HTTPResponse(status: status, headers: transfer.headers, body: transfer.body, httpVersion: httpVersion))
+        return .success(
+            HTTPResponse(status: status, headers: transfer.headers, body: transfer.body, httpVersion: httpVersion))
     }
 
     static func kind(of code: CURLcode) -> TransportError.Kind {
         switch code {
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR,
+            CURLE_RECV_ERROR,
             CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
             return .connection
         case CURLE_OPERATION_TIMEDOUT:

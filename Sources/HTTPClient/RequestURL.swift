@@ -64,16 +64,20 @@ public struct RequestURL: Sendable, Equatable {
     /// Why the transport refuses to send a request here, or nil: anything but http(s), userinfo,
     /// and plain http to anything but a loopback IP literal.
     public var refusal: String? {
-        if hasUserInfo { return "a user name or password in the URL is refused (libcurl would send it and connect to '\(authority)')" }
+        if hasUserInfo {
+            return "a user name or password in the URL is refused (libcurl would send it and connect to '\(authority)')"
+        }
         switch scheme {
         case "https":
             return nil
         case "http":
             if isLoopback { return nil }
             if host == "localhost" || host.hasSuffix(".localhost") {
-                return "plain http to '\(host)' is refused: write the loopback address itself (http://127.0.0.1 or http://[::1]), or use https"
+                return
+                    "plain http to '\(host)' is refused: write the loopback address itself (http://127.0.0.1 or http://[::1]), or use https"
             }
-            return "plain http is refused except to a loopback address (127.0.0.0/8 or [::1]); '\(authority)' needs https"
+            return
+                "plain http is refused except to a loopback address (127.0.0.0/8 or [::1]); '\(authority)' needs https"
         default:
             return "only https URLs are allowed ('\(scheme)' is not)"
         }

@@ -25,7 +25,9 @@ public struct FaultPlan: Sendable, Equatable {
             guard parts.count == 2 else { throw ParseError(description: "'\(item)' is not key=value") }
             let (key, value) = (parts[0], parts[1])
             func rate() throws(ParseError) -> Double {
-                guard let rate = Double(value), (0...1).contains(rate) else { throw ParseError(description: "\(key)=\(value): a rate is a number from 0 to 1") }
+                guard let rate = Double(value), (0...1).contains(rate) else {
+                    throw ParseError(description: "\(key)=\(value): a rate is a number from 0 to 1")
+                }
                 return rate
             }
             switch key {
@@ -61,12 +63,18 @@ public struct PlannedFault: Sendable, Equatable {
         case .none: return nil
         case .reset: return CloudResponse(status: 0)
         case .throttle:
-            return ErrorBody.arm(429, "TooManyRequests", "The request is being throttled as the limit has been reached for operation type - 'Read'. For more information, see - https://aka.ms/msdn-throttling")
-                .adding("Retry-After", "1")
+            return ErrorBody.arm(
+                429, "TooManyRequests",
+                "The request is being throttled as the limit has been reached for operation type - 'Read'. For more information, see - https://aka.ms/msdn-throttling"
+            )
+            .adding("Retry-After", "1")
         case .serverError:
-            return ErrorBody.arm(500, "InternalServerError", "Encountered internal server error. Diagnostic information: timestamp '\(context.timestamp)'.")
+            return ErrorBody.arm(
+                500, "InternalServerError",
+                "Encountered internal server error. Diagnostic information: timestamp '\(context.timestamp)'.")
         case .unavailable:
-            return ErrorBody.arm(503, "ServiceUnavailable", "The server is currently unable to handle the request.").adding("Retry-After", "1")
+            return ErrorBody.arm(503, "ServiceUnavailable", "The server is currently unable to handle the request.")
+                .adding("Retry-After", "1")
         }
     }
 }
@@ -95,11 +103,26 @@ final class FaultInjector: Sendable {
         let kind: PlannedFault.Kind
         if draw < threshold {
             kind = .throttle
-        } else if draw < { threshold += plan.serverError; return threshold }() {
+        } else if draw
+            < {
+                threshold += plan.serverError
+                return threshold
+            }()
+        {
             kind = .serverError
-        } else if draw < { threshold += plan.unavailable; return threshold }() {
+        } else if draw
+            < {
+                threshold += plan.unavailable
+                return threshold
+            }()
+        {
             kind = .unavailable
-        } else if draw < { threshold += plan.reset; return threshold }() {
+        } else if draw
+            < {
+                threshold += plan.reset
+                return threshold
+            }()
+        {
             kind = .reset
         } else {
             kind = .none

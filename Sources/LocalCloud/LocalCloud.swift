@@ -39,7 +39,8 @@ public struct SigningKeys: Sendable {
     public static func generate() throws -> SigningKeys {
         let tokenKey = try RSAPrivateKey.generate()
         let certificate = try Certificate.issue(
-            .init(commonName: "amlauth local cloud token signing", days: 3650, isCA: false), key: tokenKey, issuer: nil, issuerKey: tokenKey)
+            .init(commonName: "amlauth local cloud token signing", days: 3650, isCA: false), key: tokenKey, issuer: nil,
+            issuerKey: tokenKey)
         return SigningKeys(tokenKey: tokenKey, tokenCertificate: certificate, issuerKey: try RSAPrivateKey.generate())
     }
 
@@ -109,7 +110,9 @@ public final class LocalCloud: Sendable {
     private func localRoutes(_ segments: [String], context: RequestContext) -> CloudResponse {
         switch (context.request.method, segments) {
         case ("GET", ["counters"]): return .json(200, counters.snapshot())
-        case ("POST", ["counters", "reset"]): counters.reset(); return .empty(204)
+        case ("POST", ["counters", "reset"]):
+            counters.reset()
+            return .empty(204)
         case ("GET", ["health"]): return .json(200, .object([("status", .string("ok"))]))
         default: return ErrorBody.arm(404, "NotFound", "No local route '\(context.request.path)'.")
         }
@@ -119,11 +122,14 @@ public final class LocalCloud: Sendable {
     /// `GET /subscriptions/{}/providers/Microsoft.Authorization/roleAssignments`.
     static func routeTemplate(for request: CloudRequest) -> String {
         let fixed: Set<String> = [
-            "subscriptions", "resourcegroups", "providers", "microsoft.authorization", "roleassignments", "roledefinitions",
-            "microsoft.machinelearningservices", "workspaces", "computes", "services", "operations", "listkeys", "regeneratekeys",
+            "subscriptions", "resourcegroups", "providers", "microsoft.authorization", "roleassignments",
+            "roledefinitions",
+            "microsoft.machinelearningservices", "workspaces", "computes", "services", "operations", "listkeys",
+            "regeneratekeys",
             "token", "graph", "v1.0", "applications", "serviceprincipals", "addpassword", "removepassword",
             "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
-            "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset", "directoryobjects",
+            "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
+            "directoryobjects",
             "getbyids",
         ]
         let parts = request.segments.map { segment -> String in
@@ -177,14 +183,18 @@ public final class RequestCounters: Sendable {
     /// Total requests whose route template contains `fragment` (all statuses).
     public func total(matching fragment: String = "") -> Int {
         counts.withLock { table in
-            table.filter { fragment.isEmpty || $0.key.contains(fragment) }.values.reduce(0) { $0 + $1.values.reduce(0, +) }
+            table.filter { fragment.isEmpty || $0.key.contains(fragment) }.values.reduce(0) {
+                $0 + $1.values.reduce(0, +)
+            }
         }
     }
 
     func snapshot() -> JSONValue {
         let table = counts.withLock { $0 }
         let routes: [(String, JSONValue)] = table.keys.sorted().map { route in
-            let statuses = table[route]!.keys.sorted().map { (String($0), JSONValue.number(Double(table[route]![$0]!))) }
+            let statuses = table[route]!.keys.sorted().map {
+                (String($0), JSONValue.number(Double(table[route]![$0]!)))
+            }
             return (route, .object(statuses))
         }
         let total = table.values.reduce(0) { $0 + $1.values.reduce(0, +) }
@@ -196,7 +206,10 @@ public final class RequestCounters: Sendable {
 /// `x-ms-ratelimit-remaining-subscription-*` headers. The local cloud reports, it does not throttle:
 /// throttling is what `--faults 429=…` is for.
 final class RateBuckets: Sendable {
-    private struct Bucket { var level: Double; var updated: Double }
+    private struct Bucket {
+        var level: Double
+        var updated: Double
+    }
     private let buckets = Mutex<[String: Bucket]>([:])
 
     func take(_ kind: String, now: Double) -> Int {

@@ -18,7 +18,9 @@ public struct KeyMaterial: Sendable {
             return try load(files)
         }
         let caKey = try RSAPrivateKey.generate()
-        let ca = try Certificate.issue(.init(commonName: "amlauth local cloud CA", days: 3650, isCA: true), key: caKey, issuer: nil, issuerKey: caKey)
+        let ca = try Certificate.issue(
+            .init(commonName: "amlauth local cloud CA", days: 3650, isCA: true), key: caKey, issuer: nil,
+            issuerKey: caKey)
         let serverKey = try RSAPrivateKey.generate()
         let server = try Certificate.issue(
             .init(commonName: "localhost", days: 825, isCA: false, subjectAltNames: ["IP:127.0.0.1", "DNS:localhost"]),
@@ -38,12 +40,14 @@ public struct KeyMaterial: Sendable {
     private static func load(_ files: Files) throws -> KeyMaterial {
         func read(_ path: String) throws -> String {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw CloudStore.PersistenceError(description: "\(path) is missing; the data directory is incomplete. Move it away to start afresh.")
+                throw CloudStore.PersistenceError(
+                    description: "\(path) is missing; the data directory is incomplete. Move it away to start afresh.")
             }
             return String(decoding: data, as: UTF8.self)
         }
         let signing = SigningKeys(
-            tokenKey: try RSAPrivateKey(pem: try read(files.tokenKey)), tokenCertificate: try Certificate(pem: try read(files.tokenCertificate)),
+            tokenKey: try RSAPrivateKey(pem: try read(files.tokenKey)),
+            tokenCertificate: try Certificate(pem: try read(files.tokenCertificate)),
             issuerKey: try RSAPrivateKey(pem: try read(files.issuerKey)))
         return KeyMaterial(
             caCertificatePath: files.caCertificate, serverCertificatePEM: try read(files.serverCertificate),

@@ -5,11 +5,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdHTTP2
 import HummingbirdTLS
-import Logging
-import UnixSignals
 public import LocalCloud
+import Logging
 import NIOCore
 import NIOSSL
+import UnixSignals
 public import WireFormat
 
 /// A running local cloud: its data, its router, and where it listens.
@@ -19,8 +19,11 @@ public struct LocalCloudInstance: Sendable {
     public var dataDirectory: String
 
     /// Opens (or creates, from `seed`) the cloud stored in `dataDirectory`.
-    public static func open(dataDirectory: String, seed: Seed = Seed(), options: LocalCloudOptions = LocalCloudOptions()) throws -> LocalCloudInstance {
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    public static func open(
+        dataDirectory: String, seed: Seed = Seed(), options: LocalCloudOptions = LocalCloudOptions()
+    ) throws -> LocalCloudInstance {
+        try FileManager.default.createDirectory(
+            atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let directory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         let keys = try KeyMaterial.loadOrCreate(in: directory)
         let state: CloudState
@@ -31,7 +34,8 @@ public struct LocalCloudInstance: Sendable {
             try CloudStore.save(state, to: directory)
         }
         let store = CloudStore(state: state, directory: directory)
-        return LocalCloudInstance(cloud: LocalCloud(store: store, keys: keys.signing, options: options), keys: keys, dataDirectory: directory)
+        return LocalCloudInstance(
+            cloud: LocalCloud(store: store, keys: keys.signing, options: options), keys: keys, dataDirectory: directory)
     }
 
     /// The cloud file clients read: endpoints, CA, tenant, subscription, bootstrap credentials.
@@ -40,14 +44,27 @@ public struct LocalCloudInstance: Sendable {
         let base = "https://127.0.0.1:\(port)"
         return .object([
             ("name", .string("local")),
-            ("endpoints", .object([
-                ("activeDirectory", .string(base)), ("resourceManager", .string(base + "/")), ("microsoftGraph", .string(base + "/graph/")),
-                ("resourceManagerAudience", .string("https://management.azure.com/")), ("microsoftGraphAudience", .string("https://graph.microsoft.com/")),
-                ("oidcIssuer", .string(IssuerRoutes.issuer)), ("oidcIssuerMint", .string(base + "/oidc-issuer/mint")), ("counters", .string(base + "/_local/counters")),
-            ])),
+            (
+                "endpoints",
+                .object([
+                    ("activeDirectory", .string(base)), ("resourceManager", .string(base + "/")),
+                    ("microsoftGraph", .string(base + "/graph/")),
+                    ("resourceManagerAudience", .string("https://management.azure.com/")),
+                    ("microsoftGraphAudience", .string("https://graph.microsoft.com/")),
+                    ("oidcIssuer", .string(IssuerRoutes.issuer)),
+                    ("oidcIssuerMint", .string(base + "/oidc-issuer/mint")),
+                    ("counters", .string(base + "/_local/counters")),
+                ])
+            ),
             ("caCertificate", .string(keys.caCertificatePath)),
             ("tenantId", .string(state.tenantID)), ("subscriptionId", .string(state.subscriptionID)),
-            ("bootstrap", .object([("clientId", .string(state.bootstrapClientID)), ("clientSecret", .string(state.bootstrapClientSecret))])),
+            (
+                "bootstrap",
+                .object([
+                    ("clientId", .string(state.bootstrapClientID)),
+                    ("clientSecret", .string(state.bootstrapClientSecret)),
+                ])
+            ),
         ])
     }
 }
@@ -61,11 +78,13 @@ public enum LocalCloudServer {
     ///   (200 control frames per 30 s per connection) cut long-lived client connections that make
     ///   hundreds of quick requests, which tests and benchmarks do.
     public static func run(
-        _ instance: LocalCloudInstance, port: Int = 0, http2: Bool = false, handleSignals: Bool = false, onReady: @escaping @Sendable (Int) async -> Void
+        _ instance: LocalCloudInstance, port: Int = 0, http2: Bool = false, handleSignals: Bool = false,
+        onReady: @escaping @Sendable (Int) async -> Void
     ) async throws {
         let certificates = try NIOSSLCertificate.fromPEMBytes(Array(instance.keys.serverCertificatePEM.utf8))
         let key = try NIOSSLPrivateKey(bytes: Array(instance.keys.serverKeyPEM.utf8), format: .pem)
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
         // On shutdown, do not wait 5 s (the default) for idle pooled clients to answer close_notify.
         tls.shutdownTimeout = .milliseconds(100)
         var logger = Logger(label: "amlauth.local-cloud")
@@ -73,7 +92,8 @@ public enum LocalCloudServer {
         let app = Application(
             responder: CloudResponder(cloud: instance.cloud),
             server: http2 ? try .http2Upgrade(tlsConfiguration: tls) : try .tls(.http1(), tlsConfiguration: tls),
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "amlauth-local-cloud"),
+            configuration: ApplicationConfiguration(
+                address: .hostname("127.0.0.1", port: port), serverName: "amlauth-local-cloud"),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? port) },
             logger: logger)
         if handleSignals {
@@ -101,18 +121,22 @@ struct CloudResponder: HTTPResponder {
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         if let authority = request.head.authority { headers["host"] = authority }
         let cloudRequest = CloudRequest(
-            method: request.method.rawValue, target: request.head.path ?? "/", headers: headers, body: Array(buffer.readableBytesView))
+            method: request.method.rawValue, target: request.head.path ?? "/", headers: headers,
+            body: Array(buffer.readableBytesView))
         let answer = await cloud.handle(cloudRequest)
         if answer.status == 0 {
             // Injected connection reset: promise a body, then fail before writing it, so the
             // client sees the connection close mid-response.
-            return Response(status: .ok, headers: [.contentLength: "64"], body: ResponseBody { _ in throw DroppedConnection() })
+            return Response(
+                status: .ok, headers: [.contentLength: "64"], body: ResponseBody { _ in throw DroppedConnection() })
         }
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
         }
-        return Response(status: .init(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+        return Response(
+            status: .init(code: answer.status), headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 }
 

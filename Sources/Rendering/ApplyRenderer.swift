@@ -10,7 +10,8 @@ public enum ApplyRenderer {
         let failures = result.outcomes.filter { if case .failed = $0.1 { true } else { false } }.count
         let skipped = result.outcomes.filter { if case .skipped = $0.1 { true } else { false } }.count
         let head = failures + skipped == 0 ? "Apply complete" : "Apply failed"
-        var line = "\(head): \(counts.add) added, \(counts.change) changed, \(counts.replace) replaced, \(counts.destroy) destroyed, \(counts.rotate) rotated."
+        var line =
+            "\(head): \(counts.add) added, \(counts.change) changed, \(counts.replace) replaced, \(counts.destroy) destroyed, \(counts.rotate) rotated."
         if failures + skipped > 0 { line += " \(failures) failed, \(skipped) skipped." }
         return line
     }
@@ -21,19 +22,29 @@ public enum ApplyRenderer {
         JSONValue.object([
             ("format_version", .number(1)), ("target", .string(target)), ("succeeded", .bool(!result.failed)),
             ("summary", .string(summaryLine(result))),
-            ("changes", .array(result.outcomes.map { change, outcome in
-                var pairs: [(String, JSONValue)] = [("address", .string(change.address.description)), ("action", .string(change.action.rawValue))]
-                switch outcome {
-                case .applied: pairs.append(("outcome", .string("applied")))
-                case .failed(let failure):
-                    pairs += [("outcome", .string("failed")), ("error", .string(failure.message))]
-                    if let code = failure.code { pairs.append(("error_code", .string(code))) }
-                    if let status = failure.status { pairs.append(("http_status", .number(Double(status)))) }
-                    if let requestID = failure.requestID { pairs.append(("request_id", .string(requestID))) }
-                case .skipped(let blocker): pairs += [("outcome", .string("skipped")), ("skipped_because", .string(blocker.description))]
-                }
-                return .object(pairs)
-            })),
+            (
+                "changes",
+                .array(
+                    result.outcomes.map { change, outcome in
+                        var pairs: [(String, JSONValue)] = [
+                            ("address", .string(change.address.description)),
+                            ("action", .string(change.action.rawValue)),
+                        ]
+                        switch outcome {
+                        case .applied: pairs.append(("outcome", .string("applied")))
+                        case .failed(let failure):
+                            pairs += [("outcome", .string("failed")), ("error", .string(failure.message))]
+                            if let code = failure.code { pairs.append(("error_code", .string(code))) }
+                            if let status = failure.status { pairs.append(("http_status", .number(Double(status)))) }
+                            if let requestID = failure.requestID { pairs.append(("request_id", .string(requestID))) }
+                        case .skipped(let blocker):
+                            pairs += [
+                                ("outcome", .string("skipped")), ("skipped_because", .string(blocker.description)),
+                            ]
+                        }
+                        return .object(pairs)
+                    })
+            ),
         ]).serialized()
     }
 

@@ -1,6 +1,6 @@
 public import AMLAuthCore
-import YAMLSource
 import WireFormat
+import YAMLSource
 
 /// Diagnostics as people and tools read them: `path:line:col: severity[CODE]: message` with the
 /// source line and a caret, as JSON, or as GitHub Actions workflow commands.
@@ -22,11 +22,14 @@ public struct DiagnosticRenderer: Sendable {
     public func text(_ diagnostic: Diagnostic) -> String {
         var output = ""
         let prefix = diagnostic.location.map { "\(TextEscaping.location($0)): " } ?? ""
-        output += "\(bold(prefix))\(paint(diagnostic.severity))\(bold("[\(diagnostic.code.rawValue)]: \(Self.line(diagnostic.message))"))\n"
+        output +=
+            "\(bold(prefix))\(paint(diagnostic.severity))\(bold("[\(diagnostic.code.rawValue)]: \(Self.line(diagnostic.message))"))\n"
         if let location = diagnostic.location { output += snippet(at: location) }
         if let hint = diagnostic.hint { output += "  hint: \(Self.line(hint))\n" }
         for note in diagnostic.notes {
-            output += "  note: \(Self.line(note.message))" + (note.location.map { ": \(TextEscaping.location($0))" } ?? "") + "\n"
+            output +=
+                "  note: \(Self.line(note.message))" + (note.location.map { ": \(TextEscaping.location($0))" } ?? "")
+                + "\n"
         }
         return output
     }
@@ -70,43 +73,61 @@ public struct DiagnosticRenderer: Sendable {
             if let location = diagnostic.location { pairs.append(("location", locationJSON(location))) }
             if let hint = diagnostic.hint { pairs.append(("hint", .string(SecretRedactions.maskShapes(hint)))) }
             if !diagnostic.notes.isEmpty {
-                pairs.append(("notes", .array(diagnostic.notes.map { note in
-                    .object([("message", .string(SecretRedactions.maskShapes(note.message)))] + (note.location.map { [("location", locationJSON($0))] } ?? []))
-                })))
+                pairs.append(
+                    (
+                        "notes",
+                        .array(
+                            diagnostic.notes.map { note in
+                                .object(
+                                    [("message", .string(SecretRedactions.maskShapes(note.message)))]
+                                        + (note.location.map { [("location", locationJSON($0))] } ?? []))
+                            })
+                    ))
             }
             return .object(pairs)
         }
         return JSONValue.object([
             ("format_version", .number(1)),
             ("valid", .bool(summary.errors == 0)),
-            ("summary", .object([
-                ("files", .number(Double(summary.files))), ("resources", .number(Double(summary.resources))),
-                ("errors", .number(Double(summary.errors))), ("warnings", .number(Double(summary.warnings))),
-                ("infos", .number(Double(summary.infos))),
-            ])),
+            (
+                "summary",
+                .object([
+                    ("files", .number(Double(summary.files))), ("resources", .number(Double(summary.resources))),
+                    ("errors", .number(Double(summary.errors))), ("warnings", .number(Double(summary.warnings))),
+                    ("infos", .number(Double(summary.infos))),
+                ])
+            ),
             ("diagnostics", .array(items)),
         ]).serialized()
     }
 
     private static func locationJSON(_ location: SourceLocation) -> JSONValue {
-        .object([("file", .string(location.file)), ("line", .number(Double(location.line))), ("column", .number(Double(location.column)))])
+        .object([
+            ("file", .string(location.file)), ("line", .number(Double(location.line))),
+            ("column", .number(Double(location.column))),
+        ])
     }
 
     /// GitHub Actions workflow commands (`::error file=…,line=…,col=…::message`), one per line.
     public static func githubAnnotations(_ diagnostics: [Diagnostic]) -> String {
         Diagnostic.sortedForDisplay(diagnostics).map { diagnostic in
-            let command = switch diagnostic.severity {
-            case .error: "error"
-            case .warning: "warning"
-            case .info: "notice"
-            }
+            let command =
+                switch diagnostic.severity {
+                case .error: "error"
+                case .warning: "warning"
+                case .info: "notice"
+                }
             var properties = ["title=\(escapeProperty("\(diagnostic.code.rawValue) \(diagnostic.code.title)"))"]
             if let location = diagnostic.location {
-                properties.insert(contentsOf: ["file=\(escapeProperty(location.file))", "line=\(location.line)", "col=\(location.column)"], at: 0)
+                properties.insert(
+                    contentsOf: [
+                        "file=\(escapeProperty(location.file))", "line=\(location.line)", "col=\(location.column)",
+                    ], at: 0)
             }
             var message = diagnostic.message
             if let hint = diagnostic.hint { message += "\n\(hint)" }
-            return "::\(command) \(properties.joined(separator: ","))::\(escapeData(SecretRedactions.maskShapes(message)))\n"
+            return
+                "::\(command) \(properties.joined(separator: ","))::\(escapeData(SecretRedactions.maskShapes(message)))\n"
         }.joined()
     }
 
@@ -138,6 +159,7 @@ public struct ValidationSummary: Sendable, Equatable {
     /// `2 errors, 1 warning, 0 notes in 3 files (7 resources)`.
     public var line: String {
         func count(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
-        return "\(count(errors, "error")), \(count(warnings, "warning")), \(count(infos, "note")) in \(count(files, "file")) (\(count(resources, "resource")))"
+        return
+            "\(count(errors, "error")), \(count(warnings, "warning")), \(count(infos, "note")) in \(count(files, "file")) (\(count(resources, "resource")))"
     }
 }

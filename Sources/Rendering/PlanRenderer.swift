@@ -18,7 +18,9 @@ public struct PlanRenderer: Sendable {
             output += paint("  \(change.action.symbol) \(change.address)", change.action)
             if let reason = change.reason { output += "  (\(reason))" }
             output += "\n"
-            for field in change.fields { output += "      " + Self.describe(field, creating: change.action == .create) + "\n" }
+            for field in change.fields {
+                output += "      " + Self.describe(field, creating: change.action == .create) + "\n"
+            }
         }
         let blockers = plan.blockers
         if !blockers.isEmpty {
@@ -52,14 +54,15 @@ public struct PlanRenderer: Sendable {
 
     private func paint(_ text: String, _ action: Action) -> String {
         guard colored else { return text }
-        let code = switch action {
-        case .create: "32"
-        case .delete: "31"
-        case .update, .adopt: "33"
-        case .replace: "35"
-        case .rotate: "36"
-        case .noOp: "0"
-        }
+        let code =
+            switch action {
+            case .create: "32"
+            case .delete: "31"
+            case .update, .adopt: "33"
+            case .replace: "35"
+            case .rotate: "36"
+            case .noOp: "0"
+            }
         return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 
@@ -74,13 +77,20 @@ public struct PlanRenderer: Sendable {
             output += "No changes. The cloud matches the manifests.\n"
         } else {
             output += "| | resource | action |\n|---|---|---|\n"
-            for change in effective { output += "| `\(change.action.symbol)` | `\(change.address)` | \(change.action.rawValue) |\n" }
+            for change in effective {
+                output += "| `\(change.action.symbol)` | `\(change.address)` | \(change.action.rawValue) |\n"
+            }
             output += "\n<details><summary>Details</summary>\n\n```diff\n"
             output += PlanRenderer(colored: false).text(plan)
             output += "```\n\n</details>\n"
         }
         if !plan.notes.isEmpty {
-            output += "\n" + plan.notes.map { ($0.blocking ? "- **cannot be applied:** " : "- ") + ($0.address.map { "`\($0)`: " } ?? "") + $0.message }
+            output +=
+                "\n"
+                + plan.notes.map {
+                    ($0.blocking ? "- **cannot be applied:** " : "- ") + ($0.address.map { "`\($0)`: " } ?? "")
+                        + $0.message
+                }
                 .joined(separator: "\n") + "\n"
         }
         return output + "\n**\(plan.summary.line)**\n"

@@ -34,7 +34,8 @@ public struct SourceText: Sendable {
     /// Uses the secrets the core already found in `files` (`ValidationResult.secrets`).
     public init(files: [SourceFile], secrets: SecretRedactions) {
         for file in files where self.files[file.path] == nil {
-            self.files[file.path] = File(bytes: file.bytes, lines: LineBreaks.lines(file.bytes), secrets: secrets.ranges(in: file.path))
+            self.files[file.path] = File(
+                bytes: file.bytes, lines: LineBreaks.lines(file.bytes), secrets: secrets.ranges(in: file.path))
         }
     }
 
@@ -62,7 +63,9 @@ public struct SourceText: Sendable {
         var position = range.lowerBound
         // `width` source columns shown as `shown`: the lead covers them only if the caret is past them all.
         func show(_ shown: String, width: Int, kept: Unicode.Scalar? = nil) {
-            if scalarColumn + width <= column { lead += kept == "\t" ? "\t" : String(repeating: " ", count: shown.unicodeScalars.count) }
+            if scalarColumn + width <= column {
+                lead += kept == "\t" ? "\t" : String(repeating: " ", count: shown.unicodeScalars.count)
+            }
             text += shown
         }
         while position < range.upperBound {
@@ -97,13 +100,16 @@ public struct SourceText: Sendable {
     /// The end of the UTF-8 sequence at `index`; an invalid byte is a sequence of its own (shown
     /// as U+FFFD), so it never swallows the characters after it.
     private static func scalarEnd(at index: Int, in bytes: [UInt8], before limit: Int) -> Int {
-        let length = switch bytes[index] {
-        case 0xF0...: 4
-        case 0xE0...: 3
-        case 0xC0...: 2
-        default: 1
-        }
-        guard length > 1, index + length <= limit, bytes[(index + 1)..<(index + length)].allSatisfy({ $0 & 0xC0 == 0x80 }) else { return index + 1 }
+        let length =
+            switch bytes[index] {
+            case 0xF0...: 4
+            case 0xE0...: 3
+            case 0xC0...: 2
+            default: 1
+            }
+        guard length > 1, index + length <= limit,
+            bytes[(index + 1)..<(index + length)].allSatisfy({ $0 & 0xC0 == 0x80 })
+        else { return index + 1 }
         return index + length
     }
 }
@@ -155,7 +161,9 @@ enum TextEscaping {
             case "[" where hashes >= 2: output += "%5B"
             default:
                 if isControl(scalar) {
-                    for byte in String(scalar).utf8 { output += "%" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true) }
+                    for byte in String(scalar).utf8 {
+                        output += "%" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+                    }
                 } else {
                     output.unicodeScalars.append(scalar)
                 }

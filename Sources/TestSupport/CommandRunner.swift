@@ -9,7 +9,9 @@ public enum CommandRunner {
     }
 
     /// Runs `amlauth arguments…` in `directory` with exactly `environment` (plus PATH).
-    public static func amlauth(_ arguments: [String], environment: [String: String] = [:], in directory: String = Paths.packageRoot) throws -> Result {
+    public static func amlauth(
+        _ arguments: [String], environment: [String: String] = [:], in directory: String = Paths.packageRoot
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Paths.amlauthBinary)
         process.arguments = arguments
@@ -26,6 +28,8 @@ public enum CommandRunner {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 }

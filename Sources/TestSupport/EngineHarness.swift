@@ -1,9 +1,9 @@
 public import AMLAuthCore
-import WireFormat
 public import AzureProvider
 public import Engine
 import Foundation
 import HTTPClient
+import WireFormat
 
 /// The engine wired to a live local cloud the way the CLI wires it (libcurl, the bootstrap
 /// principal, one pipeline), in one line instead of ten per test.
@@ -16,16 +16,23 @@ public struct EngineHarness: Sendable {
 
     /// Connects to `live` as its bootstrap principal. `runtime` and `retry` make retries and waits
     /// virtual in fault tests.
-    public static func connect(_ live: LiveCloud, runtime: Runtime = .system, retry: RetryPolicy = RetryPolicy()) async throws -> EngineHarness {
-        let (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(await live.cloudFile.compact().utf8), path: "cloud")
-        guard let subscription = extras.subscriptionID.flatMap(GUID.init), let tenantID = extras.tenantID, let clientID = extras.bootstrapClientID,
+    public static func connect(_ live: LiveCloud, runtime: Runtime = .system, retry: RetryPolicy = RetryPolicy())
+        async throws -> EngineHarness
+    {
+        let (cloud, extras) = try AzureCloudEndpoints.parse(
+            cloudFile: Array(await live.cloudFile.compact().utf8), path: "cloud")
+        guard let subscription = extras.subscriptionID.flatMap(GUID.init), let tenantID = extras.tenantID,
+            let clientID = extras.bootstrapClientID,
             let secret = extras.bootstrapClientSecret
         else { throw HarnessError(description: "the cloud file lacks the bootstrap principal") }
         let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
         let credential = ClientSecretCredential(tenantID: tenantID, clientID: clientID, secret: secret, source: "test")
-        let tokens = TokenCache(credential: credential, client: TokenClient(cloud: cloud, transport: transport, runtime: runtime, retry: retry))
+        let tokens = TokenCache(
+            credential: credential,
+            client: TokenClient(cloud: cloud, transport: transport, runtime: runtime, retry: retry))
         let pipeline = AzurePipeline(transport: transport, tokens: tokens, runtime: runtime, retry: retry)
-        return EngineHarness(cloud: cloud, tenantID: tenantID, subscription: subscription, pipeline: pipeline, runtime: runtime)
+        return EngineHarness(
+            cloud: cloud, tenantID: tenantID, subscription: subscription, pipeline: pipeline, runtime: runtime)
     }
 
     public struct HarnessError: Error, CustomStringConvertible {
@@ -39,7 +46,8 @@ public struct EngineHarness: Sendable {
 
     /// Resolves manifests given as YAML text (one file) for `target`.
     public func desired(_ yaml: String, target: String) -> (ManifestSet, DesiredState) {
-        let manifests = ManifestValidation(environment: [:]).run([SourceFile(path: "m.yaml", bytes: Array(yaml.utf8))]).manifests
+        let manifests = ManifestValidation(environment: [:]).run([SourceFile(path: "m.yaml", bytes: Array(yaml.utf8))])
+            .manifests
         return (manifests, DesiredState.resolve(manifests, target: target, subscriptionID: subscription))
     }
 
@@ -49,12 +57,18 @@ public struct EngineHarness: Sendable {
     }
 
     public func executor(delivery: SecretDelivery, parallelism: Int = 8) -> Executor {
-        Executor(provider: provider, delivery: delivery, tenantID: tenantID, subscriptionID: subscription.value, runtime: runtime, parallelism: parallelism)
+        Executor(
+            provider: provider, delivery: delivery, tenantID: tenantID, subscriptionID: subscription.value,
+            runtime: runtime, parallelism: parallelism)
     }
 
     /// Reads and plans as `amlauth plan` does.
-    public func plan(_ desired: DesiredState, _ manifests: ManifestSet, delivery: SecretDelivery?, options: Planner.Options? = nil) async throws -> Reconciliation.Outcome {
-        try await Reconciliation.plan(manifests, desired: desired, reader: reader, delivery: delivery, options: options ?? Planner.Options(now: runtime.now()))
+    public func plan(
+        _ desired: DesiredState, _ manifests: ManifestSet, delivery: SecretDelivery?, options: Planner.Options? = nil
+    ) async throws -> Reconciliation.Outcome {
+        try await Reconciliation.plan(
+            manifests, desired: desired, reader: reader, delivery: delivery,
+            options: options ?? Planner.Options(now: runtime.now()))
     }
 }
 

@@ -35,12 +35,18 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
 
     /// Adds a workspace (with its model-management base `fake-mms:<id>`).
     public func addWorkspace(_ id: AzureResourceID, location: String) {
-        workspaces.append(MachineLearningClient.Workspace(id: id, name: id.segments.last?.name ?? "", location: location, discoveryURL: "fake-discovery:\(id)"))
+        workspaces.append(
+            MachineLearningClient.Workspace(
+                id: id, name: id.segments.last?.name ?? "", location: location, discoveryURL: "fake-discovery:\(id)"))
     }
 
     private func record(_ call: String) throws(AzureError) {
         calls.append(call)
-        if let prefix = failures.keys.sorted().first(where: { call.hasPrefix($0) }), let error = failures.removeValue(forKey: prefix) { throw error }
+        if let prefix = failures.keys.sorted().first(where: { call.hasPrefix($0) }),
+            let error = failures.removeValue(forKey: prefix)
+        {
+            throw error
+        }
     }
 
     private func newID() -> String {
@@ -54,7 +60,9 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
     }
 
     private func applicationIndex(_ id: String) throws(AzureError) -> Int {
-        guard let index = applications.firstIndex(where: { $0.application.id == id }) else { throw notFound(.graph, "application \(id)") }
+        guard let index = applications.firstIndex(where: { $0.application.id == id }) else {
+            throw notFound(.graph, "application \(id)")
+        }
         return index
     }
 
@@ -123,36 +131,50 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
     public func createServicePrincipal(appID: String, tags: [String]) throws(AzureError) -> GraphServicePrincipal {
         try record("createServicePrincipal \(appID)")
         guard applications.contains(where: { $0.application.appID == appID }) else {
-            throw AzureError(service: .graph, status: 400, code: "Request_BadRequest", message: "The appId '\(appID)' does not reference a valid application object", target: "POST /servicePrincipals")
+            throw AzureError(
+                service: .graph, status: 400, code: "Request_BadRequest",
+                message: "The appId '\(appID)' does not reference a valid application object",
+                target: "POST /servicePrincipals")
         }
         let principal = GraphServicePrincipal(id: newID(), appID: appID)
         servicePrincipals.append(principal)
         return principal
     }
 
-    public func addPassword(applicationID: String, displayName: String, endDateTime: Double?) throws(AzureError) -> CreatedPassword {
+    public func addPassword(applicationID: String, displayName: String, endDateTime: Double?) throws(AzureError)
+        -> CreatedPassword
+    {
         try record("addPassword \(displayName)")
         let index = try applicationIndex(applicationID)
         let keyID = newID()
-        applications[index].application.passwords.append(LivePassword(keyID: keyID, displayName: displayName, hint: "fak", endDateTime: endDateTime ?? 0))
+        applications[index].application.passwords.append(
+            LivePassword(keyID: keyID, displayName: displayName, hint: "fak", endDateTime: endDateTime ?? 0))
         return CreatedPassword(keyID: keyID, secretText: "fake-secret-\(keyID)")
     }
 
     public func removePassword(applicationID: String, keyID: String) throws(AzureError) {
         try record("removePassword \(keyID)")
         let index = try applicationIndex(applicationID)
-        guard applications[index].application.passwords.contains(where: { $0.keyID == keyID }) else { throw notFound(.graph, "password \(keyID)") }
+        guard applications[index].application.passwords.contains(where: { $0.keyID == keyID }) else {
+            throw notFound(.graph, "password \(keyID)")
+        }
         applications[index].application.passwords.removeAll { $0.keyID == keyID }
     }
 
-    public func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential) throws(AzureError) {
+    public func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential)
+        throws(AzureError)
+    {
         try record("createFederatedCredential \(credential.name)")
         let index = try applicationIndex(applicationID)
         guard !applications[index].federated.contains(where: { $0.name == credential.name }) else {
-            throw AzureError(service: .graph, status: 409, code: "Request_MultipleObjectsWithSameKeyValue", message: "name in use", target: "POST federatedIdentityCredentials")
+            throw AzureError(
+                service: .graph, status: 409, code: "Request_MultipleObjectsWithSameKeyValue", message: "name in use",
+                target: "POST federatedIdentityCredentials")
         }
-        applications[index].federated.append(LiveFederatedCredential(
-            id: newID(), name: credential.name, issuer: credential.issuer, subject: credential.subject, audiences: credential.audiences))
+        applications[index].federated.append(
+            LiveFederatedCredential(
+                id: newID(), name: credential.name, issuer: credential.issuer, subject: credential.subject,
+                audiences: credential.audiences))
     }
 
     public func deleteFederatedCredential(applicationID: String, id: String) throws(AzureError) {
@@ -173,22 +195,29 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
 
     // MARK: AuthorizationService
 
-    public func listRoleAssignments(scope: String, atScopeOnly: Bool, principalID: String?) throws(AzureError) -> [AuthorizationClient.RoleAssignment] {
+    public func listRoleAssignments(scope: String, atScopeOnly: Bool, principalID: String?) throws(AzureError)
+        -> [AuthorizationClient.RoleAssignment]
+    {
         try record("listRoleAssignments \(scope)")
         return roleAssignments.filter { principalID == nil || $0.principalID == principalID?.lowercased() }
     }
 
     public func createRoleAssignment(
-        scope: String, name: String, roleDefinitionGUID: String, principalID: String, principalType: String?, description: String?
+        scope: String, name: String, roleDefinitionGUID: String, principalID: String, principalType: String?,
+        description: String?
     ) throws(AzureError) -> AuthorizationClient.RoleAssignment {
         try record("createRoleAssignment \(name)")
         let assignment = AuthorizationClient.RoleAssignment(
-            id: "\(scope)/providers/Microsoft.Authorization/roleAssignments/\(name)", name: name, scope: scope, roleDefinitionGUID: roleDefinitionGUID,
+            id: "\(scope)/providers/Microsoft.Authorization/roleAssignments/\(name)", name: name, scope: scope,
+            roleDefinitionGUID: roleDefinitionGUID,
             principalID: principalID, principalType: principalType, description: description)
         if let same = roleAssignments.first(where: {
-            $0.name != name && $0.scope.lowercased() == scope.lowercased() && $0.principalID == assignment.principalID && $0.roleDefinitionGUID == assignment.roleDefinitionGUID
+            $0.name != name && $0.scope.lowercased() == scope.lowercased() && $0.principalID == assignment.principalID
+                && $0.roleDefinitionGUID == assignment.roleDefinitionGUID
         }) {
-            throw AzureError(service: .resourceManager, status: 409, code: "RoleAssignmentExists", message: "The role assignment already exists (\(same.name))", target: "PUT \(name)")
+            throw AzureError(
+                service: .resourceManager, status: 409, code: "RoleAssignmentExists",
+                message: "The role assignment already exists (\(same.name))", target: "PUT \(name)")
         }
         roleAssignments.removeAll { $0.name == name }
         roleAssignments.append(assignment)
@@ -204,7 +233,9 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
     }
 
     /// Adds an assignment made outside amlauth (or by an earlier apply).
-    public func addRoleAssignment(_ assignment: AuthorizationClient.RoleAssignment) { roleAssignments.append(assignment) }
+    public func addRoleAssignment(_ assignment: AuthorizationClient.RoleAssignment) {
+        roleAssignments.append(assignment)
+    }
 
     // MARK: ModelManagementService
 
@@ -231,11 +262,15 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
     public func createService(base: String, _ definition: ServiceDefinition) throws(AzureError) {
         try record("createService \(definition.name)")
         guard !(services[base] ?? []).contains(where: { $0.name == definition.name }) else {
-            throw AzureError(service: .modelManagement, status: 409, code: "Conflict", message: "service \(definition.name) exists", target: "POST services")
+            throw AzureError(
+                service: .modelManagement, status: 409, code: "Conflict", message: "service \(definition.name) exists",
+                target: "POST services")
         }
         var service = MachineLearningClient.Service(
-            name: definition.name, computeType: definition.computeType.rawValue, computeName: definition.computeTarget, authEnabled: definition.authEnabled,
-            aadAuthEnabled: definition.tokenAuthEnabled, cpuCores: definition.cpuCores, memoryGB: definition.memoryGB, kvTags: definition.kvTags)
+            name: definition.name, computeType: definition.computeType.rawValue, computeName: definition.computeTarget,
+            authEnabled: definition.authEnabled,
+            aadAuthEnabled: definition.tokenAuthEnabled, cpuCores: definition.cpuCores, memoryGB: definition.memoryGB,
+            kvTags: definition.kvTags)
         service.models = definition.models.map(\.description)
         service.entryScript = definition.entryScript
         service.environment = definition.environment.description
@@ -245,7 +280,9 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
 
     public func updateService(base: String, name: String, patches: [ServicePatch]) throws(AzureError) {
         try record("updateService \(name)")
-        guard let index = services[base]?.firstIndex(where: { $0.name == name }) else { throw notFound(.modelManagement, "service \(name)") }
+        guard let index = services[base]?.firstIndex(where: { $0.name == name }) else {
+            throw notFound(.modelManagement, "service \(name)")
+        }
         for patch in patches {
             switch patch {
             case .kvTags(let tags): services[base]?[index].kvTags = tags
@@ -259,7 +296,9 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
 
     public func regenerateKey(base: String, name: String, key: ServiceKey) throws(AzureError) {
         try record("regenerateKey \(name) \(key.rawValue)")
-        guard services[base]?.contains(where: { $0.name == name }) == true else { throw notFound(.modelManagement, "service \(name)") }
+        guard services[base]?.contains(where: { $0.name == name }) == true else {
+            throw notFound(.modelManagement, "service \(name)")
+        }
     }
 
     public func deleteService(base: String, name: String) throws(AzureError) {

@@ -21,6 +21,7 @@ public enum Golden {
             return "missing golden \(path); run UPDATE_GOLDENS=1 swift test to create it"
         }
         guard expected != actual else { return nil }
-        return "\(path) differs from the output (UPDATE_GOLDENS=1 swift test rewrites goldens):\n" + UnifiedDiff.of(expected: expected, actual: actual)
+        return "\(path) differs from the output (UPDATE_GOLDENS=1 swift test rewrites goldens):\n"
+            + UnifiedDiff.of(expected: expected, actual: actual)
     }
 }

@@ -17,9 +17,15 @@ public final class LiveCloud: Sendable {
 
     private init(running: RunningLocalCloud) { self.running = running }
 
-    public static func start(options: LocalCloudOptions = LocalCloudOptions(), directory: String? = nil, http2: Bool = false) async throws -> LiveCloud {
-        let data = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-live-\(UUID().uuidString)").path
-        return LiveCloud(running: try await RunningLocalCloud.start(try LocalCloudInstance.open(dataDirectory: data, options: options), http2: http2))
+    public static func start(
+        options: LocalCloudOptions = LocalCloudOptions(), directory: String? = nil, http2: Bool = false
+    ) async throws -> LiveCloud {
+        let data =
+            directory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-live-\(UUID().uuidString)").path
+        return LiveCloud(
+            running: try await RunningLocalCloud.start(
+                try LocalCloudInstance.open(dataDirectory: data, options: options), http2: http2))
     }
 
     public func stop() async { await running.stop() }

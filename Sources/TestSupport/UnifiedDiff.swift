@@ -11,7 +11,11 @@ public enum UnifiedDiff {
                 lengths[i][j] = old[i] == new[j] ? lengths[i + 1][j + 1] + 1 : max(lengths[i + 1][j], lengths[i][j + 1])
             }
         }
-        enum Edit { case same(String), removed(String), added(String) }
+        enum Edit {
+            case same(String)
+            case removed(String)
+            case added(String)
+        }
         var edits: [(edit: Edit, oldLine: Int, newLine: Int)] = []
         var i = 0
         var j = 0

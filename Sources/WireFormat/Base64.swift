@@ -25,7 +25,9 @@ public enum Base64 {
             let chunk = Array(bytes[index..<min(index + 3, bytes.count)])
             let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << UInt32(16 - $1.offset * 8) }
             for position in 0..<4 {
-                output.unicodeScalars.append(position <= chunk.count ? Unicode.Scalar(alphabet[Int(value >> UInt32(18 - position * 6) & 63)]) : "=")
+                output.unicodeScalars.append(
+                    position <= chunk.count
+                        ? Unicode.Scalar(alphabet[Int(value >> UInt32(18 - position * 6) & 63)]) : "=")
             }
             index += 3
         }

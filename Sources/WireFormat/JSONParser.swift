@@ -38,9 +38,15 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default: return .number(try number())
         }
     }
@@ -71,17 +77,27 @@ public struct JSONParser {
             }
             while true {
                 parser.skipSpace()
-                guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else { throw parser.failure("expected a key") }
+                guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else {
+                    throw parser.failure("expected a key")
+                }
                 let key = try parser.string()
                 parser.skipSpace()
-                guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else { throw parser.failure("expected ':'") }
+                guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else {
+                    throw parser.failure("expected ':'")
+                }
                 parser.index += 1
                 parser.skipSpace()
                 pairs.append((key, try parser.value()))
                 parser.skipSpace()
                 guard parser.index < parser.bytes.count else { throw parser.failure("unterminated object") }
-                if parser.bytes[parser.index] == UInt8(ascii: ",") { parser.index += 1; continue }
-                if parser.bytes[parser.index] == UInt8(ascii: "}") { parser.index += 1; return .object(pairs) }
+                if parser.bytes[parser.index] == UInt8(ascii: ",") {
+                    parser.index += 1
+                    continue
+                }
+                if parser.bytes[parser.index] == UInt8(ascii: "}") {
+                    parser.index += 1
+                    return .object(pairs)
+                }
                 throw parser.failure("expected ',' or '}'")
             }
         }
@@ -101,8 +117,14 @@ public struct JSONParser {
                 items.append(try parser.value())
                 parser.skipSpace()
                 guard parser.index < parser.bytes.count else { throw parser.failure("unterminated array") }
-                if parser.bytes[parser.index] == UInt8(ascii: ",") { parser.index += 1; continue }
-                if parser.bytes[parser.index] == UInt8(ascii: "]") { parser.index += 1; return .array(items) }
+                if parser.bytes[parser.index] == UInt8(ascii: ",") {
+                    parser.index += 1
+                    continue
+                }
+                if parser.bytes[parser.index] == UInt8(ascii: "]") {
+                    parser.index += 1
+                    return .array(items)
+                }
                 throw parser.failure("expected ',' or ']'")
             }
         }
@@ -116,7 +138,9 @@ public struct JSONParser {
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
-                guard let text = String(validating: output, as: UTF8.self) else { throw failure("invalid UTF-8 in a string") }
+                guard let text = String(validating: output, as: UTF8.self) else {
+                    throw failure("invalid UTF-8 in a string")
+                }
                 return text
             case UInt8(ascii: "\\"):
                 guard index < bytes.count else { throw failure("unterminated escape") }
@@ -134,7 +158,9 @@ public struct JSONParser {
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800...0xDBFF).contains(scalar) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
+                        else {
                             throw failure("lone surrogate")
                         }
                         index += 2
@@ -155,7 +181,9 @@ public struct JSONParser {
     }
 
     private mutating func hex4() throws(Failure) -> UInt32 {
-        guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
+        guard index + 4 <= bytes.count,
+            let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+        else {
             throw failure("invalid \\u escape")
         }
         index += 4
@@ -165,7 +193,8 @@ public struct JSONParser {
     private mutating func number() throws(Failure) -> Double {
         let start = index
         while index < bytes.count, "+-0123456789.eE".utf8.contains(bytes[index]) { index += 1 }
-        guard index > start, let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
+        guard index > start, let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite
+        else {
             index = start
             throw failure("invalid value")
         }
@@ -221,10 +250,12 @@ extension JSONValue {
         switch self {
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"
-        case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        case .number(let value):
+            return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
         case .string(let value): return Self.quote(value)
         case .array(let items): return "[" + items.map { $0.compact() }.joined(separator: ",") + "]"
-        case .object(let pairs): return "{" + pairs.map { Self.quote($0.0) + ":" + $0.1.compact() }.joined(separator: ",") + "}"
+        case .object(let pairs):
+            return "{" + pairs.map { Self.quote($0.0) + ":" + $0.1.compact() }.joined(separator: ",") + "}"
         }
     }
 }

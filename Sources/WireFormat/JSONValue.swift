@@ -28,7 +28,10 @@ public indirect enum JSONValue: Sendable, Equatable {
             output += value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
         case .string(let value): output += Self.quote(value)
         case .array(let items):
-            if items.isEmpty { output += "[]"; return }
+            if items.isEmpty {
+                output += "[]"
+                return
+            }
             if items.allSatisfy(\.isScalar) {
                 output += "[" + items.map { $0.serializedInline }.joined(separator: ", ") + "]"
                 return
@@ -41,7 +44,10 @@ public indirect enum JSONValue: Sendable, Equatable {
             }
             output += closing + "]"
         case .object(let pairs):
-            if pairs.isEmpty { output += "{}"; return }
+            if pairs.isEmpty {
+                output += "{}"
+                return
+            }
             output += "{\n"
             for (index, (key, value)) in pairs.enumerated() {
                 output += padding + Self.quote(key) + ": "

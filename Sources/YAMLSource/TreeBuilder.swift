@@ -64,9 +64,10 @@ struct TreeBuilder {
             root = nil
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
-            let value = data.value.map {
-                String(decoding: UnsafeBufferPointer(start: $0, count: data.length), as: UTF8.self)
-            } ?? ""
+            let value =
+                data.value.map {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: data.length), as: UTF8.self)
+                } ?? ""
             let scalar = YAMLScalar(value, style: Self.style(data.style), tag: Self.string(data.tag))
             complete(YAMLNode(.scalar(scalar), at: location), size: 1, anchor: Self.string(data.anchor))
         case YAML_ALIAS_EVENT:
@@ -84,7 +85,9 @@ struct TreeBuilder {
 
     private mutating func open(_ frame: Frame) {
         guard stack.count < limits.depth else {
-            fail(YAMLError(.expansionLimit, "collections nest more than \(limits.depth) levels deep", at: frame.location))
+            fail(
+                YAMLError(.expansionLimit, "collections nest more than \(limits.depth) levels deep", at: frame.location)
+            )
             return
         }
         stack.append(frame)
@@ -98,15 +101,19 @@ struct TreeBuilder {
 
     private mutating func alias(_ name: String, at location: SourceLocation) {
         guard let target = anchors[name] else {
-            fail(YAMLError(.unsupported, "alias '*\(name)' refers to no anchor defined before it in this document", at: location))
+            fail(
+                YAMLError(
+                    .unsupported, "alias '*\(name)' refers to no anchor defined before it in this document",
+                    at: location))
             return
         }
         expanded += target.size
         guard expanded <= limits.aliasExpansion else {
-            fail(YAMLError(
-                .expansionLimit,
-                "aliases expand to more than \(limits.aliasExpansion) nodes; the file is rejected (is it a \"billion laughs\" document?)",
-                at: location))
+            fail(
+                YAMLError(
+                    .expansionLimit,
+                    "aliases expand to more than \(limits.aliasExpansion) nodes; the file is rejected (is it a \"billion laughs\" document?)",
+                    at: location))
             return
         }
         var node = target.node
@@ -139,14 +146,16 @@ struct TreeBuilder {
     /// Accepts a node as a mapping key, or records why it cannot be one.
     private mutating func key(for node: YAMLNode, in frame: Frame) -> PendingKey {
         guard let scalar = node.scalar else {
-            errors.append(YAMLError(.unsupported, "mapping keys must be plain strings, not collections", at: node.location))
+            errors.append(
+                YAMLError(.unsupported, "mapping keys must be plain strings, not collections", at: node.location))
             return PendingKey(key: "", location: node.location, discard: true)
         }
         if let first = Self.firstLocation(of: scalar.value, in: frame) {
-            errors.append(YAMLError(
-                .duplicateKey(key: scalar.value, first: first),
-                "duplicate key '\(scalar.value)' (first defined at line \(first.line), column \(first.column))",
-                at: node.location))
+            errors.append(
+                YAMLError(
+                    .duplicateKey(key: scalar.value, first: first),
+                    "duplicate key '\(scalar.value)' (first defined at line \(first.line), column \(first.column))",
+                    at: node.location))
             return PendingKey(key: scalar.value, location: node.location, discard: true)
         }
         if frame.pairs.count >= Self.scanLimit { frame.seen[scalar.value] = node.location }

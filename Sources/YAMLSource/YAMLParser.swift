@@ -33,7 +33,8 @@ public struct YAMLParser: Sendable {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
             let start = SourceLocation(file: file, line: 1, column: 1)
-            return YAMLFile(documents: [], errors: [YAMLError(.syntax, "libyaml could not start (out of memory)", at: start)])
+            return YAMLFile(
+                documents: [], errors: [YAMLError(.syntax, "libyaml could not start (out of memory)", at: start)])
         }
         defer { yaml_parser_delete(&parser) }
 
@@ -63,7 +64,8 @@ public struct YAMLParser: Sendable {
         if parser.error == YAML_READER_ERROR {
             // The reader reports a byte offset, not a mark: count lines up to it.
             location = Self.location(ofByte: parser.problem_offset, in: bytes, file: file)
-            let byte = parser.problem_value >= 0 ? " (byte 0x\(String(parser.problem_value, radix: 16, uppercase: true)))" : ""
+            let byte =
+                parser.problem_value >= 0 ? " (byte 0x\(String(parser.problem_value, radix: 16, uppercase: true)))" : ""
             return YAMLError(.syntax, "\(problem)\(byte): the file must be UTF-8 text", at: location)
         }
         location = Mark(parser.problem_mark).location(in: file)
@@ -77,7 +79,9 @@ public struct YAMLParser: Sendable {
 
     /// Counts lines with the breaks libyaml's scanner counts (`LineBreaks`), so this location
     /// names the same line as every mark.
-    private static func location(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>, file: String) -> SourceLocation {
+    private static func location(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>, file: String)
+        -> SourceLocation
+    {
         let end = min(max(offset, 0), bytes.count)
         var line = 1
         var column = 1

@@ -1,7 +1,7 @@
 import AMLAuthCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// `amlauth apply` through the binary on the quickstart's in-process local cloud: converge, then
@@ -9,7 +9,8 @@ import WireFormat
 @Suite(.serialized)
 struct ApplyCommandTests {
     func state(_ directory: String) throws -> JSONValue {
-        try JSONParser.parse(try String(contentsOfFile: directory + "/.amlauth/local-cloud/state.json", encoding: .utf8))
+        try JSONParser.parse(
+            try String(contentsOfFile: directory + "/.amlauth/local-cloud/state.json", encoding: .utf8))
     }
 
     func replace(_ old: String, with new: String, in file: String) throws {
@@ -25,7 +26,8 @@ struct ApplyCommandTests {
         #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
         #expect(applied.stdout.hasSuffix("Apply complete: 4 added, 0 changed, 0 replaced, 0 destroyed, 0 rotated.\n"))
         #expect(applied.stdout.contains("ServicePrincipal/ml-auth: created in "))
-        #expect(try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 0, "a second plan is clean")
+        #expect(
+            try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 0, "a second plan is clean")
 
         // The secret went to its sink, 0600, and nowhere else.
         let sink = directory + "/.secrets/ml-auth.json"
@@ -37,7 +39,8 @@ struct ApplyCommandTests {
         let stateText = try String(contentsOfFile: directory + "/.amlauth/local-cloud/state.json", encoding: .utf8)
         #expect(!stateText.contains(secret), "the cloud stores only a hash")
         // The delivered sdk-auth file logs in.
-        let whoami = try CommandRunner.amlauth(["whoami", "--target", directory], environment: ["AZURE_CREDENTIALS": sdkAuth])
+        let whoami = try CommandRunner.amlauth(
+            ["whoami", "--target", directory], environment: ["AZURE_CREDENTIALS": sdkAuth])
         #expect(whoami.status == 0, "\(whoami.stderr)")
         #expect(whoami.stdout.contains("credential:    client secret from AZURE_CREDENTIALS"))
 
@@ -54,9 +57,13 @@ struct ApplyCommandTests {
         let aciToken = try CommandRunner.amlauth(["token", "aci-service-1", "--target", directory])
         #expect(aciToken.status == 1)
         #expect(aciToken.stderr.contains("ACI supports key auth only"))
-        #expect(try CommandRunner.amlauth(["keys", "aci-service-1", "--target", directory]).status == 64, "keys need --show")
+        #expect(
+            try CommandRunner.amlauth(["keys", "aci-service-1", "--target", directory]).status == 64, "keys need --show"
+        )
         let keys = try CommandRunner.amlauth(["keys", "aci-service-1", "--target", directory, "--show"])
-        let primary = try state(directory)["services"]?.arrayValue?.first { $0["name"]?.stringValue == "aci-service-1" }?["primaryKey"]?.stringValue
+        let primary = try state(directory)["services"]?.arrayValue?.first {
+            $0["name"]?.stringValue == "aci-service-1"
+        }?["primaryKey"]?.stringValue
         #expect(keys.stdout.contains("primary:   \(primary ?? "?")\n"))
     }
 
@@ -68,9 +75,12 @@ struct ApplyCommandTests {
         let main = directory + "/amlauth.yaml"
 
         // Raise a key generation and change a field: rotate.
-        try replace("key_rotation: {primary: 0, secondary: 0}", with: "key_rotation: {primary: 1, secondary: 0}", in: services)
+        try replace(
+            "key_rotation: {primary: 0, secondary: 0}", with: "key_rotation: {primary: 1, secondary: 0}", in: services)
         try replace("cpu_cores: 0.5", with: "cpu_cores: 2", in: services)
-        let keysBefore = try state(directory)["services"]?.arrayValue?.first { $0["name"]?.stringValue == "aci-service-1" }
+        let keysBefore = try state(directory)["services"]?.arrayValue?.first {
+            $0["name"]?.stringValue == "aci-service-1"
+        }
         let plan = try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"])
         #expect(plan.status == 2)
         #expect(plan.stdout.contains("  ⟳ Webservice/aci-service-1  (regenerate the primary key)\n"))
@@ -78,17 +88,23 @@ struct ApplyCommandTests {
         #expect(unasked.status == 1)
         #expect(unasked.stderr.contains("--auto-approve"))
         #expect(try CommandRunner.amlauth(["apply", directory, "--auto-approve"]).status == 0)
-        let keysAfter = try state(directory)["services"]?.arrayValue?.first { $0["name"]?.stringValue == "aci-service-1" }
+        let keysAfter = try state(directory)["services"]?.arrayValue?.first {
+            $0["name"]?.stringValue == "aci-service-1"
+        }
         #expect(keysAfter?["primaryKey"] != keysBefore?["primaryKey"])
         #expect(keysAfter?["secondaryKey"] == keysBefore?["secondaryKey"])
         #expect(keysAfter?["cpu"]?.numberValue == 2)
-        #expect(try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 0, "the rotation happens once")
+        #expect(
+            try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 0,
+            "the rotation happens once")
 
         // A different role replaces the assignment: new one created, old one gone.
         try replace("role: Reader", with: "role: AzureML Data Scientist", in: main)
         let replaced = try CommandRunner.amlauth(["apply", directory, "--auto-approve"])
         #expect(replaced.stdout.contains("  -/+ RoleAssignment/ml-auth-reads-workspace"))
-        let assignments = try state(directory)["roleAssignments"]?.arrayValue?.filter { $0["description"]?.stringValue?.hasPrefix("managed by amlauth") == true }
+        let assignments = try state(directory)["roleAssignments"]?.arrayValue?.filter {
+            $0["description"]?.stringValue?.hasPrefix("managed by amlauth") == true
+        }
         #expect(assignments?.count == 1)
         #expect(assignments?.first?["roleDefinitionID"]?.stringValue == "f6c7c914-8db3-469d-8ca1-694a8f32e121")
 
@@ -97,7 +113,9 @@ struct ApplyCommandTests {
         #expect(try CommandRunner.amlauth(["plan", directory]).stdout.contains("  ⟳ ServicePrincipal/ml-auth"))
         #expect(try CommandRunner.amlauth(["apply", directory, "--auto-approve"]).status == 0)
         #expect(FileManager.default.fileExists(atPath: directory + "/.secrets/ml-auth.json"))
-        let passwords = try state(directory)["applications"]?.arrayValue?.first { $0["displayName"]?.stringValue == "ml-auth" }?["passwordCredentials"]?.arrayValue
+        let passwords = try state(directory)["applications"]?.arrayValue?.first {
+            $0["displayName"]?.stringValue == "ml-auth"
+        }?["passwordCredentials"]?.arrayValue
         #expect(passwords?.count == 1)
         #expect(passwords?.first?["displayName"]?.stringValue == "amlauth:ci:2")
 
@@ -113,7 +131,8 @@ struct ApplyCommandTests {
 
         // A service that left the manifests stays until pruned, and then goes.
         let text = try String(contentsOfFile: services, encoding: .utf8)
-        let aksStart = try #require(text.range(of: "---\napiVersion: amlauth/v1\nkind: Webservice\nmetadata: {name: aks-service-1}"))
+        let aksStart = try #require(
+            text.range(of: "---\napiVersion: amlauth/v1\nkind: Webservice\nmetadata: {name: aks-service-1}"))
         try String(text[..<aksStart.lowerBound]).write(toFile: services, atomically: true, encoding: .utf8)
         let kept = try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"])
         #expect(kept.status == 0)

@@ -2,8 +2,8 @@ import AMLAuthCore
 import AuthCrypto
 import Foundation
 import LocalCloud
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// A certificate credential named in a manifest is the one Entra ID accepts: added, replaced when the
@@ -18,18 +18,23 @@ struct CertificateCredentialTests {
 
     static func pair(_ name: String, in directory: String) throws -> Pair {
         let key = try RSAPrivateKey.generate()
-        let certificate = try Certificate.issue(.init(commonName: name, days: 30, isCA: false), key: key, issuer: nil, issuerKey: key)
+        let certificate = try Certificate.issue(
+            .init(commonName: name, days: 30, isCA: false), key: key, issuer: nil, issuerKey: key)
         let signingPath = directory + "/.signing-\(name).pem"
         try (try key.pem() + certificate.pem()).write(toFile: signingPath, atomically: true, encoding: .utf8)
         return Pair(certificatePEM: try certificate.pem(), signingPath: signingPath)
     }
 
     static func signIn(_ directory: String, with pair: Pair) throws -> CommandRunner.Result {
-        let delivered = try JSONParser.parse(try String(contentsOfFile: directory + "/.secrets/ml-auth.json", encoding: .utf8))
-        return try CommandRunner.amlauth(["whoami", "--target", directory], environment: [
-            "AZURE_CLIENT_ID": delivered["clientId"]!.stringValue!, "AZURE_TENANT_ID": delivered["tenantId"]!.stringValue!,
-            "AZURE_CLIENT_CERTIFICATE_PATH": pair.signingPath,
-        ])
+        let delivered = try JSONParser.parse(
+            try String(contentsOfFile: directory + "/.secrets/ml-auth.json", encoding: .utf8))
+        return try CommandRunner.amlauth(
+            ["whoami", "--target", directory],
+            environment: [
+                "AZURE_CLIENT_ID": delivered["clientId"]!.stringValue!,
+                "AZURE_TENANT_ID": delivered["tenantId"]!.stringValue!,
+                "AZURE_CLIENT_CERTIFICATE_PATH": pair.signingPath,
+            ])
     }
 
     @Test func certificateFollowsTheManifest() throws {
@@ -39,8 +44,10 @@ struct CertificateCredentialTests {
         let original = try String(contentsOfFile: manifest, encoding: .utf8)
         let sink = "      deliver_to: file:.secrets/ml-auth.json   # sdk-auth JSON, written with mode 0600\n"
         #expect(original.contains(sink))
-        try original.replacingOccurrences(of: sink, with: sink + "    - {name: deploy, type: certificate, certificate_file: certs/deploy.pem}\n")
-            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        try original.replacingOccurrences(
+            of: sink, with: sink + "    - {name: deploy, type: certificate, certificate_file: certs/deploy.pem}\n"
+        )
+        .write(toFile: manifest, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: directory + "/certs", withIntermediateDirectories: true)
         let first = try Self.pair("first", in: directory)
         try first.certificatePEM.write(toFile: directory + "/certs/deploy.pem", atomically: true, encoding: .utf8)
@@ -81,7 +88,9 @@ struct CertificateCredentialTests {
     @Test func pureCoreReadsCertificatesAsOpenSSLDoes() throws {
         let key = try RSAPrivateKey.generate()
         for index in 0..<60 {
-            let certificate = try Certificate.issue(.init(commonName: "c\(index)" + String(repeating: "x", count: index % 7), days: 1 + index, isCA: false), key: key, issuer: nil, issuerKey: key)
+            let certificate = try Certificate.issue(
+                .init(commonName: "c\(index)" + String(repeating: "x", count: index % 7), days: 1 + index, isCA: false),
+                key: key, issuer: nil, issuerKey: key)
             let der = try #require(PEM.blocks(try certificate.pem(), label: "CERTIFICATE").first)
             #expect(der == certificate.der)
             // OpenSSL's own base64: the PEM body, joined.
@@ -96,8 +105,10 @@ struct CertificateCredentialTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let manifest = directory + "/amlauth.yaml"
         let sink = "      deliver_to: file:.secrets/ml-auth.json   # sdk-auth JSON, written with mode 0600\n"
-        try (try String(contentsOfFile: manifest, encoding: .utf8)).replacingOccurrences(of: sink, with: sink + "    - {name: deploy, type: certificate, certificate_file: both.pem}\n")
-            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: manifest, encoding: .utf8)).replacingOccurrences(
+            of: sink, with: sink + "    - {name: deploy, type: certificate, certificate_file: both.pem}\n"
+        )
+        .write(toFile: manifest, atomically: true, encoding: .utf8)
         let pair = try Self.pair("leaky", in: directory)
         try FileManager.default.copyItem(atPath: pair.signingPath, toPath: directory + "/both.pem")
         let keyText = try String(contentsOfFile: pair.signingPath, encoding: .utf8)
@@ -105,8 +116,12 @@ struct CertificateCredentialTests {
 
         let plan = try CommandRunner.amlauth(["plan", directory])
         #expect(plan.status == 1)
-        #expect(plan.stdout.contains("amlauth.yaml:") && plan.stdout.contains("error[AMLA312]: 'both.pem' holds a private key"), "\(plan.stdout)")
+        #expect(
+            plan.stdout.contains("amlauth.yaml:")
+                && plan.stdout.contains("error[AMLA312]: 'both.pem' holds a private key"), "\(plan.stdout)")
         #expect(!plan.stdout.contains(keyBody) && !plan.stderr.contains(keyBody), "the key never reaches the output")
-        #expect(!FileManager.default.fileExists(atPath: directory + "/.amlauth/local-cloud/state.json"), "no cloud was started")
+        #expect(
+            !FileManager.default.fileExists(atPath: directory + "/.amlauth/local-cloud/state.json"),
+            "no cloud was started")
     }
 }

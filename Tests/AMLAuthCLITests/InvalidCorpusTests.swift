@@ -1,8 +1,8 @@
 import AMLAuthCLI
 import AMLAuthCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every directory under `Tests/Fixtures/invalid/` is a flawed manifest set a user could write, with the
 /// exact output `amlauth validate` must print for it in `expected.txt`.
@@ -46,16 +46,24 @@ struct InvalidCorpusTests {
 
     /// Cases that plant secrets list them in `planted-secrets.txt` (not a manifest, so not read by
     /// validate); none may appear in any output form, GitHub annotations included.
-    static let casesWithPlantedSecrets: [String] = cases.filter { FileManager.default.fileExists(atPath: root + "/\($0)/planted-secrets.txt") }
+    static let casesWithPlantedSecrets: [String] = cases.filter {
+        FileManager.default.fileExists(atPath: root + "/\($0)/planted-secrets.txt")
+    }
 
     @Test(arguments: casesWithPlantedSecrets)
     func plantedSecretsNeverAppearInAnyOutputForm(_ name: String) throws {
-        let secrets = try String(contentsOfFile: Self.root + "/\(name)/planted-secrets.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        let secrets = try String(contentsOfFile: Self.root + "/\(name)/planted-secrets.txt", encoding: .utf8).split(
+            separator: "\n"
+        ).map(String.init)
         var github = Self.environment
         github["GITHUB_ACTIONS"] = "true"
         for format in ValidateRun.Format.allCases {
-            let outcome = ValidateRun(paths: ["."], format: format, environment: github, workingDirectory: Self.root + "/" + name).run()
-            let everything = outcome.output + outcome.diagnostics.map { "\($0.message) \($0.hint ?? "") \($0.notes.map(\.message))" }.joined()
+            let outcome = ValidateRun(
+                paths: ["."], format: format, environment: github, workingDirectory: Self.root + "/" + name
+            ).run()
+            let everything =
+                outcome.output
+                + outcome.diagnostics.map { "\($0.message) \($0.hint ?? "") \($0.notes.map(\.message))" }.joined()
             for secret in secrets {
                 #expect(!everything.contains(secret), "\(format): '\(secret)' in\n\(outcome.output)")
             }

@@ -1,7 +1,7 @@
 import AMLAuthCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// `amlauth local-cloud serve` as a process: the cloud file on stdout, clean stop on SIGTERM,
@@ -28,7 +28,9 @@ struct LocalCloudCommandTests {
     }
 
     @Test func servesPrintsTheCloudFileAndStopsOnSIGTERM() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-serve-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "amlauth-serve-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (process, file, _) = try serve(["--data", directory, "--port", "0"])
         let base = try #require(file["endpoints"]?["activeDirectory"]?.stringValue)
@@ -38,7 +40,8 @@ struct LocalCloudCommandTests {
         #expect(file["caCertificate"]?.stringValue?.hasSuffix("/ca.pem") == true)
         #expect(file["bootstrap"]?["clientSecret"]?.stringValue?.count == 40)
         #expect(FileManager.default.fileExists(atPath: directory + "/cloud.json"))
-        let keyMode = try FileManager.default.attributesOfItem(atPath: directory + "/ca-key.pem")[.posixPermissions] as? Int
+        let keyMode =
+            try FileManager.default.attributesOfItem(atPath: directory + "/ca-key.pem")[.posixPermissions] as? Int
         #expect(keyMode == 0o600)
         process.terminate()
         process.waitUntilExit()
@@ -53,7 +56,9 @@ struct LocalCloudCommandTests {
     }
 
     @Test func damagedDataStopsWithAClearMessage() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-damaged-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "amlauth-damaged-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (process, _, _) = try serve(["--data", directory])
         process.terminate()

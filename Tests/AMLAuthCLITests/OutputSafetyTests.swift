@@ -1,7 +1,7 @@
 import AMLAuthCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// What amlauth prints is safe to keep: reports stay parseable, workflow commands never land in a
@@ -19,22 +19,30 @@ struct OutputSafetyTests {
 
     @Test func validateJSONUnderGitHubActionsIsValidJSON() throws {
         let result = try CommandRunner.amlauth(
-            ["validate", "Tests/Fixtures/invalid/both-auth-modes", "--format", "json"], environment: ["GITHUB_ACTIONS": "true"])
+            ["validate", "Tests/Fixtures/invalid/both-auth-modes", "--format", "json"],
+            environment: ["GITHUB_ACTIONS": "true"])
         #expect(result.status == 1)
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect(report?["valid"] as? Bool == false, "stdout is exactly the JSON report:\n\(result.stdout)")
-        #expect(result.stderr.contains("::error file=Tests/Fixtures/invalid/both-auth-modes/svc.yaml,line=11,col=17,"), "annotations go to stderr")
+        #expect(
+            result.stderr.contains("::error file=Tests/Fixtures/invalid/both-auth-modes/svc.yaml,line=11,col=17,"),
+            "annotations go to stderr")
     }
 
     @Test(arguments: secretCases)
     func plantedSecretsReachNoStream(_ name: String) throws {
         let directory = "Tests/Fixtures/invalid/" + name
-        let secrets = try String(contentsOfFile: Paths.packageRoot + "/" + directory + "/planted-secrets.txt", encoding: .utf8).split(separator: "\n")
+        let secrets = try String(
+            contentsOfFile: Paths.packageRoot + "/" + directory + "/planted-secrets.txt", encoding: .utf8
+        ).split(separator: "\n")
         for format in ["text", "json"] {
-            let result = try CommandRunner.amlauth(["validate", directory, "--format", format], environment: ["GITHUB_ACTIONS": "true"])
+            let result = try CommandRunner.amlauth(
+                ["validate", directory, "--format", format], environment: ["GITHUB_ACTIONS": "true"])
             #expect(result.status == 1)
             for secret in secrets {
-                #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret), "\(format): \(secret)\n\(result.stdout)\(result.stderr)")
+                #expect(
+                    !result.stdout.contains(secret) && !result.stderr.contains(secret),
+                    "\(format): \(secret)\n\(result.stdout)\(result.stderr)")
             }
         }
     }
@@ -50,11 +58,15 @@ struct OutputSafetyTests {
         let outputFile = directory + "/github-output.txt"
         try Data().write(to: URL(fileURLWithPath: outputFile))
 
-        let result = try CommandRunner.amlauth(["apply", directory, "--auto-approve", "--json"], environment: ["GITHUB_OUTPUT": outputFile])
+        let result = try CommandRunner.amlauth(
+            ["apply", directory, "--auto-approve", "--json"], environment: ["GITHUB_OUTPUT": outputFile])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let delivered = try String(contentsOfFile: outputFile, encoding: .utf8)
-        let password = try #require(delivered.split(separator: "\n").first { $0.hasPrefix("client-secret=") }?.dropFirst("client-secret=".count))
-        #expect(!result.stdout.contains(password), "apply --json > report.json must not write the password into the file")
+        let password = try #require(
+            delivered.split(separator: "\n").first { $0.hasPrefix("client-secret=") }?.dropFirst("client-secret=".count)
+        )
+        #expect(
+            !result.stdout.contains(password), "apply --json > report.json must not write the password into the file")
         #expect(!result.stdout.contains("::add-mask::"))
         let report = try JSONParser.parse(result.stdout)
         #expect(report["succeeded"]?.boolValue == true)
@@ -62,14 +74,19 @@ struct OutputSafetyTests {
     }
 
     /// A file name with a newline, workflow-command syntax and `path:line:col` look-alikes.
-    static let hostileNames = ["x\n::warning::injected.yaml", "spoof.yaml:1:1: note: fine.yaml", "##[error]legacy.yaml"]
+    static let hostileNames = [
+        "x\n::warning::injected.yaml", "spoof.yaml:1:1: note: fine.yaml", "##[error]legacy.yaml",
+    ]
 
     @Test func fileNamesCannotInjectWorkflowCommandsOrSpoofLocations() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-names-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "amlauth-names-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for name in Self.hostileNames {
-            try "apiVersion: amlauth/v1\nkind: Nope\nmetadata: {name: x}\nspec: {}\n".write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+            try "apiVersion: amlauth/v1\nkind: Nope\nmetadata: {name: x}\nspec: {}\n".write(
+                toFile: directory + "/" + name, atomically: true, encoding: .utf8)
         }
 
         let text = try CommandRunner.amlauth(["validate", "."], environment: ["GITHUB_ACTIONS": "true"], in: directory)
@@ -86,7 +103,10 @@ struct OutputSafetyTests {
         let json = try CommandRunner.amlauth(["validate", ".", "--format", "json"], in: directory)
         #expect(Self.workflowCommandLines(json.stdout).isEmpty, "\(json.stdout)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        let files = Set(((report["diagnostics"] as? [[String: Any]]) ?? []).compactMap { ($0["location"] as? [String: Any])?["file"] as? String })
+        let files = Set(
+            ((report["diagnostics"] as? [[String: Any]]) ?? []).compactMap {
+                ($0["location"] as? [String: Any])?["file"] as? String
+            })
         #expect(files == Set(Self.hostileNames), "JSON keeps the exact names, escaped as JSON")
     }
 }

@@ -2,8 +2,8 @@ import AMLAuthCore
 import Foundation
 import Glibc
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// `plan -o PATH` treats PATH as a shell redirect would for pipes and terminals, replaces only
 /// regular files, and never replaces a device, a FIFO or a symbolic link.
@@ -77,9 +77,14 @@ extension PlanCommandTests {
         try #require(mknod(full, S_IFCHR | 0o666, 0x107) == 0, "mknod (1, 7) needs root")
         let planned = try CommandRunner.amlauth(["plan", directory, "-o", full])
         #expect(planned.status == 1)
-        #expect(planned.stderr.contains("amlauth plan: cannot write '\(full)': No space left on device"), "\(planned.stderr)")
+        #expect(
+            planned.stderr.contains("amlauth plan: cannot write '\(full)': No space left on device"),
+            "\(planned.stderr)")
         #expect(Self.kind(full) == S_IFCHR, "still a character device")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == [".amlauth", "amlauth.yaml", "full", "webservices.yaml"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == [
+                ".amlauth", "amlauth.yaml", "full", "webservices.yaml",
+            ])
     }
 
     /// A symbolic link to a pipe (what /dev/stdout is under a pipe) is written through; a link to
@@ -100,7 +105,9 @@ extension PlanCommandTests {
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: elsewhere)
         let refused = try CommandRunner.amlauth(["plan", directory, "-o", link])
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("amlauth plan: cannot write '\(link)': it is a symbolic link to a regular file"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("amlauth plan: cannot write '\(link)': it is a symbolic link to a regular file"),
+            "\(refused.stderr)")
         #expect(Self.kind(link) == S_IFLNK)
         #expect(try String(contentsOfFile: elsewhere, encoding: .utf8) == "untouched")
     }

@@ -1,7 +1,7 @@
 import AMLAuthCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `apply plan.json` applies a plan only to the Target it was made for.
 @Suite(.serialized)
@@ -20,7 +20,9 @@ struct SavedPlanTargetTests {
 
         let refused = try CommandRunner.amlauth(["apply", planFile])
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("'someone-else'") && refused.stderr.contains("'\(original)'"), "\(refused.stderr)")
-        #expect(try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 2, "nothing was changed")
+        #expect(
+            refused.stderr.contains("'someone-else'") && refused.stderr.contains("'\(original)'"), "\(refused.stderr)")
+        #expect(
+            try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 2, "nothing was changed")
     }
 }

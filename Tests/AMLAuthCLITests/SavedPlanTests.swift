@@ -1,7 +1,7 @@
 import AMLAuthCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `plan -o`, `show` and `apply plan.json` with its staleness check.
 @Suite(.serialized)
@@ -19,7 +19,9 @@ struct SavedPlanTests {
         let reparsed = try PlanDocument.parse(Array(json.stdout.utf8))
         let saved = try PlanDocument.parse(Array(try String(contentsOfFile: planFile, encoding: .utf8).utf8))
         #expect(reparsed == saved, "the plan file round-trips through show --json")
-        #expect(try CommandRunner.amlauth(["show", planFile, "--markdown"]).stdout.contains("| `+` | `Webservice/aks-service-1` | create |"))
+        #expect(
+            try CommandRunner.amlauth(["show", planFile, "--markdown"]).stdout.contains(
+                "| `+` | `Webservice/aks-service-1` | create |"))
 
         let applied = try CommandRunner.amlauth(["apply", planFile])
         #expect(applied.status == 0, "\(applied.stderr)")
@@ -35,7 +37,9 @@ struct SavedPlanTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(try CommandRunner.amlauth(["apply", directory, "--auto-approve"]).status == 0)
         let services = directory + "/webservices.yaml"
-        try String(contentsOfFile: services, encoding: .utf8).replacingOccurrences(of: "cpu_cores: 0.5", with: "cpu_cores: 2").write(toFile: services, atomically: true, encoding: .utf8)
+        try String(contentsOfFile: services, encoding: .utf8).replacingOccurrences(
+            of: "cpu_cores: 0.5", with: "cpu_cores: 2"
+        ).write(toFile: services, atomically: true, encoding: .utf8)
         let planFile = directory + "/plan.json"
         #expect(try CommandRunner.amlauth(["plan", directory, "-o", planFile]).status == 0)
 
@@ -52,14 +56,18 @@ struct SavedPlanTests {
 
         // A fresh plan of the same change applies; so does a manifest edit make a plan stale.
         #expect(try CommandRunner.amlauth(["plan", directory, "-o", planFile]).status == 0)
-        try String(contentsOfFile: services, encoding: .utf8).replacingOccurrences(of: "memory_gb: 1\n  auth_enabled", with: "memory_gb: 2\n  auth_enabled").write(toFile: services, atomically: true, encoding: .utf8)
+        try String(contentsOfFile: services, encoding: .utf8).replacingOccurrences(
+            of: "memory_gb: 1\n  auth_enabled", with: "memory_gb: 2\n  auth_enabled"
+        ).write(toFile: services, atomically: true, encoding: .utf8)
         let manifestsChanged = try CommandRunner.amlauth(["apply", planFile])
         #expect(manifestsChanged.status == 1)
         #expect(manifestsChanged.stderr.contains("the manifests in"))
     }
 
     @Test func badPlanFilesAreClearErrors() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-bad-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "amlauth-bad-\(UUID().uuidString).json"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try #"{"format_version": 9, "target": "x"}"#.write(toFile: path, atomically: true, encoding: .utf8)
         let result = try CommandRunner.amlauth(["show", path])

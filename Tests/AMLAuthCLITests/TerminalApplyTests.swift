@@ -1,7 +1,7 @@
 import AMLAuthCore
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// apply on a terminal (a pseudo-terminal from util-linux `script`): it asks, and shows live progress.
 @Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
@@ -33,7 +33,8 @@ struct TerminalApplyTests {
         #expect(declined.status == 1)
         #expect(declined.output.contains("Do you want to perform these actions? Only 'yes' will be accepted:"))
         #expect(declined.output.contains("Apply cancelled."))
-        #expect(try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 2, "nothing was applied")
+        #expect(
+            try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 2, "nothing was applied")
 
         let accepted = try onTerminal(command, input: "yes\n")
         #expect(accepted.status == 0)

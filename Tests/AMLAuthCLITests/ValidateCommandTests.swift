@@ -1,7 +1,7 @@
 import AMLAuthCLI
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `amlauth validate` and `amlauth schema` through the real binary: exit codes, formats, paths.
 struct ValidateCommandTests {
@@ -35,12 +35,17 @@ struct ValidateCommandTests {
         let absolute = Paths.fixtures + "/invalid/unknown-field-typo"
         let result = try CommandRunner.amlauth(["validate", absolute])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("Tests/Fixtures/invalid/unknown-field-typo/svc.yaml:11:3: error[AMLA203]: unknown field 'token_auth_enable'"))
+        #expect(
+            result.stdout.contains(
+                "Tests/Fixtures/invalid/unknown-field-typo/svc.yaml:11:3: error[AMLA203]: unknown field 'token_auth_enable'"
+            ))
         #expect(!result.stdout.contains(Paths.packageRoot))
     }
 
     @Test func jsonFormat() throws {
-        let result = try CommandRunner.amlauth(["validate", "Tests/Fixtures/invalid/both-auth-modes", "--format", "json"])
+        let result = try CommandRunner.amlauth([
+            "validate", "Tests/Fixtures/invalid/both-auth-modes", "--format", "json",
+        ])
         #expect(result.status == 1)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let diagnostics = try #require(report["diagnostics"] as? [[String: Any]])
@@ -52,9 +57,13 @@ struct ValidateCommandTests {
     }
 
     @Test func githubActionsAnnotations() throws {
-        let result = try CommandRunner.amlauth(["validate", "Tests/Fixtures/invalid/both-auth-modes"], environment: ["GITHUB_ACTIONS": "true"])
+        let result = try CommandRunner.amlauth(
+            ["validate", "Tests/Fixtures/invalid/both-auth-modes"], environment: ["GITHUB_ACTIONS": "true"])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("::error file=Tests/Fixtures/invalid/both-auth-modes/svc.yaml,line=11,col=17,title=AMLA401 both-auth-modes::key auth and token auth cannot both be on"))
+        #expect(
+            result.stderr.contains(
+                "::error file=Tests/Fixtures/invalid/both-auth-modes/svc.yaml,line=11,col=17,title=AMLA401 both-auth-modes::key auth and token auth cannot both be on"
+            ))
         #expect(!result.stdout.contains("::error"), "annotations go to stderr, never into the report")
         #expect(result.stdout.contains("svc.yaml:11:17: error[AMLA401]"))
     }
@@ -72,7 +81,9 @@ struct ValidateCommandTests {
     }
 
     @Test func secretsNeverReachTheOutput() throws {
-        let result = try CommandRunner.amlauth(["validate", "Tests/Fixtures/invalid/literal-secrets", "--format", "json"], environment: ["GITHUB_ACTIONS": "true"])
+        let result = try CommandRunner.amlauth(
+            ["validate", "Tests/Fixtures/invalid/literal-secrets", "--format", "json"],
+            environment: ["GITHUB_ACTIONS": "true"])
         #expect(result.status == 1)
         for secret in ["abc8Q~aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456_-x", "correct horse", "MIIEowIBAAKCAQEA"] {
             #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret))

@@ -5,8 +5,8 @@ import Foundation
 import HTTPClient
 import LocalCloud
 import LocalCloudServer
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// `amlauth whoami` through the binary, against the local cloud a `cloud: local` Target starts
@@ -15,10 +15,13 @@ import WireFormat
 struct WhoamiCommandTests {
     /// A copy of the quickstart in a temporary directory (its local cloud lives there too).
     static func quickstart() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-whoami-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "amlauth-whoami-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for file in ["amlauth.yaml", "webservices.yaml"] {
-            try FileManager.default.copyItem(atPath: Paths.packageRoot + "/examples/quickstart/" + file, toPath: directory + "/" + file)
+            try FileManager.default.copyItem(
+                atPath: Paths.packageRoot + "/examples/quickstart/" + file, toPath: directory + "/" + file)
         }
         return directory
     }
@@ -37,29 +40,45 @@ struct WhoamiCommandTests {
     /// Opens the directory's local cloud, creates a principal with a password, a certificate and a
     /// federated credential, and Reader on the subscription (so it may read its own assignments).
     static func makePrincipal(in directory: String) async throws -> Principal {
-        let running = try await RunningLocalCloud.start(try LocalCloudInstance.open(dataDirectory: directory + "/.amlauth/local-cloud"))
+        let running = try await RunningLocalCloud.start(
+            try LocalCloudInstance.open(dataDirectory: directory + "/.amlauth/local-cloud"))
         defer { Task { await running.stop() } }
-        let (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(await running.cloudFile.compact().utf8), path: "cloud")
+        let (cloud, extras) = try AzureCloudEndpoints.parse(
+            cloudFile: Array(await running.cloudFile.compact().utf8), path: "cloud")
         let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
-        let bootstrap = ClientSecretCredential(tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!, source: "test")
-        let pipeline = AzurePipeline(transport: transport, tokens: TokenCache(credential: bootstrap, client: TokenClient(cloud: cloud, transport: transport)))
+        let bootstrap = ClientSecretCredential(
+            tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!,
+            source: "test")
+        let pipeline = AzurePipeline(
+            transport: transport,
+            tokens: TokenCache(credential: bootstrap, client: TokenClient(cloud: cloud, transport: transport)))
         let graph = GraphClient(pipeline: pipeline, cloud: cloud)
         let app = try await graph.createApplication(displayName: "ci-principal", tags: [])
         let appID = app.appID
         let objectID = app.id
         let sp = try await graph.createServicePrincipal(appID: appID, tags: [])
-        let secret = try await graph.addPassword(applicationID: objectID, displayName: "ci", endDateTime: nil).secretText
+        let secret = try await graph.addPassword(applicationID: objectID, displayName: "ci", endDateTime: nil)
+            .secretText
         let key = try RSAPrivateKey.generate()
-        let certificate = try Certificate.issue(.init(commonName: "ci", days: 30, isCA: false), key: key, issuer: nil, issuerKey: key)
-        try await graph.updateApplication(id: objectID, .keyCredentials([CertificateUpload(displayName: "ci", der: certificate.der)]))
-        try await graph.createFederatedCredential(applicationID: objectID, DesiredFederatedCredential(
-            name: "gh", issuer: IssuerRoutes.issuer, subject: "repo:contoso/ml:ref:refs/heads/main", audiences: ["api://AzureADTokenExchange"]))
+        let certificate = try Certificate.issue(
+            .init(commonName: "ci", days: 30, isCA: false), key: key, issuer: nil, issuerKey: key)
+        try await graph.updateApplication(
+            id: objectID, .keyCredentials([CertificateUpload(displayName: "ci", der: certificate.der)]))
+        try await graph.createFederatedCredential(
+            applicationID: objectID,
+            DesiredFederatedCredential(
+                name: "gh", issuer: IssuerRoutes.issuer, subject: "repo:contoso/ml:ref:refs/heads/main",
+                audiences: ["api://AzureADTokenExchange"]))
         let authorization = AuthorizationClient(pipeline: pipeline, cloud: cloud)
         let scope = "/subscriptions/\(extras.subscriptionID!)"
         _ = try await authorization.createRoleAssignment(
-            scope: scope, name: SecureRandom.uuid(), roleDefinitionGUID: "acdd72a7-3385-48ef-bd42-f606fba81ae7", principalID: sp.id,
+            scope: scope, name: SecureRandom.uuid(), roleDefinitionGUID: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+            principalID: sp.id,
             principalType: "ServicePrincipal", description: nil)
-        let minted = try await transport.send(HTTPRequest(method: "GET", url: running.base + "/oidc-issuer/mint?subject=repo:contoso/ml:ref:refs/heads/main&lifetime=3600"))
+        let minted = try await transport.send(
+            HTTPRequest(
+                method: "GET",
+                url: running.base + "/oidc-issuer/mint?subject=repo:contoso/ml:ref:refs/heads/main&lifetime=3600"))
         let federatedToken = (try JSONParser.parse(minted.body))["value"]!.stringValue!
         let certificatePath = directory + "/client.pem"
         let keyPEM = try key.pem()
@@ -68,7 +87,8 @@ struct WhoamiCommandTests {
         try federatedToken.write(toFile: tokenPath, atomically: true, encoding: .utf8)
         return Principal(
             appID: appID, tenant: extras.tenantID!, secret: secret, certificatePEMPath: certificatePath, keyPEM: keyPEM,
-            federatedTokenPath: tokenPath, federatedToken: federatedToken, bootstrapSecret: extras.bootstrapClientSecret!)
+            federatedTokenPath: tokenPath, federatedToken: federatedToken,
+            bootstrapSecret: extras.bootstrapClientSecret!)
     }
 
     @Test func bootstrapOwnerByDefault() throws {
@@ -86,16 +106,33 @@ struct WhoamiCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         _ = try CommandRunner.amlauth(["whoami", "--target", directory])  // creates the local cloud's data
         let principal = try await Self.makePrincipal(in: directory)
-        let sdkAuth = #"{"clientId": "\#(principal.appID)", "clientSecret": "\#(principal.secret)", "tenantId": "\#(principal.tenant)"}"#
+        let sdkAuth =
+            #"{"clientId": "\#(principal.appID)", "clientSecret": "\#(principal.secret)", "tenantId": "\#(principal.tenant)"}"#
         let cases: [([String: String], String)] = [
-            (["AZURE_CLIENT_ID": principal.appID, "AZURE_TENANT_ID": principal.tenant, "AZURE_CLIENT_SECRET": principal.secret], "client secret from AZURE_CLIENT_SECRET"),
-            (["AZURE_CLIENT_ID": principal.appID, "AZURE_TENANT_ID": principal.tenant, "AZURE_CLIENT_CERTIFICATE_PATH": principal.certificatePEMPath], "certificate from AZURE_CLIENT_CERTIFICATE_PATH"),
-            (["AZURE_CLIENT_ID": principal.appID, "AZURE_TENANT_ID": principal.tenant, "AZURE_FEDERATED_TOKEN_FILE": principal.federatedTokenPath], "federated token from AZURE_FEDERATED_TOKEN_FILE"),
+            (
+                [
+                    "AZURE_CLIENT_ID": principal.appID, "AZURE_TENANT_ID": principal.tenant,
+                    "AZURE_CLIENT_SECRET": principal.secret,
+                ], "client secret from AZURE_CLIENT_SECRET"
+            ),
+            (
+                [
+                    "AZURE_CLIENT_ID": principal.appID, "AZURE_TENANT_ID": principal.tenant,
+                    "AZURE_CLIENT_CERTIFICATE_PATH": principal.certificatePEMPath,
+                ], "certificate from AZURE_CLIENT_CERTIFICATE_PATH"
+            ),
+            (
+                [
+                    "AZURE_CLIENT_ID": principal.appID, "AZURE_TENANT_ID": principal.tenant,
+                    "AZURE_FEDERATED_TOKEN_FILE": principal.federatedTokenPath,
+                ], "federated token from AZURE_FEDERATED_TOKEN_FILE"
+            ),
             (["AZURE_CREDENTIALS": sdkAuth], "client secret from AZURE_CREDENTIALS"),
         ]
         let keyBody = principal.keyPEM.split(separator: "\n").dropFirst().first.map(String.init) ?? "?"
         for (environment, source) in cases {
-            let result = try CommandRunner.amlauth(["whoami", "--target", directory, "--verbose"], environment: environment)
+            let result = try CommandRunner.amlauth(
+                ["whoami", "--target", directory, "--verbose"], environment: environment)
             #expect(result.status == 0, "\(source): \(result.stderr.suffix(600))")
             #expect(result.stdout.contains("credential:    \(source)"))
             #expect(result.stdout.contains("client id:     \(principal.appID)"))
@@ -113,9 +150,11 @@ struct WhoamiCommandTests {
         _ = try CommandRunner.amlauth(["whoami", "--target", directory])
         let principal = try await Self.makePrincipal(in: directory)
         let wrong = "xyz8Q~ThisIsNotTheSecretYouAreLookingFor_00"
-        let result = try CommandRunner.amlauth(["whoami", "--target", directory, "--verbose"], environment: [
-            "AZURE_CLIENT_ID": principal.appID, "AZURE_TENANT_ID": principal.tenant, "AZURE_CLIENT_SECRET": wrong,
-        ])
+        let result = try CommandRunner.amlauth(
+            ["whoami", "--target", directory, "--verbose"],
+            environment: [
+                "AZURE_CLIENT_ID": principal.appID, "AZURE_TENANT_ID": principal.tenant, "AZURE_CLIENT_SECRET": wrong,
+            ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("AADSTS7000215"))
         #expect(result.stderr.contains("client secret from AZURE_CLIENT_SECRET for client '\(principal.appID)'"))

@@ -1,6 +1,6 @@
 import AMLAuthCore
-import Testing
 import TestSupport
+import Testing
 import YAMLSource
 
 /// Validation as the CLI runs it, over in-memory files.
@@ -32,7 +32,9 @@ enum Validate {
     }
 
     /// Validates a marked document next to a Target and a Workspace; returns the diagnostics.
-    static func marked(_ marked: MarkedText, withTarget: Bool = true, environment: [String: String] = environment) -> [Diagnostic] {
+    static func marked(_ marked: MarkedText, withTarget: Bool = true, environment: [String: String] = environment)
+        -> [Diagnostic]
+    {
         var set = [("m.yaml", marked.text)]
         if withTarget { set.insert(("base.yaml", target + "---\n" + workspace), at: 0) }
         return files(set, environment: environment).diagnostics.all
@@ -73,20 +75,21 @@ struct UnifiedDiffTests {
         lines[2] = "line three"
         lines.insert("inserted", at: 15)
         let diff = UnifiedDiff.of(expected: expected, actual: lines.joined(separator: "\n"), context: 1)
-        #expect(diff == """
-            --- expected
-            +++ actual
-            @@ -2,3 +2,3 @@
-             line 2
-            -line 3
-            +line three
-             line 4
-            @@ -15,2 +15,3 @@
-             line 15
-            +inserted
-             line 16
+        #expect(
+            diff == """
+                --- expected
+                +++ actual
+                @@ -2,3 +2,3 @@
+                 line 2
+                -line 3
+                +line three
+                 line 4
+                @@ -15,2 +15,3 @@
+                 line 15
+                +inserted
+                 line 16
 
-            """)
+                """)
         #expect(UnifiedDiff.of(expected: "same", actual: "same").isEmpty)
     }
 }

@@ -1,7 +1,7 @@
 import AuthCrypto
-import WireFormat
 import Foundation
 import Testing
+import WireFormat
 
 struct SignatureTests {
     static let key = try! RSAPrivateKey.generate()
@@ -38,7 +38,9 @@ struct SignatureTests {
     }
 
     @Test func badPEMIsAnErrorNotACrash() {
-        #expect(throws: CryptoError.self) { try RSAPrivateKey(pem: "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n") }
+        #expect(throws: CryptoError.self) {
+            try RSAPrivateKey(pem: "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
+        }
         #expect(throws: CryptoError.self) { try Certificate(pem: "not a certificate") }
         #expect(throws: CryptoError.self) { try Certificate(der: [0x30, 0x03, 0x01]) }
     }
@@ -53,7 +55,8 @@ struct SignatureTests {
 struct CertificateTests {
     @Test func issuesACAAndAServerCertificateThatOpenSSLAccepts() throws {
         let caKey = try RSAPrivateKey.generate()
-        let ca = try Certificate.issue(.init(commonName: "amlauth local CA", days: 3650, isCA: true), key: caKey, issuer: nil, issuerKey: caKey)
+        let ca = try Certificate.issue(
+            .init(commonName: "amlauth local CA", days: 3650, isCA: true), key: caKey, issuer: nil, issuerKey: caKey)
         let serverKey = try RSAPrivateKey.generate()
         let server = try Certificate.issue(
             .init(commonName: "localhost", days: 825, isCA: false, subjectAltNames: ["IP:127.0.0.1", "DNS:localhost"]),
@@ -63,14 +66,18 @@ struct CertificateTests {
         #expect(try Certificate(der: server.der).sha256Thumbprint == server.sha256Thumbprint)
         #expect(server.sha1Thumbprint.count == 20)
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-cert-\(SecureRandom.uuid())")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "amlauth-cert-\(SecureRandom.uuid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try ca.pem().write(to: directory.appendingPathComponent("ca.pem"), atomically: true, encoding: .utf8)
         try server.pem().write(to: directory.appendingPathComponent("server.pem"), atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["verify", "-CAfile", directory.appendingPathComponent("ca.pem").path, "-verify_ip", "127.0.0.1", "-verify_hostname", "localhost", directory.appendingPathComponent("server.pem").path]
+        process.arguments = [
+            "verify", "-CAfile", directory.appendingPathComponent("ca.pem").path, "-verify_ip", "127.0.0.1",
+            "-verify_hostname", "localhost", directory.appendingPathComponent("server.pem").path,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -82,7 +89,8 @@ struct CertificateTests {
 
     @Test func certificatePublicKeyVerifiesItsKeysSignatures() throws {
         let key = try RSAPrivateKey.generate()
-        let certificate = try Certificate.issue(.init(commonName: "client", days: 30, isCA: false), key: key, issuer: nil, issuerKey: key)
+        let certificate = try Certificate.issue(
+            .init(commonName: "client", days: 30, isCA: false), key: key, issuer: nil, issuerKey: key)
         let signature = try key.sign([42], algorithm: .ps256)
         #expect(try certificate.publicKey.verify(signature, of: [42], algorithm: .ps256))
     }

@@ -4,8 +4,8 @@ import AzureProvider
 import Foundation
 import HTTPClient
 import LocalCloud
-import Testing
 import TestSupport
+import Testing
 
 /// The typed clients against the local cloud over TLS: paging, LROs, retries under injected
 /// faults, and a verbose log free of secrets.
@@ -16,9 +16,12 @@ struct ClientTests {
         options.armPageSize = 3
         let connected = try await Connected.start(options)
         defer { Task { await connected.stop() } }
-        let authorization = AuthorizationClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
+        let authorization = AuthorizationClient(
+            pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
         let scope = "/subscriptions/\(connected.subscription)/resourceGroups/ml-rg"
-        let reader = try #require(try await authorization.roleDefinitionGUID(named: "Reader", scope: "/subscriptions/\(connected.subscription)"))
+        let reader = try #require(
+            try await authorization.roleDefinitionGUID(
+                named: "Reader", scope: "/subscriptions/\(connected.subscription)"))
         let graph = GraphClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
         var principals: [String] = []
         for index in 0..<7 {
@@ -26,16 +29,26 @@ struct ClientTests {
             principals.append(try await graph.createServicePrincipal(appID: app.appID, tags: []).id)
         }
         for principal in principals {
-            let name = DeterministicName.uuidV5(namespace: Array(repeating: 1, count: 16), name: "\(scope.lowercased())|\(principal)|\(reader)")
-            let created = try await authorization.createRoleAssignment(scope: scope, name: name, roleDefinitionGUID: reader, principalID: principal, principalType: "ServicePrincipal", description: "managed by amlauth: test/r")
+            let name = DeterministicName.uuidV5(
+                namespace: Array(repeating: 1, count: 16), name: "\(scope.lowercased())|\(principal)|\(reader)")
+            let created = try await authorization.createRoleAssignment(
+                scope: scope, name: name, roleDefinitionGUID: reader, principalID: principal,
+                principalType: "ServicePrincipal", description: "managed by amlauth: test/r")
             #expect(created.name == name)
             // Re-applying is idempotent: same name, 200.
-            #expect(try await authorization.createRoleAssignment(scope: scope, name: name, roleDefinitionGUID: reader, principalID: principal, principalType: "ServicePrincipal", description: "managed by amlauth: test/r").name == name)
+            #expect(
+                try await authorization.createRoleAssignment(
+                    scope: scope, name: name, roleDefinitionGUID: reader, principalID: principal,
+                    principalType: "ServicePrincipal", description: "managed by amlauth: test/r"
+                ).name == name)
         }
         let listed = try await authorization.listRoleAssignments(scope: scope)
         #expect(listed.count == 8, "seven at the group and the bootstrap owner's above it, over three pages")
         #expect(Set(listed.filter { $0.roleDefinitionGUID == reader }.map(\.principalID)) == Set(principals))
-        #expect(connected.live.cloud.counters.total(matching: "GET /subscriptions/{}/resourceGroups/{}/providers/Microsoft.Authorization/roleAssignments") == 3)
+        #expect(
+            connected.live.cloud.counters.total(
+                matching: "GET /subscriptions/{}/resourceGroups/{}/providers/Microsoft.Authorization/roleAssignments")
+                == 3)
         let names = try await authorization.roleDefinitionNames(scope: "/subscriptions/\(connected.subscription)")
         #expect(names[reader] == "Reader")
         let first = try #require(listed.first { $0.principalID == principals[0] })
@@ -47,16 +60,22 @@ struct ClientTests {
     @Test func duplicateTripleUnderAnotherNameIsATypedConflict() async throws {
         let connected = try await Connected.start()
         defer { Task { await connected.stop() } }
-        let authorization = AuthorizationClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
+        let authorization = AuthorizationClient(
+            pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
         let scope = "/subscriptions/\(connected.subscription)/resourceGroups/ml-rg"
         let owner = try #require(await connected.live.cloud.store.state.servicePrincipals.first?.id)
         let reader = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
-        _ = try await authorization.createRoleAssignment(scope: scope, name: "6f1b8c84-1c53-4d2a-9d43-d1c1f1e3c0a1", roleDefinitionGUID: reader, principalID: owner, principalType: nil, description: nil)
+        _ = try await authorization.createRoleAssignment(
+            scope: scope, name: "6f1b8c84-1c53-4d2a-9d43-d1c1f1e3c0a1", roleDefinitionGUID: reader, principalID: owner,
+            principalType: nil, description: nil)
         await #expect {
-            _ = try await authorization.createRoleAssignment(scope: scope, name: "6f1b8c84-1c53-4d2a-9d43-d1c1f1e3c0a2", roleDefinitionGUID: reader, principalID: owner, principalType: nil, description: nil)
+            _ = try await authorization.createRoleAssignment(
+                scope: scope, name: "6f1b8c84-1c53-4d2a-9d43-d1c1f1e3c0a2", roleDefinitionGUID: reader,
+                principalID: owner, principalType: nil, description: nil)
         } throws: { error in
             let error = error as! AzureError
-            return error.code == "RoleAssignmentExists" && error.status == 409 && !error.isRetryable && error.message.contains("6f1b8c841c534d2a9d43d1c1f1e3c0a1")
+            return error.code == "RoleAssignmentExists" && error.status == 409 && !error.isRetryable
+                && error.message.contains("6f1b8c841c534d2a9d43d1c1f1e3c0a1")
         }
     }
 
@@ -64,22 +83,34 @@ struct ClientTests {
         let connected = try await Connected.start()
         defer { Task { await connected.stop() } }
         let manual = ManualRuntime()
-        let ml = MachineLearningClient(pipeline: connected.pipeline(connected.bootstrapCredential(), runtime: manual.runtime), cloud: connected.cloud)
-        let workspace = try #require(try await ml.workspace(subscriptionID: connected.subscription, resourceGroup: "ml-rg", name: "ml-example"))
-        #expect(try await ml.workspace(subscriptionID: connected.subscription, resourceGroup: "ml-rg", name: "missing") == nil)
+        let ml = MachineLearningClient(
+            pipeline: connected.pipeline(connected.bootstrapCredential(), runtime: manual.runtime),
+            cloud: connected.cloud)
+        let workspace = try #require(
+            try await ml.workspace(subscriptionID: connected.subscription, resourceGroup: "ml-rg", name: "ml-example"))
+        #expect(
+            try await ml.workspace(subscriptionID: connected.subscription, resourceGroup: "ml-rg", name: "missing")
+                == nil)
         let base = try await ml.modelManagementBase(for: workspace)
-        try await ml.createService(base: base, ServiceDefinition(
-            workspace: workspace.id, name: "svc-aks", computeType: .aks, computeTarget: "aks-cluster-1", authEnabled: false, tokenAuthEnabled: true,
-            cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "t"], models: [VersionedName(parsing: "sklearn-mnist:3")!], entryScript: "score.py",
-            environment: VersionedName(parsing: "sklearn-env:2")!, description: nil))
-        #expect(manual.sleeps.filter { $0 == 0 }.count == 1, "Running once, then Succeeded after the Retry-After: 0 the local cloud sends")
+        try await ml.createService(
+            base: base,
+            ServiceDefinition(
+                workspace: workspace.id, name: "svc-aks", computeType: .aks, computeTarget: "aks-cluster-1",
+                authEnabled: false, tokenAuthEnabled: true,
+                cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "t"],
+                models: [VersionedName(parsing: "sklearn-mnist:3")!], entryScript: "score.py",
+                environment: VersionedName(parsing: "sklearn-env:2")!, description: nil))
+        #expect(
+            manual.sleeps.filter { $0 == 0 }.count == 1,
+            "Running once, then Succeeded after the Retry-After: 0 the local cloud sends")
         let created = try #require(try await ml.service(base: base, name: "svc-aks"))
         #expect(created.state == "Healthy")
         #expect(created.aadAuthEnabled && !created.authEnabled && created.computeName == "aks-cluster-1")
         #expect(try await ml.services(base: base).count == 1)
         let token = try await ml.token(base: base, name: "svc-aks")
         #expect(token.expiryOn > token.refreshAfter)
-        try await ml.updateService(base: base, name: "svc-aks", patches: [.kvTags(["amlauth.target": "u"]), .cpuCores(2)])
+        try await ml.updateService(
+            base: base, name: "svc-aks", patches: [.kvTags(["amlauth.target": "u"]), .cpuCores(2)])
         let updated = try #require(try await ml.service(base: base, name: "svc-aks"))
         #expect(updated.kvTags == ["amlauth.target": "u"] && updated.cpuCores == 2)
         let keys = try await ml.listKeys(base: base, name: "svc-aks")
@@ -101,7 +132,8 @@ struct ClientTests {
         retry.maxAttempts = 10
         let pipeline = connected.pipeline(connected.bootstrapCredential(), runtime: manual.runtime, retry: retry)
         for index in 0..<30 {
-            let response = try await pipeline.send(.init("GET", connected.live.base + "/discovery/r\(index)", service: .modelManagement, audience: nil))
+            let response = try await pipeline.send(
+                .init("GET", connected.live.base + "/discovery/r\(index)", service: .modelManagement, audience: nil))
             #expect(response.status == 200)
         }
         let counters = connected.live.cloud.counters

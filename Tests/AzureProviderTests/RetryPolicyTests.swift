@@ -11,27 +11,46 @@ struct RetryPolicyTests {
     let half: (Double) -> Double = { $0 / 2 }
 
     @Test func backsOffExponentiallyWithJitterForIdempotentRequests() {
-        let delays = (1...4).map { policy.delay(after: .status(503, retryAfter: nil), attempt: $0, idempotent: true, waited: 0, random: half) }
+        let delays = (1...4).map {
+            policy.delay(after: .status(503, retryAfter: nil), attempt: $0, idempotent: true, waited: 0, random: half)
+        }
         #expect(delays == [0.4, 0.8, 1.6, 3.2])
-        #expect(policy.delay(after: .status(503, retryAfter: nil), attempt: 5, idempotent: true, waited: 0, random: half) == nil, "bounded attempts")
+        #expect(
+            policy.delay(after: .status(503, retryAfter: nil), attempt: 5, idempotent: true, waited: 0, random: half)
+                == nil, "bounded attempts")
     }
 
     @Test func honoursRetryAfterEvenForPOST() {
-        #expect(policy.delay(after: .status(429, retryAfter: 7), attempt: 1, idempotent: false, waited: 0, random: half) == 7)
-        #expect(policy.delay(after: .status(429, retryAfter: nil), attempt: 1, idempotent: false, waited: 0, random: half) == nil)
-        #expect(policy.delay(after: .transport(retryable: true), attempt: 1, idempotent: false, waited: 0, random: half) == nil)
+        #expect(
+            policy.delay(after: .status(429, retryAfter: 7), attempt: 1, idempotent: false, waited: 0, random: half)
+                == 7)
+        #expect(
+            policy.delay(after: .status(429, retryAfter: nil), attempt: 1, idempotent: false, waited: 0, random: half)
+                == nil)
+        #expect(
+            policy.delay(after: .transport(retryable: true), attempt: 1, idempotent: false, waited: 0, random: half)
+                == nil)
     }
 
     @Test func terminalStatusesAreNotRetried() {
         for status in [400, 401, 403, 404, 409, 412] {
-            #expect(policy.delay(after: .status(status, retryAfter: 1), attempt: 1, idempotent: true, waited: 0, random: half) == nil)
+            #expect(
+                policy.delay(
+                    after: .status(status, retryAfter: 1), attempt: 1, idempotent: true, waited: 0, random: half) == nil
+            )
         }
-        #expect(policy.delay(after: .transport(retryable: false), attempt: 1, idempotent: true, waited: 0, random: half) == nil)
+        #expect(
+            policy.delay(after: .transport(retryable: false), attempt: 1, idempotent: true, waited: 0, random: half)
+                == nil)
     }
 
     @Test func boundsTotalWaiting() {
-        #expect(policy.delay(after: .status(429, retryAfter: 100), attempt: 1, idempotent: true, waited: 30, random: half) == nil)
-        #expect(policy.delay(after: .status(429, retryAfter: 90), attempt: 1, idempotent: true, waited: 30, random: half) == 90)
+        #expect(
+            policy.delay(after: .status(429, retryAfter: 100), attempt: 1, idempotent: true, waited: 30, random: half)
+                == nil)
+        #expect(
+            policy.delay(after: .status(429, retryAfter: 90), attempt: 1, idempotent: true, waited: 30, random: half)
+                == 90)
     }
 
     @Test func parsesRetryAfterForms() {
@@ -69,29 +88,41 @@ final class ScriptedTransport: HTTPTransport {
 }
 
 struct PipelineTests {
-    static func status(_ code: Int, _ headers: [(String, String)] = [], body: String = "{}") -> Result<HTTPResponse, TransportError> {
+    static func status(_ code: Int, _ headers: [(String, String)] = [], body: String = "{}") -> Result<
+        HTTPResponse, TransportError
+    > {
         .success(HTTPResponse(status: code, headers: headers, body: Array(body.utf8)))
     }
 
     @Test func waitsOutThrottlingAndServerErrors() async throws {
         let manual = ManualRuntime()
         let transport = ScriptedTransport([
-            Self.status(429, [("Retry-After", "2")]), Self.status(500), .failure(TransportError(.connection, "reset", target: "x")), Self.status(200),
+            Self.status(429, [("Retry-After", "2")]), Self.status(500),
+            .failure(TransportError(.connection, "reset", target: "x")), Self.status(200),
         ])
         let pipeline = AzurePipeline(transport: transport, tokens: nil, runtime: manual.runtime)
-        let response = try await pipeline.send(.init("GET", "https://example.test/x", service: .resourceManager, audience: nil))
+        let response = try await pipeline.send(
+            .init("GET", "https://example.test/x", service: .resourceManager, audience: nil))
         #expect(response.status == 200)
-        #expect(manual.sleeps == [2, 0.8, 1.6], "Retry-After, then jittered backoff ceilings 1.6 and 3.2 (halved by the test's random)")
+        #expect(
+            manual.sleeps == [2, 0.8, 1.6],
+            "Retry-After, then jittered backoff ceilings 1.6 and 3.2 (halved by the test's random)")
         #expect(transport.requests.count == 4)
-        #expect(Set(transport.requests.compactMap { $0.header("x-ms-client-request-id") }).count == 4, "a fresh client request id per attempt")
+        #expect(
+            Set(transport.requests.compactMap { $0.header("x-ms-client-request-id") }).count == 4,
+            "a fresh client request id per attempt")
     }
 
     @Test func givesUpWithATypedErrorAndAttemptCount() async throws {
         let manual = ManualRuntime()
-        let transport = ScriptedTransport(Array(repeating: Self.status(503, body: #"{"error":{"code":"ServiceUnavailable","message":"busy"}}"#), count: 10))
+        let transport = ScriptedTransport(
+            Array(
+                repeating: Self.status(503, body: #"{"error":{"code":"ServiceUnavailable","message":"busy"}}"#),
+                count: 10))
         let pipeline = AzurePipeline(transport: transport, tokens: nil, runtime: manual.runtime)
         await #expect {
-            _ = try await pipeline.send(.init("GET", "https://example.test/x?secret=1", service: .resourceManager, audience: nil))
+            _ = try await pipeline.send(
+                .init("GET", "https://example.test/x?secret=1", service: .resourceManager, audience: nil))
         } throws: { error in
             let error = error as! AzureError
             return error.code == "ServiceUnavailable" && error.status == 503 && error.attempts == 5 && error.isRetryable
@@ -103,7 +134,8 @@ struct PipelineTests {
         let transport = ScriptedTransport([Self.status(500), Self.status(200)])
         let pipeline = AzurePipeline(transport: transport, tokens: nil, runtime: ManualRuntime().runtime)
         await #expect(throws: AzureError.self) {
-            _ = try await pipeline.send(.init("POST", "https://example.test/x", service: .modelManagement, audience: nil))
+            _ = try await pipeline.send(
+                .init("POST", "https://example.test/x", service: .modelManagement, audience: nil))
         }
         #expect(transport.requests.count == 1)
     }
@@ -113,7 +145,8 @@ struct PipelineTests {
         let transport = ScriptedTransport([Self.status(403, [("x-ms-request-id", "req-1")], body: body)])
         let pipeline = AzurePipeline(transport: transport, tokens: nil, runtime: ManualRuntime().runtime)
         await #expect {
-            _ = try await pipeline.send(.init("PUT", "https://example.test/x", service: .resourceManager, audience: nil))
+            _ = try await pipeline.send(
+                .init("PUT", "https://example.test/x", service: .resourceManager, audience: nil))
         } throws: { error in
             let error = error as! AzureError
             return error.code == "AuthorizationFailed" && !error.isRetryable && error.requestID == "req-1"
@@ -128,9 +161,13 @@ struct PipelineTests {
             Self.status(200, body: #"{"value":[3]}"#),
         ])
         let pipeline = AzurePipeline(transport: transport, tokens: nil, runtime: ManualRuntime().runtime)
-        let items = try await pipeline.listAll(.init("GET", "https://example.test/p1", service: .resourceManager, audience: nil))
+        let items = try await pipeline.listAll(
+            .init("GET", "https://example.test/p1", service: .resourceManager, audience: nil))
         #expect(items.compactMap(\.numberValue) == [1, 2, 3])
-        #expect(transport.requests.map(\.url) == ["https://example.test/p1", "https://example.test/p2", "https://example.test/p3"])
+        #expect(
+            transport.requests.map(\.url) == [
+                "https://example.test/p1", "https://example.test/p2", "https://example.test/p3",
+            ])
     }
 
     @Test func rateLimiterPacesBursts() async throws {

@@ -18,7 +18,12 @@ final class ManualRuntime: Sendable {
     var runtime: Runtime {
         Runtime(
             now: { self.now },
-            sleep: { seconds in self.state.withLock { $0.sleeps.append(seconds); $0.now += seconds } },
+            sleep: { seconds in
+                self.state.withLock {
+                    $0.sleeps.append(seconds)
+                    $0.now += seconds
+                }
+            },
             random: { upperBound in upperBound / 2 })
     }
 }
@@ -35,19 +40,27 @@ struct Connected {
         let live = try await LiveCloud.start(options: options)
         let file = await live.cloudFile
         let (cloud, extras) = try AzureCloudEndpoints.parse(cloudFile: Array(file.compact().utf8), path: "cloud.json")
-        return Connected(live: live, cloud: cloud, extras: extras, transport: try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate)))
+        return Connected(
+            live: live, cloud: cloud, extras: extras,
+            transport: try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate)))
     }
 
     var tenant: String { extras.tenantID ?? "" }
     var subscription: String { extras.subscriptionID ?? "" }
 
     func bootstrapCredential(secret: String? = nil) -> ClientSecretCredential {
-        ClientSecretCredential(tenantID: tenant, clientID: extras.bootstrapClientID ?? "", secret: secret ?? extras.bootstrapClientSecret ?? "", source: "test bootstrap secret")
+        ClientSecretCredential(
+            tenantID: tenant, clientID: extras.bootstrapClientID ?? "",
+            secret: secret ?? extras.bootstrapClientSecret ?? "", source: "test bootstrap secret")
     }
 
-    func pipeline(_ credential: any TokenCredential, runtime: Runtime = .system, retry: RetryPolicy = RetryPolicy()) -> AzurePipeline {
+    func pipeline(_ credential: any TokenCredential, runtime: Runtime = .system, retry: RetryPolicy = RetryPolicy())
+        -> AzurePipeline
+    {
         let client = TokenClient(cloud: cloud, transport: transport, runtime: runtime, retry: retry, log: log.line)
-        return AzurePipeline(transport: transport, tokens: TokenCache(credential: credential, client: client), runtime: runtime, retry: retry, log: log.line)
+        return AzurePipeline(
+            transport: transport, tokens: TokenCache(credential: credential, client: client), runtime: runtime,
+            retry: retry, log: log.line)
     }
 
     func stop() async { await live.stopAndRemove() }

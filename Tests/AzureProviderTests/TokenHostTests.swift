@@ -4,8 +4,8 @@ import Foundation
 import HTTPClient
 import LocalCloud
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// A bearer token goes only to the hosts of the cloud it was issued for, whatever a response's
@@ -13,13 +13,17 @@ import WireFormat
 /// transport, or a second loopback listener that must see no connection.
 @Suite(.serialized)
 struct TokenHostTests {
-    static let armList = "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01"
+    static let armList =
+        "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01"
 
     /// A pipeline for the public cloud over a scripted transport, with a fixed token.
     static func scripted(_ script: [Result<HTTPResponse, TransportError>]) -> (AzurePipeline, ScriptedTransport) {
         let transport = ScriptedTransport(script)
         let client = TokenClient(cloud: .azureCloud, transport: transport)
-        return (AzurePipeline(transport: transport, tokens: TokenCache(credential: FixedTokenCredential(), client: client)), transport)
+        return (
+            AzurePipeline(transport: transport, tokens: TokenCache(credential: FixedTokenCredential(), client: client)),
+            transport
+        )
     }
 
     @Test(arguments: [
@@ -32,9 +36,13 @@ struct TokenHostTests {
     ])
     func aNextLinkToAnotherHostIsRefusedAndNamed(link: String, host: String) async throws {
         let page = #"{"value":[{"id":"a"}],"nextLink":"\#(link)"}"#
-        let (pipeline, transport) = Self.scripted([PipelineTests.status(200, body: page), PipelineTests.status(200, body: #"{"value":[]}"#)])
+        let (pipeline, transport) = Self.scripted([
+            PipelineTests.status(200, body: page), PipelineTests.status(200, body: #"{"value":[]}"#),
+        ])
         await #expect {
-            _ = try await pipeline.listAll(AzurePipeline.Request("GET", Self.armList, service: .resourceManager, audience: "https://management.azure.com/"))
+            _ = try await pipeline.listAll(
+                AzurePipeline.Request(
+                    "GET", Self.armList, service: .resourceManager, audience: "https://management.azure.com/"))
         } throws: { error in
             let error = error as! AzureError
             return error.code == "UntrustedHost" && error.message.contains(host) && !error.isRetryable
@@ -44,20 +52,37 @@ struct TokenHostTests {
 
     @Test func graphNextLinksOnGraphAndMLHostsStillWork() async throws {
         let (pipeline, transport) = Self.scripted([
-            PipelineTests.status(200, body: #"{"value":[1],"@odata.nextLink":"https://graph.microsoft.com/v1.0/applications?$skiptoken=x"}"#),
+            PipelineTests.status(
+                200,
+                body: #"{"value":[1],"@odata.nextLink":"https://graph.microsoft.com/v1.0/applications?$skiptoken=x"}"#),
             PipelineTests.status(200, body: #"{"value":[2]}"#),
             PipelineTests.status(200, body: #"{"value":[3]}"#),
         ])
-        let items = try await pipeline.listAll(AzurePipeline.Request("GET", "https://graph.microsoft.com/v1.0/applications", service: .graph, audience: "https://graph.microsoft.com/"))
+        let items = try await pipeline.listAll(
+            AzurePipeline.Request(
+                "GET", "https://graph.microsoft.com/v1.0/applications", service: .graph,
+                audience: "https://graph.microsoft.com/"))
         #expect(items.count == 2)
-        _ = try await pipeline.send(AzurePipeline.Request("GET", "https://westeurope.api.azureml.ms/modelmanagement/v1.0/x", service: .modelManagement, audience: "https://management.azure.com/"))
-        #expect(transport.requests.map { $0.header("Authorization") } == Array(repeating: "Bearer fixed-token", count: 3))
+        _ = try await pipeline.send(
+            AzurePipeline.Request(
+                "GET", "https://westeurope.api.azureml.ms/modelmanagement/v1.0/x", service: .modelManagement,
+                audience: "https://management.azure.com/"))
+        #expect(
+            transport.requests.map { $0.header("Authorization") } == Array(repeating: "Bearer fixed-token", count: 3))
     }
 
     @Test func aDiscoveryDocumentNamingAnotherHostIsRefused() async throws {
-        let workspaceID = try #require(AzureResourceID("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example"))
-        let workspace = MachineLearningClient.Workspace(id: workspaceID, name: "ml-example", location: "westeurope", discoveryURL: "https://westeurope.api.azureml.ms/discovery")
-        for (url, host) in [("https://westeurope.api.azureml.ms.invalid.example", "westeurope.api.azureml.ms.invalid.example"), ("https://invalid.example", "invalid.example"), ("http://127.0.0.1:1@invalid.example", "invalid.example")] {
+        let workspaceID = try #require(
+            AzureResourceID(
+                "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example"
+            ))
+        let workspace = MachineLearningClient.Workspace(
+            id: workspaceID, name: "ml-example", location: "westeurope",
+            discoveryURL: "https://westeurope.api.azureml.ms/discovery")
+        for (url, host) in [
+            ("https://westeurope.api.azureml.ms.invalid.example", "westeurope.api.azureml.ms.invalid.example"),
+            ("https://invalid.example", "invalid.example"), ("http://127.0.0.1:1@invalid.example", "invalid.example"),
+        ] {
             let (pipeline, _) = Self.scripted([PipelineTests.status(200, body: #"{"modelmanagement":"\#(url)"}"#)])
             let ml = MachineLearningClient(pipeline: pipeline, cloud: .azureCloud)
             await #expect {
@@ -67,8 +92,11 @@ struct TokenHostTests {
                 return error.code == "UntrustedHost" && error.message.contains(host)
             }
         }
-        let (pipeline, _) = Self.scripted([PipelineTests.status(200, body: #"{"modelmanagement":"https://westeurope.api.azureml.ms/"}"#)])
-        let base = try await MachineLearningClient(pipeline: pipeline, cloud: .azureCloud).modelManagementBase(for: workspace)
+        let (pipeline, _) = Self.scripted([
+            PipelineTests.status(200, body: #"{"modelmanagement":"https://westeurope.api.azureml.ms/"}"#)
+        ])
+        let base = try await MachineLearningClient(pipeline: pipeline, cloud: .azureCloud).modelManagementBase(
+            for: workspace)
         #expect(base == "https://westeurope.api.azureml.ms/modelmanagement/v1.0" + workspaceID.description)
     }
 
@@ -90,7 +118,8 @@ struct TokenHostTests {
             return edited
         }
         let client = TokenClient(cloud: connected.cloud, transport: rewriting)
-        let pipeline = AzurePipeline(transport: rewriting, tokens: TokenCache(credential: connected.bootstrapCredential(), client: client))
+        let pipeline = AzurePipeline(
+            transport: rewriting, tokens: TokenCache(credential: connected.bootstrapCredential(), client: client))
         let authorization = AuthorizationClient(pipeline: pipeline, cloud: connected.cloud)
         await #expect {
             _ = try await authorization.listRoleAssignments(scope: "/subscriptions/\(connected.subscription)")
@@ -99,7 +128,8 @@ struct TokenHostTests {
             return error.code == "UntrustedHost" && error.message.contains("127.0.0.1:\(elsewhere.port)")
         }
         let ml = MachineLearningClient(pipeline: pipeline, cloud: connected.cloud)
-        let workspace = try #require(try await ml.workspace(subscriptionID: connected.subscription, resourceGroup: "ml-rg", name: "ml-example"))
+        let workspace = try #require(
+            try await ml.workspace(subscriptionID: connected.subscription, resourceGroup: "ml-rg", name: "ml-example"))
         await #expect {
             _ = try await ml.modelManagementBase(for: workspace)
         } throws: { error in
@@ -131,13 +161,18 @@ struct TokenHostTests {
     }
 
     @Test func aCloudFileEndpointWithUserinfoIsRefused() {
-        for endpoint in ["http://127.0.0.1@invalid.example:8080", "http://127.0.0.1:1@invalid.example", "http://127.0.0.1.invalid.example"] {
-            let file = #"{"name":"x","endpoints":{"activeDirectory":"\#(endpoint)","resourceManager":"https://127.0.0.1:1/","microsoftGraph":"https://127.0.0.1:1/graph/"}}"#
+        for endpoint in [
+            "http://127.0.0.1@invalid.example:8080", "http://127.0.0.1:1@invalid.example",
+            "http://127.0.0.1.invalid.example",
+        ] {
+            let file =
+                #"{"name":"x","endpoints":{"activeDirectory":"\#(endpoint)","resourceManager":"https://127.0.0.1:1/","microsoftGraph":"https://127.0.0.1:1/graph/"}}"#
             #expect(throws: AzureCloudEndpoints.FileError.self, "\(endpoint)") {
                 _ = try AzureCloudEndpoints.parse(cloudFile: Array(file.utf8), path: "cloud.json")
             }
         }
-        let file = #"{"name":"x","endpoints":{"activeDirectory":"http://[::1]:8080","resourceManager":"https://127.0.0.1:1/","microsoftGraph":"https://127.0.0.1:1/graph/","machineLearningHostSuffix":"ml.example"}}"#
+        let file =
+            #"{"name":"x","endpoints":{"activeDirectory":"http://[::1]:8080","resourceManager":"https://127.0.0.1:1/","microsoftGraph":"https://127.0.0.1:1/graph/","machineLearningHostSuffix":"ml.example"}}"#
         let cloud = try? AzureCloudEndpoints.parse(cloudFile: Array(file.utf8), path: "cloud.json").0
         #expect(cloud?.machineLearningHostSuffix == "ml.example")
         #expect(cloud.map { TokenHostPolicy(cloud: $0).refusal(for: "https://region.ml.example/x") } == .some(nil))

@@ -6,8 +6,8 @@ import Foundation
 import HTTPClient
 import LocalCloud
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Apply converges under injected faults and replication delay, and never duplicates objects.
 @Suite(.serialized)
@@ -15,7 +15,9 @@ struct ConvergenceTests {
     final class Recorder: ApplyObserver {
         let lines = Mutex<[String]>([])
         func started(_ change: Change) {}
-        func finished(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) { lines.withLock { $0.append("\(change.address) \(outcome)") } }
+        func finished(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) {
+            lines.withLock { $0.append("\(change.address) \(outcome)") }
+        }
     }
 
     @Test func quickstartConvergesUnderFaults() async throws {
@@ -26,14 +28,19 @@ struct ConvergenceTests {
         defer { Task { await live.stopAndRemove() } }
         // Retries wait on a virtual clock: the test does not sleep through Retry-After.
         let virtual = Mutex<Double>(Date().timeIntervalSince1970)
-        let runtime = Runtime(now: { virtual.withLock { $0 } }, sleep: { seconds in virtual.withLock { $0 += seconds } }, random: { $0 / 2 })
+        let runtime = Runtime(
+            now: { virtual.withLock { $0 } }, sleep: { seconds in virtual.withLock { $0 += seconds } },
+            random: { $0 / 2 })
         var retry = RetryPolicy()
         retry.maxAttempts = 8
         let engine = try await EngineHarness.connect(live, runtime: runtime, retry: retry)
-        let files = try ["amlauth.yaml", "webservices.yaml"].map { SourceFile(path: $0, bytes: Array(try Paths.read("examples/quickstart/\($0)").utf8)) }
+        let files = try ["amlauth.yaml", "webservices.yaml"].map {
+            SourceFile(path: $0, bytes: Array(try Paths.read("examples/quickstart/\($0)").utf8))
+        }
         let manifests = ManifestValidation(environment: [:]).run(files).manifests
         let desired = DesiredState.resolve(manifests, target: "quickstart", subscriptionID: engine.subscription)
-        let sinks = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-sinks-\(UUID().uuidString)").path
+        let sinks = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-sinks-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: sinks) }
         let delivery = engine.delivery(sinks)
 
@@ -41,7 +48,8 @@ struct ConvergenceTests {
         var converged = false
         while runs < 8, !converged {
             runs += 1
-            guard let plan = try? await engine.plan(desired, manifests, delivery: delivery).plan else { continue }  // a read may fail under faults; try again
+            // A read may fail under faults; try again.
+            guard let plan = try? await engine.plan(desired, manifests, delivery: delivery).plan else { continue }
             if !plan.hasChanges {
                 converged = true
                 break
@@ -51,9 +59,15 @@ struct ConvergenceTests {
         #expect(converged, "converged after \(runs) runs")
         #expect(live.cloud.counters.total() > 0)
         let stored = await live.cloud.store.state
-        #expect(stored.applications.filter { $0.tags.contains("amlauth:quickstart/ml-auth") }.count == 1, "no duplicate application")
-        #expect(stored.applications.first { $0.tags.contains("amlauth:quickstart/ml-auth") }?.passwordCredentials.count == 1, "no orphaned undelivered password")
-        #expect(stored.roleAssignments.filter { $0.description?.hasPrefix("managed by amlauth: quickstart/") == true }.count == 1)
+        #expect(
+            stored.applications.filter { $0.tags.contains("amlauth:quickstart/ml-auth") }.count == 1,
+            "no duplicate application")
+        #expect(
+            stored.applications.first { $0.tags.contains("amlauth:quickstart/ml-auth") }?.passwordCredentials.count
+                == 1, "no orphaned undelivered password")
+        #expect(
+            stored.roleAssignments.filter { $0.description?.hasPrefix("managed by amlauth: quickstart/") == true }.count
+                == 1)
         #expect(stored.services.count == 2)
     }
 }
@@ -66,7 +80,8 @@ struct RotationCleanupTests {
         let live = try await LiveCloud.start()
         defer { Task { await live.stopAndRemove() } }
         let engine = try await EngineHarness.connect(live)
-        let sinks = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-rot-\(UUID().uuidString)").path
+        let sinks = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-rot-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: sinks) }
         let manifest = """
             apiVersion: amlauth/v1

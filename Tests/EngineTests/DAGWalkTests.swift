@@ -6,7 +6,9 @@ import Testing
 /// The walker alone, with a closure for a provider (Terraform's `walk_test.go` habit): order, the
 /// parallelism bound, skips, deletions last, and nothing ever lost.
 struct DAGWalkTests {
-    static func change(_ kind: ManifestKind, _ name: String, _ action: Action = .create, after: [ResourceAddress] = []) -> Change {
+    static func change(_ kind: ManifestKind, _ name: String, _ action: Action = .create, after: [ResourceAddress] = [])
+        -> Change
+    {
         Change(ResourceAddress(kind, name), action, dependsOn: after)
     }
 
@@ -18,7 +20,10 @@ struct DAGWalkTests {
         let inFlight = Mutex<(now: Int, peak: Int)>((0, 0))
 
         func run(_ change: Change, failing: Set<String>) async -> ChangeOutcome {
-            inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+            inFlight.withLock {
+                $0.now += 1
+                $0.peak = max($0.peak, $0.now)
+            }
             events.withLock { $0.append("start \(change.address)") }
             await Task.yield()
             try? await Task.sleep(for: .milliseconds(5))
@@ -62,9 +67,10 @@ struct DAGWalkTests {
         ]
         let recorder = Recorder()
         let skipped = Mutex<[String]>([])
-        let outcomes = await DAGWalk.run(changes, parallelism: 2, skipped: { change, _ in skipped.withLock { $0.append(change.address.description) } }) {
-            await recorder.run($0, failing: ["ServicePrincipal/sp"])
-        }
+        let outcomes = await DAGWalk.run(
+            changes, parallelism: 2,
+            skipped: { change, _ in skipped.withLock { $0.append(change.address.description) } },
+            { await recorder.run($0, failing: ["ServicePrincipal/sp"]) })
         #expect(outcomes[0] == .failed(ApplyFailure("boom")))
         #expect(outcomes[1] == .skipped(because: Self.principal))
         #expect(outcomes[2] == .skipped(because: Self.principal))
@@ -85,9 +91,13 @@ struct DAGWalkTests {
         let outcomes = await DAGWalk.run(changes, parallelism: 8) { await recorder.run($0, failing: []) }
         #expect(outcomes.allSatisfy { $0 == .applied })
         for other in ["Webservice/new-ws", "RoleAssignment/new-ra"] {
-            #expect(recorder.index("end \(other)") < recorder.index("start RoleAssignment/old-ra"), "\(other) before any deletion")
+            #expect(
+                recorder.index("end \(other)") < recorder.index("start RoleAssignment/old-ra"),
+                "\(other) before any deletion")
         }
-        #expect(recorder.index("end RoleAssignment/old-ra") < recorder.index("start ServicePrincipal/old-sp"), "the assignment goes before its principal")
+        #expect(
+            recorder.index("end RoleAssignment/old-ra") < recorder.index("start ServicePrincipal/old-sp"),
+            "the assignment goes before its principal")
     }
 
     @Test func aFailedNonDeletionStillLetsUnrelatedDeletionsRun() async {

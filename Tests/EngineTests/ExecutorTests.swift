@@ -3,8 +3,8 @@ import AzureProvider
 import Engine
 import Foundation
 import Rendering
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// Reader, planner and executor against the in-memory `FakeCloud`: the plan's steps are all apply
@@ -20,17 +20,26 @@ struct ExecutorTests {
         let sinks: String
         let delivery: SecretDelivery
 
-        init(_ files: [String] = ["amlauth.yaml", "webservices.yaml"], extra: String = "", cloud: FakeCloud? = nil, sinks: String? = nil) async throws {
+        init(
+            _ files: [String] = ["amlauth.yaml", "webservices.yaml"], extra: String = "", cloud: FakeCloud? = nil,
+            sinks: String? = nil
+        ) async throws {
             let cloud = cloud ?? FakeCloud()
             self.cloud = cloud
-            var sources = try files.map { SourceFile(path: $0, bytes: Array(try Paths.read("examples/quickstart/\($0)").utf8)) }
+            var sources = try files.map {
+                SourceFile(path: $0, bytes: Array(try Paths.read("examples/quickstart/\($0)").utf8))
+            }
             if !extra.isEmpty { sources.append(SourceFile(path: "extra.yaml", bytes: Array(extra.utf8))) }
             let result = ManifestValidation(environment: [:]).run(sources)
             #expect(!result.diagnostics.hasErrors, "\(result.diagnostics.all)")
             manifests = result.manifests
             desired = DesiredState.resolve(manifests, target: "quickstart", subscriptionID: ExecutorTests.subscription)
-            self.sinks = sinks ?? FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-exec-\(UUID().uuidString)").path
-            delivery = SecretDelivery(baseDirectory: self.sinks, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+            self.sinks =
+                sinks
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-exec-\(UUID().uuidString)")
+                .path
+            delivery = SecretDelivery(
+                baseDirectory: self.sinks, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
             for workspace in desired.workspaces where await cloud.workspaces.allSatisfy({ $0.id != workspace.id }) {
                 await cloud.addWorkspace(workspace.id, location: "westeurope")
             }
@@ -38,13 +47,17 @@ struct ExecutorTests {
 
         func plan(now: Double = ExecutorTests.now, prune: Bool = false) async throws -> Reconciliation.Outcome {
             try await Reconciliation.plan(
-                manifests, desired: desired, reader: LiveStateReader(provider: cloud.provider), delivery: delivery, options: .init(prune: prune, now: now))
+                manifests, desired: desired, reader: LiveStateReader(provider: cloud.provider), delivery: delivery,
+                options: .init(prune: prune, now: now))
         }
 
         func apply(_ plan: Plan, now: Double = ExecutorTests.now) async -> ApplyResult {
             let runtime = Runtime(now: { now }, sleep: { _ in }, random: { $0 })
-            return await Executor(provider: cloud.provider, delivery: delivery, tenantID: "tenant", subscriptionID: ExecutorTests.subscription.value, runtime: runtime)
-                .apply(plan, observer: NoObserver())
+            return await Executor(
+                provider: cloud.provider, delivery: delivery, tenantID: "tenant",
+                subscriptionID: ExecutorTests.subscription.value, runtime: runtime
+            )
+            .apply(plan, observer: NoObserver())
         }
 
         func remove() { try? FileManager.default.removeItem(atPath: sinks) }
@@ -62,7 +75,9 @@ struct ExecutorTests {
         // The role assignment got the deterministic name of its (scope, principal, role) key.
         let assignment = try #require(second.live.roleAssignments.first)
         #expect(assignment.name == assignment.key.deterministicName.value)
-        #expect(fixture.delivery.deliveredKeyID(.file(".secrets/ml-auth.json")) == second.live.applications.first?.passwords.first?.keyID)
+        #expect(
+            fixture.delivery.deliveredKeyID(.file(".secrets/ml-auth.json"))
+                == second.live.applications.first?.passwords.first?.keyID)
         let calls = await fixture.cloud.calls
         #expect(calls.filter { $0.hasPrefix("createApplication") }.count == 1)
         #expect(calls.filter { $0.hasPrefix("createService ") }.count == 2)
@@ -73,7 +88,9 @@ struct ExecutorTests {
         defer { fixture.remove() }
         await fixture.cloud.failNext(
             "createApplication",
-            with: AzureError(service: .graph, status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges", requestID: "req-42", target: "POST /applications"))
+            with: AzureError(
+                service: .graph, status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges",
+                requestID: "req-42", target: "POST /applications"))
         let plan = try await fixture.plan().plan
         let result = await fixture.apply(plan)
         let outcomes = Dictionary(uniqueKeysWithValues: result.outcomes.map { ($0.0.address.description, $0.1) })
@@ -82,7 +99,9 @@ struct ExecutorTests {
             return
         }
         #expect(failure.code == "Authorization_RequestDenied" && failure.status == 403 && failure.requestID == "req-42")
-        #expect(outcomes["RoleAssignment/ml-auth-reads-workspace"] == .skipped(because: ResourceAddress(.servicePrincipal, "ml-auth")))
+        #expect(
+            outcomes["RoleAssignment/ml-auth-reads-workspace"]
+                == .skipped(because: ResourceAddress(.servicePrincipal, "ml-auth")))
         #expect(outcomes["Webservice/aci-service-1"] == .applied)
         let report = try JSONParser.parse(ApplyRenderer.report(target: "quickstart", result))
         let entry = report["changes"]?.arrayValue?.first { $0["address"]?.stringValue == "ServicePrincipal/ml-auth" }
@@ -96,8 +115,10 @@ struct ExecutorTests {
         #expect(!(await fixture.apply(try await fixture.plan().plan)).failed)
         let application = try #require(await fixture.cloud.applications.first?.application)
         // A rotation cut short twice: two more passwords nobody received.
-        _ = try await fixture.cloud.addPassword(applicationID: application.id, displayName: "amlauth:ci:2", endDateTime: Self.now + 100 * 86_400)
-        _ = try await fixture.cloud.addPassword(applicationID: application.id, displayName: "amlauth:ci:3", endDateTime: Self.now + 101 * 86_400)
+        _ = try await fixture.cloud.addPassword(
+            applicationID: application.id, displayName: "amlauth:ci:2", endDateTime: Self.now + 100 * 86_400)
+        _ = try await fixture.cloud.addPassword(
+            applicationID: application.id, displayName: "amlauth:ci:3", endDateTime: Self.now + 101 * 86_400)
         let plan = try await fixture.plan().plan
         let change = try #require(plan.effective.first { $0.address.kind == .servicePrincipal })
         #expect(change.action == .rotate)
@@ -115,7 +136,8 @@ struct ExecutorTests {
         defer { fixture.remove() }
         #expect(!(await fixture.apply(try await fixture.plan().plan)).failed)
         let application = try #require(await fixture.cloud.applications.first?.application)
-        try await fixture.cloud.updateApplication(id: application.id, .keyCredentials([CertificateUpload(displayName: "handmade", der: [1, 2, 3])]))
+        try await fixture.cloud.updateApplication(
+            id: application.id, .keyCredentials([CertificateUpload(displayName: "handmade", der: [1, 2, 3])]))
         // The manifests now want a certificate amlauth would have to write over the hand-made one.
         var desired = fixture.desired
         desired.servicePrincipals[0].certificates = [DesiredCertificate(name: "deploy", der: [4, 5, 6])]
@@ -123,7 +145,10 @@ struct ExecutorTests {
         let plan = Planner(options: .init(now: Self.now)).plan(desired, live)
         #expect(plan.blockers.count == 1)
         #expect(plan.blockers.first?.message.contains("certificates amlauth does not own (handmade)") == true)
-        #expect(!plan.effective.contains { change in change.steps.contains { if case .setCertificates = $0 { true } else { false } } })
+        #expect(
+            !plan.effective.contains { change in
+                change.steps.contains { if case .setCertificates = $0 { true } else { false } }
+            })
         #expect(PlanRenderer().text(plan).contains("Cannot be applied as written"))
     }
 
@@ -136,7 +161,8 @@ struct ExecutorTests {
         let made = try await fixture.plan(now: day70)
         #expect(made.plan.summary.rotate == 1)
         let document = PlanDocument(
-            plan: made.plan, manifests: "quickstart", manifestDigest: "sha256:m", fingerprints: Fingerprints.of(made.live))
+            plan: made.plan, manifests: "quickstart", manifestDigest: "sha256:m",
+            fingerprints: Fingerprints.of(made.live))
         let saved = try PlanDocument.parse(Array(document.json().serialized().utf8))
         #expect(saved.plan == made.plan, "steps survive the plan file")
         // Applied a day later: the wording moved ("expires in 19d" → "18d"), the decisions did not.
@@ -159,7 +185,9 @@ struct ExecutorTests {
         let fewer = try await Fixture(["amlauth.yaml"], cloud: fixture.cloud, sinks: fixture.sinks)
         let kept = try await fewer.plan()
         #expect(!kept.plan.hasChanges)
-        #expect(Set(kept.plan.notes.compactMap(\.address?.name)) == ["aci-service-1", "aks-service-1"], "reported, not silently ignored")
+        #expect(
+            Set(kept.plan.notes.compactMap(\.address?.name)) == ["aci-service-1", "aks-service-1"],
+            "reported, not silently ignored")
         let pruned = try await fewer.plan(prune: true)
         #expect(pruned.plan.effective.map(\.action) == [.delete, .delete])
         #expect(!(await fewer.apply(pruned.plan)).failed)
@@ -172,7 +200,8 @@ struct ExecutorTests {
         #expect(!(await fixture.apply(try await fixture.plan().plan)).failed)
         // The manifests lose the principal and its assignment: with prune, both are deleted, the
         // assignment first, by a dependency the plan records.
-        let empty = try await Fixture([], extra: "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: quickstart}\nspec: {cloud: local}\n")
+        let empty = try await Fixture(
+            [], extra: "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: quickstart}\nspec: {cloud: local}\n")
         defer { empty.remove() }
         let live = try await LiveStateReader(provider: fixture.cloud.provider).read(empty.desired)
         let plan = Planner(options: .init(prune: true, now: Self.now)).plan(empty.desired, live)

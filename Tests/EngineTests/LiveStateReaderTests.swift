@@ -5,8 +5,8 @@ import Engine
 import Foundation
 import HTTPClient
 import LocalCloud
-import Testing
 import TestSupport
+import Testing
 
 /// Reading live state from the local cloud costs O(scopes) requests, not O(resources).
 @Suite(.serialized)
@@ -15,23 +15,31 @@ struct LiveStateReaderTests {
         let live = try await LiveCloud.start()
         defer { Task { await live.stopAndRemove() } }
         let subscription = try await EngineHarness.connect(live).subscription
-        let workspace = "/subscriptions/\(subscription)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example"
+        let workspace =
+            "/subscriptions/\(subscription)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example"
         let count = 1_000
         // 1,000 groups, each with Reader on the workspace, owned by the target "big".
         let groups = (0..<count).map { _ in SecureRandom.uuid() }
         try await live.cloud.store.write { state in
             for (index, id) in groups.enumerated() {
-                state.directoryObjects.append(DirectoryObjectRecord(id: id, type: "Group", displayName: "group-\(index)"))
-                state.roleAssignments.append(RoleAssignmentRecord(
-                    name: SecureRandom.uuid(), scope: workspace, roleDefinitionID: RoleReference.reader.guid.value, principalID: id, principalType: "Group",
-                    description: "managed by amlauth: big/ra-\(index)", createdOn: 0, createdBy: "test"))
+                state.directoryObjects.append(
+                    DirectoryObjectRecord(id: id, type: "Group", displayName: "group-\(index)"))
+                state.roleAssignments.append(
+                    RoleAssignmentRecord(
+                        name: SecureRandom.uuid(), scope: workspace, roleDefinitionID: RoleReference.reader.guid.value,
+                        principalID: id, principalType: "Group",
+                        description: "managed by amlauth: big/ra-\(index)", createdOn: 0, createdBy: "test"))
             }
         }
-        var manifests = "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: big}\nspec: {cloud: local}\n---\napiVersion: amlauth/v1\nkind: Workspace\nmetadata: {name: ml-example}\nspec: {resource_group: ml-rg}\n"
+        var manifests =
+            "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: big}\nspec: {cloud: local}\n---\napiVersion: amlauth/v1\nkind: Workspace\nmetadata: {name: ml-example}\nspec: {resource_group: ml-rg}\n"
         for (index, id) in groups.enumerated() {
-            manifests += "---\napiVersion: amlauth/v1\nkind: RoleAssignment\nmetadata: {name: ra-\(index)}\nspec: {principal: {object_id: \(id), type: Group}, role: Reader, scope: {workspace: ml-example}}\n"
+            manifests +=
+                "---\napiVersion: amlauth/v1\nkind: RoleAssignment\nmetadata: {name: ra-\(index)}\nspec: {principal: {object_id: \(id), type: Group}, role: Reader, scope: {workspace: ml-example}}\n"
         }
-        let result = ManifestValidation(environment: [:]).run([SourceFile(path: "big.yaml", bytes: Array(manifests.utf8))])
+        let result = ManifestValidation(environment: [:]).run([
+            SourceFile(path: "big.yaml", bytes: Array(manifests.utf8))
+        ])
         #expect(!result.diagnostics.hasErrors)
         let desired = DesiredState.resolve(result.manifests, target: "big", subscriptionID: subscription)
 
@@ -53,7 +61,9 @@ struct LiveStateReaderTests {
         let engine = try await EngineHarness.connect(live)
         let group = SecureRandom.uuid()
         let typo = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
-        try await live.cloud.store.write { $0.directoryObjects.append(DirectoryObjectRecord(id: group, type: "Group", displayName: "ml-readers")) }
+        try await live.cloud.store.write {
+            $0.directoryObjects.append(DirectoryObjectRecord(id: group, type: "Group", displayName: "ml-readers"))
+        }
         let manifests = """
             apiVersion: amlauth/v1
             kind: Target
@@ -88,9 +98,13 @@ struct LiveStateReaderTests {
         let principal = try #require(outcome.policy.first { $0.code == .principalNotFound })
         #expect(principal.severity == .error)
         #expect(principal.message.contains(typo))
-        #expect(principal.location.map { "\($0)" }?.hasPrefix("m.yaml:19:") == true, "at the object_id: \(String(describing: principal.location))")
+        #expect(
+            principal.location.map { "\($0)" }?.hasPrefix("m.yaml:19:") == true,
+            "at the object_id: \(String(describing: principal.location))")
         let compute = try #require(outcome.policy.first { $0.code == .computeNotFound })
-        #expect(compute.message == "compute 'aks-typo' does not exist in workspace 'ml-example'; attach the AKS cluster first")
+        #expect(
+            compute.message
+                == "compute 'aks-typo' does not exist in workspace 'ml-example'; attach the AKS cluster first")
     }
 
     @Test func unownedPrincipalsAreLookedUpFifteenNamesPerRequest() async throws {
@@ -100,16 +114,22 @@ struct LiveStateReaderTests {
         let count = 40
         var manifests = "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: many}\nspec: {cloud: local}\n"
         for index in 0..<count {
-            manifests += "---\napiVersion: amlauth/v1\nkind: ServicePrincipal\nmetadata: {name: sp-\(index)}\nspec: {display_name: \"it's sp \(index)\"}\n"
+            manifests +=
+                "---\napiVersion: amlauth/v1\nkind: ServicePrincipal\nmetadata: {name: sp-\(index)}\nspec: {display_name: \"it's sp \(index)\"}\n"
         }
-        let result = ManifestValidation(environment: [:]).run([SourceFile(path: "many.yaml", bytes: Array(manifests.utf8))])
+        let result = ManifestValidation(environment: [:]).run([
+            SourceFile(path: "many.yaml", bytes: Array(manifests.utf8))
+        ])
         #expect(!result.diagnostics.hasErrors)
         let desired = DesiredState.resolve(result.manifests, target: "many", subscriptionID: subscription)
 
         let engine = try await EngineHarness.connect(live)
         let graph = engine.graph
         // Two of them were made by hand, one with a quote in its name; the last one is outside the first batch.
-        let handmade = [try await graph.createApplication(displayName: "it's sp 3", tags: []), try await graph.createApplication(displayName: "it's sp 39", tags: [])]
+        let handmade = [
+            try await graph.createApplication(displayName: "it's sp 3", tags: []),
+            try await graph.createApplication(displayName: "it's sp 39", tags: []),
+        ]
         live.cloud.counters.reset()
         let state = try await engine.reader.read(desired)
         #expect(Set(state.applications.map(\.objectID)) == Set(handmade.map(\.id)))
@@ -117,6 +137,8 @@ struct LiveStateReaderTests {
         let federatedReads = live.cloud.counters.total(matching: "federatedIdentityCredentials")
         #expect(federatedReads == handmade.count, "one federated-credential read per application found")
         #expect(live.cloud.counters.total(matching: "applications") - federatedReads == 4)
-        #expect(live.cloud.counters.total(matching: "servicePrincipals") == 1, "the found applications' principals in one query")
+        #expect(
+            live.cloud.counters.total(matching: "servicePrincipals") == 1,
+            "the found applications' principals in one query")
     }
 }

@@ -6,15 +6,18 @@ import Glibc
 import HTTPClient
 import LocalCloud
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 struct SecretDeliveryTests {
-    static let secret = SecretDelivery.Secret(clientID: "client", clientSecret: "abc8Q~TopSecretValue0000000000000000000000", tenantID: "tenant", subscriptionID: "sub", keyID: "key-7")
+    static let secret = SecretDelivery.Secret(
+        clientID: "client", clientSecret: "abc8Q~TopSecretValue0000000000000000000000", tenantID: "tenant",
+        subscriptionID: "sub", keyID: "key-7")
 
     func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-sink-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-sink-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -22,12 +25,15 @@ struct SecretDeliveryTests {
     @Test func fileSinkIsSdkAuthJSONReadableByItsOwnerOnly() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureChinaCloud, environment: [:], workflowCommands: { _ in })
+        let delivery = SecretDelivery(
+            baseDirectory: directory, cloud: .azureChinaCloud, environment: [:], workflowCommands: { _ in })
         try delivery.deliver(Self.secret, to: .file("nested/dir/sp.json"))
         let path = directory + "/nested/dir/sp.json"
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
         let json = try JSONParser.parse(try String(contentsOfFile: path, encoding: .utf8))
-        #expect(json.objectValue?.prefix(4).map(\.0) == ["clientId", "clientSecret", "subscriptionId", "tenantId"], "the sdk-auth key order")
+        #expect(
+            json.objectValue?.prefix(4).map(\.0) == ["clientId", "clientSecret", "subscriptionId", "tenantId"],
+            "the sdk-auth key order")
         #expect(json["activeDirectoryEndpointUrl"]?.stringValue == "https://login.chinacloudapi.cn")
         #expect(json["resourceManagerEndpointUrl"]?.stringValue == "https://management.chinacloudapi.cn/")
         #expect(delivery.deliveredKeyID(.file("nested/dir/sp.json")) == "key-7")
@@ -36,11 +42,16 @@ struct SecretDeliveryTests {
     @Test func envFileSink() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+        let delivery = SecretDelivery(
+            baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
         try delivery.deliver(Self.secret, to: .envFile("sp.env"))
         let text = try String(contentsOfFile: directory + "/sp.env", encoding: .utf8)
-        #expect(text.contains("AZURE_CLIENT_ID=client\nAZURE_CLIENT_SECRET=\(Self.secret.clientSecret)\nAZURE_TENANT_ID=tenant\n"))
-        #expect((try FileManager.default.attributesOfItem(atPath: directory + "/sp.env")[.posixPermissions] as? Int) == 0o600)
+        #expect(
+            text.contains(
+                "AZURE_CLIENT_ID=client\nAZURE_CLIENT_SECRET=\(Self.secret.clientSecret)\nAZURE_TENANT_ID=tenant\n"))
+        #expect(
+            (try FileManager.default.attributesOfItem(atPath: directory + "/sp.env")[.posixPermissions] as? Int)
+                == 0o600)
         #expect(delivery.deliveredKeyID(.envFile("sp.env")) == "key-7")
     }
 
@@ -50,11 +61,15 @@ struct SecretDeliveryTests {
         let output = directory + "/github_output"
         _ = FileManager.default.createFile(atPath: output, contents: Data())
         let commands = Mutex<[String]>([])
-        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: ["GITHUB_OUTPUT": output], workflowCommands: { line in commands.withLock { $0.append(line) } })
+        let delivery = SecretDelivery(
+            baseDirectory: directory, cloud: .azureCloud, environment: ["GITHUB_OUTPUT": output],
+            workflowCommands: { line in commands.withLock { $0.append(line) } })
         try delivery.deliver(Self.secret, to: .githubOutput)
         #expect(commands.withLock { $0 } == ["::add-mask::\(Self.secret.clientSecret)\n"])
-        #expect(try String(contentsOfFile: output, encoding: .utf8).contains("client-secret=\(Self.secret.clientSecret)\n"))
-        let missing = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+        #expect(
+            try String(contentsOfFile: output, encoding: .utf8).contains("client-secret=\(Self.secret.clientSecret)\n"))
+        let missing = SecretDelivery(
+            baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
         #expect(throws: SecretDelivery.Failure.self) { try missing.deliver(Self.secret, to: .githubOutput) }
     }
 
@@ -82,7 +97,8 @@ struct SecretDeliveryTests {
         try Data("untouched".utf8).write(to: URL(fileURLWithPath: victim))
         let path = directory + "/" + (sink.path ?? "")
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: victim)
-        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+        let delivery = SecretDelivery(
+            baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
         let message = try #require(Self.failure(delivery, sink))
         #expect(message.contains("is a symbolic link"), "\(message)")
         #expect(!message.contains(Self.secret.clientSecret))
@@ -96,8 +112,10 @@ struct SecretDeliveryTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let victim = directory + "/victim"
         try Data("untouched".utf8).write(to: URL(fileURLWithPath: victim))
-        try FileManager.default.createSymbolicLink(atPath: directory + "/sp.json.tmp-\(getpid())", withDestinationPath: victim)
-        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+        try FileManager.default.createSymbolicLink(
+            atPath: directory + "/sp.json.tmp-\(getpid())", withDestinationPath: victim)
+        let delivery = SecretDelivery(
+            baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
         try delivery.deliver(Self.secret, to: .file("sp.json"))
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "untouched")
         #expect(Self.kind(directory + "/sp.json") == S_IFREG)
@@ -108,7 +126,8 @@ struct SecretDeliveryTests {
     @Test func aSinkThatIsNotARegularFileIsRefused() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+        let delivery = SecretDelivery(
+            baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
         #expect(mkfifo(directory + "/fifo.json", 0o600) == 0)
         let fifo = try #require(Self.failure(delivery, .file("fifo.json")))
         #expect(fifo.contains("is a FIFO"), "\(fifo)")
@@ -120,7 +139,10 @@ struct SecretDeliveryTests {
         try FileManager.default.createDirectory(atPath: directory + "/dir.json", withIntermediateDirectories: false)
         let folder = try #require(Self.failure(delivery, .file("dir.json")))
         #expect(folder.contains("is a directory"), "\(folder)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["dir.json", "fifo.json", "null.env"], "no temporary file left")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == [
+                "dir.json", "fifo.json", "null.env",
+            ], "no temporary file left")
     }
 
     /// Anyone who can write the sink's directory can swap the file between amlauth's checks and its
@@ -128,8 +150,12 @@ struct SecretDeliveryTests {
     @Test func aSinkInADirectoryOthersMayWriteIsRefused() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let delivery = SecretDelivery(baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
-        for (name, mode, owner) in [("world", 0o777, getuid()), ("group", 0o770, getuid()), ("sticky-theirs", 0o1777, 4242), ("mine", 0o700, getuid()), ("sticky-mine", 0o1777, getuid())] as [(String, mode_t, uid_t)] {
+        let delivery = SecretDelivery(
+            baseDirectory: directory, cloud: .azureCloud, environment: [:], workflowCommands: { _ in })
+        for (name, mode, owner) in [
+            ("world", 0o777, getuid()), ("group", 0o770, getuid()), ("sticky-theirs", 0o1777, 4242),
+            ("mine", 0o700, getuid()), ("sticky-mine", 0o1777, getuid()),
+        ] as [(String, mode_t, uid_t)] {
             let path = directory + "/" + name
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
             #expect(chmod(path, mode) == 0 && chown(path, owner, getgid()) == 0)
@@ -142,7 +168,9 @@ struct SecretDeliveryTests {
         let theirs = try #require(Self.failure(delivery, .file("sticky-theirs/sp.json")))
         #expect(theirs.contains("owned by uid 4242"), "\(theirs)")
         for name in ["world", "group", "sticky-theirs"] {
-            #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/" + name) == [], "nothing written in \(name)")
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: directory + "/" + name) == [],
+                "nothing written in \(name)")
         }
         try delivery.deliver(Self.secret, to: .file("mine/sp.json"))
         try delivery.deliver(Self.secret, to: .envFile("sticky-mine/sp.env"))

@@ -67,7 +67,9 @@ struct AtomicFileTests {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
             expected = .directory
         }
-        let failure = try #require(throws: AtomicFile.Failure.self) { try AtomicFile.write(Array("new".utf8), to: path, mode: 0o600) }
+        let failure = try #require(throws: AtomicFile.Failure.self) {
+            try AtomicFile.write(Array("new".utf8), to: path, mode: 0o600)
+        }
         #expect(failure.description.contains(path))
         #expect(failure.description.contains("is a \(expected)"), "\(failure)")
         #expect(Kind(at: path) == expected, "still a \(expected)")
@@ -91,7 +93,10 @@ struct SecretFileTests {
             ("world", 0o777, me, "writable by group or others (mode 0777) and is not a sticky directory owned by you"),
             ("group", 0o770, me, "writable by group or others (mode 0770)"),
             ("others", 0o703, me, "writable by group or others (mode 0703)"),
-            ("sticky-theirs", 0o1777, 4242, "writable by group or others (mode 1777) and, though sticky, is owned by uid 4242, not by you (uid \(me))"),
+            (
+                "sticky-theirs", 0o1777, 4242,
+                "writable by group or others (mode 1777) and, though sticky, is owned by uid 4242, not by you (uid \(me))"
+            ),
         ]
         for (name, mode, owner, refusal) in cases {
             let folder = directory + "/" + name
@@ -116,16 +121,28 @@ struct SecretFileTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Data("old".utf8).write(to: URL(fileURLWithPath: directory + "/real.json"))
         try FileManager.default.createSymbolicLink(atPath: directory + "/sp.json", withDestinationPath: "real.json")
-        let failure = try #require(throws: FileFailure.self) { try AtomicFile.writeSecret(Array("secret".utf8), to: directory + "/sp.json") }
+        let failure = try #require(throws: FileFailure.self) {
+            try AtomicFile.writeSecret(Array("secret".utf8), to: directory + "/sp.json")
+        }
         #expect(failure.reason == .notARegularFile(.symbolicLink))
-        #expect(failure.description.contains("it is a symbolic link; amlauth never writes through or replaces a link here"))
+        #expect(
+            failure.description.contains("it is a symbolic link; amlauth never writes through or replaces a link here"))
         #expect(contents(directory + "/real.json") == "old")
     }
 
     @Test func aRelativePathIsWrittenInTheWorkingDirectoryAndAPathWithoutANameIsRefused() throws {
-        #expect(throws: FileFailure(path: "some/dir/", reason: .notAFileName)) { try AtomicFile.write([], to: "some/dir/", mode: 0o600) }
-        #expect(throws: FileFailure(path: "..", reason: .notAFileName)) { try AtomicFile.write([], to: "..", mode: 0o600) }
-        let missing = try #require(throws: FileFailure.self) { try AtomicFile.write([], to: "/nonexistent-amlauth-dir/x", mode: 0o600) }
-        #expect(missing.description == "cannot write '/nonexistent-amlauth-dir/x': cannot open its directory '/nonexistent-amlauth-dir': No such file or directory")
+        #expect(throws: FileFailure(path: "some/dir/", reason: .notAFileName)) {
+            try AtomicFile.write([], to: "some/dir/", mode: 0o600)
+        }
+        #expect(throws: FileFailure(path: "..", reason: .notAFileName)) {
+            try AtomicFile.write([], to: "..", mode: 0o600)
+        }
+        let missing = try #require(throws: FileFailure.self) {
+            try AtomicFile.write([], to: "/nonexistent-amlauth-dir/x", mode: 0o600)
+        }
+        #expect(
+            missing.description
+                == "cannot write '/nonexistent-amlauth-dir/x': cannot open its directory '/nonexistent-amlauth-dir': No such file or directory"
+        )
     }
 }

@@ -49,7 +49,9 @@ struct OutputFileTests {
         let full = directory + "/full"
         try #require(mknod(full, S_IFCHR | 0o666, 0x107) == 0, "mknod needs root")
         let mode = permissions(full)
-        let failure = try #require(throws: FileFailure.self) { try OutputFile.write(Array("plan".utf8), to: full, mode: 0o644) }
+        let failure = try #require(throws: FileFailure.self) {
+            try OutputFile.write(Array("plan".utf8), to: full, mode: 0o644)
+        }
         #expect(failure.description == "cannot write '\(full)': No space left on device")
         #expect(Kind(at: full) == .characterDevice)
         #expect(permissions(full) == mode, "not even chmod-ed")
@@ -61,8 +63,10 @@ struct OutputFileTests {
         let directory = try temporaryDirectory("output")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Data("untouched".utf8).write(to: URL(fileURLWithPath: directory + "/real.json"))
-        try FileManager.default.createSymbolicLink(atPath: directory + "/to-file", withDestinationPath: directory + "/real.json")
-        try FileManager.default.createSymbolicLink(atPath: directory + "/dangling", withDestinationPath: directory + "/missing.json")
+        try FileManager.default.createSymbolicLink(
+            atPath: directory + "/to-file", withDestinationPath: directory + "/real.json")
+        try FileManager.default.createSymbolicLink(
+            atPath: directory + "/dangling", withDestinationPath: directory + "/missing.json")
         try FileManager.default.createDirectory(atPath: directory + "/folder", withIntermediateDirectories: false)
         let expectations: [(String, FileFailure.Reason, Kind)] = [
             ("to-file", .linkNotToAStream(.regularFile), .symlink),
@@ -77,7 +81,9 @@ struct OutputFileTests {
         }
         #expect(contents(directory + "/real.json") == "untouched")
         #expect(!FileManager.default.fileExists(atPath: directory + "/missing.json"))
-        #expect(FileFailure(path: "p", reason: .linkNotToAStream(nil)).description.contains("it is a symbolic link to nothing"))
+        #expect(
+            FileFailure(path: "p", reason: .linkNotToAStream(nil)).description.contains(
+                "it is a symbolic link to nothing"))
         #expect(try leftovers(in: directory, except: ["real.json", "to-file", "dangling", "folder"]) == [])
     }
 }

@@ -5,7 +5,8 @@ import Testing
 
 /// A fresh directory under the system temporary directory, removed by the caller.
 func temporaryDirectory(_ label: String = "files") throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-\(label)-\(UUID().uuidString)").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-\(label)-\(UUID().uuidString)")
+        .path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
@@ -74,7 +75,13 @@ final class FIFOReader: Sendable {
                 var buffer = [UInt8](repeating: 0, count: 65536)
                 while true {
                     let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                    if count > 0 { bytes += buffer[..<count] } else if count < 0 && errno == EINTR { continue } else { break }
+                    if count > 0 {
+                        bytes += buffer[..<count]
+                    } else if count < 0 && errno == EINTR {
+                        continue
+                    } else {
+                        break
+                    }
                 }
                 close(descriptor)
             }

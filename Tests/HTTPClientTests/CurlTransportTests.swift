@@ -2,8 +2,8 @@ import AMLAuthCore
 import Foundation
 import HTTPClient
 import LocalCloud
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// The libcurl transport against the local cloud over loopback TLS.
@@ -15,7 +15,8 @@ struct CurlTransportTests {
         let transport = try CurlTransport(configuration: .init(extraCABundle: live.caCertificate))
         var statuses: [Int] = []
         for _ in 0..<500 {
-            statuses.append(try await transport.send(HTTPRequest(method: "GET", url: live.base + "/discovery/westeurope")).status)
+            statuses.append(
+                try await transport.send(HTTPRequest(method: "GET", url: live.base + "/discovery/westeurope")).status)
         }
         #expect(Set(statuses) == [200])
         #expect(transport.connectionsOpened == 1, "500 sequential requests share one connection")
@@ -23,7 +24,11 @@ struct CurlTransportTests {
 
         // A concurrent burst uses at most one connection per transfer slot, not one per request.
         try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<200 { group.addTask { try await transport.send(HTTPRequest(method: "GET", url: live.base + "/discovery/x")).status } }
+            for _ in 0..<200 {
+                group.addTask {
+                    try await transport.send(HTTPRequest(method: "GET", url: live.base + "/discovery/x")).status
+                }
+            }
             for try await status in group { #expect(status == 200) }
         }
         #expect(transport.connectionsOpened <= transport.configuration.maxConcurrentTransfers)
@@ -35,15 +40,21 @@ struct CurlTransportTests {
         let transport = try CurlTransport(configuration: .init(extraCABundle: live.caCertificate))
         let file = await live.cloudFile
         let tenant = try #require(file["tenantId"]?.stringValue)
-        let form = "grant_type=client_credentials&client_id=\(file["bootstrap"]?["clientId"]?.stringValue ?? "")&client_secret=\(FormEncoding.percentEncode(file["bootstrap"]?["clientSecret"]?.stringValue ?? ""))&scope=\(FormEncoding.percentEncode("https://management.azure.com/.default"))"
-        let response = try await transport.send(HTTPRequest(
-            method: "POST", url: "\(live.base)/\(tenant)/oauth2/v2.0/token", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8)))
+        let form =
+            "grant_type=client_credentials&client_id=\(file["bootstrap"]?["clientId"]?.stringValue ?? "")&client_secret=\(FormEncoding.percentEncode(file["bootstrap"]?["clientSecret"]?.stringValue ?? ""))&scope=\(FormEncoding.percentEncode("https://management.azure.com/.default"))"
+        let response = try await transport.send(
+            HTTPRequest(
+                method: "POST", url: "\(live.base)/\(tenant)/oauth2/v2.0/token",
+                headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8)))
         #expect(response.status == 200)
         #expect(response.header("content-type") == "application/json; charset=utf-8")
         #expect(response.header("X-MS-REQUEST-ID") != nil)
         let token = try #require((try? JSONParser.parse(response.body))?["access_token"]?.stringValue)
-        let subscription = try await transport.send(HTTPRequest(
-            method: "GET", url: "\(live.base)/subscriptions/\(file["subscriptionId"]?.stringValue ?? "")?api-version=2022-12-01", headers: [("Authorization", "Bearer \(token)")]))
+        let subscription = try await transport.send(
+            HTTPRequest(
+                method: "GET",
+                url: "\(live.base)/subscriptions/\(file["subscriptionId"]?.stringValue ?? "")?api-version=2022-12-01",
+                headers: [("Authorization", "Bearer \(token)")]))
         #expect(subscription.status == 200)
         #expect(subscription.header("x-ms-ratelimit-remaining-subscription-reads") != nil)
     }
@@ -53,14 +64,16 @@ struct CurlTransportTests {
         defer { Task { await live.stopAndRemove() } }
         let transport = try CurlTransport(configuration: .init(extraCABundle: live.caCertificate))
         for _ in 0..<20 {
-            let response = try await transport.send(HTTPRequest(method: "GET", url: live.base + "/discovery/westeurope"))
+            let response = try await transport.send(
+                HTTPRequest(method: "GET", url: live.base + "/discovery/westeurope"))
             #expect(response.status == 200)
             #expect(response.httpVersion == "2")
         }
         #expect(transport.connectionsOpened == 1, "HTTP/2 multiplexes on one connection")
         let plain = try await LiveCloud.start()
         defer { Task { await plain.stopAndRemove() } }
-        let fallback = try await CurlTransport(configuration: .init(extraCABundle: plain.caCertificate)).send(HTTPRequest(method: "GET", url: plain.base + "/discovery/x"))
+        let fallback = try await CurlTransport(configuration: .init(extraCABundle: plain.caCertificate)).send(
+            HTTPRequest(method: "GET", url: plain.base + "/discovery/x"))
         #expect(fallback.httpVersion == "1.1", "and HTTP/1.1 when it does not")
     }
 
@@ -137,6 +150,7 @@ struct CurlTransportTests {
         } throws: { error in
             (error as? TransportError)?.kind == .cancelled
         }
-        #expect(ContinuousClock.now - started < .milliseconds(1400), "cancellation stops the transfer before the response")
+        #expect(
+            ContinuousClock.now - started < .milliseconds(1400), "cancellation stops the transfer before the response")
     }
 }

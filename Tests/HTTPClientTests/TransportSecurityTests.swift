@@ -1,7 +1,7 @@
 import Foundation
 import HTTPClient
-import Testing
 import TestSupport
+import Testing
 
 /// Where the transport may send a request: plain http only to a loopback IP literal, no
 /// userinfo in any URL. Every "other host" here is either refused before any connection or is a
@@ -28,11 +28,18 @@ struct TransportSecurityTests {
         ] {
             #expect(CurlTransport.refusal(for: url) != nil, "\(url) must be refused")
         }
-        for url in ["http://127.0.0.1:8080/x", "http://127.1.2.3/x", "http://[::1]:80/x", "HTTP://127.0.0.1/x", "https://management.azure.com/x", "https://localhost:8443/x"] {
+        for url in [
+            "http://127.0.0.1:8080/x", "http://127.1.2.3/x", "http://[::1]:80/x", "HTTP://127.0.0.1/x",
+            "https://management.azure.com/x", "https://localhost:8443/x",
+        ] {
             #expect(CurlTransport.refusal(for: url) == nil, "\(url) is allowed")
         }
-        #expect(CurlTransport.refusal(for: "http://127.0.0.1@invalid.example:8080/")?.contains("user name or password") == true)
-        #expect(CurlTransport.refusal(for: "http://localhost/")?.contains("127.0.0.1") == true, "the message says what to use instead")
+        #expect(
+            CurlTransport.refusal(for: "http://127.0.0.1@invalid.example:8080/")?.contains("user name or password")
+                == true)
+        #expect(
+            CurlTransport.refusal(for: "http://localhost/")?.contains("127.0.0.1") == true,
+            "the message says what to use instead")
     }
 
     @Test func parsesURLsAsLibcurlDoes() throws {
@@ -50,9 +57,12 @@ struct TransportSecurityTests {
         let server = try LoopbackListener(.respond(status: 200, body: "reached"))
         defer { server.stop() }
         let transport = try CurlTransport()
-        for url in ["http://127.0.0.1:1@127.0.0.1:\(server.port)/token", "http://127.0.0.1@127.0.0.1:\(server.port)/token"] {
+        for url in [
+            "http://127.0.0.1:1@127.0.0.1:\(server.port)/token", "http://127.0.0.1@127.0.0.1:\(server.port)/token",
+        ] {
             await #expect {
-                _ = try await transport.send(HTTPRequest(method: "POST", url: url, body: Array("client_secret=s3cret".utf8)))
+                _ = try await transport.send(
+                    HTTPRequest(method: "POST", url: url, body: Array("client_secret=s3cret".utf8)))
             } throws: { error in
                 (error as? TransportError)?.kind == .refused
             }
@@ -77,7 +87,10 @@ struct ProxyTests {
         var configuration = CurlTransportConfiguration()
         configuration.proxy = proxy.base
         let transport = try CurlTransport(configuration: configuration)
-        let response = try await transport.send(HTTPRequest(method: "POST", url: server.base + "/tenant/oauth2/v2.0/token", body: Array("client_secret=s3cret".utf8)))
+        let response = try await transport.send(
+            HTTPRequest(
+                method: "POST", url: server.base + "/tenant/oauth2/v2.0/token", body: Array("client_secret=s3cret".utf8)
+            ))
         #expect(response.status == 200 && response.text == "direct")
         #expect(server.connections == 1)
         #expect(proxy.connections == 0, "the proxy saw nothing: \(proxy.received)")
@@ -93,7 +106,8 @@ struct ProxyTests {
         configuration.totalTimeout = 5
         let transport = try CurlTransport(configuration: configuration)
         await #expect(throws: TransportError.self) {
-            _ = try await transport.send(HTTPRequest(method: "GET", url: "https://management.azure.com.invalid/subscriptions"))
+            _ = try await transport.send(
+                HTTPRequest(method: "GET", url: "https://management.azure.com.invalid/subscriptions"))
         }
         #expect(proxy.connections == 1)
         #expect(proxy.received.hasPrefix("CONNECT management.azure.com.invalid:443 HTTP/1.1"), "\(proxy.received)")

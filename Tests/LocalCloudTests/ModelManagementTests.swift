@@ -27,7 +27,8 @@ struct ModelManagementTests {
         ("name", .string("aks-service-1")), ("computeType", .string("AKS")), ("computeName", .string("aks-cluster-1")),
         ("authEnabled", .bool(false)), ("aadAuthEnabled", .bool(true)),
         ("containerResourceRequirements", .object([("cpu", .number(1)), ("memoryInGB", .number(1))])),
-        ("kvTags", .object([("amlauth.target", .string("quickstart"))])), ("environmentImageRequest", .object([("name", .string("sklearn-env"))])),
+        ("kvTags", .object([("amlauth.target", .string("quickstart"))])),
+        ("environmentImageRequest", .object([("name", .string("sklearn-env"))])),
     ])
 
     static let aci = JSONValue.object([
@@ -39,7 +40,9 @@ struct ModelManagementTests {
         let harness = try Harness.make()
         let token = try await harness.armToken()
         let operation = try await create(harness, Self.aks, token: token)
-        #expect(await harness.send("GET", "\(harness.mms)/services/aks-service-1", token: token).json?["state"]?.stringValue == "Transitioning")
+        #expect(
+            await harness.send("GET", "\(harness.mms)/services/aks-service-1", token: token).json?["state"]?.stringValue
+                == "Transitioning")
         #expect(await wait(harness, operation, token: token) == ["Running", "Succeeded"])
         let service = await harness.send("GET", "\(harness.mms)/services/aks-service-1?expand=true", token: token)
         #expect(service.json?["state"]?.stringValue == "Healthy")
@@ -57,12 +60,15 @@ struct ModelManagementTests {
         #expect(tokenResponse.json?["expiryOn"]?.numberValue == (harness.clock.now + 3600).rounded(.down))
         #expect(tokenResponse.json?["refreshAfter"]?.numberValue == (harness.clock.now + 1800).rounded(.down))
 
-        let scored = await harness.send("POST", scoring, token: serviceToken, json: .object([("data", .array([.number(1)]))]))
+        let scored = await harness.send(
+            "POST", scoring, token: serviceToken, json: .object([("data", .array([.number(1)]))]))
         #expect(scored.status == 200)
         #expect(scored.json?["auth"]?.stringValue == "token")
         #expect(scored.json?["input"]?["data"]?.arrayValue?.count == 1)
         #expect(await harness.send("POST", scoring, json: .object([])).status == 401)
-        #expect(await harness.send("POST", scoring, token: token, json: .object([])).status == 401, "an ARM token is not a service token")
+        #expect(
+            await harness.send("POST", scoring, token: token, json: .object([])).status == 401,
+            "an ARM token is not a service token")
         harness.clock.advance(3601)
         #expect(await harness.send("POST", scoring, token: serviceToken, json: .object([])).status == 401, "expired")
     }
@@ -75,12 +81,19 @@ struct ModelManagementTests {
         let primary = try #require(keys.json?["primaryKey"]?.stringValue)
         let secondary = try #require(keys.json?["secondaryKey"]?.stringValue)
         #expect(primary.count == 32)
-        let scoring = String(try #require(await harness.send("GET", "\(harness.mms)/services/aci-service-1", token: token).json?["scoringUri"]?.stringValue).dropFirst(Harness.base.count))
-        #expect(await harness.send("POST", scoring, token: primary, json: .object([])).json?["auth"]?.stringValue == "key")
+        let scoring = String(
+            try #require(
+                await harness.send("GET", "\(harness.mms)/services/aci-service-1", token: token).json?["scoringUri"]?
+                    .stringValue
+            ).dropFirst(Harness.base.count))
+        #expect(
+            await harness.send("POST", scoring, token: primary, json: .object([])).json?["auth"]?.stringValue == "key")
         #expect(await harness.send("POST", scoring, token: secondary, json: .object([])).status == 200)
         #expect(await harness.send("POST", scoring, token: "wrong", json: .object([])).status == 401)
 
-        let regenerate = await harness.send("POST", "\(harness.mms)/services/aci-service-1/regenerateKeys", token: token, json: .object([("keyType", .string("Primary"))]))
+        let regenerate = await harness.send(
+            "POST", "\(harness.mms)/services/aci-service-1/regenerateKeys", token: token,
+            json: .object([("keyType", .string("Primary"))]))
         #expect(regenerate.status == 202)
         #expect(regenerate.header("Operation-Location") != nil)
         let newKeys = await harness.send("POST", "\(harness.mms)/services/aci-service-1/listkeys", token: token)
@@ -89,7 +102,11 @@ struct ModelManagementTests {
         #expect(newKeys.json?["secondaryKey"]?.stringValue == secondary, "only the named key changes")
         #expect(await harness.send("POST", scoring, token: primary, json: .object([])).status == 401)
         #expect(await harness.send("POST", scoring, token: newPrimary, json: .object([])).status == 200)
-        #expect(await harness.send("POST", "\(harness.mms)/services/aci-service-1/regenerateKeys", token: token, json: .object([("keyType", .string("Tertiary"))])).status == 400)
+        #expect(
+            await harness.send(
+                "POST", "\(harness.mms)/services/aci-service-1/regenerateKeys", token: token,
+                json: .object([("keyType", .string("Tertiary"))])
+            ).status == 400)
 
         // ACI has no token auth.
         let noToken = await harness.send("POST", "\(harness.mms)/services/aci-service-1/token", token: token)
@@ -104,8 +121,14 @@ struct ModelManagementTests {
         _ = await wait(harness, try await create(harness, Self.aci, token: token), token: token)
         let patch = JSONValue.array([
             .object([("op", .string("replace")), ("path", .string("/authEnabled")), ("value", .bool(false))]),
-            .object([("op", .string("replace")), ("path", .string("/kvTags")), ("value", .object([("amlauth.key-generation.primary", .string("1"))]))]),
-            .object([("op", .string("replace")), ("path", .string("/containerResourceRequirements/cpu")), ("value", .number(2))]),
+            .object([
+                ("op", .string("replace")), ("path", .string("/kvTags")),
+                ("value", .object([("amlauth.key-generation.primary", .string("1"))])),
+            ]),
+            .object([
+                ("op", .string("replace")), ("path", .string("/containerResourceRequirements/cpu")),
+                ("value", .number(2)),
+            ]),
         ])
         let patched = await harness.send("PATCH", "\(harness.mms)/services/aci-service-1", token: token, json: patch)
         #expect(patched.status == 202)
@@ -116,10 +139,18 @@ struct ModelManagementTests {
         let scoring = String(try #require(service.json?["scoringUri"]?.stringValue).dropFirst(Harness.base.count))
         #expect(await harness.send("POST", scoring, json: .object([])).json?["auth"]?.stringValue == "none")
 
-        let tokenOnACI = JSONValue.array([.object([("op", .string("replace")), ("path", .string("/aadAuthEnabled")), ("value", .bool(true))])])
-        #expect(await harness.send("PATCH", "\(harness.mms)/services/aci-service-1", token: token, json: tokenOnACI).status == 400)
-        let unknownPath = JSONValue.array([.object([("op", .string("replace")), ("path", .string("/bogus")), ("value", .bool(true))])])
-        #expect(await harness.send("PATCH", "\(harness.mms)/services/aci-service-1", token: token, json: unknownPath).status == 400)
+        let tokenOnACI = JSONValue.array([
+            .object([("op", .string("replace")), ("path", .string("/aadAuthEnabled")), ("value", .bool(true))])
+        ])
+        #expect(
+            await harness.send("PATCH", "\(harness.mms)/services/aci-service-1", token: token, json: tokenOnACI).status
+                == 400)
+        let unknownPath = JSONValue.array([
+            .object([("op", .string("replace")), ("path", .string("/bogus")), ("value", .bool(true))])
+        ])
+        #expect(
+            await harness.send("PATCH", "\(harness.mms)/services/aci-service-1", token: token, json: unknownPath).status
+                == 400)
     }
 
     @Test func createValidationAndListing() async throws {
@@ -134,9 +165,15 @@ struct ModelManagementTests {
         _ = try await create(harness, Self.aks, token: token)
         _ = try await create(harness, Self.aci, token: token)
         #expect(await harness.send("POST", "\(harness.mms)/services", token: token, json: Self.aci).status == 409)
-        #expect(await harness.send("GET", "\(harness.mms)/services?expand=true", token: token).json?["value"]?.arrayValue?.count == 2)
-        #expect(await harness.send("GET", "\(harness.mms)/services?computeType=ACI", token: token).json?["value"]?.arrayValue?.count == 1)
-        #expect(await harness.send("GET", "\(harness.mms)/services?tags=amlauth.target%3Dquickstart", token: token).json?["value"]?.arrayValue?.first?["name"]?.stringValue == "aks-service-1")
+        #expect(
+            await harness.send("GET", "\(harness.mms)/services?expand=true", token: token).json?["value"]?.arrayValue?
+                .count == 2)
+        #expect(
+            await harness.send("GET", "\(harness.mms)/services?computeType=ACI", token: token).json?["value"]?
+                .arrayValue?.count == 1)
+        #expect(
+            await harness.send("GET", "\(harness.mms)/services?tags=amlauth.target%3Dquickstart", token: token).json?[
+                "value"]?.arrayValue?.first?["name"]?.stringValue == "aks-service-1")
         let missing = await harness.send("GET", "\(harness.mms)/services/nope", token: token)
         #expect(missing.status == 404)
         #expect(missing.json?["code"]?.stringValue == "NotFound")
@@ -154,7 +191,9 @@ struct ModelManagementTests {
         #expect(await harness.send("POST", "\(harness.mms)/services/aks-service-1/token", token: reader).status == 200)
         let keys = await harness.send("POST", "\(harness.mms)/services/aks-service-1/listkeys", token: reader)
         #expect(keys.status == 403)
-        #expect(keys.json?["error"]?["message"]?.stringValue?.contains("Microsoft.MachineLearningServices/workspaces/services/aks/listkeys/action") == true)
+        #expect(
+            keys.json?["error"]?["message"]?.stringValue?.contains(
+                "Microsoft.MachineLearningServices/workspaces/services/aks/listkeys/action") == true)
         #expect(await harness.send("DELETE", "\(harness.mms)/services/aks-service-1", token: reader).status == 403)
         // A principal with no role at all cannot even read.
         let stranger = try await harness.makePrincipal("stranger")

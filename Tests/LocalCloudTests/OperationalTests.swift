@@ -1,12 +1,13 @@
 import AMLAuthCore
-import WireFormat
 import Foundation
 import LocalCloud
 import Testing
+import WireFormat
 
 struct FaultInjectionTests {
     @Test func parsesTheSpec() throws {
-        let plan = try FaultPlan(parsing: "429=0.2,500=0.05,503=0.1,reset=0.02,latency=20ms,route=roleAssignments,seed=7")
+        let plan = try FaultPlan(
+            parsing: "429=0.2,500=0.05,503=0.1,reset=0.02,latency=20ms,route=roleAssignments,seed=7")
         #expect(plan.throttle == 0.2)
         #expect(plan.serverError == 0.05)
         #expect(plan.unavailable == 0.1)
@@ -30,7 +31,9 @@ struct FaultInjectionTests {
 
     @Test func resetsAndErrorsAreDeterministicForASeed() async throws {
         func statuses(seed: Int) async throws -> [Int] {
-            let harness = try Harness.make { $0.faults = try? FaultPlan(parsing: "500=0.3,503=0.2,reset=0.2,route=discovery,seed=\(seed)") }
+            let harness = try Harness.make {
+                $0.faults = try? FaultPlan(parsing: "500=0.3,503=0.2,reset=0.2,route=discovery,seed=\(seed)")
+            }
             var result: [Int] = []
             for _ in 0..<40 { result.append(await harness.send("GET", "/discovery/westeurope").status) }
             return result
@@ -47,7 +50,8 @@ struct CounterTests {
         let harness = try Harness.make()
         let token = try await harness.armToken()
         for _ in 0..<3 { _ = await harness.send("GET", "\(harness.subscription)?api-version=2022-12-01", token: token) }
-        _ = await harness.send("GET", "\(harness.subscription)/resourceGroups/nope?api-version=2021-04-01", token: token)
+        _ = await harness.send(
+            "GET", "\(harness.subscription)/resourceGroups/nope?api-version=2021-04-01", token: token)
         let counters = await harness.send("GET", "/_local/counters")
         let routes = try #require(counters.json?["routes"])
         #expect(routes["GET /subscriptions/{}"]?["200"]?.numberValue == 3)
@@ -61,7 +65,8 @@ struct CounterTests {
 
 struct PersistenceTests {
     func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-store-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-store-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -71,19 +76,24 @@ struct PersistenceTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let state = try Seed().makeState(now: 1_790_000_000)
         let store = CloudStore(state: state, directory: directory)
-        try await store.write { $0.directoryObjects.append(DirectoryObjectRecord(id: "abc", type: "Group", displayName: "g")) }
+        try await store.write {
+            $0.directoryObjects.append(DirectoryObjectRecord(id: "abc", type: "Group", displayName: "g"))
+        }
         let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/state.json")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let reloaded = try #require(try CloudStore.load(directory: directory))
         #expect(reloaded.directoryObjects.map(\.id) == ["abc"])
         #expect(reloaded.tenantID == state.tenantID)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["state.json"], "no temporary files left behind")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory) == ["state.json"],
+            "no temporary files left behind")
     }
 
     @Test func damagedFileStopsInsteadOfStartingEmpty() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try "{\"formatVersion\": 1, \"tenantID\": ".write(toFile: directory + "/state.json", atomically: true, encoding: .utf8)
+        try "{\"formatVersion\": 1, \"tenantID\": ".write(
+            toFile: directory + "/state.json", atomically: true, encoding: .utf8)
         #expect {
             _ = try CloudStore.load(directory: directory)
         } throws: { error in
@@ -102,7 +112,9 @@ struct SeedTests {
         #expect(state.roleAssignments.first?.roleDefinitionID == Roles.builtIn(named: "Owner")?.id)
         #expect(state.roleAssignments.first?.scope == "/subscriptions/\(state.subscriptionID)")
         #expect(state.bootstrapClientSecret.count == 40)
-        #expect(!String(data: try JSONEncoder().encode(state.applications), encoding: .utf8)!.contains(state.bootstrapClientSecret), "only a hash of the password is stored with the application")
+        #expect(
+            !String(data: try JSONEncoder().encode(state.applications), encoding: .utf8)!.contains(
+                state.bootstrapClientSecret), "only a hash of the password is stored with the application")
     }
 
     @Test func seedFileAddsWorkspacesComputesAndPrincipals() throws {

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import YAMLSource
 
 struct YAMLParserTests {
@@ -10,7 +10,8 @@ struct YAMLParserTests {
     }
 
     @Test func nodesCarryOneBasedLocations() throws {
-        let marked = MarkedText("""
+        let marked = MarkedText(
+            """
             1️⃣apiVersion: 2️⃣amlauth/v1
             spec:
               3️⃣list:

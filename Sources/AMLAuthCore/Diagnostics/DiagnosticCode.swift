@@ -137,7 +137,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .invalidGUID, .invalidResourceID, .yaml11Boolean, .invalidName, .outOfRange, .invalidSink,
             .invalidFormat, .exactlyOneOf, .unknownRole, .duplicateName, .danglingReference, .targetCount,
             .envNotAllowed, .envUnset, .literalSecret, .duplicateItem, .duplicateRoleAssignment,
-            .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile, .tokenAuthOnACI,
+            .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile,
+            .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
             .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound:
             .error

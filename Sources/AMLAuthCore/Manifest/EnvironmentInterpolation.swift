@@ -15,7 +15,9 @@ enum EnvironmentInterpolation {
         while let dollar = openingIndex(in: rest) {
             output += rest[..<dollar]
             let afterOpen = rest[rest.index(dollar, offsetBy: 2)...]
-            guard let close = afterOpen.firstIndex(of: "}") else { return .failure(.malformed(String(rest[dollar...]))) }
+            guard let close = afterOpen.firstIndex(of: "}") else {
+                return .failure(.malformed(String(rest[dollar...])))
+            }
             let inner = afterOpen[..<close]
             guard inner.hasPrefix("env:") else { return .failure(.malformed("${\(inner)}")) }
             let name = inner.dropFirst(4)

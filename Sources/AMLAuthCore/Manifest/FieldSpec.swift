@@ -43,7 +43,8 @@ public struct FieldSpec: Sendable {
     public var defaultValue: String?
 
     public init(
-        _ name: String, _ type: FieldType, required: Bool = false, env: Bool = false, default defaultValue: String? = nil,
+        _ name: String, _ type: FieldType, required: Bool = false, env: Bool = false,
+        default defaultValue: String? = nil,
         doc: String
     ) {
         self.name = name

@@ -19,7 +19,8 @@ struct ManifestDecoder {
         if root.scalar?.isNull == true { return }  // an empty document (e.g. a trailing `---`).
         guard let pairs = root.pairs else {
             checker.diagnostics.report(
-                .notAManifest, "a manifest document must be a mapping with apiVersion, kind, metadata and spec, not \(SpecChecker.describe(root))",
+                .notAManifest,
+                "a manifest document must be a mapping with apiVersion, kind, metadata and spec, not \(SpecChecker.describe(root))",
                 at: root.location)
             return
         }
@@ -28,7 +29,8 @@ struct ManifestDecoder {
         checker.secretValues.formUnion(secretFindings.redactions)
         checker.diagnostics.append(contentsOf: secretFindings)
 
-        for pair in pairs where !ManifestSchema.documentFields.contains(pair.key) && !checker.secretKeys.contains(pair.keyLocation)
+        for pair in pairs
+        where !ManifestSchema.documentFields.contains(pair.key) && !checker.secretKeys.contains(pair.keyLocation)
             && !checker.secretValues.contains(pair.value.location)
         {
             checker.diagnostics.report(
@@ -38,18 +40,25 @@ struct ManifestDecoder {
         let apiVersionOK = checkAPIVersion(root)
         guard let (kind, kindLocation) = kind(of: root) else { return }
         let metadata = root["metadata"].flatMap {
-            checker.checkObject($0, ManifestSchema.metadata, keyLocation: pairs.first { $0.key == "metadata" }?.keyLocation)
+            checker.checkObject(
+                $0, ManifestSchema.metadata, keyLocation: pairs.first { $0.key == "metadata" }?.keyLocation)
         }
         if root["metadata"] == nil {
-            checker.diagnostics.report(.missingField, "missing required field 'metadata' (with a name) in \(kind.rawValue)", at: kindLocation)
+            checker.diagnostics.report(
+                .missingField, "missing required field 'metadata' (with a name) in \(kind.rawValue)", at: kindLocation)
         }
         guard let specNode = root["spec"] else {
-            checker.diagnostics.report(.missingField, "missing required field 'spec' in \(kind.rawValue)", at: kindLocation)
+            checker.diagnostics.report(
+                .missingField, "missing required field 'spec' in \(kind.rawValue)", at: kindLocation)
             return
         }
-        let spec = checker.checkObject(specNode, ManifestSchema.spec(for: kind), keyLocation: pairs.first { $0.key == "spec" }?.keyLocation)
-        guard let nameValue = metadata?["name"], let name = nameValue.string, checkName(name, at: nameValue.location) else { return }
-        set.declarations.append(Declaration(address: ResourceAddress(kind, name), kindLocation: kindLocation, nameLocation: nameValue.location))
+        let spec = checker.checkObject(
+            specNode, ManifestSchema.spec(for: kind), keyLocation: pairs.first { $0.key == "spec" }?.keyLocation)
+        guard let nameValue = metadata?["name"], let name = nameValue.string, checkName(name, at: nameValue.location)
+        else { return }
+        set.declarations.append(
+            Declaration(
+                address: ResourceAddress(kind, name), kindLocation: kindLocation, nameLocation: nameValue.location))
         guard apiVersionOK, let spec else { return }
         let source = ResourceSource(location: kindLocation, nameLocation: nameValue.location, spec: spec)
         switch kind {
@@ -80,12 +89,16 @@ struct ManifestDecoder {
 
     private mutating func checkAPIVersion(_ root: YAMLNode) -> Bool {
         guard let node = root["apiVersion"] else {
-            checker.diagnostics.report(.missingField, "missing 'apiVersion'", at: root.location, hint: "add 'apiVersion: \(ManifestSchema.apiVersion)'")
+            checker.diagnostics.report(
+                .missingField, "missing 'apiVersion'", at: root.location,
+                hint: "add 'apiVersion: \(ManifestSchema.apiVersion)'")
             return false
         }
         guard let scalar = node.scalar, scalar.value == ManifestSchema.apiVersion else {
             checker.diagnostics.report(
-                .apiVersion, "unsupported apiVersion \(Self.quoted(node)); this amlauth reads \(ManifestSchema.apiVersion)", at: node.location)
+                .apiVersion,
+                "unsupported apiVersion \(Self.quoted(node)); this amlauth reads \(ManifestSchema.apiVersion)",
+                at: node.location)
             return false
         }
         return true
@@ -101,7 +114,8 @@ struct ManifestDecoder {
         guard let text = node.scalar?.value, let kind = ManifestKind(rawValue: text) else {
             let text = node.scalar?.value ?? ""
             checker.diagnostics.report(
-                .unknownKind, "unknown kind \(Self.quoted(node)); expected \(ManifestKind.allCases.map(\.rawValue).joined(separator: " | "))",
+                .unknownKind,
+                "unknown kind \(Self.quoted(node)); expected \(ManifestKind.allCases.map(\.rawValue).joined(separator: " | "))",
                 at: node.location, hint: Suggestion.hint(for: text, in: ManifestKind.allCases.map(\.rawValue)))
             return nil
         }
@@ -117,7 +131,8 @@ struct ManifestDecoder {
     /// Names are handles in messages, markers and file names: letters, digits, `-`, `_`, `.`.
     private mutating func checkName(_ name: String, at location: SourceLocation) -> Bool {
         let scalars = Array(name.unicodeScalars)
-        let valid = (1...128).contains(scalars.count)
+        let valid =
+            (1...128).contains(scalars.count)
             && scalars.allSatisfy { ASCII.isWord($0, or: "-_.") }
             && scalars.first.map(ASCII.isAlphanumeric) == true
         if !valid {
@@ -136,7 +151,8 @@ struct ManifestDecoder {
         if let cloud, cloud != .local {
             for field in ["tenant_id", "subscription_id"] where !spec.wrote(field) {
                 checker.diagnostics.report(
-                    .missingField, "missing required field '\(field)' in Target spec (required unless cloud is local)", at: source.location,
+                    .missingField, "missing required field '\(field)' in Target spec (required unless cloud is local)",
+                    at: source.location,
                     hint: "e.g. \(field): ${env:AZURE_\(field == "tenant_id" ? "TENANT" : "SUBSCRIPTION")_ID}")
             }
         }
@@ -145,7 +161,8 @@ struct ManifestDecoder {
             guard let code = DiagnosticCode(rawValue: key), code.isPolicy else {
                 let policyCodes = DiagnosticCode.allCases.filter(\.isPolicy).map(\.rawValue)
                 let exists = DiagnosticCode(rawValue: key) != nil
-                let why = exists ? "is not a policy check; only policy severities can change" : "is not a diagnostic code"
+                let why =
+                    exists ? "is not a policy check; only policy severities can change" : "is not a diagnostic code"
                 let list = "policy codes: \(policyCodes.joined(separator: ", "))"
                 checker.diagnostics.report(
                     .policyOverride, "'\(key)' \(why)", at: value.keyLocation ?? value.location,
@@ -156,14 +173,18 @@ struct ManifestDecoder {
         }
         return TargetDraft(
             name: name, cloud: cloud,
-            tenantID: spec["tenant_id"]?.string.flatMap(GUID.init), subscriptionID: spec["subscription_id"]?.string.flatMap(GUID.init),
+            tenantID: spec["tenant_id"]?.string.flatMap(GUID.init),
+            subscriptionID: spec["subscription_id"]?.string.flatMap(GUID.init),
             prune: spec["prune"]?.bool ?? false, policy: policy,
-            maxPasswordLifetime: spec["max_password_lifetime"]?.string.flatMap(ManifestDuration.init(parsing:)) ?? .days(180),
+            maxPasswordLifetime: spec["max_password_lifetime"]?.string.flatMap(ManifestDuration.init(parsing:))
+                ?? .days(180),
             source: source)
     }
 
     private func decodeWorkspace(_ name: String, _ source: ResourceSource) -> WorkspaceDraft {
-        WorkspaceDraft(name: name, resourceGroup: source.spec["resource_group"]?.string, location: source.spec["location"]?.string, source: source)
+        WorkspaceDraft(
+            name: name, resourceGroup: source.spec["resource_group"]?.string, location: source.spec["location"]?.string,
+            source: source)
     }
 
     private mutating func decodeServicePrincipal(_ name: String, _ source: ResourceSource) -> ServicePrincipalManifest {
@@ -171,16 +192,23 @@ struct ManifestDecoder {
         var seen: [String: SourceLocation] = [:]
         let credentials = (spec["credentials"]?.array ?? []).compactMap { decodeCredential($0, seen: &seen) }
         var seenFederated: [String: SourceLocation] = [:]
-        let federated = (spec["federated_credentials"]?.array ?? []).compactMap { decodeFederated($0, seen: &seenFederated) }
+        let federated = (spec["federated_credentials"]?.array ?? []).compactMap {
+            decodeFederated($0, seen: &seenFederated)
+        }
         if let list = spec["federated_credentials"], federated.count > 20 {
-            checker.diagnostics.report(.federatedCredential, "an application can have at most 20 federated credentials; this one has \(federated.count)", at: list.location)
+            checker.diagnostics.report(
+                .federatedCredential,
+                "an application can have at most 20 federated credentials; this one has \(federated.count)",
+                at: list.location)
         }
         return ServicePrincipalManifest(
             name: name, displayName: spec["display_name"]?.string ?? name, credentials: credentials,
             federatedCredentials: federated, adopt: spec["adopt"]?.bool ?? false, source: source)
     }
 
-    private mutating func unique(_ name: String, at location: SourceLocation, what: String, seen: inout [String: SourceLocation]) -> Bool {
+    private mutating func unique(
+        _ name: String, at location: SourceLocation, what: String, seen: inout [String: SourceLocation]
+    ) -> Bool {
         if let first = seen[name] {
             checker.diagnostics.report(
                 .duplicateItem, "duplicate \(what) name '\(name)'", at: location,
@@ -191,7 +219,9 @@ struct ManifestDecoder {
         return true
     }
 
-    private mutating func decodeCredential(_ value: ManifestValue, seen: inout [String: SourceLocation]) -> CredentialManifest? {
+    private mutating func decodeCredential(_ value: ManifestValue, seen: inout [String: SourceLocation])
+        -> CredentialManifest?
+    {
         guard let name = value["name"]?.string, let type = value["type"]?.string else { return nil }
         guard unique(name, at: value["name"]!.location, what: "credential", seen: &seen) else { return nil }
         let typeLocation = value["type"]!.location
@@ -199,53 +229,72 @@ struct ManifestDecoder {
         for field in foreign {
             if let misplaced = value[field] {
                 checker.diagnostics.report(
-                    .credentialShape, "'\(field)' does not apply to a \(type) credential", at: misplaced.keyLocation ?? misplaced.location,
+                    .credentialShape, "'\(field)' does not apply to a \(type) credential",
+                    at: misplaced.keyLocation ?? misplaced.location,
                     notes: [Diagnostic.Note("the type is set here", at: typeLocation)])
             }
         }
         if type == "certificate" {
             if !value.wrote("certificate_file") {
                 checker.diagnostics.report(
-                    .credentialShape, "certificate credential '\(name)' needs 'certificate_file' (the public certificate, PEM)", at: value.location)
+                    .credentialShape,
+                    "certificate credential '\(name)' needs 'certificate_file' (the public certificate, PEM)",
+                    at: value.location)
             }
-            return CredentialManifest(name: name, kind: .certificate(file: value["certificate_file"]?.string), value: value)
+            return CredentialManifest(
+                name: name, kind: .certificate(file: value["certificate_file"]?.string), value: value)
         }
         let lifetime = value["lifetime"]?.string.flatMap(ManifestDuration.init(parsing:)) ?? .days(90)
-        let renewBefore = value["renew_before"]?.string.flatMap(ManifestDuration.init(parsing:)) ?? ManifestDuration(seconds: lifetime.seconds / 3)
+        let renewBefore =
+            value["renew_before"]?.string.flatMap(ManifestDuration.init(parsing:))
+            ?? ManifestDuration(seconds: lifetime.seconds / 3)
         if let lifetimeValue = value["lifetime"], lifetime.seconds == 0 {
-            checker.diagnostics.report(.outOfRange, "a password lifetime must be longer than zero", at: lifetimeValue.location)
+            checker.diagnostics.report(
+                .outOfRange, "a password lifetime must be longer than zero", at: lifetimeValue.location)
         } else if renewBefore >= lifetime {
             checker.diagnostics.report(
-                .renewBeforeLifetime, "renew_before (\(renewBefore)) must be shorter than lifetime (\(lifetime)), or every run would rotate",
+                .renewBeforeLifetime,
+                "renew_before (\(renewBefore)) must be shorter than lifetime (\(lifetime)), or every run would rotate",
                 at: value["renew_before"]?.location ?? value.location)
         }
         let sink = value["deliver_to"]?.string.flatMap(SecretSink.init(parsing:))
         if !value.wrote("deliver_to") {
             checker.diagnostics.report(
-                .credentialShape, "password credential '\(name)' needs 'deliver_to', or its secret would be lost", at: value.location,
+                .credentialShape, "password credential '\(name)' needs 'deliver_to', or its secret would be lost",
+                at: value.location,
                 hint: "deliver_to: file:.secrets/\(name).json | env-file:PATH | github-output")
         }
-        return CredentialManifest(name: name, kind: .password(lifetime: lifetime, renewBefore: renewBefore, deliverTo: sink), value: value)
+        return CredentialManifest(
+            name: name, kind: .password(lifetime: lifetime, renewBefore: renewBefore, deliverTo: sink), value: value)
     }
 
-    private mutating func decodeFederated(_ value: ManifestValue, seen: inout [String: SourceLocation]) -> FederatedCredentialManifest? {
-        guard let name = value["name"]?.string, let issuer = value["issuer"]?.string, let subject = value["subject"]?.string else { return nil }
+    private mutating func decodeFederated(_ value: ManifestValue, seen: inout [String: SourceLocation])
+        -> FederatedCredentialManifest?
+    {
+        guard let name = value["name"]?.string, let issuer = value["issuer"]?.string,
+            let subject = value["subject"]?.string
+        else { return nil }
         guard unique(name, at: value["name"]!.location, what: "federated credential", seen: &seen) else { return nil }
         let audiences = value["audiences"]?.array?.compactMap(\.string) ?? ["api://AzureADTokenExchange"]
         if let list = value["audiences"], audiences.count > 1 {
             checker.diagnostics.report(
-                .federatedCredential, "Entra accepts exactly one audience per federated credential; found \(audiences.count)", at: list.location,
+                .federatedCredential,
+                "Entra accepts exactly one audience per federated credential; found \(audiences.count)",
+                at: list.location,
                 hint: "use one credential per audience")
         }
         return FederatedCredentialManifest(
-            name: name, issuer: issuer, subject: subject, audiences: audiences, description: value["description"]?.string, value: value)
+            name: name, issuer: issuer, subject: subject, audiences: audiences,
+            description: value["description"]?.string, value: value)
     }
 
     private mutating func decodeRoleAssignment(_ name: String, _ source: ResourceSource) -> RoleAssignmentDraft {
         let spec = source.spec
         return RoleAssignmentDraft(
-            name: name, principal: spec["principal"].flatMap { decodePrincipal($0) }, role: spec["role"]?.string.flatMap(RoleReference.init(parsing:)),
-            scope: spec["scope"].flatMap { decodeScope($0) }, description: spec["description"]?.string, adopt: spec["adopt"]?.bool ?? false,
+            name: name, principal: spec["principal"].flatMap { decodePrincipal($0) },
+            role: spec["role"]?.string.flatMap(RoleReference.init(parsing:)),
+            scope: spec["scope"].flatMap { decodeScope($0) }, description: spec["description"]?.string,
+            adopt: spec["adopt"]?.bool ?? false,
             source: source)
     }
 
@@ -255,14 +304,17 @@ struct ManifestDecoder {
         if let reference = principalValue["service_principal"]?.string {
             if let typeValue = principalValue["type"], type != .servicePrincipal {
                 checker.diagnostics.report(
-                    .invalidEnum, "a service_principal reference has type ServicePrincipal, not '\(typeValue.string ?? "")'", at: typeValue.location)
+                    .invalidEnum,
+                    "a service_principal reference has type ServicePrincipal, not '\(typeValue.string ?? "")'",
+                    at: typeValue.location)
             }
             return .servicePrincipal(reference)
         }
         guard let objectID = principalValue["object_id"]?.string.flatMap(GUID.init) else { return nil }
         if !principalValue.wrote("type") {
             checker.diagnostics.report(
-                .missingField, "'type' is required with object_id (User, Group or ServicePrincipal)", at: principalValue.location,
+                .missingField, "'type' is required with object_id (User, Group or ServicePrincipal)",
+                at: principalValue.location,
                 hint: "ARM needs principalType to assign roles to new principals without replication errors")
         }
         return .objectID(objectID, type)
@@ -274,28 +326,40 @@ struct ManifestDecoder {
         if let group = scopeValue["resource_group"]?.string { return .resourceGroup(group) }
         if let subscription = scopeValue["subscription"] {
             guard subscription.bool == true else {
-                checker.diagnostics.report(.exactlyOneOf, "'subscription: false' selects no scope; write 'subscription: true'", at: subscription.location)
+                checker.diagnostics.report(
+                    .exactlyOneOf, "'subscription: false' selects no scope; write 'subscription: true'",
+                    at: subscription.location)
                 return nil
             }
             return .subscription
         }
-        if let id = scopeValue["id"]?.string, case .success(let parsed) = AzureResourceID.parse(id) { return .id(parsed) }
+        if let id = scopeValue["id"]?.string, case .success(let parsed) = AzureResourceID.parse(id) {
+            return .id(parsed)
+        }
         return nil
     }
 
     private func decodeWebservice(_ name: String, _ source: ResourceSource) -> WebserviceDraft {
         let spec = source.spec
-        let models: [VersionedName]? = spec["models"]?.array.map { items in items.compactMap { $0.string.flatMap(VersionedName.init(parsing:)) } }
+        let models: [VersionedName]? = spec["models"]?.array.map { items in
+            items.compactMap { $0.string.flatMap(VersionedName.init(parsing:)) }
+        }
         let authEnabled: Bool?? = spec.rejected("auth_enabled") ? nil : .some(spec["auth_enabled"]?.bool)
-        let tokenAuthEnabled: Bool? = spec.rejected("token_auth_enabled") ? nil : (spec["token_auth_enabled"]?.bool ?? false)
-        let keyRotation = (primary: spec[["key_rotation", "primary"]]?.integer ?? 0, secondary: spec[["key_rotation", "secondary"]]?.integer ?? 0)
+        let tokenAuthEnabled: Bool? =
+            spec.rejected("token_auth_enabled") ? nil : (spec["token_auth_enabled"]?.bool ?? false)
+        let keyRotation = (
+            primary: spec[["key_rotation", "primary"]]?.integer ?? 0,
+            secondary: spec[["key_rotation", "secondary"]]?.integer ?? 0
+        )
         return WebserviceDraft(
-            name: name, workspace: spec["workspace"]?.string, computeType: spec["compute_type"]?.string.flatMap(ComputeType.init(rawValue:)),
+            name: name, workspace: spec["workspace"]?.string,
+            computeType: spec["compute_type"]?.string.flatMap(ComputeType.init(rawValue:)),
             computeTarget: spec["compute_target"]?.string, models: models, entryScript: spec["entry_script"]?.string,
             environment: spec["environment"]?.string.flatMap(VersionedName.init(parsing:)),
             cpuCores: spec["cpu_cores"]?.number ?? 0.1, memoryGB: spec["memory_gb"]?.number ?? 0.5,
             authEnabledAsWritten: authEnabled, tokenAuthEnabled: tokenAuthEnabled, keyRotation: keyRotation,
-            tokenClients: spec["token_clients"]?.array?.compactMap(\.string) ?? [], description: spec["description"]?.string,
+            tokenClients: spec["token_clients"]?.array?.compactMap(\.string) ?? [],
+            description: spec["description"]?.string,
             adopt: spec["adopt"]?.bool ?? false, source: source)
     }
 }

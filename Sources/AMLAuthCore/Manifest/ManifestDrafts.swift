@@ -62,7 +62,8 @@ struct RoleAssignmentDraft: Sendable {
     var manifest: RoleAssignmentManifest? {
         guard let principal, let role, let scope else { return nil }
         return RoleAssignmentManifest(
-            name: name, principal: principal, role: role, scope: scope, description: description, adopt: adopt, source: source)
+            name: name, principal: principal, role: role, scope: scope, description: description, adopt: adopt,
+            source: source)
     }
 }
 

@@ -6,9 +6,13 @@ public enum ManifestSchema {
     /// Top-level document fields, common to every kind.
     public static let documentFields = ["apiVersion", "kind", "metadata", "spec"]
 
-    public static let metadata = ObjectSpec("metadata", [
-        FieldSpec("name", .string(.text), required: true, doc: "Name of the resource, unique per kind in the manifest set."),
-    ])
+    public static let metadata = ObjectSpec(
+        "metadata",
+        [
+            FieldSpec(
+                "name", .string(.text), required: true,
+                doc: "Name of the resource, unique per kind in the manifest set.")
+        ])
 
     /// The `spec` of each kind.
     public static func spec(for kind: ManifestKind) -> ObjectSpec {
@@ -34,93 +38,145 @@ public enum ManifestSchema {
 
     static let severityNames = ["error", "warning", "info", "off"]
 
-    static let target = ObjectSpec("Target spec", [
-        FieldSpec("cloud", .string(.cloud), required: true,
-                  doc: "AzureCloud | AzureChinaCloud | AzureUSGovernment | local | path to a cloud JSON file."),
-        FieldSpec("tenant_id", .string(.guid), env: true, doc: "Entra tenant GUID. Required unless cloud is local."),
-        FieldSpec("subscription_id", .string(.guid), env: true, doc: "Subscription GUID. Required unless cloud is local."),
-        FieldSpec("prune", .boolean, default: "false", doc: "Delete owned resources that left the manifests."),
-        FieldSpec("policy", .map(keys: DiagnosticCode.allCases.filter(\.isPolicy).map(\.rawValue), .enumeration(severityNames)),
-                  doc: "Severity per policy code, e.g. {AMLA003: error}; 'off' silences a check."),
-        FieldSpec("max_password_lifetime", .string(.duration), default: "180d",
-                  doc: "Longest password lifetime policy AMLA005 accepts."),
-    ])
+    static let target = ObjectSpec(
+        "Target spec",
+        [
+            FieldSpec(
+                "cloud", .string(.cloud), required: true,
+                doc: "AzureCloud | AzureChinaCloud | AzureUSGovernment | local | path to a cloud JSON file."),
+            FieldSpec(
+                "tenant_id", .string(.guid), env: true, doc: "Entra tenant GUID. Required unless cloud is local."),
+            FieldSpec(
+                "subscription_id", .string(.guid), env: true, doc: "Subscription GUID. Required unless cloud is local."),
+            FieldSpec("prune", .boolean, default: "false", doc: "Delete owned resources that left the manifests."),
+            FieldSpec(
+                "policy",
+                .map(keys: DiagnosticCode.allCases.filter(\.isPolicy).map(\.rawValue), .enumeration(severityNames)),
+                doc: "Severity per policy code, e.g. {AMLA003: error}; 'off' silences a check."),
+            FieldSpec(
+                "max_password_lifetime", .string(.duration), default: "180d",
+                doc: "Longest password lifetime policy AMLA005 accepts."),
+        ])
 
-    static let workspace = ObjectSpec("Workspace spec", [
-        FieldSpec("resource_group", .string(.text), required: true, env: true, doc: "Resource group of the workspace."),
-        FieldSpec("location", .string(.text), doc: "Expected region; checked against the live workspace."),
-    ])
+    static let workspace = ObjectSpec(
+        "Workspace spec",
+        [
+            FieldSpec(
+                "resource_group", .string(.text), required: true, env: true, doc: "Resource group of the workspace."),
+            FieldSpec("location", .string(.text), doc: "Expected region; checked against the live workspace."),
+        ])
 
-    static let credential = ObjectSpec("credential", [
-        FieldSpec("name", .string(.text), required: true, doc: "Name of the credential, unique within the principal."),
-        FieldSpec("type", .enumeration(["password", "certificate"]), required: true, doc: "password | certificate."),
-        FieldSpec("lifetime", .string(.duration), default: "90d", doc: "Password lifetime (password only)."),
-        FieldSpec("renew_before", .string(.duration), default: "a third of lifetime",
-                  doc: "Rotation starts when the newest password is this close to expiry (password only)."),
-        FieldSpec("deliver_to", .string(.sink), doc: "Where a new password goes: file:PATH | env-file:PATH | github-output."),
-        FieldSpec("certificate_file", .string(.path), doc: "PEM file with the public certificate (certificate only)."),
-    ])
+    static let credential = ObjectSpec(
+        "credential",
+        [
+            FieldSpec(
+                "name", .string(.text), required: true, doc: "Name of the credential, unique within the principal."),
+            FieldSpec(
+                "type", .enumeration(["password", "certificate"]), required: true, doc: "password | certificate."),
+            FieldSpec("lifetime", .string(.duration), default: "90d", doc: "Password lifetime (password only)."),
+            FieldSpec(
+                "renew_before", .string(.duration), default: "a third of lifetime",
+                doc: "Rotation starts when the newest password is this close to expiry (password only)."),
+            FieldSpec(
+                "deliver_to", .string(.sink),
+                doc: "Where a new password goes: file:PATH | env-file:PATH | github-output."),
+            FieldSpec(
+                "certificate_file", .string(.path), doc: "PEM file with the public certificate (certificate only)."),
+        ])
 
-    static let federatedCredential = ObjectSpec("federated credential", [
-        FieldSpec("name", .string(.text), required: true, doc: "Name of the federated credential."),
-        FieldSpec("issuer", .string(.httpsURL), required: true, doc: "Issuer URL of the external identity provider."),
-        FieldSpec("subject", .string(.text), required: true, doc: "Subject claim the external token must carry."),
-        FieldSpec("audiences", .array(.string(.text), minItems: 1), default: "[api://AzureADTokenExchange]",
-                  doc: "Audience of the external token (Entra accepts exactly one)."),
-        FieldSpec("description", .string(.text), doc: "Free text."),
-    ])
+    static let federatedCredential = ObjectSpec(
+        "federated credential",
+        [
+            FieldSpec("name", .string(.text), required: true, doc: "Name of the federated credential."),
+            FieldSpec(
+                "issuer", .string(.httpsURL), required: true, doc: "Issuer URL of the external identity provider."),
+            FieldSpec("subject", .string(.text), required: true, doc: "Subject claim the external token must carry."),
+            FieldSpec(
+                "audiences", .array(.string(.text), minItems: 1), default: "[api://AzureADTokenExchange]",
+                doc: "Audience of the external token (Entra accepts exactly one)."),
+            FieldSpec("description", .string(.text), doc: "Free text."),
+        ])
 
-    static let servicePrincipal = ObjectSpec("ServicePrincipal spec", [
-        FieldSpec("display_name", .string(.text), default: "metadata.name", doc: "Display name of the application."),
-        FieldSpec("credentials", .array(.object(credential), minItems: 0), doc: "Passwords and certificates."),
-        FieldSpec("federated_credentials", .array(.object(federatedCredential), minItems: 0),
-                  doc: "Workload identity federation: log in with no secret."),
-        FieldSpec("adopt", .boolean, default: "false", doc: "Take over a matching application that amlauth does not own."),
-    ])
+    static let servicePrincipal = ObjectSpec(
+        "ServicePrincipal spec",
+        [
+            FieldSpec(
+                "display_name", .string(.text), default: "metadata.name", doc: "Display name of the application."),
+            FieldSpec("credentials", .array(.object(credential), minItems: 0), doc: "Passwords and certificates."),
+            FieldSpec(
+                "federated_credentials", .array(.object(federatedCredential), minItems: 0),
+                doc: "Workload identity federation: log in with no secret."),
+            FieldSpec(
+                "adopt", .boolean, default: "false", doc: "Take over a matching application that amlauth does not own."),
+        ])
 
-    static let principal = ObjectSpec("principal", exactlyOne: ["service_principal", "object_id"], [
-        FieldSpec("service_principal", .string(.reference(.servicePrincipal)), doc: "A ServicePrincipal of these manifests."),
-        FieldSpec("object_id", .string(.guid), env: true, doc: "Object ID of an existing principal."),
-        FieldSpec("type", .enumeration(["User", "Group", "ServicePrincipal"]), doc: "Type of object_id (required with it)."),
-    ])
+    static let principal = ObjectSpec(
+        "principal", exactlyOne: ["service_principal", "object_id"],
+        [
+            FieldSpec(
+                "service_principal", .string(.reference(.servicePrincipal)),
+                doc: "A ServicePrincipal of these manifests."),
+            FieldSpec("object_id", .string(.guid), env: true, doc: "Object ID of an existing principal."),
+            FieldSpec(
+                "type", .enumeration(["User", "Group", "ServicePrincipal"]),
+                doc: "Type of object_id (required with it)."),
+        ])
 
-    static let scope = ObjectSpec("scope", exactlyOne: ["workspace", "resource_group", "subscription", "id"], [
-        FieldSpec("workspace", .string(.reference(.workspace)), doc: "A Workspace of these manifests."),
-        FieldSpec("resource_group", .string(.text), env: true, doc: "A resource group of the target subscription."),
-        FieldSpec("subscription", .boolean, doc: "The target subscription (write 'true')."),
-        FieldSpec("id", .string(.resourceID), env: true, doc: "Any ARM scope ID."),
-    ])
+    static let scope = ObjectSpec(
+        "scope", exactlyOne: ["workspace", "resource_group", "subscription", "id"],
+        [
+            FieldSpec("workspace", .string(.reference(.workspace)), doc: "A Workspace of these manifests."),
+            FieldSpec("resource_group", .string(.text), env: true, doc: "A resource group of the target subscription."),
+            FieldSpec("subscription", .boolean, doc: "The target subscription (write 'true')."),
+            FieldSpec("id", .string(.resourceID), env: true, doc: "Any ARM scope ID."),
+        ])
 
-    static let roleAssignment = ObjectSpec("RoleAssignment spec", [
-        FieldSpec("principal", .object(principal), required: true, doc: "Who gets the role."),
-        FieldSpec("role", .string(.role), required: true, env: true, doc: "Built-in role name or role-definition GUID."),
-        FieldSpec("scope", .object(scope), required: true, doc: "Where the role applies."),
-        FieldSpec("description", .string(.text), doc: "Free text, appended to amlauth's ownership marker."),
-        FieldSpec("adopt", .boolean, default: "false", doc: "Take over an identical assignment amlauth does not own."),
-    ])
+    static let roleAssignment = ObjectSpec(
+        "RoleAssignment spec",
+        [
+            FieldSpec("principal", .object(principal), required: true, doc: "Who gets the role."),
+            FieldSpec(
+                "role", .string(.role), required: true, env: true, doc: "Built-in role name or role-definition GUID."),
+            FieldSpec("scope", .object(scope), required: true, doc: "Where the role applies."),
+            FieldSpec("description", .string(.text), doc: "Free text, appended to amlauth's ownership marker."),
+            FieldSpec(
+                "adopt", .boolean, default: "false", doc: "Take over an identical assignment amlauth does not own."),
+        ])
 
-    static let keyRotation = ObjectSpec("key_rotation", [
-        FieldSpec("primary", .integer(minimum: 0), default: "0", doc: "Raise to regenerate the primary key."),
-        FieldSpec("secondary", .integer(minimum: 0), default: "0", doc: "Raise to regenerate the secondary key."),
-    ])
+    static let keyRotation = ObjectSpec(
+        "key_rotation",
+        [
+            FieldSpec("primary", .integer(minimum: 0), default: "0", doc: "Raise to regenerate the primary key."),
+            FieldSpec("secondary", .integer(minimum: 0), default: "0", doc: "Raise to regenerate the secondary key."),
+        ])
 
-    static let webservice = ObjectSpec("Webservice spec", [
-        FieldSpec("workspace", .string(.reference(.workspace)), required: true, doc: "The Workspace the service lives in."),
-        FieldSpec("compute_type", .enumeration(["ACI", "AKS"]), required: true, doc: "ACI | AKS."),
-        FieldSpec("compute_target", .string(.text), doc: "AKS compute name (AKS only, required there)."),
-        FieldSpec("models", .array(.string(.versionedName), minItems: 1), required: true, doc: "Models as name:version."),
-        FieldSpec("entry_script", .string(.path), required: true,
-                  doc: "Scoring script. Required: amlauth has no no-code deployment (the SDK's Model.deploy without an InferenceConfig)."),
-        FieldSpec("environment", .string(.versionedName), required: true,
-                  doc: "Environment as name:version. Required, with entry_script."),
-        FieldSpec("cpu_cores", .number(exclusiveMinimum: 0), default: "0.1", doc: "CPU cores reserved."),
-        FieldSpec("memory_gb", .number(exclusiveMinimum: 0), default: "0.5", doc: "Memory reserved, in GB."),
-        FieldSpec("auth_enabled", .boolean, default: "AKS: not token_auth_enabled; ACI: false", doc: "Key auth."),
-        FieldSpec("token_auth_enabled", .boolean, default: "false", doc: "Azure ML token auth (AKS only)."),
-        FieldSpec("key_rotation", .object(keyRotation), doc: "Key generations; raising one regenerates that key."),
-        FieldSpec("token_clients", .array(.string(.reference(.servicePrincipal)), minItems: 0),
-                  doc: "ServicePrincipals that fetch tokens; policy checks their roles."),
-        FieldSpec("description", .string(.text), doc: "Free text."),
-        FieldSpec("adopt", .boolean, default: "false", doc: "Take over a matching service amlauth does not own."),
-    ])
+    static let webservice = ObjectSpec(
+        "Webservice spec",
+        [
+            FieldSpec(
+                "workspace", .string(.reference(.workspace)), required: true, doc: "The Workspace the service lives in."
+            ),
+            FieldSpec("compute_type", .enumeration(["ACI", "AKS"]), required: true, doc: "ACI | AKS."),
+            FieldSpec("compute_target", .string(.text), doc: "AKS compute name (AKS only, required there)."),
+            FieldSpec(
+                "models", .array(.string(.versionedName), minItems: 1), required: true, doc: "Models as name:version."),
+            FieldSpec(
+                "entry_script", .string(.path), required: true,
+                doc:
+                    "Scoring script. Required: amlauth has no no-code deployment (the SDK's Model.deploy without an InferenceConfig)."
+            ),
+            FieldSpec(
+                "environment", .string(.versionedName), required: true,
+                doc: "Environment as name:version. Required, with entry_script."),
+            FieldSpec("cpu_cores", .number(exclusiveMinimum: 0), default: "0.1", doc: "CPU cores reserved."),
+            FieldSpec("memory_gb", .number(exclusiveMinimum: 0), default: "0.5", doc: "Memory reserved, in GB."),
+            FieldSpec("auth_enabled", .boolean, default: "AKS: not token_auth_enabled; ACI: false", doc: "Key auth."),
+            FieldSpec("token_auth_enabled", .boolean, default: "false", doc: "Azure ML token auth (AKS only)."),
+            FieldSpec("key_rotation", .object(keyRotation), doc: "Key generations; raising one regenerates that key."),
+            FieldSpec(
+                "token_clients", .array(.string(.reference(.servicePrincipal)), minItems: 0),
+                doc: "ServicePrincipals that fetch tokens; policy checks their roles."),
+            FieldSpec("description", .string(.text), doc: "Free text."),
+            FieldSpec("adopt", .boolean, default: "false", doc: "Take over a matching service amlauth does not own."),
+        ])
 }

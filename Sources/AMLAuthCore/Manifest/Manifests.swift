@@ -12,7 +12,9 @@ public struct ResourceAddress: Sendable, Hashable, Comparable, CustomStringConve
 
     public var description: String { "\(kind.rawValue)/\(name)" }
 
-    public static func < (lhs: ResourceAddress, rhs: ResourceAddress) -> Bool { (lhs.kind, lhs.name) < (rhs.kind, rhs.name) }
+    public static func < (lhs: ResourceAddress, rhs: ResourceAddress) -> Bool {
+        (lhs.kind, lhs.name) < (rhs.kind, rhs.name)
+    }
 }
 
 /// Where a resource was declared, with its checked `spec`, so later stages (validation, plan) can

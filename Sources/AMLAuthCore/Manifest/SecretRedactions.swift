@@ -39,7 +39,8 @@ public struct SecretRedactions: Sendable {
             let merged = Self.merge(found)
             ranges[file.path] = merged
             for range in merged {
-                for piece in Self.pieces(of: range, lines: lines, bytes: file.bytes) where piece.unicodeScalars.count >= 4 {
+                for piece in Self.pieces(of: range, lines: lines, bytes: file.bytes)
+                where piece.unicodeScalars.count >= 4 {
                     texts.append(piece)
                 }
             }
@@ -74,7 +75,9 @@ public struct SecretRedactions: Sendable {
     /// `text` with secret shapes (client secrets, private keys, JWTs) replaced by `<redacted>`;
     /// for text that quotes no manifest, such as a message built from a file name.
     public static func maskShapes(_ text: String) -> String {
-        guard text.containsBytes("Q~") || text.containsBytes("eyJ") || text.containsBytes("-----BEGIN") else { return text }
+        guard text.containsBytes("Q~") || text.containsBytes("eyJ") || text.containsBytes("-----BEGIN") else {
+            return text
+        }
         let bytes = Array(text.utf8)
         var scanner = SecretTextScanner(bytes: bytes, lines: [0..<bytes.count], shapesOnly: true)
         let found = scanner.scan()
@@ -122,7 +125,8 @@ public struct SecretRedactions: Sendable {
             guard start < end else { return nil }
             let text = String(decoding: bytes[start..<end], as: UTF8.self)
             let trimmed = text.unicodeScalars.drop { " \t\"'".unicodeScalars.contains($0) }
-            let kept = String(String.UnicodeScalarView(trimmed.reversed().drop { " \t\"',}".unicodeScalars.contains($0) }.reversed()))
+            let kept = String(
+                String.UnicodeScalarView(trimmed.reversed().drop { " \t\"',}".unicodeScalars.contains($0) }.reversed()))
             return kept.isEmpty ? nil : kept
         }
     }
@@ -224,11 +228,15 @@ private struct SecretTextScanner {
                 guard bytes[index] == UInt8(ascii: ":") else { continue }
                 let next = index + 1 < line.upperBound ? bytes[index + 1] : UInt8(ascii: " ")
                 var keyEnd = index
-                let quoted = keyEnd > line.lowerBound && (bytes[keyEnd - 1] == UInt8(ascii: "\"") || bytes[keyEnd - 1] == UInt8(ascii: "'"))
+                let quoted =
+                    keyEnd > line.lowerBound
+                    && (bytes[keyEnd - 1] == UInt8(ascii: "\"") || bytes[keyEnd - 1] == UInt8(ascii: "'"))
                 guard next == UInt8(ascii: " ") || next == UInt8(ascii: "\t") || quoted else { continue }
                 if quoted { keyEnd -= 1 }
                 var keyStart = keyEnd
-                while keyStart > line.lowerBound, ASCII.isWord(Unicode.Scalar(bytes[keyStart - 1]), or: "_-") { keyStart -= 1 }
+                while keyStart > line.lowerBound, ASCII.isWord(Unicode.Scalar(bytes[keyStart - 1]), or: "_-") {
+                    keyStart -= 1
+                }
                 guard keyStart < keyEnd else { continue }
                 if quoted { guard keyStart > line.lowerBound, bytes[keyStart - 1] == bytes[keyEnd] else { continue } }
                 let key = String(decoding: bytes[keyStart..<keyEnd], as: UTF8.self)
@@ -241,19 +249,25 @@ private struct SecretTextScanner {
     private mutating func maskValue(from start: Int, line number: Int, keyColumn: Int) {
         let line = lines[number]
         var valueStart = start
-        while valueStart < line.upperBound, bytes[valueStart] == UInt8(ascii: " ") || bytes[valueStart] == UInt8(ascii: "\t") { valueStart += 1 }
+        while valueStart < line.upperBound,
+            bytes[valueStart] == UInt8(ascii: " ") || bytes[valueStart] == UInt8(ascii: "\t")
+        { valueStart += 1 }
         var end = line.upperBound
         // Continuation lines: blank, or indented deeper than the key.
         var following = number + 1
         while following < lines.count {
             let candidate = lines[following]
             var indent = candidate.lowerBound
-            while indent < candidate.upperBound, bytes[indent] == UInt8(ascii: " ") || bytes[indent] == UInt8(ascii: "\t") { indent += 1 }
+            while indent < candidate.upperBound,
+                bytes[indent] == UInt8(ascii: " ") || bytes[indent] == UInt8(ascii: "\t")
+            { indent += 1 }
             guard indent == candidate.upperBound || indent - candidate.lowerBound > keyColumn else { break }
             if indent < candidate.upperBound { end = candidate.upperBound }
             following += 1
         }
-        if valueStart < line.upperBound, bytes[valueStart] == UInt8(ascii: "\"") || bytes[valueStart] == UInt8(ascii: "'") {
+        if valueStart < line.upperBound,
+            bytes[valueStart] == UInt8(ascii: "\"") || bytes[valueStart] == UInt8(ascii: "'")
+        {
             end = max(end, closingQuote(from: valueStart))
         }
         if valueStart < end { found.append(valueStart..<end) }

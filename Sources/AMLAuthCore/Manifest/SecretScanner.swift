@@ -44,12 +44,15 @@ enum SecretScanner {
         return flaggedKeys
     }
 
-    private static func visit(_ node: YAMLNode, diagnostics: inout Diagnostics, flaggedKeys: inout Set<SourceLocation>) {
+    private static func visit(_ node: YAMLNode, diagnostics: inout Diagnostics, flaggedKeys: inout Set<SourceLocation>)
+    {
         switch node.content {
         case .scalar(let scalar):
             if let shape = secretShape(scalar.value) {
                 diagnostics.redact(node.location)
-                diagnostics.report(.literalSecret, "this value looks like \(shape); it must not be in a manifest", at: node.location, hint: advice)
+                diagnostics.report(
+                    .literalSecret, "this value looks like \(shape); it must not be in a manifest", at: node.location,
+                    hint: advice)
             }
         case .sequence(let items):
             for item in items { visit(item, diagnostics: &diagnostics, flaggedKeys: &flaggedKeys) }
@@ -59,12 +62,15 @@ enum SecretScanner {
                     // A secret pasted as a key: reported once, as a secret, not as an unknown field.
                     // `SecretRedactions` masks the key itself in the raw text (the value may be harmless).
                     flaggedKeys.insert(pair.keyLocation)
-                    diagnostics.report(.literalSecret, "this key looks like \(shape); it must not be in a manifest", at: pair.keyLocation, hint: advice)
+                    diagnostics.report(
+                        .literalSecret, "this key looks like \(shape); it must not be in a manifest",
+                        at: pair.keyLocation, hint: advice)
                     visit(pair.value, diagnostics: &diagnostics, flaggedKeys: &flaggedKeys)
                 } else if isSecretKey(pair.key), !(pair.value.scalar?.isNull ?? false) {
                     flaggedKeys.insert(pair.keyLocation)
                     diagnostics.redact(pair.value.location)
-                    diagnostics.report(.literalSecret, "'\(pair.key)' holds a literal secret", at: pair.keyLocation, hint: advice)
+                    diagnostics.report(
+                        .literalSecret, "'\(pair.key)' holds a literal secret", at: pair.keyLocation, hint: advice)
                 } else {
                     visit(pair.value, diagnostics: &diagnostics, flaggedKeys: &flaggedKeys)
                 }
@@ -77,7 +83,9 @@ enum SecretScanner {
     static func secretShape(_ value: String) -> String? {
         if value.containsBytes("-----BEGIN"), value.containsBytes("PRIVATE KEY") { return "a private key" }
         if value.containsBytes("Q~"), isClientSecret(value) { return "an Entra client secret" }
-        if value.hasPrefix("eyJ"), value.split(separator: ".").count == 3, !value.containsBytes(" ") { return "a JWT token" }
+        if value.hasPrefix("eyJ"), value.split(separator: ".").count == 3, !value.containsBytes(" ") {
+            return "a JWT token"
+        }
         return nil
     }
 

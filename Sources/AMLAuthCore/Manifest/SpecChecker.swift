@@ -16,9 +16,12 @@ struct SpecChecker {
     }
 
     /// Checks a mapping against `spec`; nil when the node is not a mapping at all.
-    mutating func checkObject(_ node: YAMLNode, _ spec: ObjectSpec, keyLocation: SourceLocation? = nil) -> ManifestValue? {
+    mutating func checkObject(_ node: YAMLNode, _ spec: ObjectSpec, keyLocation: SourceLocation? = nil)
+        -> ManifestValue?
+    {
         guard let pairs = node.pairs else {
-            diagnostics.report(.wrongType, "\(spec.title) must be a mapping of fields, not \(Self.describe(node))", at: node.location)
+            diagnostics.report(
+                .wrongType, "\(spec.title) must be a mapping of fields, not \(Self.describe(node))", at: node.location)
             return nil
         }
         var fields: [String: ManifestValue] = [:]
@@ -34,7 +37,9 @@ struct SpecChecker {
             }
             if pair.value.scalar?.isNull == true {
                 if field.required {
-                    diagnostics.report(.missingField, "required field '\(pair.key)' of \(spec.title) has no value", at: pair.keyLocation)
+                    diagnostics.report(
+                        .missingField, "required field '\(pair.key)' of \(spec.title) has no value",
+                        at: pair.keyLocation)
                 }
                 continue
             }
@@ -45,14 +50,18 @@ struct SpecChecker {
             }
         }
         for field in spec.fields where field.required && !pairs.contains(where: { $0.key == field.name }) {
-            diagnostics.report(.missingField, "missing required field '\(field.name)' in \(spec.title)", at: keyLocation ?? node.location)
+            diagnostics.report(
+                .missingField, "missing required field '\(field.name)' in \(spec.title)",
+                at: keyLocation ?? node.location)
         }
         if !spec.exactlyOne.isEmpty {
             let given = spec.exactlyOne.filter(present.contains)
             if given.count != 1 {
                 let options = spec.exactlyOne.map { "'\($0)'" }.joined(separator: ", ")
                 let found = given.isEmpty ? "none" : given.map { "'\($0)'" }.joined(separator: " and ")
-                diagnostics.report(.exactlyOneOf, "\(spec.title) needs exactly one of \(options); found \(found)", at: keyLocation ?? node.location)
+                diagnostics.report(
+                    .exactlyOneOf, "\(spec.title) needs exactly one of \(options); found \(found)",
+                    at: keyLocation ?? node.location)
             }
         }
         var object = ManifestValue(.object(fields), at: node.location)
@@ -69,11 +78,14 @@ struct SpecChecker {
             return checkObject(node, spec, keyLocation: keyLocation)
         case .array(let itemType, let minItems):
             guard let items = node.items else {
-                diagnostics.report(.wrongType, "'\(field.name)' must be a list, not \(Self.describe(node))", at: node.location)
+                diagnostics.report(
+                    .wrongType, "'\(field.name)' must be a list, not \(Self.describe(node))", at: node.location)
                 return nil
             }
             if items.count < minItems {
-                diagnostics.report(.outOfRange, "'\(field.name)' needs at least \(minItems) item\(minItems == 1 ? "" : "s")", at: node.location)
+                diagnostics.report(
+                    .outOfRange, "'\(field.name)' needs at least \(minItems) item\(minItems == 1 ? "" : "s")",
+                    at: node.location)
             }
             let checked = items.compactMap { item -> ManifestValue? in
                 if item.scalar?.isNull == true {
@@ -85,7 +97,8 @@ struct SpecChecker {
             return ManifestValue(.array(checked), at: node.location)
         case .map(_, let valueType):
             guard let pairs = node.pairs else {
-                diagnostics.report(.wrongType, "'\(field.name)' must be a mapping, not \(Self.describe(node))", at: node.location)
+                diagnostics.report(
+                    .wrongType, "'\(field.name)' must be a mapping, not \(Self.describe(node))", at: node.location)
                 return nil
             }
             var values: [String: ManifestValue] = [:]
@@ -98,19 +111,25 @@ struct SpecChecker {
             return ManifestValue(.object(values), at: node.location)
         case .string, .boolean, .integer, .number, .enumeration:
             guard let scalar = node.scalar else {
-                diagnostics.report(.wrongType, "'\(field.name)' must be \(Self.describe(type)), not \(Self.describe(node))", at: node.location)
+                diagnostics.report(
+                    .wrongType, "'\(field.name)' must be \(Self.describe(type)), not \(Self.describe(node))",
+                    at: node.location)
                 return nil
             }
             return checkScalar(scalar, at: node.location, as: type, field: field)
         }
     }
 
-    private mutating func checkScalar(_ scalar: YAMLScalar, at location: SourceLocation, as type: FieldType, field: FieldSpec) -> ManifestValue? {
+    private mutating func checkScalar(
+        _ scalar: YAMLScalar, at location: SourceLocation, as type: FieldType, field: FieldSpec
+    ) -> ManifestValue? {
         if EnvironmentInterpolation.mentions(scalar.value) {
             guard case .string = type, field.allowsEnvironment else {
                 diagnostics.report(
                     .envNotAllowed, "'${env:…}' is not allowed in '\(field.name)'", at: location,
-                    hint: "environment variables may fill identifiers only (tenant, subscription, object IDs, resource groups, roles, scope IDs), never secrets or settings")
+                    hint:
+                        "environment variables may fill identifiers only (tenant, subscription, object IDs, resource groups, roles, scope IDs), never secrets or settings"
+                )
                 return nil
             }
         }
@@ -125,25 +144,32 @@ struct SpecChecker {
                     hint: "amlauth reads YAML 1.2: only true and false are booleans")
                 return nil
             }
-            diagnostics.report(.wrongType, "'\(field.name)' must be true or false, not \(Self.describe(scalar))", at: location)
+            diagnostics.report(
+                .wrongType, "'\(field.name)' must be true or false, not \(Self.describe(scalar))", at: location)
             return nil
         case .integer(let minimum):
             guard scalar.isPlainUntagged, let value = Int(scalar.value) else {
-                diagnostics.report(.wrongType, "'\(field.name)' must be a whole number, not \(Self.describe(scalar))", at: location)
+                diagnostics.report(
+                    .wrongType, "'\(field.name)' must be a whole number, not \(Self.describe(scalar))", at: location)
                 return nil
             }
             guard value >= minimum else {
-                diagnostics.report(.outOfRange, "'\(field.name)' must be at least \(minimum), not \(value)", at: location)
+                diagnostics.report(
+                    .outOfRange, "'\(field.name)' must be at least \(minimum), not \(value)", at: location)
                 return nil
             }
             return ManifestValue(.integer(value), at: location)
         case .number(let exclusiveMinimum):
             guard scalar.isPlainUntagged, let value = Self.number(scalar.value) else {
-                diagnostics.report(.wrongType, "'\(field.name)' must be a number, not \(Self.describe(scalar))", at: location)
+                diagnostics.report(
+                    .wrongType, "'\(field.name)' must be a number, not \(Self.describe(scalar))", at: location)
                 return nil
             }
             guard value > exclusiveMinimum else {
-                diagnostics.report(.outOfRange, "'\(field.name)' must be greater than \(Self.format(exclusiveMinimum)), not \(scalar.value)", at: location)
+                diagnostics.report(
+                    .outOfRange,
+                    "'\(field.name)' must be greater than \(Self.format(exclusiveMinimum)), not \(scalar.value)",
+                    at: location)
                 return nil
             }
             return ManifestValue(.number(value), at: location)
@@ -159,7 +185,8 @@ struct SpecChecker {
         case .string(let format):
             if scalar.isPlainUntagged, Self.coreBoolean(scalar.value) != nil {
                 diagnostics.report(
-                    .wrongType, "'\(field.name)' must be \(Self.describe(type)), not the boolean \(scalar.value)", at: location,
+                    .wrongType, "'\(field.name)' must be \(Self.describe(type)), not the boolean \(scalar.value)",
+                    at: location,
                     hint: "quote it (\"\(scalar.value)\") if you mean the text")
                 return nil
             }
@@ -171,10 +198,13 @@ struct SpecChecker {
                     origin = text
                     text = expanded
                 case .failure(.unset(let name)):
-                    diagnostics.report(.envUnset, "environment variable '\(name)' is not set", at: location, hint: "export \(name) before running amlauth")
+                    diagnostics.report(
+                        .envUnset, "environment variable '\(name)' is not set", at: location,
+                        hint: "export \(name) before running amlauth")
                     return nil
                 case .failure(.malformed(let piece)):
-                    diagnostics.report(.invalidFormat, "'\(piece)' is not a valid interpolation; write ${env:NAME}", at: location)
+                    diagnostics.report(
+                        .invalidFormat, "'\(piece)' is not a valid interpolation; write ${env:NAME}", at: location)
                     return nil
                 }
             }
@@ -186,7 +216,9 @@ struct SpecChecker {
     }
 
     /// Checks one string against its format, reporting with the format's own code.
-    private mutating func checkFormat(_ text: String, _ format: StringFormat, field: FieldSpec, origin: String, at location: SourceLocation) -> Bool {
+    private mutating func checkFormat(
+        _ text: String, _ format: StringFormat, field: FieldSpec, origin: String, at location: SourceLocation
+    ) -> Bool {
         // A value that came from the environment is named by its variable, never echoed.
         let shown = origin.isEmpty ? "'\(text)'" : "the value of \(origin)"
         switch format {
@@ -198,12 +230,15 @@ struct SpecChecker {
             return true
         case .guid:
             if GUID(text) == nil {
-                diagnostics.report(.invalidGUID, "\(shown) is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", at: location)
+                diagnostics.report(
+                    .invalidGUID, "\(shown) is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", at: location)
                 return false
             }
         case .duration:
             if ManifestDuration(parsing: text) == nil {
-                diagnostics.report(.invalidDuration, "\(shown) is not a duration", at: location, hint: "write a number and a unit: 90d, 12h, 30m, 1d12h")
+                diagnostics.report(
+                    .invalidDuration, "\(shown) is not a duration", at: location,
+                    hint: "write a number and a unit: 90d, 12h, 30m, 1d12h")
                 return false
             }
         case .resourceID:
@@ -214,20 +249,26 @@ struct SpecChecker {
         case .role:
             if RoleReference(parsing: text) == nil {
                 diagnostics.report(
-                    .unknownRole, "\(shown) is neither a built-in role amlauth knows nor a role-definition GUID", at: location,
-                    hint: Suggestion.hint(for: text, in: RoleReference.builtIns.map(\.name)) ?? "name a custom role by its GUID")
+                    .unknownRole, "\(shown) is neither a built-in role amlauth knows nor a role-definition GUID",
+                    at: location,
+                    hint: Suggestion.hint(for: text, in: RoleReference.builtIns.map(\.name))
+                        ?? "name a custom role by its GUID")
                 return false
             }
         case .cloud:
             if CloudReference(parsing: text) == nil {
                 diagnostics.report(
-                    .invalidEnum, "\(shown) is not a cloud; expected \(CloudReference.builtInNames.joined(separator: " | ")) or a path to a cloud .json file",
+                    .invalidEnum,
+                    "\(shown) is not a cloud; expected \(CloudReference.builtInNames.joined(separator: " | ")) or a path to a cloud .json file",
                     at: location, hint: Suggestion.hint(for: text, in: CloudReference.builtInNames))
                 return false
             }
         case .sink:
             if SecretSink(parsing: text) == nil {
-                diagnostics.report(.invalidSink, "\(shown) is not a secret sink; expected \(SecretSink.forms.joined(separator: " | "))", at: location)
+                diagnostics.report(
+                    .invalidSink,
+                    "\(shown) is not a secret sink; expected \(SecretSink.forms.joined(separator: " | "))", at: location
+                )
                 return false
             }
         case .httpsURL:
@@ -263,7 +304,8 @@ struct SpecChecker {
     }
 
     static func number(_ text: String) -> Double? {
-        guard let first = text.unicodeScalars.first, first == "-" || first == "+" || first == "." || ("0"..."9").contains(first),
+        guard let first = text.unicodeScalars.first,
+            first == "-" || first == "+" || first == "." || ("0"..."9").contains(first),
             let value = Double(text), value.isFinite
         else { return nil }
         return value

@@ -19,7 +19,9 @@ public struct AzureResourceID: Sendable, Hashable, CustomStringConvertible {
     public var providerNamespace: String?
     public var segments: [Segment]
 
-    public init(subscription: GUID?, resourceGroup: String? = nil, providerNamespace: String? = nil, segments: [Segment] = []) {
+    public init(
+        subscription: GUID?, resourceGroup: String? = nil, providerNamespace: String? = nil, segments: [Segment] = []
+    ) {
         self.subscription = subscription
         self.resourceGroup = resourceGroup
         self.providerNamespace = providerNamespace
@@ -34,7 +36,10 @@ public struct AzureResourceID: Sendable, Hashable, CustomStringConvertible {
 
     /// Why an ID could not be parsed, for the diagnostic.
     public enum ParseError: Error, Sendable, Equatable {
-        case notAbsolute, badSubscription(String), incomplete(String), unexpected(String)
+        case notAbsolute
+        case badSubscription(String)
+        case incomplete(String)
+        case unexpected(String)
     }
 
     /// Parses `/subscriptions/{guid}[/resourceGroups/{name}][/providers/{ns}/{type}/{name}…]` and
@@ -115,7 +120,8 @@ extension AzureResourceID: Codable {
         switch Self.parse(text) {
         case .success(let id): self = id
         case .failure(let error):
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)': \(error)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "'\(text)': \(error)"))
         }
     }
 

@@ -1,10 +1,13 @@
 import WireFormat
+
 /// Names derived from content, so the same desired object always gets the same name: role
 /// assignments are named UUIDv5(amlauth namespace, "scope|principal|role"), lower-cased, which makes
 /// a re-apply after any interruption converge instead of hitting `RoleAssignmentExists`.
 public enum DeterministicName {
     /// amlauth's UUIDv5 namespace. Never change it: every existing assignment's name depends on it.
-    public static let namespace: [UInt8] = [0x1f, 0x5d, 0x2c, 0x3a, 0x8b, 0x0e, 0x4d, 0x7c, 0x9a, 0x61, 0x3e, 0x2f, 0x4b, 0x5c, 0x6d, 0x7e]
+    public static let namespace: [UInt8] = [
+        0x1f, 0x5d, 0x2c, 0x3a, 0x8b, 0x0e, 0x4d, 0x7c, 0x9a, 0x61, 0x3e, 0x2f, 0x4b, 0x5c, 0x6d, 0x7e,
+    ]
 
     /// The name of the role assignment of `role` to `principal` at `scope` (all compared
     /// case-insensitively by ARM, so lower-cased here).
@@ -21,6 +24,7 @@ public enum DeterministicName {
             let text = String(byte, radix: 16)
             return byte < 16 ? "0" + text : text
         }
-        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(
+            separator: "-")
     }
 }

@@ -1,4 +1,5 @@
 public import WireFormat
+
 /// The parts of PEM text a manifest's certificate file may hold: certificates (public, fine) and
 /// private keys (never allowed next to a manifest).
 public enum PEM {
@@ -7,7 +8,9 @@ public enum PEM {
         var result: [[UInt8]] = []
         var body: String?
         for raw in text.split(whereSeparator: \.isNewline) {
-            let line = String(raw.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed())
+            let line = String(
+                raw.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }
+                    .reversed())
             if line == "-----BEGIN \(label)-----" {
                 body = ""
             } else if line == "-----END \(label)-----", let current = body {

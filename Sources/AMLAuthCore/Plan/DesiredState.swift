@@ -1,4 +1,5 @@
 import WireFormat
+
 /// What the manifests ask for, resolved: ARM IDs built, role names turned into GUIDs, ownership
 /// markers and deterministic names computed. Pure: built from validated manifests and the few
 /// facts the Target fixes (target name, subscription).
@@ -12,31 +13,43 @@ public struct DesiredState: Sendable {
 
     /// Resolves a validated manifest set (one with no error diagnostics). `certificates` holds the
     /// DER of each certificate credential's file, by `<principal>/<credential>` (read by the caller).
-    public static func resolve(_ set: ManifestSet, target: String, subscriptionID: GUID, certificates: [String: [UInt8]] = [:]) -> DesiredState {
+    public static func resolve(
+        _ set: ManifestSet, target: String, subscriptionID: GUID, certificates: [String: [UInt8]] = [:]
+    ) -> DesiredState {
         var state = DesiredState(target: target, subscriptionID: subscriptionID)
         let subscription = AzureResourceID(subscription: subscriptionID)
         var workspaceIDs: [String: AzureResourceID] = [:]
         for workspace in set.workspaces {
-            let id = workspaceID(subscription: subscriptionID, resourceGroup: workspace.resourceGroup, name: workspace.name)
+            let id = workspaceID(
+                subscription: subscriptionID, resourceGroup: workspace.resourceGroup, name: workspace.name)
             workspaceIDs[workspace.name] = id
-            state.workspaces.append(DesiredWorkspace(address: ResourceAddress(.workspace, workspace.name), id: id, location: workspace.location))
+            state.workspaces.append(
+                DesiredWorkspace(
+                    address: ResourceAddress(.workspace, workspace.name), id: id, location: workspace.location))
         }
         for principal in set.servicePrincipals {
-            state.servicePrincipals.append(DesiredServicePrincipal(
-                address: ResourceAddress(.servicePrincipal, principal.name), displayName: principal.displayName,
-                tags: [Markers.targetTag(target), Markers.resourceTag(target, principal.name)],
-                passwords: principal.credentials.compactMap { credential in
-                    guard case .password(let lifetime, let renewBefore, let sink?) = credential.kind else { return nil }
-                    return DesiredPassword(name: credential.name, lifetime: lifetime, renewBefore: renewBefore, sink: sink)
-                },
-                federatedCredentials: principal.federatedCredentials.map {
-                    DesiredFederatedCredential(name: $0.name, issuer: $0.issuer, subject: $0.subject, audiences: $0.audiences)
-                },
-                certificates: principal.credentials.compactMap { credential in
-                    guard case .certificate = credential.kind, let der = certificates["\(principal.name)/\(credential.name)"] else { return nil }
-                    return DesiredCertificate(name: credential.name, der: der)
-                },
-                adopt: principal.adopt))
+            state.servicePrincipals.append(
+                DesiredServicePrincipal(
+                    address: ResourceAddress(.servicePrincipal, principal.name), displayName: principal.displayName,
+                    tags: [Markers.targetTag(target), Markers.resourceTag(target, principal.name)],
+                    passwords: principal.credentials.compactMap { credential in
+                        guard case .password(let lifetime, let renewBefore, let sink?) = credential.kind else {
+                            return nil
+                        }
+                        return DesiredPassword(
+                            name: credential.name, lifetime: lifetime, renewBefore: renewBefore, sink: sink)
+                    },
+                    federatedCredentials: principal.federatedCredentials.map {
+                        DesiredFederatedCredential(
+                            name: $0.name, issuer: $0.issuer, subject: $0.subject, audiences: $0.audiences)
+                    },
+                    certificates: principal.credentials.compactMap { credential in
+                        guard case .certificate = credential.kind,
+                            let der = certificates["\(principal.name)/\(credential.name)"]
+                        else { return nil }
+                        return DesiredCertificate(name: credential.name, der: der)
+                    },
+                    adopt: principal.adopt))
         }
         for assignment in set.roleAssignments {
             let scope: AzureResourceID
@@ -51,18 +64,27 @@ public struct DesiredState: Sendable {
             case .servicePrincipal(let name): principal = .managed(ResourceAddress(.servicePrincipal, name))
             case .objectID(let id, let type): principal = .existing(id, type)
             }
-            state.roleAssignments.append(DesiredRoleAssignment(
-                address: ResourceAddress(.roleAssignment, assignment.name), scope: scope, principal: principal, role: assignment.role,
-                description: Markers.assignmentDescription(target, assignment.name, assignment.description), adopt: assignment.adopt))
+            state.roleAssignments.append(
+                DesiredRoleAssignment(
+                    address: ResourceAddress(.roleAssignment, assignment.name), scope: scope, principal: principal,
+                    role: assignment.role,
+                    description: Markers.assignmentDescription(target, assignment.name, assignment.description),
+                    adopt: assignment.adopt))
         }
         for service in set.webservices {
-            state.webservices.append(DesiredWebservice(
-                address: ResourceAddress(.webservice, service.name), workspace: ResourceAddress(.workspace, service.workspace),
-                workspaceID: workspaceIDs[service.workspace] ?? subscription, computeType: service.computeType, computeTarget: service.computeTarget,
-                authEnabled: service.authEnabled, tokenAuthEnabled: service.tokenAuthEnabled, cpuCores: service.cpuCores, memoryGB: service.memoryGB,
-                keyGenerations: service.keyRotation, tokenClients: service.tokenClients.map { ResourceAddress(.servicePrincipal, $0) },
-                models: service.models, entryScript: service.entryScript, environment: service.environment, description: service.description,
-                adopt: service.adopt))
+            state.webservices.append(
+                DesiredWebservice(
+                    address: ResourceAddress(.webservice, service.name),
+                    workspace: ResourceAddress(.workspace, service.workspace),
+                    workspaceID: workspaceIDs[service.workspace] ?? subscription, computeType: service.computeType,
+                    computeTarget: service.computeTarget,
+                    authEnabled: service.authEnabled, tokenAuthEnabled: service.tokenAuthEnabled,
+                    cpuCores: service.cpuCores, memoryGB: service.memoryGB,
+                    keyGenerations: service.keyRotation,
+                    tokenClients: service.tokenClients.map { ResourceAddress(.servicePrincipal, $0) },
+                    models: service.models, entryScript: service.entryScript, environment: service.environment,
+                    description: service.description,
+                    adopt: service.adopt))
         }
         return state
     }
@@ -70,7 +92,8 @@ public struct DesiredState: Sendable {
     /// The ARM ID of an Azure ML workspace.
     public static func workspaceID(subscription: GUID, resourceGroup: String, name: String) -> AzureResourceID {
         AzureResourceID(
-            subscription: subscription, resourceGroup: resourceGroup, providerNamespace: "Microsoft.MachineLearningServices",
+            subscription: subscription, resourceGroup: resourceGroup,
+            providerNamespace: "Microsoft.MachineLearningServices",
             segments: [.init(type: "workspaces", name: name)])
     }
 }

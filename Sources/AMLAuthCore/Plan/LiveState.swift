@@ -1,4 +1,5 @@
 import WireFormat
+
 /// What the cloud holds, as far as the plan cares: owned objects and the ones matching desired
 /// resources. Plain values: the reader fills them from Azure, tests write them by hand.
 public struct LiveState: Sendable, Codable, Equatable {
@@ -22,7 +23,8 @@ public struct LiveState: Sendable, Codable, Equatable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case applications, roleAssignments, webservices, workspaces, computes, deliveredPasswords, missingPrincipals, missingComputes
+        case applications, roleAssignments, webservices, workspaces, computes, deliveredPasswords, missingPrincipals,
+            missingComputes
     }
 
     /// Missing lists read as empty, so recorded states stay readable as the type grows.
@@ -34,7 +36,8 @@ public struct LiveState: Sendable, Codable, Equatable {
         workspaces = try container.decodeIfPresent([LiveWorkspace].self, forKey: .workspaces) ?? []
         computes = try container.decodeIfPresent([LiveCompute].self, forKey: .computes) ?? []
         deliveredPasswords = try container.decodeIfPresent([String: String].self, forKey: .deliveredPasswords) ?? [:]
-        missingPrincipals = try container.decodeIfPresent([String].self, forKey: .missingPrincipals)?.compactMap(GUID.init) ?? []
+        missingPrincipals =
+            try container.decodeIfPresent([String].self, forKey: .missingPrincipals)?.compactMap(GUID.init) ?? []
         missingComputes = try container.decodeIfPresent([AzureResourceID].self, forKey: .missingComputes) ?? []
     }
 
@@ -122,7 +125,10 @@ public struct LiveApplication: Sendable, Codable, Equatable {
         keyCredentials = try container.decodeIfPresent([LiveKeyCredential].self, forKey: .keyCredentials) ?? []
     }
 
-    public init(objectID: String, appID: String, displayName: String, tags: [String], passwords: [LivePassword], federatedCredentials: [LiveFederatedCredential], servicePrincipalID: String?) {
+    public init(
+        objectID: String, appID: String, displayName: String, tags: [String], passwords: [LivePassword],
+        federatedCredentials: [LiveFederatedCredential], servicePrincipalID: String?
+    ) {
         self.objectID = objectID
         self.appID = appID
         self.displayName = displayName
@@ -148,7 +154,9 @@ public struct RoleAssignmentKey: Sendable, Hashable {
     }
 
     /// The deterministic name amlauth gives the assignment of this triple.
-    public var deterministicName: GUID { DeterministicName.roleAssignment(scope: scope, principalID: principal, role: role) }
+    public var deterministicName: GUID {
+        DeterministicName.roleAssignment(scope: scope, principalID: principal, role: role)
+    }
 }
 
 /// A role assignment as ARM holds it, parsed once by the reader.
@@ -179,12 +187,15 @@ extension LiveRoleAssignment: Codable {
         func guid(_ key: CodingKeys) throws -> GUID {
             let text = try container.decode(String.self, forKey: key)
             guard let value = GUID(text) else {
-                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "'\(text)' is not a GUID")
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: container, debugDescription: "'\(text)' is not a GUID")
             }
             return value
         }
         name = try container.decode(String.self, forKey: .name)
-        key = RoleAssignmentKey(scope: try container.decode(AzureResourceID.self, forKey: .scope), principal: try guid(.principalID), role: try guid(.roleGUID))
+        key = RoleAssignmentKey(
+            scope: try container.decode(AzureResourceID.self, forKey: .scope), principal: try guid(.principalID),
+            role: try guid(.roleGUID))
         principalType = try container.decodeIfPresent(String.self, forKey: .principalType)
         description = try container.decodeIfPresent(String.self, forKey: .description)
     }
@@ -220,7 +231,10 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
     /// `Healthy`, `Transitioning`, `Failed`…
     public var state: String?
 
-    public init(workspaceID: AzureResourceID, name: String, computeType: String, computeName: String?, authEnabled: Bool, aadAuthEnabled: Bool, cpuCores: Double, memoryGB: Double, kvTags: [String: String]) {
+    public init(
+        workspaceID: AzureResourceID, name: String, computeType: String, computeName: String?, authEnabled: Bool,
+        aadAuthEnabled: Bool, cpuCores: Double, memoryGB: Double, kvTags: [String: String]
+    ) {
         self.workspaceID = workspaceID
         self.name = name
         self.computeType = computeType
@@ -233,7 +247,8 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case workspaceID, name, computeType, computeName, authEnabled, aadAuthEnabled, cpuCores, memoryGB, kvTags, models, entryScript, environment, state
+        case workspaceID, name, computeType, computeName, authEnabled, aadAuthEnabled, cpuCores, memoryGB, kvTags,
+            models, entryScript, environment, state
     }
 
     public init(from decoder: any Decoder) throws {

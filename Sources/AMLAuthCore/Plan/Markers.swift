@@ -44,4 +44,3 @@ public enum Markers {
         return (String(parts[1]), serial)
     }
 }
-

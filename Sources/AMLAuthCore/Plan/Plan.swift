@@ -18,7 +18,9 @@ public enum Action: String, Sendable, CaseIterable {
 
 /// A value shown in a plan, typed as Terraform's JSON plan types it: booleans and numbers stay
 /// booleans and numbers (unquoted in the human plan), text stays text (quoted).
-public enum PlanValue: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringLiteral, ExpressibleByStringInterpolation {
+public enum PlanValue: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringLiteral,
+    ExpressibleByStringInterpolation
+{
     case string(String)
     case bool(Bool)
     case number(Double)
@@ -30,7 +32,8 @@ public enum PlanValue: Sendable, Equatable, CustomStringConvertible, Expressible
         switch self {
         case .string(let text): text
         case .bool(let flag): String(flag)
-        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+        case .number(let number):
+            number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
         }
     }
 }
@@ -65,7 +68,8 @@ public struct Change: Sendable, Equatable {
     public var dependsOn: [ResourceAddress]
 
     public init(
-        _ address: ResourceAddress, _ action: Action, reason: String? = nil, fields: [FieldChange] = [], steps: [Step] = [],
+        _ address: ResourceAddress, _ action: Action, reason: String? = nil, fields: [FieldChange] = [],
+        steps: [Step] = [],
         dependsOn: [ResourceAddress] = []
     ) {
         self.address = address

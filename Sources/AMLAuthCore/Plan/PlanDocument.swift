@@ -1,4 +1,5 @@
 public import WireFormat
+
 /// The plan as a versioned JSON document: what `plan --json` prints and `plan -o` writes, and what
 /// `show` and `apply plan.json` read back. One format, written and parsed here only.
 public struct PlanDocument: Sendable, Equatable {
@@ -15,7 +16,10 @@ public struct PlanDocument: Sendable, Equatable {
     public var prune = false
     public var adopt = false
 
-    public init(plan: Plan, manifests: String? = nil, manifestDigest: String? = nil, fingerprints: [String: String] = [:], createdAt: String? = nil, prune: Bool = false, adopt: Bool = false) {
+    public init(
+        plan: Plan, manifests: String? = nil, manifestDigest: String? = nil, fingerprints: [String: String] = [:],
+        createdAt: String? = nil, prune: Bool = false, adopt: Bool = false
+    ) {
         self.plan = plan
         self.manifests = manifests
         self.manifestDigest = manifestDigest
@@ -29,35 +33,61 @@ public struct PlanDocument: Sendable, Equatable {
         let plan = self.plan
         let summary = plan.summary
         func optional(_ value: PlanValue?) -> JSONValue { value?.json ?? .null }
-        var pairs: [(String, JSONValue)] = [("format_version", .number(Double(plan.formatVersion))), ("target", .string(plan.target))]
+        var pairs: [(String, JSONValue)] = [
+            ("format_version", .number(Double(plan.formatVersion))), ("target", .string(plan.target)),
+        ]
         if let manifests { pairs.append(("manifests", .string(manifests))) }
         if let manifestDigest { pairs.append(("manifest_digest", .string(manifestDigest))) }
-        if !fingerprints.isEmpty { pairs.append(("fingerprints", .object(fingerprints.keys.sorted().map { ($0, .string(fingerprints[$0]!)) }))) }
+        if !fingerprints.isEmpty {
+            pairs.append(("fingerprints", .object(fingerprints.keys.sorted().map { ($0, .string(fingerprints[$0]!)) })))
+        }
         if let createdAt { pairs.append(("created_at", .string(createdAt))) }
         if manifests != nil { pairs.append(("options", .object([("prune", .bool(prune)), ("adopt", .bool(adopt))]))) }
         pairs += [
-            ("summary", .object([
-                ("add", .number(Double(summary.add))), ("change", .number(Double(summary.change))), ("replace", .number(Double(summary.replace))),
-                ("destroy", .number(Double(summary.destroy))), ("rotate", .number(Double(summary.rotate))),
-            ])),
-            ("changes", .array(plan.changes.map { change in
-                var pairs: [(String, JSONValue)] = [
-                    ("address", .string(change.address.description)), ("kind", .string(change.address.kind.rawValue)),
-                    ("name", .string(change.address.name)), ("action", .string(change.action.rawValue)),
-                ]
-                if let reason = change.reason { pairs.append(("reason", .string(reason))) }
-                pairs.append(("depends_on", .array(change.dependsOn.map { .string($0.description) })))
-                pairs.append(("fields", .array(change.fields.map { field in
-                    .object([("path", .string(field.path)), ("before", optional(field.before)), ("after", optional(field.after)), ("sensitive", .bool(field.sensitive))])
-                })))
-                pairs.append(("steps", .array(change.steps.map { $0.json() })))
-                return .object(pairs)
-            })),
-            ("notes", .array(plan.notes.map { note in
+            (
+                "summary",
                 .object([
-                    ("address", note.address.map { .string($0.description) } ?? .null), ("message", .string(note.message)), ("blocking", .bool(note.blocking)),
+                    ("add", .number(Double(summary.add))), ("change", .number(Double(summary.change))),
+                    ("replace", .number(Double(summary.replace))),
+                    ("destroy", .number(Double(summary.destroy))), ("rotate", .number(Double(summary.rotate))),
                 ])
-            })),
+            ),
+            (
+                "changes",
+                .array(
+                    plan.changes.map { change in
+                        var pairs: [(String, JSONValue)] = [
+                            ("address", .string(change.address.description)),
+                            ("kind", .string(change.address.kind.rawValue)),
+                            ("name", .string(change.address.name)), ("action", .string(change.action.rawValue)),
+                        ]
+                        if let reason = change.reason { pairs.append(("reason", .string(reason))) }
+                        pairs.append(("depends_on", .array(change.dependsOn.map { .string($0.description) })))
+                        pairs.append(
+                            (
+                                "fields",
+                                .array(
+                                    change.fields.map { field in
+                                        .object([
+                                            ("path", .string(field.path)), ("before", optional(field.before)),
+                                            ("after", optional(field.after)), ("sensitive", .bool(field.sensitive)),
+                                        ])
+                                    })
+                            ))
+                        pairs.append(("steps", .array(change.steps.map { $0.json() })))
+                        return .object(pairs)
+                    })
+            ),
+            (
+                "notes",
+                .array(
+                    plan.notes.map { note in
+                        .object([
+                            ("address", note.address.map { .string($0.description) } ?? .null),
+                            ("message", .string(note.message)), ("blocking", .bool(note.blocking)),
+                        ])
+                    })
+            ),
         ]
         return .object(pairs)
     }
@@ -71,38 +101,57 @@ public struct PlanDocument: Sendable, Equatable {
         let json: JSONValue
         do { json = try JSONParser.parse(bytes) } catch { throw ParseError(description: "not a plan file: \(error)") }
         guard json["format_version"]?.numberValue == Double(Plan.formatVersion) else {
-            throw ParseError(description: "unsupported plan format_version \(json["format_version"]?.compact() ?? "(none)"); this amlauth reads \(Plan.formatVersion)")
+            throw ParseError(
+                description:
+                    "unsupported plan format_version \(json["format_version"]?.compact() ?? "(none)"); this amlauth reads \(Plan.formatVersion)"
+            )
         }
-        guard let target = json["target"]?.stringValue else { throw ParseError(description: "the plan names no target") }
+        guard let target = json["target"]?.stringValue else {
+            throw ParseError(description: "the plan names no target")
+        }
         func address(_ text: String?) throws(ParseError) -> ResourceAddress {
-            guard let text, let address = ResourceAddress(parsing: text) else { throw ParseError(description: "'\(text ?? "")' is not a resource address") }
+            guard let text, let address = ResourceAddress(parsing: text) else {
+                throw ParseError(description: "'\(text ?? "")' is not a resource address")
+            }
             return address
         }
         var changes: [Change] = []
         for item in json["changes"]?.arrayValue ?? [] {
-            guard let action = item["action"]?.stringValue.flatMap(Action.init(rawValue:)) else { throw ParseError(description: "a change has no valid action") }
+            guard let action = item["action"]?.stringValue.flatMap(Action.init(rawValue:)) else {
+                throw ParseError(description: "a change has no valid action")
+            }
             var dependsOn: [ResourceAddress] = []
-            for dependency in item["depends_on"]?.arrayValue ?? [] { dependsOn.append(try address(dependency.stringValue)) }
+            for dependency in item["depends_on"]?.arrayValue ?? [] {
+                dependsOn.append(try address(dependency.stringValue))
+            }
             let fields = (item["fields"]?.arrayValue ?? []).map { field in
                 FieldChange(
-                    field["path"]?.stringValue ?? "", before: field["before"].flatMap(PlanValue.init(json:)), after: field["after"].flatMap(PlanValue.init(json:)),
+                    field["path"]?.stringValue ?? "", before: field["before"].flatMap(PlanValue.init(json:)),
+                    after: field["after"].flatMap(PlanValue.init(json:)),
                     sensitive: field["sensitive"]?.boolValue ?? false)
             }
             var steps: [Step] = []
             for step in item["steps"]?.arrayValue ?? [] { steps.append(try Step(json: step)) }
-            changes.append(Change(
-                try address(item["address"]?.stringValue), action, reason: item["reason"]?.stringValue, fields: fields, steps: steps, dependsOn: dependsOn))
+            changes.append(
+                Change(
+                    try address(item["address"]?.stringValue), action, reason: item["reason"]?.stringValue,
+                    fields: fields, steps: steps, dependsOn: dependsOn))
         }
         var notes: [PlanNote] = []
         for item in json["notes"]?.arrayValue ?? [] {
-            let noteAddress: ResourceAddress? = item["address"]?.stringValue == nil ? nil : try address(item["address"]?.stringValue)
-            notes.append(PlanNote(item["message"]?.stringValue ?? "", address: noteAddress, blocking: item["blocking"]?.boolValue ?? false))
+            let noteAddress: ResourceAddress? =
+                item["address"]?.stringValue == nil ? nil : try address(item["address"]?.stringValue)
+            notes.append(
+                PlanNote(
+                    item["message"]?.stringValue ?? "", address: noteAddress,
+                    blocking: item["blocking"]?.boolValue ?? false))
         }
         var fingerprints: [String: String] = [:]
         for (key, value) in json["fingerprints"]?.objectValue ?? [] { fingerprints[key] = value.stringValue }
         return PlanDocument(
             plan: Plan(target: target, changes: changes, notes: notes), manifests: json["manifests"]?.stringValue,
-            manifestDigest: json["manifest_digest"]?.stringValue, fingerprints: fingerprints, createdAt: json["created_at"]?.stringValue,
+            manifestDigest: json["manifest_digest"]?.stringValue, fingerprints: fingerprints,
+            createdAt: json["created_at"]?.stringValue,
             prune: json["options"]?["prune"]?.boolValue ?? false, adopt: json["options"]?["adopt"]?.boolValue ?? false)
     }
 

@@ -18,24 +18,38 @@ public enum PlanPolicy {
         return diagnostics
     }
 
-    private static func tokenClients(_ service: WebserviceManifest, _ resolved: DesiredWebservice, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics) {
+    private static func tokenClients(
+        _ service: WebserviceManifest, _ resolved: DesiredWebservice, _ desired: DesiredState, _ live: LiveState,
+        _ diagnostics: inout Diagnostics
+    ) {
         guard service.tokenAuthEnabled else { return }
         for (index, client) in service.tokenClients.enumerated() {
             let address = ResourceAddress(.servicePrincipal, client)
             // Only principals that exist can hold roles; a new one is checked by validate alone.
-            guard let principal = live.applications.first(where: { $0.tags.contains(Markers.resourceTag(desired.target, client)) })?.servicePrincipalID.flatMap(GUID.init)
+            guard
+                let principal = live.applications.first(where: {
+                    $0.tags.contains(Markers.resourceTag(desired.target, client))
+                })?.servicePrincipalID.flatMap(GUID.init)
             else { continue }
-            let liveRoles = live.roleAssignments.filter { $0.key.principal == principal && $0.scope.covers(resolved.workspaceID) }.map(\.key.role)
-            let plannedRoles = desired.roleAssignments.filter { $0.principal == .managed(address) && $0.scope.covers(resolved.workspaceID) }.map(\.role.guid)
+            let liveRoles = live.roleAssignments.filter {
+                $0.key.principal == principal && $0.scope.covers(resolved.workspaceID)
+            }.map(\.key.role)
+            let plannedRoles = desired.roleAssignments.filter {
+                $0.principal == .managed(address) && $0.scope.covers(resolved.workspaceID)
+            }.map(\.role.guid)
             let roles = Set(liveRoles + plannedRoles).sorted()
             let location = service.source.spec["token_clients"]?.array?[index].location ?? service.source.location
             if roles.isEmpty {
                 diagnostics.report(
-                    .tokenClientAccess, "token client '\(client)' holds no role on workspace '\(service.workspace)' in the cloud or the manifests; it needs Reader to fetch tokens",
+                    .tokenClientAccess,
+                    "token client '\(client)' holds no role on workspace '\(service.workspace)' in the cloud or the manifests; it needs Reader to fetch tokens",
                     at: location)
-            } else if let privileged = roles.compactMap({ RoleReference(parsing: $0.value) }).first(where: \.isPrivileged) {
+            } else if let privileged = roles.compactMap({ RoleReference(parsing: $0.value) }).first(
+                where: \.isPrivileged)
+            {
                 diagnostics.report(
-                    .tokenClientAccess, "token client '\(client)' holds '\(privileged)' on workspace '\(service.workspace)' (found in the cloud); Reader is all it needs to fetch tokens",
+                    .tokenClientAccess,
+                    "token client '\(client)' holds '\(privileged)' on workspace '\(service.workspace)' (found in the cloud); Reader is all it needs to fetch tokens",
                     at: location)
             }
         }
@@ -44,14 +58,19 @@ public enum PlanPolicy {
     /// `location` on a Workspace is an assertion (DESIGN §3): the workspace must be there. Azure
     /// writes regions in several forms (`westeurope`, `West Europe`); they compare without case or
     /// spaces.
-    private static func workspaceLocations(_ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics) {
+    private static func workspaceLocations(
+        _ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics
+    ) {
         func normalized(_ region: String) -> String { region.lowercased().filter { $0 != " " } }
         for workspace in manifests.workspaces {
-            guard let wanted = workspace.location, let resolved = desired.workspaces.first(where: { $0.address.name == workspace.name }),
-                let found = live.workspaces.first(where: { $0.id == resolved.id }), normalized(found.location) != normalized(wanted)
+            guard let wanted = workspace.location,
+                let resolved = desired.workspaces.first(where: { $0.address.name == workspace.name }),
+                let found = live.workspaces.first(where: { $0.id == resolved.id }),
+                normalized(found.location) != normalized(wanted)
             else { continue }
             diagnostics.report(
-                .workspaceLocation, "workspace '\(workspace.name)' is in \(found.location), not in \(wanted) as its manifest says",
+                .workspaceLocation,
+                "workspace '\(workspace.name)' is in \(found.location), not in \(wanted) as its manifest says",
                 at: workspace.source.location(of: "location"))
         }
     }
@@ -59,12 +78,15 @@ public enum PlanPolicy {
     /// Objects the manifests name that the cloud does not have: a mistyped group `object_id` (apply
     /// would wait out `PrincipalNotFound` for minutes) or AKS `compute_target` (apply would fail
     /// late). Errors, located at the field.
-    private static func missingObjects(_ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics) {
+    private static func missingObjects(
+        _ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics
+    ) {
         let missingPrincipals = Set(live.missingPrincipals)
         for assignment in manifests.roleAssignments {
             guard case .objectID(let id, _) = assignment.principal, missingPrincipals.contains(id) else { continue }
             diagnostics.report(
-                .principalNotFound, "principal \(id) does not exist in the directory (no user, group or service principal has this object id)",
+                .principalNotFound,
+                "principal \(id) does not exist in the directory (no user, group or service principal has this object id)",
                 at: assignment.source.location(of: "principal", "object_id"))
         }
         let missingComputes = Set(live.missingComputes)
@@ -74,17 +96,23 @@ public enum PlanPolicy {
                 missingComputes.contains(resolved.workspaceID.child("computes", target))
             else { continue }
             diagnostics.report(
-                .computeNotFound, "compute '\(target)' does not exist in workspace '\(service.workspace)'; attach the AKS cluster first",
+                .computeNotFound,
+                "compute '\(target)' does not exist in workspace '\(service.workspace)'; attach the AKS cluster first",
                 at: service.source.location(of: "compute_target"))
         }
     }
 
     /// A managed principal holding a privileged role the manifests do not declare (Contributor
     /// added by hand): the same AMLA001 finding `validate` makes for a declared one.
-    private static func undeclaredPrivilegedRoles(_ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics) {
+    private static func undeclaredPrivilegedRoles(
+        _ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics
+    ) {
         for principal in manifests.servicePrincipals {
             let address = ResourceAddress(.servicePrincipal, principal.name)
-            guard let id = live.applications.first(where: { $0.tags.contains(Markers.resourceTag(desired.target, principal.name)) })?.servicePrincipalID.flatMap(GUID.init)
+            guard
+                let id = live.applications.first(where: {
+                    $0.tags.contains(Markers.resourceTag(desired.target, principal.name))
+                })?.servicePrincipalID.flatMap(GUID.init)
             else { continue }
             let declared = desired.roleAssignments.filter { $0.principal == .managed(address) }
             for assignment in live.roleAssignments where assignment.key.principal == id {
@@ -99,14 +127,18 @@ public enum PlanPolicy {
         }
     }
 
-    private static func region(_ service: WebserviceManifest, _ resolved: DesiredWebservice, _ live: LiveState, _ diagnostics: inout Diagnostics) {
+    private static func region(
+        _ service: WebserviceManifest, _ resolved: DesiredWebservice, _ live: LiveState,
+        _ diagnostics: inout Diagnostics
+    ) {
         guard service.computeType == .aks, let target = service.computeTarget,
             let workspace = live.workspaces.first(where: { $0.id == resolved.workspaceID }),
             let compute = live.computes.first(where: { $0.id == resolved.workspaceID.child("computes", target) })
         else { return }
         guard compute.location.lowercased() != workspace.location.lowercased() else { return }
         diagnostics.report(
-            .aksRegionMismatch, "AKS compute '\(target)' is in \(compute.location) but workspace '\(service.workspace)' is in \(workspace.location); token calls go to the workspace's region",
+            .aksRegionMismatch,
+            "AKS compute '\(target)' is in \(compute.location) but workspace '\(service.workspace)' is in \(workspace.location); token calls go to the workspace's region",
             at: service.source.location(of: "compute_target"))
     }
 }

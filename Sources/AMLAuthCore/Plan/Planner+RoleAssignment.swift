@@ -1,7 +1,10 @@
 /// Role assignments: matched by their (scope, principal, role) key, named deterministically,
 /// replaced create-before-delete (ARM cannot update one).
 extension Planner {
-    func planRoleAssignments(_ desired: DesiredState, _ live: LiveState, _ principals: [ResourceAddress: AssigneeReference], _ draft: inout Draft) {
+    func planRoleAssignments(
+        _ desired: DesiredState, _ live: LiveState, _ principals: [ResourceAddress: AssigneeReference],
+        _ draft: inout Draft
+    ) {
         var claimed: Set<String> = []
         // Indexes, so a plan of thousands of assignments stays linear: by key, and by owner.
         var byKey: [RoleAssignmentKey: LiveRoleAssignment] = [:]
@@ -26,12 +29,16 @@ extension Planner {
                 principalType = type
             }
             guard let reference else {
-                draft.notes.append(PlanNote(
-                    "waits for \(Self.principalText(assignment.principal)), which amlauth does not own yet; it is planned once that principal is adopted",
-                    address: assignment.address))
+                draft.notes.append(
+                    PlanNote(
+                        "waits for \(Self.principalText(assignment.principal)), which amlauth does not own yet; it is planned once that principal is adopted",
+                        address: assignment.address))
                 continue
             }
-            let key: RoleAssignmentKey? = if case .id(let id) = reference { RoleAssignmentKey(scope: assignment.scope, principal: id, role: assignment.role.guid) } else { nil }
+            let key: RoleAssignmentKey? =
+                if case .id(let id) = reference {
+                    RoleAssignmentKey(scope: assignment.scope, principal: id, role: assignment.role.guid)
+                } else { nil }
             let put = RoleAssignmentPut(
                 scope: assignment.scope, role: assignment.role.guid, principal: reference, principalType: principalType,
                 name: key?.deterministicName.value, description: assignment.description)
@@ -43,18 +50,27 @@ extension Planner {
                     // Adoption re-PUTs the existing assignment under its own name with amlauth's description.
                     var adopted = put
                     adopted.name = matching.name
-                    draft.changes.append(Change(
-                        assignment.address, .adopt, reason: "an identical assignment (\(matching.name)) exists without amlauth's marker",
-                        fields: [FieldChange("description", before: matching.description.map(PlanValue.string), after: .string(assignment.description))],
-                        steps: [.putRoleAssignment(adopted)], dependsOn: dependsOn))
+                    draft.changes.append(
+                        Change(
+                            assignment.address, .adopt,
+                            reason: "an identical assignment (\(matching.name)) exists without amlauth's marker",
+                            fields: [
+                                FieldChange(
+                                    "description", before: matching.description.map(PlanValue.string),
+                                    after: .string(assignment.description))
+                            ],
+                            steps: [.putRoleAssignment(adopted)], dependsOn: dependsOn))
                 } else {
-                    draft.notes.append(PlanNote(
-                        "an identical role assignment (\(matching.name)) exists but amlauth does not own it; rerun with --adopt (or set adopt: true) to take it over",
-                        address: assignment.address))
+                    draft.notes.append(
+                        PlanNote(
+                            "an identical role assignment (\(matching.name)) exists but amlauth does not own it; rerun with --adopt (or set adopt: true) to take it over",
+                            address: assignment.address))
                 }
                 continue
             }
-            let principalValue: PlanValue = key.map { .string($0.principal.value) } ?? .string(Self.principalText(assignment.principal) + " (known after apply)")
+            let principalValue: PlanValue =
+                key.map { .string($0.principal.value) }
+                ?? .string(Self.principalText(assignment.principal) + " (known after apply)")
             let nameValue: PlanValue = .string(put.name ?? "(known after apply)")
             let owned = byOwner[assignment.address.name] ?? []
             if let previous = owned.first {
@@ -62,20 +78,34 @@ extension Planner {
                 // Only what differs; the scope compares as an ARM ID, not as text.
                 var fields: [FieldChange] = []
                 if previous.key.role != assignment.role.guid {
-                    fields.append(FieldChange("role", before: .string(Self.roleText(previous.key.role)), after: .string(Self.roleText(assignment.role.guid))))
+                    fields.append(
+                        FieldChange(
+                            "role", before: .string(Self.roleText(previous.key.role)),
+                            after: .string(Self.roleText(assignment.role.guid))))
                 }
                 if previous.scope != assignment.scope {
-                    fields.append(FieldChange("scope", before: .string(previous.scope.description), after: .string(assignment.scope.description)))
+                    fields.append(
+                        FieldChange(
+                            "scope", before: .string(previous.scope.description),
+                            after: .string(assignment.scope.description)))
                 }
                 if key.map({ $0.principal != previous.key.principal }) ?? true {
-                    fields.append(FieldChange("principal", before: .string(previous.key.principal.value), after: principalValue))
+                    fields.append(
+                        FieldChange("principal", before: .string(previous.key.principal.value), after: principalValue))
                 }
-                if put.name != previous.name { fields.append(FieldChange("name", before: .string(previous.name), after: nameValue)) }
+                if put.name != previous.name {
+                    fields.append(FieldChange("name", before: .string(previous.name), after: nameValue))
+                }
                 // Create before delete: no window without access.
-                let deletions: [Step] = owned.filter { $0.name != put.name }.map { .deleteRoleAssignment(scope: $0.scope, name: $0.name) }
-                draft.changes.append(Change(
-                    assignment.address, .replace, reason: "role assignments cannot be updated: the new one is created before the old one is deleted",
-                    fields: fields, steps: [.putRoleAssignment(put)] + deletions, dependsOn: dependsOn))
+                let deletions: [Step] = owned.filter { $0.name != put.name }.map {
+                    .deleteRoleAssignment(scope: $0.scope, name: $0.name)
+                }
+                draft.changes.append(
+                    Change(
+                        assignment.address, .replace,
+                        reason:
+                            "role assignments cannot be updated: the new one is created before the old one is deleted",
+                        fields: fields, steps: [.putRoleAssignment(put)] + deletions, dependsOn: dependsOn))
             } else {
                 let fields = [
                     FieldChange("role", before: nil, after: .string(Self.roleText(assignment.role.guid))),
@@ -83,18 +113,25 @@ extension Planner {
                     FieldChange("principal", before: nil, after: principalValue),
                     FieldChange("name", before: nil, after: nameValue),
                 ]
-                draft.changes.append(Change(assignment.address, .create, fields: fields, steps: [.putRoleAssignment(put)], dependsOn: dependsOn))
+                draft.changes.append(
+                    Change(
+                        assignment.address, .create, fields: fields, steps: [.putRoleAssignment(put)],
+                        dependsOn: dependsOn))
             }
         }
         let desiredNames = Set(desired.roleAssignments.map(\.address.name))
         var orphans: [String: [LiveRoleAssignment]] = [:]
         for assignment in live.roleAssignments where !claimed.contains(assignment.name) {
-            guard let owner = Markers.assignmentOwner(assignment.description), owner.target == desired.target, !desiredNames.contains(owner.name) else { continue }
+            guard let owner = Markers.assignmentOwner(assignment.description), owner.target == desired.target,
+                !desiredNames.contains(owner.name)
+            else { continue }
             orphans[owner.name, default: []].append(assignment)
         }
         for (name, assignments) in orphans.sorted(by: { $0.key < $1.key }) {
             let what = assignments.map { "role assignment \($0.name) at \($0.scope)" }.joined(separator: ", ")
-            orphan(ResourceAddress(.roleAssignment, name), what, steps: assignments.map { .deleteRoleAssignment(scope: $0.scope, name: $0.name) }, &draft)
+            orphan(
+                ResourceAddress(.roleAssignment, name), what,
+                steps: assignments.map { .deleteRoleAssignment(scope: $0.scope, name: $0.name) }, &draft)
         }
     }
 

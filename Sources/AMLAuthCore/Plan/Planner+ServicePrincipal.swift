@@ -1,11 +1,14 @@
 import WireFormat
+
 /// Service principals: the application, its service principal, passwords, certificates and
 /// federated credentials.
 extension Planner {
     /// Plans applications and returns, for each desired principal, how a role assignment will name
     /// its service principal: a known object id, or the one its change creates. A principal that
     /// will have no service principal after apply (an unowned look-alike not adopted) is absent.
-    func planServicePrincipals(_ desired: DesiredState, _ live: LiveState, _ draft: inout Draft) -> [ResourceAddress: AssigneeReference] {
+    func planServicePrincipals(_ desired: DesiredState, _ live: LiveState, _ draft: inout Draft) -> [ResourceAddress:
+        AssigneeReference]
+    {
         var principals: [ResourceAddress: AssigneeReference] = [:]
         for principal in desired.servicePrincipals {
             let tag = Markers.resourceTag(desired.target, principal.address.name)
@@ -15,13 +18,19 @@ extension Planner {
                 draft.changes.append(change)
                 continue
             }
-            if let unowned = live.applications.first(where: { $0.displayName == principal.displayName && !$0.tags.contains(where: Markers.isMarker) }) {
+            if let unowned = live.applications.first(where: {
+                $0.displayName == principal.displayName && !$0.tags.contains(where: Markers.isMarker)
+            }) {
                 if options.adopt || principal.adopt {
                     var change = update(principal, unowned, delivered: live.deliveredPasswords, &draft)
                     let tags = Array(Set(unowned.tags + principal.tags)).sorted()
                     change.action = .adopt
-                    change.reason = "application '\(unowned.displayName)' (appId \(unowned.appID)) exists without amlauth's marker"
-                    change.fields.insert(FieldChange("tags", before: .string(unowned.tags.joined(separator: ", ")), after: .string(principal.tags.joined(separator: ", "))), at: 0)
+                    change.reason =
+                        "application '\(unowned.displayName)' (appId \(unowned.appID)) exists without amlauth's marker"
+                    change.fields.insert(
+                        FieldChange(
+                            "tags", before: .string(unowned.tags.joined(separator: ", ")),
+                            after: .string(principal.tags.joined(separator: ", "))), at: 0)
                     if change.steps.isEmpty { change.steps = [.useApplication(Self.reference(unowned))] }
                     change.steps.insert(.setApplicationTags(tags), at: 1)
                     principals[principal.address] = Self.reference(unowned, change)
@@ -29,9 +38,10 @@ extension Planner {
                 } else {
                     // A name collision blocks the create (a second application of the same name would
                     // be a duplicate): never "No changes".
-                    draft.notes.append(PlanNote(
-                        "an application named '\(unowned.displayName)' (appId \(unowned.appID)) exists but amlauth does not own it; rerun with --adopt (or set adopt: true) to take it over",
-                        address: principal.address, blocking: true))
+                    draft.notes.append(
+                        PlanNote(
+                            "an application named '\(unowned.displayName)' (appId \(unowned.appID)) exists but amlauth does not own it; rerun with --adopt (or set adopt: true) to take it over",
+                            address: principal.address, blocking: true))
                 }
                 continue
             }
@@ -45,14 +55,19 @@ extension Planner {
             orphans[name, default: []].append(application)
         }
         for (name, applications) in orphans.sorted(by: { $0.key < $1.key }) {
-            let what = applications.map { "application '\($0.displayName)' (appId \($0.appID))" }.joined(separator: ", ")
-            orphan(ResourceAddress(.servicePrincipal, name), what, steps: applications.map { .deleteApplication(objectID: $0.objectID) }, &draft)
+            let what = applications.map { "application '\($0.displayName)' (appId \($0.appID))" }.joined(
+                separator: ", ")
+            orphan(
+                ResourceAddress(.servicePrincipal, name), what,
+                steps: applications.map { .deleteApplication(objectID: $0.objectID) }, &draft)
         }
         return principals
     }
 
     static func reference(_ application: LiveApplication) -> ApplicationReference {
-        ApplicationReference(objectID: application.objectID, appID: application.appID, servicePrincipalID: application.servicePrincipalID)
+        ApplicationReference(
+            objectID: application.objectID, appID: application.appID, servicePrincipalID: application.servicePrincipalID
+        )
     }
 
     /// The principal as role assignments see it after this change: its id when it has one now,
@@ -68,19 +83,33 @@ extension Planner {
             FieldChange("display_name", before: nil, after: .string(principal.displayName)),
             FieldChange("tags", before: nil, after: .string(principal.tags.joined(separator: ", "))),
         ]
-        var steps: [Step] = [.createApplication(displayName: principal.displayName, tags: principal.tags), .ensureServicePrincipal(tags: principal.tags)]
+        var steps: [Step] = [
+            .createApplication(displayName: principal.displayName, tags: principal.tags),
+            .ensureServicePrincipal(tags: principal.tags),
+        ]
         for password in principal.passwords {
-            fields.append(FieldChange("password.\(password.name)", before: nil, after: "new, expires in \(password.lifetime), delivered to \(password.sink)", sensitive: true))
+            fields.append(
+                FieldChange(
+                    "password.\(password.name)", before: nil,
+                    after: "new, expires in \(password.lifetime), delivered to \(password.sink)", sensitive: true))
         }
         for federated in principal.federatedCredentials {
-            fields.append(FieldChange("federated_credential.\(federated.name)", before: nil, after: "\(federated.issuer) \(federated.subject)"))
+            fields.append(
+                FieldChange(
+                    "federated_credential.\(federated.name)", before: nil,
+                    after: "\(federated.issuer) \(federated.subject)"))
             steps.append(.createFederatedCredential(federated))
         }
         for certificate in principal.certificates {
-            fields.append(FieldChange("certificate.\(certificate.name)", before: nil, after: .string(Base64.displayThumbprint(certificate.thumbprint))))
+            fields.append(
+                FieldChange(
+                    "certificate.\(certificate.name)", before: nil,
+                    after: .string(Base64.displayThumbprint(certificate.thumbprint))))
         }
         if !principal.certificates.isEmpty { steps.append(.setCertificates(Self.uploads(principal.certificates))) }
-        steps += principal.passwords.map { .addPassword(PasswordRequest(credential: $0.name, serial: 1, lifetime: $0.lifetime, sink: $0.sink)) }
+        steps += principal.passwords.map {
+            .addPassword(PasswordRequest(credential: $0.name, serial: 1, lifetime: $0.lifetime, sink: $0.sink))
+        }
         return Change(principal.address, .create, fields: fields, steps: steps)
     }
 
@@ -88,12 +117,17 @@ extension Planner {
         certificates.map { CertificateUpload(displayName: Markers.certificateName($0.name), der: $0.der) }
     }
 
-    private func update(_ principal: DesiredServicePrincipal, _ application: LiveApplication, delivered: [String: String], _ draft: inout Draft) -> Change {
+    private func update(
+        _ principal: DesiredServicePrincipal, _ application: LiveApplication, delivered: [String: String],
+        _ draft: inout Draft
+    ) -> Change {
         var fields: [FieldChange] = []
         var steps: [Step] = []
         var rotate = false
         if application.displayName != principal.displayName {
-            fields.append(FieldChange("display_name", before: .string(application.displayName), after: .string(principal.displayName)))
+            fields.append(
+                FieldChange(
+                    "display_name", before: .string(application.displayName), after: .string(principal.displayName)))
             steps.append(.setDisplayName(principal.displayName))
         }
         if application.servicePrincipalID == nil {
@@ -111,45 +145,66 @@ extension Planner {
         let action: Action = fields.isEmpty ? .noOp : rotate ? .rotate : .update
         if !steps.isEmpty { steps.insert(.useApplication(Self.reference(application)), at: 0) }
         return Change(
-            principal.address, action, reason: rotate ? "a password is within renew_before of its expiry, or its sink never received it" : nil,
+            principal.address, action,
+            reason: rotate ? "a password is within renew_before of its expiry, or its sink never received it" : nil,
             fields: fields, steps: steps)
     }
 
     /// Add new → deliver → remove old: a rotation never leaves a moment without a valid secret.
-    private func passwords(_ principal: DesiredServicePrincipal, _ application: LiveApplication, delivered: [String: String]) -> ([FieldChange], [Step], rotate: Bool) {
+    private func passwords(
+        _ principal: DesiredServicePrincipal, _ application: LiveApplication, delivered: [String: String]
+    ) -> ([FieldChange], [Step], rotate: Bool) {
         var fields: [FieldChange] = []
         var steps: [Step] = []
         var rotate = false
         for password in principal.passwords {
-            let existing = application.passwords.filter { Markers.passwordOwner($0.displayName)?.credential == password.name }
-                .sorted { $0.endDateTime < $1.endDateTime }
+            let existing = application.passwords.filter {
+                Markers.passwordOwner($0.displayName)?.credential == password.name
+            }
+            .sorted { $0.endDateTime < $1.endDateTime }
             let serial = (existing.compactMap { Markers.passwordOwner($0.displayName)?.serial }.max() ?? 0) + 1
-            let request = PasswordRequest(credential: password.name, serial: serial, lifetime: password.lifetime, sink: password.sink)
+            let request = PasswordRequest(
+                credential: password.name, serial: serial, lifetime: password.lifetime, sink: password.sink)
             guard let newest = existing.last else {
-                fields.append(FieldChange("password.\(password.name)", before: nil, after: "new, expires in \(password.lifetime), delivered to \(password.sink)", sensitive: true))
+                fields.append(
+                    FieldChange(
+                        "password.\(password.name)", before: nil,
+                        after: "new, expires in \(password.lifetime), delivered to \(password.sink)", sensitive: true))
                 steps.append(.addPassword(request))
                 continue
             }
-            let undelivered = password.sink.path != nil && delivered[Self.deliveryKey(principal.address, password.name)] != newest.keyID
+            let undelivered =
+                password.sink.path != nil
+                && delivered[Self.deliveryKey(principal.address, password.name)] != newest.keyID
             if undelivered || newest.endDateTime - options.now <= Double(password.renewBefore.seconds) {
                 rotate = true
-                fields.append(FieldChange(
-                    "password.\(password.name)", before: .string(Self.describe(newest, now: options.now)),
-                    after: "new, expires in \(password.lifetime), delivered to \(password.sink); then the old one is removed", sensitive: true))
+                fields.append(
+                    FieldChange(
+                        "password.\(password.name)", before: .string(Self.describe(newest, now: options.now)),
+                        after:
+                            "new, expires in \(password.lifetime), delivered to \(password.sink); then the old one is removed",
+                        sensitive: true))
                 steps.append(.addPassword(request))
                 steps += existing.map { .removePassword(keyID: $0.keyID) }
             } else if existing.count > 1 {
                 // A rotation that did not finish removing the old secret.
                 for old in existing.dropLast() {
-                    fields.append(FieldChange("password.\(password.name)", before: .string(Self.describe(old, now: options.now)), after: nil, sensitive: true))
+                    fields.append(
+                        FieldChange(
+                            "password.\(password.name)", before: .string(Self.describe(old, now: options.now)),
+                            after: nil, sensitive: true))
                     steps.append(.removePassword(keyID: old.keyID))
                 }
             }
         }
         let desiredNames = Set(principal.passwords.map(\.name))
         for password in application.passwords {
-            guard let owner = Markers.passwordOwner(password.displayName), !desiredNames.contains(owner.credential) else { continue }
-            fields.append(FieldChange("password.\(owner.credential)", before: .string(Self.describe(password, now: options.now)), after: nil, sensitive: true))
+            guard let owner = Markers.passwordOwner(password.displayName), !desiredNames.contains(owner.credential)
+            else { continue }
+            fields.append(
+                FieldChange(
+                    "password.\(owner.credential)", before: .string(Self.describe(password, now: options.now)),
+                    after: nil, sensitive: true))
             steps.append(.removePassword(keyID: password.keyID))
         }
         return (fields, steps, rotate)
@@ -166,26 +221,38 @@ extension Planner {
     /// collection and never returns a key to re-send, so a change that would drop a certificate
     /// amlauth does not own (one added by hand to an adopted application) is not planned: a
     /// blocking note says why, and nothing is applied.
-    private func certificates(_ principal: DesiredServicePrincipal, _ application: LiveApplication, _ draft: inout Draft) -> ([FieldChange], [Step]) {
+    private func certificates(
+        _ principal: DesiredServicePrincipal, _ application: LiveApplication, _ draft: inout Draft
+    ) -> ([FieldChange], [Step]) {
         var fields: [FieldChange] = []
         for certificate in principal.certificates {
-            let current = application.keyCredentials.first { $0.displayName == Markers.certificateName(certificate.name) }
+            let current = application.keyCredentials.first {
+                $0.displayName == Markers.certificateName(certificate.name)
+            }
             if current?.thumbprint != certificate.thumbprint {
-                fields.append(FieldChange(
-                    "certificate.\(certificate.name)", before: current?.thumbprint.map { .string(Base64.displayThumbprint($0)) },
-                    after: .string(Base64.displayThumbprint(certificate.thumbprint))))
+                fields.append(
+                    FieldChange(
+                        "certificate.\(certificate.name)",
+                        before: current?.thumbprint.map { .string(Base64.displayThumbprint($0)) },
+                        after: .string(Base64.displayThumbprint(certificate.thumbprint))))
             }
         }
         for key in application.keyCredentials {
-            guard let credential = Markers.certificateOwner(key.displayName), !principal.certificates.contains(where: { $0.name == credential }) else { continue }
-            fields.append(FieldChange("certificate.\(credential)", before: key.thumbprint.map { .string(Base64.displayThumbprint($0)) }, after: nil))
+            guard let credential = Markers.certificateOwner(key.displayName),
+                !principal.certificates.contains(where: { $0.name == credential })
+            else { continue }
+            fields.append(
+                FieldChange(
+                    "certificate.\(credential)", before: key.thumbprint.map { .string(Base64.displayThumbprint($0)) },
+                    after: nil))
         }
         guard !fields.isEmpty else { return ([], []) }
         let unowned = application.keyCredentials.filter { !Markers.isMarker($0.displayName) }
         guard unowned.isEmpty else {
-            draft.notes.append(PlanNote(
-                "application '\(application.displayName)' has certificates amlauth does not own (\(unowned.map { $0.displayName ?? $0.keyID }.joined(separator: ", "))); Graph can only replace all certificates at once, so remove them or declare them as certificate credentials first",
-                address: principal.address, blocking: true))
+            draft.notes.append(
+                PlanNote(
+                    "application '\(application.displayName)' has certificates amlauth does not own (\(unowned.map { $0.displayName ?? $0.keyID }.joined(separator: ", "))); Graph can only replace all certificates at once, so remove them or declare them as certificate credentials first",
+                    address: principal.address, blocking: true))
             return ([], [])
         }
         return (fields, [.setCertificates(Self.uploads(principal.certificates))])
@@ -193,25 +260,36 @@ extension Planner {
 
     /// Federated credentials by name: a changed one is deleted and created again (Graph does not
     /// allow a rename, and the delete frees the name).
-    private func federatedCredentials(_ principal: DesiredServicePrincipal, _ application: LiveApplication) -> ([FieldChange], [Step]) {
+    private func federatedCredentials(_ principal: DesiredServicePrincipal, _ application: LiveApplication) -> (
+        [FieldChange], [Step]
+    ) {
         var fields: [FieldChange] = []
         var deletions: [Step] = []
         var creations: [Step] = []
         func same(_ current: LiveFederatedCredential, _ wanted: DesiredFederatedCredential) -> Bool {
-            current.issuer == wanted.issuer && current.subject == wanted.subject && current.audiences == wanted.audiences
+            current.issuer == wanted.issuer && current.subject == wanted.subject
+                && current.audiences == wanted.audiences
         }
         for current in application.federatedCredentials {
             let wanted = principal.federatedCredentials.first { $0.name == current.name }
             if let wanted, same(current, wanted) { continue }
             deletions.append(.deleteFederatedCredential(id: current.id, name: current.name))
             let after: PlanValue? = wanted.map { "\($0.issuer) \($0.subject)" }
-            fields.append(FieldChange("federated_credential.\(current.name)", before: "\(current.issuer) \(current.subject)", after: after))
+            fields.append(
+                FieldChange(
+                    "federated_credential.\(current.name)", before: "\(current.issuer) \(current.subject)", after: after
+                ))
         }
         for wanted in principal.federatedCredentials {
             let current = application.federatedCredentials.first { $0.name == wanted.name }
             if let current, same(current, wanted) { continue }
             creations.append(.createFederatedCredential(wanted))
-            if current == nil { fields.append(FieldChange("federated_credential.\(wanted.name)", before: nil, after: "\(wanted.issuer) \(wanted.subject)")) }
+            if current == nil {
+                fields.append(
+                    FieldChange(
+                        "federated_credential.\(wanted.name)", before: nil, after: "\(wanted.issuer) \(wanted.subject)")
+                )
+            }
         }
         return (fields, deletions + creations)
     }

@@ -5,7 +5,11 @@ extension Planner {
         for service in desired.webservices {
             let inWorkspace = live.webservices.filter { $0.workspaceID == service.workspaceID }
             let dependsOn = [service.workspace]
-            guard let current = inWorkspace.first(where: { $0.isOwned(target: desired.target, name: service.address.name) }) else {
+            guard
+                let current = inWorkspace.first(where: {
+                    $0.isOwned(target: desired.target, name: service.address.name)
+                })
+            else {
                 if let unowned = inWorkspace.first(where: { $0.name == service.address.name }) {
                     if options.adopt || service.adopt {
                         var change = update(service, unowned, target: desired.target, adopting: true, &draft)
@@ -14,30 +18,45 @@ extension Planner {
                         draft.changes.append(change)
                     } else {
                         // A name collision blocks the create: never "No changes".
-                        draft.notes.append(PlanNote(
-                            "a web service named '\(unowned.name)' exists but amlauth does not own it; rerun with --adopt (or set adopt: true) to take it over",
-                            address: service.address, blocking: true))
+                        draft.notes.append(
+                            PlanNote(
+                                "a web service named '\(unowned.name)' exists but amlauth does not own it; rerun with --adopt (or set adopt: true) to take it over",
+                                address: service.address, blocking: true))
                     }
                     continue
                 }
-                draft.changes.append(Change(service.address, .create, fields: Self.fields(service), steps: [.createService(definition(service, target: desired.target))], dependsOn: dependsOn))
+                draft.changes.append(
+                    Change(
+                        service.address, .create, fields: Self.fields(service),
+                        steps: [.createService(definition(service, target: desired.target))], dependsOn: dependsOn))
                 continue
             }
             var immutable: [String] = []
             var fields: [FieldChange] = []
             if current.computeType.uppercased() != service.computeType.rawValue {
                 immutable.append("compute_type")
-                fields.append(FieldChange("compute_type", before: .string(current.computeType), after: .string(service.computeType.rawValue)))
+                fields.append(
+                    FieldChange(
+                        "compute_type", before: .string(current.computeType),
+                        after: .string(service.computeType.rawValue)))
             }
             if (current.computeName ?? "") != (service.computeTarget ?? "") {
                 immutable.append("compute_target")
-                fields.append(FieldChange("compute_target", before: current.computeName.map(PlanValue.string), after: service.computeTarget.map(PlanValue.string)))
+                fields.append(
+                    FieldChange(
+                        "compute_target", before: current.computeName.map(PlanValue.string),
+                        after: service.computeTarget.map(PlanValue.string)))
             }
             if !immutable.isEmpty {
-                draft.changes.append(Change(
-                    service.address, .replace, reason: "\(immutable.joined(separator: " and ")) cannot change in place", fields: fields,
-                    steps: [.deleteService(workspace: service.workspaceID, name: current.name), .createService(definition(service, target: desired.target))],
-                    dependsOn: dependsOn))
+                draft.changes.append(
+                    Change(
+                        service.address, .replace,
+                        reason: "\(immutable.joined(separator: " and ")) cannot change in place", fields: fields,
+                        steps: [
+                            .deleteService(workspace: service.workspaceID, name: current.name),
+                            .createService(definition(service, target: desired.target)),
+                        ],
+                        dependsOn: dependsOn))
                 continue
             }
             draft.changes.append(update(service, current, target: desired.target, adopting: false, &draft))
@@ -50,7 +69,9 @@ extension Planner {
         }
         for (name, services) in orphans.sorted(by: { $0.key < $1.key }) {
             let what = services.map { "web service '\($0.name)'" }.joined(separator: ", ")
-            orphan(ResourceAddress(.webservice, name), what, steps: services.map { .deleteService(workspace: $0.workspaceID, name: $0.name) }, &draft)
+            orphan(
+                ResourceAddress(.webservice, name), what,
+                steps: services.map { .deleteService(workspace: $0.workspaceID, name: $0.name) }, &draft)
         }
     }
 
@@ -68,17 +89,23 @@ extension Planner {
 
     private func definition(_ service: DesiredWebservice, target: String) -> ServiceDefinition {
         ServiceDefinition(
-            workspace: service.workspaceID, name: service.address.name, computeType: service.computeType, computeTarget: service.computeTarget,
-            authEnabled: service.authEnabled, tokenAuthEnabled: service.tokenAuthEnabled, cpuCores: service.cpuCores, memoryGB: service.memoryGB,
+            workspace: service.workspaceID, name: service.address.name, computeType: service.computeType,
+            computeTarget: service.computeTarget,
+            authEnabled: service.authEnabled, tokenAuthEnabled: service.tokenAuthEnabled, cpuCores: service.cpuCores,
+            memoryGB: service.memoryGB,
             kvTags: [
                 Markers.serviceTarget: target, Markers.serviceName: service.address.name,
-                Markers.keyGenerationPrimary: String(service.keyGenerations.primary), Markers.keyGenerationSecondary: String(service.keyGenerations.secondary),
+                Markers.keyGenerationPrimary: String(service.keyGenerations.primary),
+                Markers.keyGenerationSecondary: String(service.keyGenerations.secondary),
             ],
-            models: service.models, entryScript: service.entryScript, environment: service.environment, description: service.description)
+            models: service.models, entryScript: service.entryScript, environment: service.environment,
+            description: service.description)
     }
 
     /// In-place drift, key regeneration and (when adopting) amlauth's kvTags, as one change.
-    private func update(_ service: DesiredWebservice, _ current: LiveWebservice, target: String, adopting: Bool, _ draft: inout Draft) -> Change {
+    private func update(
+        _ service: DesiredWebservice, _ current: LiveWebservice, target: String, adopting: Bool, _ draft: inout Draft
+    ) -> Change {
         var fields: [FieldChange] = []
         var patches: [ServicePatch] = []
         var steps: [Step] = []
@@ -86,14 +113,21 @@ extension Planner {
         tags[Markers.serviceTarget] = target
         tags[Markers.serviceName] = service.address.name
         if adopting {
-            fields.append(FieldChange("kv_tags", before: nil, after: "\(Markers.serviceTarget)=\(target), \(Markers.serviceName)=\(service.address.name)"))
+            fields.append(
+                FieldChange(
+                    "kv_tags", before: nil,
+                    after: "\(Markers.serviceTarget)=\(target), \(Markers.serviceName)=\(service.address.name)"))
         }
         if current.authEnabled != service.authEnabled {
-            fields.append(FieldChange("auth_enabled", before: .bool(current.authEnabled), after: .bool(service.authEnabled)))
+            fields.append(
+                FieldChange("auth_enabled", before: .bool(current.authEnabled), after: .bool(service.authEnabled)))
             patches.append(.authEnabled(service.authEnabled))
         }
         if current.aadAuthEnabled != service.tokenAuthEnabled {
-            fields.append(FieldChange("token_auth_enabled", before: .bool(current.aadAuthEnabled), after: .bool(service.tokenAuthEnabled)))
+            fields.append(
+                FieldChange(
+                    "token_auth_enabled", before: .bool(current.aadAuthEnabled), after: .bool(service.tokenAuthEnabled))
+            )
             patches.append(.tokenAuthEnabled(service.tokenAuthEnabled))
         }
         if abs(current.cpuCores - service.cpuCores) > 1e-9 {
@@ -108,24 +142,38 @@ extension Planner {
         // The kvTag records the manifest value last applied. Any change of the manifest value
         // regenerates the key once, so an engineer who bumps the number in an incident always gets
         // a new key, whatever the cloud recorded (a value lowered by a revert included).
-        for (key, tag, wanted) in [(ServiceKey.primary, Markers.keyGenerationPrimary, service.keyGenerations.primary), (.secondary, Markers.keyGenerationSecondary, service.keyGenerations.secondary)] {
+        for (key, tag, wanted) in [
+            (ServiceKey.primary, Markers.keyGenerationPrimary, service.keyGenerations.primary),
+            (.secondary, Markers.keyGenerationSecondary, service.keyGenerations.secondary),
+        ] {
             let have = Int(current.kvTags[tag] ?? "0") ?? 0
             guard wanted != have else { continue }
             if wanted < have {
-                draft.notes.append(PlanNote(
-                    "key_rotation.\(key.rawValue) is \(wanted) in the manifests but \(have) was applied last; the change regenerates the \(key.rawValue) key once (keep the number increasing to keep its history readable)",
-                    address: service.address))
+                draft.notes.append(
+                    PlanNote(
+                        "key_rotation.\(key.rawValue) is \(wanted) in the manifests but \(have) was applied last; the change regenerates the \(key.rawValue) key once (keep the number increasing to keep its history readable)",
+                        address: service.address))
             }
             tags[tag] = String(wanted)
             regenerated.append(key)
-            fields.append(FieldChange("key_rotation.\(key.rawValue)", before: .number(Double(have)), after: .number(Double(wanted))))
+            fields.append(
+                FieldChange(
+                    "key_rotation.\(key.rawValue)", before: .number(Double(have)), after: .number(Double(wanted))))
             steps.append(.regenerateKey(workspace: service.workspaceID, name: current.name, key: key))
         }
         // The generation is recorded after the keys are regenerated: a crash in between regenerates again, never skips.
         if tags != current.kvTags { patches.insert(.kvTags(tags), at: 0) }
-        if !patches.isEmpty { steps.append(.patchService(workspace: service.workspaceID, name: current.name, patches: patches)) }
+        if !patches.isEmpty {
+            steps.append(.patchService(workspace: service.workspaceID, name: current.name, patches: patches))
+        }
         let action: Action = fields.isEmpty ? .noOp : regenerated.isEmpty ? .update : .rotate
-        let reason = regenerated.isEmpty ? nil : "regenerate the " + regenerated.map(\.rawValue).joined(separator: " and ") + " key" + (regenerated.count > 1 ? "s" : "")
-        return Change(service.address, action, reason: reason, fields: fields, steps: action == .noOp ? [] : steps, dependsOn: [service.workspace])
+        let reason =
+            regenerated.isEmpty
+            ? nil
+            : "regenerate the " + regenerated.map(\.rawValue).joined(separator: " and ") + " key"
+                + (regenerated.count > 1 ? "s" : "")
+        return Change(
+            service.address, action, reason: reason, fields: fields, steps: action == .noOp ? [] : steps,
+            dependsOn: [service.workspace])
     }
 }

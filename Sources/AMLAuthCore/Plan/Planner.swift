@@ -38,9 +38,14 @@ public struct Planner: Sendable {
     /// An object amlauth owns that the manifests no longer name: deleted with prune, else a note.
     func orphan(_ address: ResourceAddress, _ what: String, steps: [Step], _ draft: inout Draft) {
         if options.prune {
-            draft.changes.append(Change(address, .delete, reason: "owned by amlauth but no longer in the manifests (prune)", steps: steps))
+            draft.changes.append(
+                Change(
+                    address, .delete, reason: "owned by amlauth but no longer in the manifests (prune)", steps: steps))
         } else {
-            draft.notes.append(PlanNote("\(what) is owned by amlauth but no longer in the manifests; it stays until you prune (--prune or prune: true)", address: address))
+            draft.notes.append(
+                PlanNote(
+                    "\(what) is owned by amlauth but no longer in the manifests; it stays until you prune (--prune or prune: true)",
+                    address: address))
         }
     }
 
@@ -50,20 +55,27 @@ public struct Planner: Sendable {
     private func orderDeletions(_ live: LiveState, _ changes: inout [Change]) {
         var principalOfApplication: [String: GUID] = [:]
         for application in live.applications {
-            if let id = application.servicePrincipalID.flatMap(GUID.init) { principalOfApplication[application.objectID] = id }
+            if let id = application.servicePrincipalID.flatMap(GUID.init) {
+                principalOfApplication[application.objectID] = id
+            }
         }
         var assignmentDeletionsByPrincipal: [GUID: [ResourceAddress]] = [:]
-        let assignmentsByName = Dictionary(live.roleAssignments.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        let assignmentsByName = Dictionary(
+            live.roleAssignments.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
         for change in changes where change.action == .delete {
             for step in change.steps {
-                guard case .deleteRoleAssignment(_, let name) = step, let assignment = assignmentsByName[name.lowercased()] else { continue }
+                guard case .deleteRoleAssignment(_, let name) = step,
+                    let assignment = assignmentsByName[name.lowercased()]
+                else { continue }
                 assignmentDeletionsByPrincipal[assignment.key.principal, default: []].append(change.address)
             }
         }
         for index in changes.indices where changes[index].action == .delete {
             for step in changes[index].steps {
-                guard case .deleteApplication(let objectID) = step, let principal = principalOfApplication[objectID] else { continue }
-                for dependent in assignmentDeletionsByPrincipal[principal] ?? [] where !changes[index].dependsOn.contains(dependent) {
+                guard case .deleteApplication(let objectID) = step, let principal = principalOfApplication[objectID]
+                else { continue }
+                for dependent in assignmentDeletionsByPrincipal[principal] ?? []
+                where !changes[index].dependsOn.contains(dependent) {
                     changes[index].dependsOn.append(dependent)
                 }
             }
@@ -71,5 +83,7 @@ public struct Planner: Sendable {
     }
 
     /// Key of `LiveState.deliveredPasswords`.
-    public static func deliveryKey(_ address: ResourceAddress, _ credential: String) -> String { "\(address)/\(credential)" }
+    public static func deliveryKey(_ address: ResourceAddress, _ credential: String) -> String {
+        "\(address)/\(credential)"
+    }
 }

@@ -94,7 +94,10 @@ public struct RoleAssignmentPut: Sendable, Equatable {
     public var name: String?
     public var description: String
 
-    public init(scope: AzureResourceID, role: GUID, principal: AssigneeReference, principalType: PrincipalType?, name: String?, description: String) {
+    public init(
+        scope: AzureResourceID, role: GUID, principal: AssigneeReference, principalType: PrincipalType?, name: String?,
+        description: String
+    ) {
         self.scope = scope
         self.role = role
         self.principal = principal
@@ -121,8 +124,10 @@ public struct ServiceDefinition: Sendable, Equatable {
     public var description: String?
 
     public init(
-        workspace: AzureResourceID, name: String, computeType: ComputeType, computeTarget: String?, authEnabled: Bool, tokenAuthEnabled: Bool,
-        cpuCores: Double, memoryGB: Double, kvTags: [String: String], models: [VersionedName], entryScript: String, environment: VersionedName,
+        workspace: AzureResourceID, name: String, computeType: ComputeType, computeTarget: String?, authEnabled: Bool,
+        tokenAuthEnabled: Bool,
+        cpuCores: Double, memoryGB: Double, kvTags: [String: String], models: [VersionedName], entryScript: String,
+        environment: VersionedName,
         description: String?
     ) {
         self.workspace = workspace

@@ -1,4 +1,5 @@
 public import WireFormat
+
 /// Generates the JSON Schema (draft 2020-12) of the manifest language from `ManifestSchema`, so
 /// editors (yaml-language-server) complete and check manifests exactly as amlauth does.
 public enum JSONSchemaGenerator {
@@ -10,32 +11,53 @@ public enum JSONSchemaGenerator {
         let kinds = ManifestKind.allCases
         let branches: [JSONValue] = kinds.map { kind in
             .object([
-                ("if", .object([("properties", .object([("kind", .object([("const", .string(kind.rawValue))]))])), ("required", .array([.string("kind")]))])),
-                ("then", .object([("properties", .object([("spec", .object([("$ref", .string("#/$defs/\(kind.rawValue)"))]))]))])),
+                (
+                    "if",
+                    .object([
+                        ("properties", .object([("kind", .object([("const", .string(kind.rawValue))]))])),
+                        ("required", .array([.string("kind")])),
+                    ])
+                ),
+                (
+                    "then",
+                    .object([
+                        ("properties", .object([("spec", .object([("$ref", .string("#/$defs/\(kind.rawValue)"))]))]))
+                    ])
+                ),
             ])
         }
         return .object([
             ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
             ("title", .string("amlauth manifest")),
-            ("description", .string("One document of an amlauth manifest set (apiVersion \(ManifestSchema.apiVersion)).")),
+            (
+                "description",
+                .string("One document of an amlauth manifest set (apiVersion \(ManifestSchema.apiVersion)).")
+            ),
             ("type", .string("object")),
             ("required", .array(ManifestSchema.documentFields.map(JSONValue.string))),
             ("additionalProperties", .bool(false)),
-            ("properties", .object([
-                ("apiVersion", .object([("const", .string(ManifestSchema.apiVersion))])),
-                ("kind", .object([("enum", .array(kinds.map { .string($0.rawValue) }))])),
-                ("metadata", object(ManifestSchema.metadata)),
-                ("spec", .object([("type", .string("object"))])),
-            ])),
+            (
+                "properties",
+                .object([
+                    ("apiVersion", .object([("const", .string(ManifestSchema.apiVersion))])),
+                    ("kind", .object([("enum", .array(kinds.map { .string($0.rawValue) }))])),
+                    ("metadata", object(ManifestSchema.metadata)),
+                    ("spec", .object([("type", .string("object"))])),
+                ])
+            ),
             ("allOf", .array(branches)),
-            ("$defs", .object(kinds.map { kind in
-                var definition = object(ManifestSchema.spec(for: kind))
-                if case .object(var pairs) = definition {
-                    pairs.insert(("description", .string(ManifestSchema.summary(of: kind))), at: 0)
-                    definition = .object(pairs)
-                }
-                return (kind.rawValue, definition)
-            })),
+            (
+                "$defs",
+                .object(
+                    kinds.map { kind in
+                        var definition = object(ManifestSchema.spec(for: kind))
+                        if case .object(var pairs) = definition {
+                            pairs.insert(("description", .string(ManifestSchema.summary(of: kind))), at: 0)
+                            definition = .object(pairs)
+                        }
+                        return (kind.rawValue, definition)
+                    })
+            ),
         ])
     }
 
@@ -62,8 +84,10 @@ public enum JSONSchemaGenerator {
     static func type(_ type: FieldType, env: Bool) -> JSONValue {
         switch type {
         case .boolean: return .object([("type", .string("boolean"))])
-        case .integer(let minimum): return .object([("type", .string("integer")), ("minimum", .number(Double(minimum)))])
-        case .number(let minimum): return .object([("type", .string("number")), ("exclusiveMinimum", .number(minimum))])
+        case .integer(let minimum):
+            return .object([("type", .string("integer")), ("minimum", .number(Double(minimum)))])
+        case .number(let minimum):
+            return .object([("type", .string("number")), ("exclusiveMinimum", .number(minimum))])
         case .enumeration(let options): return .object([("enum", .array(options.map(JSONValue.string)))])
         case .object(let spec): return object(spec)
         case .array(let item, let minItems):
@@ -87,7 +111,8 @@ public enum JSONSchemaGenerator {
             return .object([("type", .string("string")), ("pattern", .string(full))])
         }
         switch format {
-        case .text, .path, .reference: return env ? pattern(".+") : .object([("type", .string("string")), ("minLength", .number(1))])
+        case .text, .path, .reference:
+            return env ? pattern(".+") : .object([("type", .string("string")), ("minLength", .number(1))])
         case .guid: return pattern(guidPattern)
         case .duration: return pattern("([0-9]+[wdhms])+")
         case .resourceID: return pattern("/.+")
@@ -95,15 +120,25 @@ public enum JSONSchemaGenerator {
         case .versionedName: return pattern("[A-Za-z0-9._-]+:[1-9][0-9]*")
         case .sink: return pattern("(file:.+|env-file:.+|github-output)")
         case .cloud:
-            return .object([("anyOf", .array([
-                .object([("enum", .array(CloudReference.builtInNames.map(JSONValue.string)))]),
-                .object([("type", .string("string")), ("pattern", .string("\\.[jJ][sS][oO][nN]$"))]),
-            ]))])
+            return .object([
+                (
+                    "anyOf",
+                    .array([
+                        .object([("enum", .array(CloudReference.builtInNames.map(JSONValue.string)))]),
+                        .object([("type", .string("string")), ("pattern", .string("\\.[jJ][sS][oO][nN]$"))]),
+                    ])
+                )
+            ])
         case .role:
-            return .object([("anyOf", .array([
-                .object([("enum", .array(RoleReference.builtIns.map { .string($0.name) }))]),
-                pattern(guidPattern),
-            ]))])
+            return .object([
+                (
+                    "anyOf",
+                    .array([
+                        .object([("enum", .array(RoleReference.builtIns.map { .string($0.name) }))]),
+                        pattern(guidPattern),
+                    ])
+                )
+            ])
         }
     }
 }

@@ -51,7 +51,8 @@ public struct ManifestValidation: Sendable {
         // their absence would only produce false "not found" errors.
         if complete, !files.isEmpty {
             let firstFile = files.first.map { SourceLocation(file: $0.path, line: 1, column: 1) }
-            diagnostics.append(contentsOf: ReferenceRules.check(decoder.drafts, declarations: set.declarations, firstFile: firstFile))
+            diagnostics.append(
+                contentsOf: ReferenceRules.check(decoder.drafts, declarations: set.declarations, firstFile: firstFile))
             diagnostics.append(contentsOf: PolicyRules.check(decoder.drafts))
         }
         // The rules read drafts, not the complete manifests: a resource with a missing or invalid
@@ -70,7 +71,9 @@ public struct ManifestValidation: Sendable {
         case .syntax:
             Diagnostic(.yamlSyntax, error.message, at: error.location)
         case .duplicateKey(_, let first):
-            Diagnostic(.duplicateKey, error.message, at: error.location, notes: [Diagnostic.Note("first defined here", at: first)])
+            Diagnostic(
+                .duplicateKey, error.message, at: error.location,
+                notes: [Diagnostic.Note("first defined here", at: first)])
         case .expansionLimit:
             Diagnostic(.expansionLimit, error.message, at: error.location)
         case .unsupported:

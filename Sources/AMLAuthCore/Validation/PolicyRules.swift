@@ -12,8 +12,10 @@ enum PolicyRules {
         for service in set.webservices {
             if service.computeType == .aci, service.authEnabled == false {
                 diagnostics.report(
-                    .aciKeyAuthOff, "ACI web service '\(service.name)' has key auth off: anyone who finds its URL can score it",
-                    at: service.source.location(of: service.source.spec["auth_enabled"] == nil ? "compute_type" : "auth_enabled"),
+                    .aciKeyAuthOff,
+                    "ACI web service '\(service.name)' has key auth off: anyone who finds its URL can score it",
+                    at: service.source.location(
+                        of: service.source.spec["auth_enabled"] == nil ? "compute_type" : "auth_enabled"),
                     hint: "set 'auth_enabled: true'")
             }
             let mode = service.tokenAuthEnabled == true ? "aml_token" : "key"
@@ -32,7 +34,8 @@ enum PolicyRules {
             switch principal {
             case .servicePrincipal, .objectID(_, .servicePrincipal?):
                 diagnostics.report(
-                    .privilegedRole, "service principal granted '\(role)'; grant the minimum it needs", at: assignment.source.location(of: "role"),
+                    .privilegedRole, "service principal granted '\(role)'; grant the minimum it needs",
+                    at: assignment.source.location(of: "role"),
                     hint: "for Azure ML work, 'AzureML Data Scientist' or 'Reader' usually suffice")
             case .objectID:
                 break
@@ -43,7 +46,8 @@ enum PolicyRules {
     /// AMLA002: a token client needs Reader on the workspace, and no more. Checked only where every
     /// fact is known: a complete workspace, and no assignment of the client missing its role or scope.
     private static func tokenClientAccess(_ set: ManifestDrafts, into diagnostics: inout Diagnostics) {
-        let workspaces = Dictionary(set.workspaces.compactMap { $0.manifest.map { ($0.name, $0) } }, uniquingKeysWith: { first, _ in first })
+        let workspaces = Dictionary(
+            set.workspaces.compactMap { $0.manifest.map { ($0.name, $0) } }, uniquingKeysWith: { first, _ in first })
         var assignmentsByPrincipal: [String: [RoleAssignmentManifest]] = [:]
         var unknownAccess: Set<String> = []
         for assignment in set.roleAssignments {
@@ -63,11 +67,15 @@ enum PolicyRules {
                 }.map(\.role)
                 if roles.isEmpty {
                     diagnostics.report(
-                        .tokenClientAccess, "token client '\(client)' has no role on workspace '\(workspace.name)' in these manifests; it needs Reader to fetch tokens",
-                        at: location, hint: "add a RoleAssignment of Reader for '\(client)' with scope {workspace: \(workspace.name)}")
+                        .tokenClientAccess,
+                        "token client '\(client)' has no role on workspace '\(workspace.name)' in these manifests; it needs Reader to fetch tokens",
+                        at: location,
+                        hint: "add a RoleAssignment of Reader for '\(client)' with scope {workspace: \(workspace.name)}"
+                    )
                 } else if let excess = roles.first(where: \.isPrivileged) {
                     diagnostics.report(
-                        .tokenClientAccess, "token client '\(client)' holds '\(excess)' on workspace '\(workspace.name)'; Reader is all it needs to fetch tokens",
+                        .tokenClientAccess,
+                        "token client '\(client)' holds '\(excess)' on workspace '\(workspace.name)'; Reader is all it needs to fetch tokens",
                         at: location)
                 }
             }
@@ -83,7 +91,8 @@ enum PolicyRules {
         case .id(let id):
             guard let subscription else { return false }
             let workspaceID = AzureResourceID(
-                subscription: subscription, resourceGroup: workspace.resourceGroup, providerNamespace: "Microsoft.MachineLearningServices",
+                subscription: subscription, resourceGroup: workspace.resourceGroup,
+                providerNamespace: "Microsoft.MachineLearningServices",
                 segments: [.init(type: "workspaces", name: workspace.name)])
             let ancestor = id.canonicalKey
             let key = workspaceID.canonicalKey
@@ -100,7 +109,8 @@ enum PolicyRules {
             for credential in principal.credentials {
                 guard case .password(let lifetime, _, _) = credential.kind, lifetime > maximum else { continue }
                 diagnostics.report(
-                    .passwordLifetime, "password '\(credential.name)' lives \(lifetime), longer than the policy maximum of \(maximum)",
+                    .passwordLifetime,
+                    "password '\(credential.name)' lives \(lifetime), longer than the policy maximum of \(maximum)",
                     at: credential.value["lifetime"]?.location ?? credential.value.location,
                     hint: "shorten 'lifetime', or raise 'max_password_lifetime' in the Target")
             }

@@ -23,7 +23,9 @@ enum ReferenceRules {
             }
         }
         for service in set.webservices {
-            if let workspace = service.workspace { resolve(workspace, .workspace, at: service.source.location(of: "workspace")) }
+            if let workspace = service.workspace {
+                resolve(workspace, .workspace, at: service.source.location(of: "workspace"))
+            }
             for (index, client) in service.tokenClients.enumerated() {
                 let location = service.source.spec["token_clients"]?.array?[index].location ?? service.source.location
                 resolve(client, .servicePrincipal, at: location)
@@ -34,23 +36,30 @@ enum ReferenceRules {
         return diagnostics
     }
 
-    private static func checkTargets(_ declarations: [Declaration], firstFile: SourceLocation?, into diagnostics: inout Diagnostics) {
+    private static func checkTargets(
+        _ declarations: [Declaration], firstFile: SourceLocation?, into diagnostics: inout Diagnostics
+    ) {
         let targets = declarations.filter { $0.address.kind == .target }
         guard let first = targets.first else {
             diagnostics.report(
                 .targetCount, "the manifests declare no Target; exactly one says where to reconcile", at: firstFile,
-                hint: "add a document with 'kind: Target' and 'spec: {cloud: local}' (or AzureCloud with tenant_id and subscription_id)")
+                hint:
+                    "add a document with 'kind: Target' and 'spec: {cloud: local}' (or AzureCloud with tenant_id and subscription_id)"
+            )
             return
         }
         for extra in targets.dropFirst() {
             diagnostics.report(
-                .targetCount, "a manifest set has exactly one Target; this is another ('\(extra.address.name)')", at: extra.kindLocation,
+                .targetCount, "a manifest set has exactly one Target; this is another ('\(extra.address.name)')",
+                at: extra.kindLocation,
                 notes: [Diagnostic.Note("the first Target ('\(first.address.name)') is here", at: first.kindLocation)])
         }
     }
 
     /// Reports names declared twice per kind; returns each kind's names and where they are.
-    private static func uniqueNames(_ declarations: [Declaration], into diagnostics: inout Diagnostics) -> [ManifestKind: [String: SourceLocation]] {
+    private static func uniqueNames(_ declarations: [Declaration], into diagnostics: inout Diagnostics)
+        -> [ManifestKind: [String: SourceLocation]]
+    {
         var seen: [ManifestKind: [String: SourceLocation]] = [:]
         for declaration in declarations {
             let (kind, name) = (declaration.address.kind, declaration.address.name)

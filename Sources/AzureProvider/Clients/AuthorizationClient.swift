@@ -24,7 +24,10 @@ public struct AuthorizationClient: Sendable {
         public var principalType: String?
         public var description: String?
 
-        public init(id: String, name: String, scope: String, roleDefinitionGUID: String, principalID: String, principalType: String?, description: String?) {
+        public init(
+            id: String, name: String, scope: String, roleDefinitionGUID: String, principalID: String,
+            principalType: String?, description: String?
+        ) {
             self.id = id
             self.name = name
             self.scope = scope
@@ -35,8 +38,10 @@ public struct AuthorizationClient: Sendable {
         }
 
         init?(_ json: JSONValue) {
-            guard let id = json["id"]?.stringValue, let name = json["name"]?.stringValue, let properties = json["properties"],
-                let definition = properties["roleDefinitionId"]?.stringValue, let principal = properties["principalId"]?.stringValue
+            guard let id = json["id"]?.stringValue, let name = json["name"]?.stringValue,
+                let properties = json["properties"],
+                let definition = properties["roleDefinitionId"]?.stringValue,
+                let principal = properties["principalId"]?.stringValue
             else { return nil }
             self.id = id
             self.name = name
@@ -54,18 +59,24 @@ public struct AuthorizationClient: Sendable {
         return "\(base)\(path)/providers/Microsoft.Authorization/\(rest)?api-version=\(Self.apiVersion)\(query)"
     }
 
-    private func request(_ method: String, _ url: String, json: JSONValue? = nil, accept: Set<Int> = []) -> AzurePipeline.Request {
-        AzurePipeline.Request(method, url, service: .resourceManager, audience: cloud.resourceManagerAudience, json: json, accept: accept)
+    private func request(_ method: String, _ url: String, json: JSONValue? = nil, accept: Set<Int> = [])
+        -> AzurePipeline.Request
+    {
+        AzurePipeline.Request(
+            method, url, service: .resourceManager, audience: cloud.resourceManagerAudience, json: json, accept: accept)
     }
 
     /// Every assignment that applies at `scope` (`atScope()`: at and above), optionally for one
     /// principal, across all pages.
-    public func listRoleAssignments(scope: String, atScopeOnly: Bool = true, principalID: String? = nil) async throws(AzureError) -> [RoleAssignment] {
+    public func listRoleAssignments(scope: String, atScopeOnly: Bool = true, principalID: String? = nil)
+        async throws(AzureError) -> [RoleAssignment]
+    {
         var clauses: [String] = []
         if atScopeOnly { clauses.append("atScope()") }
         if let principalID { clauses.append("principalId eq '\(principalID)'") }
         let filter = clauses.isEmpty ? "" : "&$filter=" + TokenClient.encode(clauses.joined(separator: " and "))
-        return try await pipeline.listAll(request("GET", url(scope, "roleAssignments", query: filter))).compactMap(RoleAssignment.init)
+        return try await pipeline.listAll(request("GET", url(scope, "roleAssignments", query: filter))).compactMap(
+            RoleAssignment.init)
     }
 
     public func getRoleAssignment(scope: String, name: String) async throws(AzureError) -> RoleAssignment? {
@@ -75,19 +86,30 @@ public struct AuthorizationClient: Sendable {
     }
 
     /// PUT with a deterministic name. 201 created, 200 identical; errors as thrown.
-    public func createRoleAssignment(scope: String, name: String, roleDefinitionGUID: String, principalID: String, principalType: String?, description: String?) async throws(AzureError) -> RoleAssignment {
+    public func createRoleAssignment(
+        scope: String, name: String, roleDefinitionGUID: String, principalID: String, principalType: String?,
+        description: String?
+    ) async throws(AzureError) -> RoleAssignment {
         let subscription = scope.split(separator: "/").dropFirst().first.map(String.init)
-        let definition = subscription.map { "/subscriptions/\($0)/providers/Microsoft.Authorization/roleDefinitions/\(roleDefinitionGUID)" }
+        let definition =
+            subscription.map {
+                "/subscriptions/\($0)/providers/Microsoft.Authorization/roleDefinitions/\(roleDefinitionGUID)"
+            }
             ?? "/providers/Microsoft.Authorization/roleDefinitions/\(roleDefinitionGUID)"
-        var properties: [(String, JSONValue)] = [("roleDefinitionId", .string(definition)), ("principalId", .string(principalID))]
+        var properties: [(String, JSONValue)] = [
+            ("roleDefinitionId", .string(definition)), ("principalId", .string(principalID)),
+        ]
         if let principalType { properties.append(("principalType", .string(principalType))) }
         if let description { properties.append(("description", .string(description))) }
         // A PUT with a name is idempotent: safe to repeat after a broken connection.
-        var put = request("PUT", url(scope, "roleAssignments/\(name)"), json: .object([("properties", .object(properties))]))
+        var put = request(
+            "PUT", url(scope, "roleAssignments/\(name)"), json: .object([("properties", .object(properties))]))
         put.idempotent = true
         let json = try await pipeline.json(put)
         guard let assignment = RoleAssignment(json) else {
-            throw AzureError(service: .resourceManager, status: 200, code: "InvalidResponse", message: "the role assignment response is incomplete", target: "PUT roleAssignments/\(name)")
+            throw AzureError(
+                service: .resourceManager, status: 200, code: "InvalidResponse",
+                message: "the role assignment response is incomplete", target: "PUT roleAssignments/\(name)")
         }
         return assignment
     }
@@ -101,14 +123,18 @@ public struct AuthorizationClient: Sendable {
     /// The GUID of a role by name, looked up at `scope` (`$filter=roleName eq '…'`).
     public func roleDefinitionGUID(named name: String, scope: String) async throws(AzureError) -> String? {
         let filter = "&$filter=" + TokenClient.encode("roleName eq '\(name)'")
-        return try await pipeline.listAll(request("GET", url(scope, "roleDefinitions", query: filter))).first?["name"]?.stringValue?.lowercased()
+        return try await pipeline.listAll(request("GET", url(scope, "roleDefinitions", query: filter))).first?["name"]?
+            .stringValue?.lowercased()
     }
 
     /// Role names by GUID, for display.
     public func roleDefinitionNames(scope: String) async throws(AzureError) -> [String: String] {
         let items = try await pipeline.listAll(request("GET", url(scope, "roleDefinitions")))
-        return Dictionary(items.compactMap { item in
-            item["name"]?.stringValue.flatMap { guid in item["properties"]?["roleName"]?.stringValue.map { (guid.lowercased(), $0) } }
-        }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(
+            items.compactMap { item in
+                item["name"]?.stringValue.flatMap { guid in
+                    item["properties"]?["roleName"]?.stringValue.map { (guid.lowercased(), $0) }
+                }
+            }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -12,7 +12,10 @@ public struct GraphApplication: Sendable, Equatable {
     public var passwords: [LivePassword]
     public var keyCredentials: [LiveKeyCredential]
 
-    public init(id: String, appID: String, displayName: String, tags: [String], passwords: [LivePassword] = [], keyCredentials: [LiveKeyCredential] = []) {
+    public init(
+        id: String, appID: String, displayName: String, tags: [String], passwords: [LivePassword] = [],
+        keyCredentials: [LiveKeyCredential] = []
+    ) {
         self.id = id
         self.appID = appID
         self.displayName = displayName
@@ -36,7 +39,9 @@ public struct GraphApplication: Sendable, Equatable {
         }
         keyCredentials = (json["keyCredentials"]?.arrayValue ?? []).compactMap { item in
             item["keyId"]?.stringValue.map {
-                LiveKeyCredential(keyID: $0, displayName: item["displayName"]?.stringValue, thumbprint: item["customKeyIdentifier"]?.stringValue)
+                LiveKeyCredential(
+                    keyID: $0, displayName: item["displayName"]?.stringValue,
+                    thumbprint: item["customKeyIdentifier"]?.stringValue)
             }
         }
     }
@@ -83,12 +88,19 @@ public enum ApplicationUpdate: Sendable, Equatable {
         case .displayName(let name): .object([("displayName", .string(name))])
         case .tags(let tags): .object([("tags", .array(tags.map(JSONValue.string)))])
         case .keyCredentials(let uploads):
-            .object([("keyCredentials", .array(uploads.map { upload in
-                .object([
-                    ("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")), ("displayName", .string(upload.displayName)),
-                    ("key", .string(Base64.encode(upload.der))),
-                ])
-            }))])
+            .object([
+                (
+                    "keyCredentials",
+                    .array(
+                        uploads.map { upload in
+                            .object([
+                                ("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")),
+                                ("displayName", .string(upload.displayName)),
+                                ("key", .string(Base64.encode(upload.der))),
+                            ])
+                        })
+                )
+            ])
         }
     }
 }
@@ -118,15 +130,20 @@ public struct GraphClient: Sendable {
 
     var root: String { cloud.microsoftGraph + "v1.0" }
 
-    private func request(_ method: String, _ path: String, json: JSONValue? = nil, accept: Set<Int> = []) -> AzurePipeline.Request {
-        AzurePipeline.Request(method, root + path, service: .graph, audience: cloud.microsoftGraphAudience, json: json, accept: accept)
+    private func request(_ method: String, _ path: String, json: JSONValue? = nil, accept: Set<Int> = [])
+        -> AzurePipeline.Request
+    {
+        AzurePipeline.Request(
+            method, root + path, service: .graph, audience: cloud.microsoftGraphAudience, json: json, accept: accept)
     }
 
     static func quoted(_ value: String) -> String { "'" + value.replacing("'", with: "''") + "'" }
 
     /// Applications carrying `tag` (`$filter=tags/any(t:t eq '…')`), across pages.
     public func applications(taggedWith tag: String) async throws(AzureError) -> [GraphApplication] {
-        try await pipeline.listAll(request("GET", "/applications?$filter=" + TokenClient.encode("tags/any(t:t eq \(Self.quoted(tag)))"))).compactMap(GraphApplication.init)
+        try await pipeline.listAll(
+            request("GET", "/applications?$filter=" + TokenClient.encode("tags/any(t:t eq \(Self.quoted(tag)))"))
+        ).compactMap(GraphApplication.init)
     }
 
     /// Applications with any of these display names: one request per 15 names.
@@ -140,7 +157,9 @@ public struct GraphClient: Sendable {
     }
 
     /// `$filter=<property> in (...)`, chunked by Graph's limit of 15 values per `in` clause.
-    private func list(_ entitySet: String, where property: String, isAnyOf values: [String]) async throws(AzureError) -> [JSONValue] {
+    private func list(_ entitySet: String, where property: String, isAnyOf values: [String]) async throws(AzureError)
+        -> [JSONValue]
+    {
         var found: [JSONValue] = []
         var start = 0
         while start < values.count {
@@ -161,7 +180,8 @@ public struct GraphClient: Sendable {
         while start < ids.count {
             let chunk = Array(ids[start..<min(start + 1_000, ids.count)])
             let body = JSONValue.object([
-                ("ids", .array(chunk.map(JSONValue.string))), ("types", .array(["user", "group", "servicePrincipal"].map(JSONValue.string))),
+                ("ids", .array(chunk.map(JSONValue.string))),
+                ("types", .array(["user", "group", "servicePrincipal"].map(JSONValue.string))),
             ])
             var lookup = request("POST", "/directoryObjects/getByIds", json: body)
             lookup.idempotent = true
@@ -179,7 +199,11 @@ public struct GraphClient: Sendable {
     public func createApplication(displayName: String, tags: [String]) async throws(AzureError) -> GraphApplication {
         let target = "POST /applications"
         return try Self.typed(
-            try await pipeline.json(request("POST", "/applications", json: .object([("displayName", .string(displayName)), ("tags", .array(tags.map(JSONValue.string)))]))),
+            try await pipeline.json(
+                request(
+                    "POST", "/applications",
+                    json: .object([("displayName", .string(displayName)), ("tags", .array(tags.map(JSONValue.string)))])
+                )),
             GraphApplication.init, target)
     }
 
@@ -193,10 +217,15 @@ public struct GraphClient: Sendable {
 
     /// Adds a password ending at `endDateTime` (seconds since 1970); the answer holds `secretText`,
     /// the only time it is ever returned.
-    public func addPassword(applicationID: String, displayName: String, endDateTime: Double?) async throws(AzureError) -> CreatedPassword {
+    public func addPassword(applicationID: String, displayName: String, endDateTime: Double?) async throws(AzureError)
+        -> CreatedPassword
+    {
         var credential: [(String, JSONValue)] = [("displayName", .string(displayName))]
         if let endDateTime { credential.append(("endDateTime", .string(GraphDate.format(endDateTime)))) }
-        let json = try await pipeline.json(request("POST", "/applications/\(applicationID)/addPassword", json: .object([("passwordCredential", .object(credential))])))
+        let json = try await pipeline.json(
+            request(
+                "POST", "/applications/\(applicationID)/addPassword",
+                json: .object([("passwordCredential", .object(credential))])))
         guard let keyID = json["keyId"]?.stringValue, let secret = json["secretText"]?.stringValue else {
             throw Self.incomplete("POST /applications/\(applicationID)/addPassword")
         }
@@ -204,40 +233,57 @@ public struct GraphClient: Sendable {
     }
 
     public func removePassword(applicationID: String, keyID: String) async throws(AzureError) {
-        _ = try await pipeline.send(request("POST", "/applications/\(applicationID)/removePassword", json: .object([("keyId", .string(keyID))])))
+        _ = try await pipeline.send(
+            request("POST", "/applications/\(applicationID)/removePassword", json: .object([("keyId", .string(keyID))]))
+        )
     }
 
     public func federatedCredentials(applicationID: String) async throws(AzureError) -> [LiveFederatedCredential] {
-        try await pipeline.listAll(request("GET", "/applications/\(applicationID)/federatedIdentityCredentials")).compactMap { item in
-            guard let id = item["id"]?.stringValue, let name = item["name"]?.stringValue else { return nil }
-            return LiveFederatedCredential(
-                id: id, name: name, issuer: item["issuer"]?.stringValue ?? "", subject: item["subject"]?.stringValue ?? "",
-                audiences: item["audiences"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-        }
+        try await pipeline.listAll(request("GET", "/applications/\(applicationID)/federatedIdentityCredentials"))
+            .compactMap { item in
+                guard let id = item["id"]?.stringValue, let name = item["name"]?.stringValue else { return nil }
+                return LiveFederatedCredential(
+                    id: id, name: name, issuer: item["issuer"]?.stringValue ?? "",
+                    subject: item["subject"]?.stringValue ?? "",
+                    audiences: item["audiences"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            }
     }
 
-    public func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential) async throws(AzureError) {
-        _ = try await pipeline.json(request("POST", "/applications/\(applicationID)/federatedIdentityCredentials", json: .object([
-            ("name", .string(credential.name)), ("issuer", .string(credential.issuer)), ("subject", .string(credential.subject)),
-            ("audiences", .array(credential.audiences.map(JSONValue.string))),
-        ])))
+    public func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential)
+        async throws(AzureError)
+    {
+        _ = try await pipeline.json(
+            request(
+                "POST", "/applications/\(applicationID)/federatedIdentityCredentials",
+                json: .object([
+                    ("name", .string(credential.name)), ("issuer", .string(credential.issuer)),
+                    ("subject", .string(credential.subject)),
+                    ("audiences", .array(credential.audiences.map(JSONValue.string))),
+                ])))
     }
 
     public func deleteFederatedCredential(applicationID: String, id: String) async throws(AzureError) {
-        _ = try await pipeline.send(request("DELETE", "/applications/\(applicationID)/federatedIdentityCredentials/\(id)", accept: [404]))
+        _ = try await pipeline.send(
+            request("DELETE", "/applications/\(applicationID)/federatedIdentityCredentials/\(id)", accept: [404]))
     }
 
     public func servicePrincipal(appID: String) async throws(AzureError) -> GraphServicePrincipal? {
-        try await optional(request("GET", "/servicePrincipals(appId=\(Self.quoted(appID)))", accept: [404])).flatMap(GraphServicePrincipal.init)
+        try await optional(request("GET", "/servicePrincipals(appId=\(Self.quoted(appID)))", accept: [404])).flatMap(
+            GraphServicePrincipal.init)
     }
 
     public func servicePrincipal(id: String) async throws(AzureError) -> GraphServicePrincipal? {
-        try await optional(request("GET", "/servicePrincipals/\(id)", accept: [404])).flatMap(GraphServicePrincipal.init)
+        try await optional(request("GET", "/servicePrincipals/\(id)", accept: [404])).flatMap(
+            GraphServicePrincipal.init)
     }
 
-    public func createServicePrincipal(appID: String, tags: [String]) async throws(AzureError) -> GraphServicePrincipal {
+    public func createServicePrincipal(appID: String, tags: [String]) async throws(AzureError) -> GraphServicePrincipal
+    {
         try Self.typed(
-            try await pipeline.json(request("POST", "/servicePrincipals", json: .object([("appId", .string(appID)), ("tags", .array(tags.map(JSONValue.string)))]))),
+            try await pipeline.json(
+                request(
+                    "POST", "/servicePrincipals",
+                    json: .object([("appId", .string(appID)), ("tags", .array(tags.map(JSONValue.string)))]))),
             GraphServicePrincipal.init, "POST /servicePrincipals")
     }
 
@@ -246,12 +292,15 @@ public struct GraphClient: Sendable {
         return response.status == 404 ? nil : try? JSONParser.parse(response.body)
     }
 
-    private static func typed<T>(_ json: JSONValue, _ make: (JSONValue) -> T?, _ target: String) throws(AzureError) -> T {
+    private static func typed<T>(_ json: JSONValue, _ make: (JSONValue) -> T?, _ target: String) throws(AzureError) -> T
+    {
         guard let value = make(json) else { throw incomplete(target) }
         return value
     }
 
     private static func incomplete(_ target: String) -> AzureError {
-        AzureError(service: .graph, status: 200, code: "InvalidResponse", message: "Graph answered without the fields amlauth needs", target: target)
+        AzureError(
+            service: .graph, status: 200, code: "InvalidResponse",
+            message: "Graph answered without the fields amlauth needs", target: target)
     }
 }

@@ -46,7 +46,10 @@ public struct MachineLearningClient: Sendable {
         public var environment: String?
         public var state: String?
 
-        public init(name: String, computeType: String, computeName: String?, authEnabled: Bool, aadAuthEnabled: Bool, cpuCores: Double, memoryGB: Double, kvTags: [String: String]) {
+        public init(
+            name: String, computeType: String, computeName: String?, authEnabled: Bool, aadAuthEnabled: Bool,
+            cpuCores: Double, memoryGB: Double, kvTags: [String: String]
+        ) {
             self.name = name
             self.computeType = computeType
             self.computeName = computeName
@@ -62,39 +65,57 @@ public struct MachineLearningClient: Sendable {
             guard let name = json["name"]?.stringValue else { return nil }
             let resources = json["containerResourceRequirements"]
             self.init(
-                name: name, computeType: json["computeType"]?.stringValue ?? "", computeName: json["computeName"]?.stringValue,
-                authEnabled: json["authEnabled"]?.boolValue ?? false, aadAuthEnabled: json["aadAuthEnabled"]?.boolValue ?? false,
+                name: name, computeType: json["computeType"]?.stringValue ?? "",
+                computeName: json["computeName"]?.stringValue,
+                authEnabled: json["authEnabled"]?.boolValue ?? false,
+                aadAuthEnabled: json["aadAuthEnabled"]?.boolValue ?? false,
                 cpuCores: resources?["cpu"]?.numberValue ?? 0, memoryGB: resources?["memoryInGB"]?.numberValue ?? 0,
-                kvTags: Dictionary((json["kvTags"]?.objectValue ?? []).compactMap { key, value in value.stringValue.map { (key, $0) } }, uniquingKeysWith: { _, last in last }))
+                kvTags: Dictionary(
+                    (json["kvTags"]?.objectValue ?? []).compactMap { key, value in value.stringValue.map { (key, $0) }
+                    }, uniquingKeysWith: { _, last in last }))
             // The model ids (`name:version`) and the image request's script and environment, as
             // azureml-core's Webservice reads them.
             models = (json["models"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue ?? $0.stringValue }
-            if models.isEmpty { models = json["environmentImageRequest"]?["modelIds"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+            if models.isEmpty {
+                models = json["environmentImageRequest"]?["modelIds"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            }
             entryScript = json["environmentImageRequest"]?["driverProgram"]?.stringValue
             let environment = json["environmentImageRequest"]?["environment"]
-            self.environment = environment?["name"]?.stringValue.map { name in environment?["version"]?.stringValue.map { "\(name):\($0)" } ?? name }
+            self.environment = environment?["name"]?.stringValue.map { name in
+                environment?["version"]?.stringValue.map { "\(name):\($0)" } ?? name
+            }
             state = json["state"]?.stringValue
         }
     }
 
-    private func arm(_ method: String, _ url: String, json: JSONValue? = nil, accept: Set<Int> = []) -> AzurePipeline.Request {
-        AzurePipeline.Request(method, url, service: .resourceManager, audience: cloud.resourceManagerAudience, json: json, accept: accept)
+    private func arm(_ method: String, _ url: String, json: JSONValue? = nil, accept: Set<Int> = [])
+        -> AzurePipeline.Request
+    {
+        AzurePipeline.Request(
+            method, url, service: .resourceManager, audience: cloud.resourceManagerAudience, json: json, accept: accept)
     }
 
-    public func workspace(subscriptionID: String, resourceGroup: String, name: String) async throws(AzureError) -> Workspace? {
+    public func workspace(subscriptionID: String, resourceGroup: String, name: String) async throws(AzureError)
+        -> Workspace?
+    {
         let id = AzureResourceID(
-            subscription: GUID(subscriptionID), resourceGroup: resourceGroup, providerNamespace: "Microsoft.MachineLearningServices",
+            subscription: GUID(subscriptionID), resourceGroup: resourceGroup,
+            providerNamespace: "Microsoft.MachineLearningServices",
             segments: [.init(type: "workspaces", name: name)])
         return try await workspace(id: id)
     }
 
     /// The workspace with this ARM ID; nil when it does not exist.
     public func workspace(id: AzureResourceID) async throws(AzureError) -> Workspace? {
-        let response = try await pipeline.send(arm("GET", cloud.resourceManager.trimmingSuffixSlash + id.description + "?api-version=2022-05-01", accept: [404]))
+        let response = try await pipeline.send(
+            arm(
+                "GET", cloud.resourceManager.trimmingSuffixSlash + id.description + "?api-version=2022-05-01",
+                accept: [404]))
         guard response.status != 404, let json = try? JSONParser.parse(response.body) else { return nil }
         let returned = json["id"]?.stringValue.flatMap { try? AzureResourceID.parse($0).get() }
         return Workspace(
-            id: returned ?? id, name: json["name"]?.stringValue ?? id.segments.last?.name ?? "", location: json["location"]?.stringValue ?? "",
+            id: returned ?? id, name: json["name"]?.stringValue ?? id.segments.last?.name ?? "",
+            location: json["location"]?.stringValue ?? "",
             discoveryURL: json["properties"]?["discoveryUrl"]?.stringValue ?? "")
     }
 
@@ -105,7 +126,8 @@ public struct MachineLearningClient: Sendable {
 
     /// The region of a workspace compute by its ID text.
     public func computeLocation(id: String) async throws(AzureError) -> String? {
-        let response = try await pipeline.send(arm("GET", cloud.resourceManager.trimmingSuffixSlash + id + "?api-version=2022-05-01", accept: [404]))
+        let response = try await pipeline.send(
+            arm("GET", cloud.resourceManager.trimmingSuffixSlash + id + "?api-version=2022-05-01", accept: [404]))
         guard response.status != 404, let json = try? JSONParser.parse(response.body) else { return nil }
         return json["properties"]?["computeLocation"]?.stringValue ?? json["location"]?.stringValue
     }
@@ -116,12 +138,17 @@ public struct MachineLearningClient: Sendable {
     /// error that names it.
     public func modelManagementBase(for workspace: Workspace) async throws(AzureError) -> String {
         let target = "GET \(AzurePipeline.withoutQuery(workspace.discoveryURL))"
-        let discovery = try await pipeline.json(AzurePipeline.Request("GET", workspace.discoveryURL, service: .modelManagement, audience: nil))
+        let discovery = try await pipeline.json(
+            AzurePipeline.Request("GET", workspace.discoveryURL, service: .modelManagement, audience: nil))
         guard let host = discovery["modelmanagement"]?.stringValue else {
-            throw AzureError(service: .modelManagement, status: 200, code: "InvalidResponse", message: "the discovery document names no modelmanagement host", target: target)
+            throw AzureError(
+                service: .modelManagement, status: 200, code: "InvalidResponse",
+                message: "the discovery document names no modelmanagement host", target: target)
         }
         if let refusal = pipeline.tokenHosts.refusal(for: host) {
-            throw AzureError(service: .modelManagement, status: 200, code: "UntrustedHost", message: "the discovery document names modelmanagement host '\(host)'; \(refusal)", target: target)
+            throw AzureError(
+                service: .modelManagement, status: 200, code: "UntrustedHost",
+                message: "the discovery document names modelmanagement host '\(host)'; \(refusal)", target: target)
         }
         return host.trimmingSuffixSlash + "/modelmanagement/v1.0" + workspace.id.description
     }
@@ -131,13 +158,17 @@ public struct MachineLearningClient: Sendable {
     public func modelManagementBase(workspaceID: AzureResourceID) async throws(AzureError) -> String {
         guard let workspace = try await workspace(id: workspaceID) else {
             throw AzureError(
-                service: .resourceManager, status: 404, code: "WorkspaceNotFound", message: "workspace \(workspaceID) was not found", target: "GET \(workspaceID)")
+                service: .resourceManager, status: 404, code: "WorkspaceNotFound",
+                message: "workspace \(workspaceID) was not found", target: "GET \(workspaceID)")
         }
         return try await modelManagementBase(for: workspace)
     }
 
-    private func mms(_ method: String, _ url: String, json: JSONValue? = nil, accept: Set<Int> = []) -> AzurePipeline.Request {
-        var request = AzurePipeline.Request(method, url, service: .modelManagement, audience: cloud.resourceManagerAudience, json: json, accept: accept)
+    private func mms(_ method: String, _ url: String, json: JSONValue? = nil, accept: Set<Int> = [])
+        -> AzurePipeline.Request
+    {
+        var request = AzurePipeline.Request(
+            method, url, service: .modelManagement, audience: cloud.resourceManagerAudience, json: json, accept: accept)
         if method == "PATCH" { request.headers = [("Content-Type", "application/json-patch+json")] }
         return request
     }
@@ -153,7 +184,8 @@ public struct MachineLearningClient: Sendable {
 
     /// Creates a service and waits for its operation.
     public func createService(base: String, _ definition: ServiceDefinition) async throws(AzureError) {
-        _ = try await waitForOperation(base: base, try await pipeline.send(mms("POST", base + "/services", json: Self.payload(definition))))
+        _ = try await waitForOperation(
+            base: base, try await pipeline.send(mms("POST", base + "/services", json: Self.payload(definition))))
     }
 
     /// The create payload azureml-core's `Webservice.deploy_from_image` family sends (v1 MMS).
@@ -161,13 +193,28 @@ public struct MachineLearningClient: Sendable {
         var pairs: [(String, JSONValue)] = [
             ("name", .string(definition.name)), ("computeType", .string(definition.computeType.rawValue)),
             ("authEnabled", .bool(definition.authEnabled)),
-            ("containerResourceRequirements", .object([("cpu", .number(definition.cpuCores)), ("memoryInGB", .number(definition.memoryGB))])),
-            ("kvTags", .object(definition.kvTags.keys.sorted().map { ($0, JSONValue.string(definition.kvTags[$0] ?? "")) })),
-            ("environmentImageRequest", .object([
-                ("driverProgram", .string(definition.entryScript)),
-                ("modelIds", .array(definition.models.map { .string($0.description) })),
-                ("environment", .object([("name", .string(definition.environment.name)), ("version", .string(String(definition.environment.version)))])),
-            ])),
+            (
+                "containerResourceRequirements",
+                .object([("cpu", .number(definition.cpuCores)), ("memoryInGB", .number(definition.memoryGB))])
+            ),
+            (
+                "kvTags",
+                .object(definition.kvTags.keys.sorted().map { ($0, JSONValue.string(definition.kvTags[$0] ?? "")) })
+            ),
+            (
+                "environmentImageRequest",
+                .object([
+                    ("driverProgram", .string(definition.entryScript)),
+                    ("modelIds", .array(definition.models.map { .string($0.description) })),
+                    (
+                        "environment",
+                        .object([
+                            ("name", .string(definition.environment.name)),
+                            ("version", .string(String(definition.environment.version))),
+                        ])
+                    ),
+                ])
+            ),
         ]
         if definition.computeType == .aks {
             pairs.append(("computeName", .string(definition.computeTarget ?? "")))
@@ -184,14 +231,16 @@ public struct MachineLearningClient: Sendable {
                 .object([("op", .string("replace")), ("path", .string(path)), ("value", value)])
             }
             return switch patch {
-            case .kvTags(let tags): replace("/kvTags", .object(tags.keys.sorted().map { ($0, .string(tags[$0] ?? "")) }))
+            case .kvTags(let tags):
+                replace("/kvTags", .object(tags.keys.sorted().map { ($0, .string(tags[$0] ?? "")) }))
             case .authEnabled(let flag): replace("/authEnabled", .bool(flag))
             case .tokenAuthEnabled(let flag): replace("/aadAuthEnabled", .bool(flag))
             case .cpuCores(let cores): replace("/containerResourceRequirements/cpu", .number(cores))
             case .memoryGB(let memory): replace("/containerResourceRequirements/memoryInGB", .number(memory))
             }
         }
-        _ = try await waitForOperation(base: base, try await pipeline.send(mms("PATCH", base + "/services/\(name)", json: .array(operations))))
+        _ = try await waitForOperation(
+            base: base, try await pipeline.send(mms("PATCH", base + "/services/\(name)", json: .array(operations))))
     }
 
     public func deleteService(base: String, name: String) async throws(AzureError) {
@@ -201,17 +250,21 @@ public struct MachineLearningClient: Sendable {
     public func listKeys(base: String, name: String) async throws(AzureError) -> (primary: String, secondary: String) {
         let json = try await pipeline.json(mms("POST", base + "/services/\(name)/listkeys"))
         guard let primary = json["primaryKey"]?.stringValue, let secondary = json["secondaryKey"]?.stringValue else {
-            throw AzureError(service: .modelManagement, status: 200, code: "InvalidResponse", message: "listkeys answered without both keys", target: "POST services/\(name)/listkeys")
+            throw AzureError(
+                service: .modelManagement, status: 200, code: "InvalidResponse",
+                message: "listkeys answered without both keys", target: "POST services/\(name)/listkeys")
         }
         return (primary, secondary)
     }
 
     public func regenerateKey(base: String, name: String, key: ServiceKey) async throws(AzureError) {
-        let keyType = switch key {
-        case .primary: "Primary"
-        case .secondary: "Secondary"
-        }
-        let response = try await pipeline.send(mms("POST", base + "/services/\(name)/regenerateKeys", json: .object([("keyType", .string(keyType))])))
+        let keyType =
+            switch key {
+            case .primary: "Primary"
+            case .secondary: "Secondary"
+            }
+        let response = try await pipeline.send(
+            mms("POST", base + "/services/\(name)/regenerateKeys", json: .object([("keyType", .string(keyType))])))
         _ = try await waitForOperation(base: base, response)
     }
 
@@ -223,8 +276,12 @@ public struct MachineLearningClient: Sendable {
 
     public func token(base: String, name: String) async throws(AzureError) -> ServiceToken {
         let json = try await pipeline.json(mms("POST", base + "/services/\(name)/token"))
-        guard let token = json["accessToken"]?.stringValue, let refresh = json["refreshAfter"]?.numberValue, let expiry = json["expiryOn"]?.numberValue else {
-            throw AzureError(service: .modelManagement, status: 200, code: "InvalidResponse", message: "the token response is incomplete", target: "POST services/\(name)/token")
+        guard let token = json["accessToken"]?.stringValue, let refresh = json["refreshAfter"]?.numberValue,
+            let expiry = json["expiryOn"]?.numberValue
+        else {
+            throw AzureError(
+                service: .modelManagement, status: 200, code: "InvalidResponse",
+                message: "the token response is incomplete", target: "POST services/\(name)/token")
         }
         return ServiceToken(accessToken: token, refreshAfter: refresh, expiryOn: expiry)
     }
@@ -240,23 +297,34 @@ public struct MachineLearningClient: Sendable {
         for _ in 0..<maxPolls {
             if let wait {
                 do { try await pipeline.runtime.sleep(wait) } catch {
-                    throw AzureError(service: .modelManagement, status: nil, code: "Cancelled", message: "cancelled while waiting for operation \(id)", target: "GET operations/\(id)")
+                    throw AzureError(
+                        service: .modelManagement, status: nil, code: "Cancelled",
+                        message: "cancelled while waiting for operation \(id)", target: "GET operations/\(id)")
                 }
             }
             let response = try await pipeline.send(mms("GET", url))
             guard let operation = try? JSONParser.parse(response.body) else {
-                throw AzureError(service: .modelManagement, status: response.status, code: "InvalidResponse", message: "the operation status is not JSON", target: "GET operations/\(id)")
+                throw AzureError(
+                    service: .modelManagement, status: response.status, code: "InvalidResponse",
+                    message: "the operation status is not JSON", target: "GET operations/\(id)")
             }
             // The service's Retry-After when it gives one, the SDK's fixed interval otherwise.
             wait = RetryPolicy.retryAfter({ response.header($0) }, now: pipeline.runtime.now()) ?? pollInterval
             switch operation["state"]?.stringValue ?? "" {
             case "Succeeded": return operation
             case "Failed", "Cancelled", "TimedOut":
-                let message = operation["error"]?["message"]?.stringValue ?? "operation \(id) ended \(operation["state"]?.stringValue ?? "")"
-                throw AzureError(service: .modelManagement, status: 200, code: operation["error"]?["code"]?.stringValue ?? "OperationFailed", message: message, target: "GET operations/\(id)")
+                let message =
+                    operation["error"]?["message"]?.stringValue
+                    ?? "operation \(id) ended \(operation["state"]?.stringValue ?? "")"
+                throw AzureError(
+                    service: .modelManagement, status: 200,
+                    code: operation["error"]?["code"]?.stringValue ?? "OperationFailed", message: message,
+                    target: "GET operations/\(id)")
             default: continue
             }
         }
-        throw AzureError(service: .modelManagement, status: nil, code: "Timeout", message: "operation \(id) did not finish after \(maxPolls) polls", target: "GET operations/\(id)")
+        throw AzureError(
+            service: .modelManagement, status: nil, code: "Timeout",
+            message: "operation \(id) did not finish after \(maxPolls) polls", target: "GET operations/\(id)")
     }
 }

@@ -29,25 +29,35 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
     public var machineLearningHostSuffix: String? = nil
 
     public static let azureCloud = AzureCloudEndpoints(
-        name: "AzureCloud", activeDirectory: "https://login.microsoftonline.com", resourceManager: "https://management.azure.com/",
+        name: "AzureCloud", activeDirectory: "https://login.microsoftonline.com",
+        resourceManager: "https://management.azure.com/",
         resourceManagerAudience: "https://management.azure.com/", microsoftGraph: "https://graph.microsoft.com/",
-        microsoftGraphAudience: "https://graph.microsoft.com/", activeDirectoryGraphResourceID: "https://graph.windows.net/",
+        microsoftGraphAudience: "https://graph.microsoft.com/",
+        activeDirectoryGraphResourceID: "https://graph.windows.net/",
         sqlManagement: "https://management.core.windows.net:8443/", gallery: "https://gallery.azure.com/",
-        management: "https://management.core.windows.net/", caCertificate: nil, machineLearningHostSuffix: "api.azureml.ms")
+        management: "https://management.core.windows.net/", caCertificate: nil,
+        machineLearningHostSuffix: "api.azureml.ms")
 
     public static let azureChinaCloud = AzureCloudEndpoints(
-        name: "AzureChinaCloud", activeDirectory: "https://login.chinacloudapi.cn", resourceManager: "https://management.chinacloudapi.cn/",
-        resourceManagerAudience: "https://management.chinacloudapi.cn/", microsoftGraph: "https://microsoftgraph.chinacloudapi.cn/",
-        microsoftGraphAudience: "https://microsoftgraph.chinacloudapi.cn/", activeDirectoryGraphResourceID: "https://graph.chinacloudapi.cn/",
+        name: "AzureChinaCloud", activeDirectory: "https://login.chinacloudapi.cn",
+        resourceManager: "https://management.chinacloudapi.cn/",
+        resourceManagerAudience: "https://management.chinacloudapi.cn/",
+        microsoftGraph: "https://microsoftgraph.chinacloudapi.cn/",
+        microsoftGraphAudience: "https://microsoftgraph.chinacloudapi.cn/",
+        activeDirectoryGraphResourceID: "https://graph.chinacloudapi.cn/",
         sqlManagement: "https://management.core.chinacloudapi.cn:8443/", gallery: "https://gallery.chinacloudapi.cn/",
-        management: "https://management.core.chinacloudapi.cn/", caCertificate: nil, machineLearningHostSuffix: "api.ml.azure.cn")
+        management: "https://management.core.chinacloudapi.cn/", caCertificate: nil,
+        machineLearningHostSuffix: "api.ml.azure.cn")
 
     public static let azureUSGovernment = AzureCloudEndpoints(
-        name: "AzureUSGovernment", activeDirectory: "https://login.microsoftonline.us", resourceManager: "https://management.usgovcloudapi.net/",
+        name: "AzureUSGovernment", activeDirectory: "https://login.microsoftonline.us",
+        resourceManager: "https://management.usgovcloudapi.net/",
         resourceManagerAudience: "https://management.usgovcloudapi.net/", microsoftGraph: "https://graph.microsoft.us/",
-        microsoftGraphAudience: "https://graph.microsoft.us/", activeDirectoryGraphResourceID: "https://graph.windows.net/",
+        microsoftGraphAudience: "https://graph.microsoft.us/",
+        activeDirectoryGraphResourceID: "https://graph.windows.net/",
         sqlManagement: "https://management.core.usgovcloudapi.net:8443/", gallery: "https://gallery.usgovcloudapi.net/",
-        management: "https://management.core.usgovcloudapi.net/", caCertificate: nil, machineLearningHostSuffix: "api.ml.azure.us")
+        management: "https://management.core.usgovcloudapi.net/", caCertificate: nil,
+        machineLearningHostSuffix: "api.ml.azure.us")
 
     public static func builtIn(_ name: String) -> AzureCloudEndpoints? {
         [azureCloud, azureChinaCloud, azureUSGovernment].first { $0.name.lowercased() == name.lowercased() }
@@ -61,7 +71,10 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         public var bootstrapClientID: String?
         public var bootstrapClientSecret: String?
 
-        public init(tenantID: String? = nil, subscriptionID: String? = nil, bootstrapClientID: String? = nil, bootstrapClientSecret: String? = nil) {
+        public init(
+            tenantID: String? = nil, subscriptionID: String? = nil, bootstrapClientID: String? = nil,
+            bootstrapClientSecret: String? = nil
+        ) {
             self.tenantID = tenantID
             self.subscriptionID = subscriptionID
             self.bootstrapClientID = bootstrapClientID
@@ -74,7 +87,9 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
     }
 
     /// Parses a cloud JSON file (the format `amlauth local-cloud serve` prints).
-    public static func parse(cloudFile bytes: [UInt8], path: String) throws(FileError) -> (AzureCloudEndpoints, FileExtras) {
+    public static func parse(cloudFile bytes: [UInt8], path: String) throws(FileError) -> (
+        AzureCloudEndpoints, FileExtras
+    ) {
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes)
@@ -102,11 +117,13 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
             resourceManagerAudience: endpoints?["resourceManagerAudience"]?.stringValue ?? resourceManager,
             microsoftGraph: graph, microsoftGraphAudience: endpoints?["microsoftGraphAudience"]?.stringValue ?? graph,
             activeDirectoryGraphResourceID: nil, sqlManagement: nil, gallery: nil, management: nil,
-            caCertificate: json["caCertificate"]?.stringValue, machineLearningHostSuffix: endpoints?["machineLearningHostSuffix"]?.stringValue)
+            caCertificate: json["caCertificate"]?.stringValue,
+            machineLearningHostSuffix: endpoints?["machineLearningHostSuffix"]?.stringValue)
         cloud.management = cloud.resourceManagerAudience
         let extras = FileExtras(
             tenantID: json["tenantId"]?.stringValue, subscriptionID: json["subscriptionId"]?.stringValue,
-            bootstrapClientID: json["bootstrap"]?["clientId"]?.stringValue, bootstrapClientSecret: json["bootstrap"]?["clientSecret"]?.stringValue)
+            bootstrapClientID: json["bootstrap"]?["clientId"]?.stringValue,
+            bootstrapClientSecret: json["bootstrap"]?["clientSecret"]?.stringValue)
         return (cloud, extras)
     }
 

@@ -24,54 +24,93 @@ public enum CredentialChain {
         }
     }
 
-    public static func resolve(environment: [String: String], tenantID: String?, localBootstrap: LocalBootstrap?) throws(AzureError) -> Resolved {
+    public static func resolve(environment: [String: String], tenantID: String?, localBootstrap: LocalBootstrap?)
+        throws(AzureError) -> Resolved
+    {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         func failure(_ message: String) -> AzureError {
-            AzureError(service: .credential, status: nil, code: "CredentialConfiguration", message: message, target: "credentials")
+            AzureError(
+                service: .credential, status: nil, code: "CredentialConfiguration", message: message,
+                target: "credentials")
         }
         if let json = value("AZURE_CREDENTIALS") {
-            guard let parsed = try? JSONParser.parse(json) else { throw failure("AZURE_CREDENTIALS is not valid JSON (expected the output of 'az ad sp create-for-rbac --sdk-auth')") }
-            guard let clientID = parsed["clientId"]?.stringValue, let tenant = parsed["tenantId"]?.stringValue ?? tenantID else {
+            guard let parsed = try? JSONParser.parse(json) else {
+                throw failure(
+                    "AZURE_CREDENTIALS is not valid JSON (expected the output of 'az ad sp create-for-rbac --sdk-auth')"
+                )
+            }
+            guard let clientID = parsed["clientId"]?.stringValue,
+                let tenant = parsed["tenantId"]?.stringValue ?? tenantID
+            else {
                 throw failure("AZURE_CREDENTIALS needs clientId and tenantId")
             }
             let subscription = parsed["subscriptionId"]?.stringValue
             if let secret = parsed["clientSecret"]?.stringValue {
-                return Resolved(credential: ClientSecretCredential(tenantID: tenant, clientID: clientID, secret: secret, source: "client secret from AZURE_CREDENTIALS"), subscriptionID: subscription)
+                return Resolved(
+                    credential: ClientSecretCredential(
+                        tenantID: tenant, clientID: clientID, secret: secret,
+                        source: "client secret from AZURE_CREDENTIALS"), subscriptionID: subscription)
             }
             if let path = parsed["clientCertificate"]?.stringValue {
-                return Resolved(credential: try ClientCertificateCredential(tenantID: tenant, clientID: clientID, pemPath: path, source: "certificate from AZURE_CREDENTIALS"), subscriptionID: subscription)
+                return Resolved(
+                    credential: try ClientCertificateCredential(
+                        tenantID: tenant, clientID: clientID, pemPath: path,
+                        source: "certificate from AZURE_CREDENTIALS"), subscriptionID: subscription)
             }
             throw failure("AZURE_CREDENTIALS needs clientSecret or clientCertificate")
         }
         let tenant = value("AZURE_TENANT_ID") ?? tenantID
         if let clientID = value("AZURE_CLIENT_ID") {
-            let explicit = value("AZURE_CLIENT_SECRET") != nil || value("AZURE_CLIENT_CERTIFICATE_PATH") != nil || value("AZURE_FEDERATED_TOKEN_FILE") != nil
+            let explicit =
+                value("AZURE_CLIENT_SECRET") != nil || value("AZURE_CLIENT_CERTIFICATE_PATH") != nil
+                || value("AZURE_FEDERATED_TOKEN_FILE") != nil
             if explicit {
-                guard let tenant else { throw failure("AZURE_CLIENT_ID is set but the tenant is unknown: set AZURE_TENANT_ID (or tenant_id in the Target)") }
+                guard let tenant else {
+                    throw failure(
+                        "AZURE_CLIENT_ID is set but the tenant is unknown: set AZURE_TENANT_ID (or tenant_id in the Target)"
+                    )
+                }
                 if let secret = value("AZURE_CLIENT_SECRET") {
-                    return Resolved(credential: ClientSecretCredential(tenantID: tenant, clientID: clientID, secret: secret, source: "client secret from AZURE_CLIENT_SECRET"))
+                    return Resolved(
+                        credential: ClientSecretCredential(
+                            tenantID: tenant, clientID: clientID, secret: secret,
+                            source: "client secret from AZURE_CLIENT_SECRET"))
                 }
                 if let path = value("AZURE_CLIENT_CERTIFICATE_PATH") {
-                    return Resolved(credential: try ClientCertificateCredential(tenantID: tenant, clientID: clientID, pemPath: path, source: "certificate from AZURE_CLIENT_CERTIFICATE_PATH"))
+                    return Resolved(
+                        credential: try ClientCertificateCredential(
+                            tenantID: tenant, clientID: clientID, pemPath: path,
+                            source: "certificate from AZURE_CLIENT_CERTIFICATE_PATH"))
                 }
                 if let path = value("AZURE_FEDERATED_TOKEN_FILE") {
-                    return Resolved(credential: FederatedCredential(tenantID: tenant, clientID: clientID, assertion: .file(path), source: "federated token from AZURE_FEDERATED_TOKEN_FILE"))
+                    return Resolved(
+                        credential: FederatedCredential(
+                            tenantID: tenant, clientID: clientID, assertion: .file(path),
+                            source: "federated token from AZURE_FEDERATED_TOKEN_FILE"))
                 }
             }
             if let url = value("ACTIONS_ID_TOKEN_REQUEST_URL"), let token = value("ACTIONS_ID_TOKEN_REQUEST_TOKEN") {
-                guard let tenant else { throw failure("GitHub Actions OIDC needs the tenant: set AZURE_TENANT_ID (or tenant_id in the Target)") }
-                return Resolved(credential: FederatedCredential(
-                    tenantID: tenant, clientID: clientID, assertion: .githubActions(requestURL: url, requestToken: token), source: "GitHub Actions OIDC"))
+                guard let tenant else {
+                    throw failure(
+                        "GitHub Actions OIDC needs the tenant: set AZURE_TENANT_ID (or tenant_id in the Target)")
+                }
+                return Resolved(
+                    credential: FederatedCredential(
+                        tenantID: tenant, clientID: clientID,
+                        assertion: .githubActions(requestURL: url, requestToken: token), source: "GitHub Actions OIDC"))
             }
         }
         if let localBootstrap {
-            return Resolved(credential: ClientSecretCredential(
-                tenantID: localBootstrap.tenantID, clientID: localBootstrap.clientID, secret: localBootstrap.clientSecret, source: "local cloud bootstrap owner"))
+            return Resolved(
+                credential: ClientSecretCredential(
+                    tenantID: localBootstrap.tenantID, clientID: localBootstrap.clientID,
+                    secret: localBootstrap.clientSecret, source: "local cloud bootstrap owner"))
         }
         if let az = AzureCLICredential.find(path: environment["PATH"]) {
             return Resolved(credential: AzureCLICredential(executable: az, tenantID: tenant))
         }
         throw failure(
-            "no credential found: set AZURE_CREDENTIALS; or AZURE_CLIENT_ID and AZURE_TENANT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE; or run in GitHub Actions with 'permissions: id-token: write' and AZURE_CLIENT_ID; or log in with 'az login'")
+            "no credential found: set AZURE_CREDENTIALS; or AZURE_CLIENT_ID and AZURE_TENANT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE; or run in GitHub Actions with 'permissions: id-token: write' and AZURE_CLIENT_ID; or log in with 'az login'"
+        )
     }
 }

@@ -22,7 +22,10 @@ public struct TokenClient: Sendable {
     public var retry: RetryPolicy
     public var log: (@Sendable (String) -> Void)?
 
-    public init(cloud: AzureCloudEndpoints, transport: any HTTPTransport, runtime: Runtime = .system, retry: RetryPolicy = RetryPolicy(), log: (@Sendable (String) -> Void)? = nil) {
+    public init(
+        cloud: AzureCloudEndpoints, transport: any HTTPTransport, runtime: Runtime = .system,
+        retry: RetryPolicy = RetryPolicy(), log: (@Sendable (String) -> Void)? = nil
+    ) {
         self.cloud = cloud
         self.transport = transport
         self.runtime = runtime
@@ -31,8 +34,11 @@ public struct TokenClient: Sendable {
     }
 
     /// Sends the grant; failures name `source`, the client and the tenant, and keep Entra's code.
-    func requestToken(tenant: String, clientID: String, scope: String, credentialFields: [(String, String)], source: String) async throws(AzureError) -> AccessToken {
-        let fields = [("grant_type", "client_credentials"), ("client_id", clientID), ("scope", scope)] + credentialFields
+    func requestToken(
+        tenant: String, clientID: String, scope: String, credentialFields: [(String, String)], source: String
+    ) async throws(AzureError) -> AccessToken {
+        let fields =
+            [("grant_type", "client_credentials"), ("client_id", clientID), ("scope", scope)] + credentialFields
         var request = AzurePipeline.Request("POST", cloud.tokenURL(tenant: tenant), service: .entra, audience: nil)
         request.headers = [("Content-Type", "application/x-www-form-urlencoded")]
         request.body = Array(fields.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&").utf8)
@@ -48,7 +54,9 @@ public struct TokenClient: Sendable {
             throw failure
         }
         guard let token = json["access_token"]?.stringValue else {
-            throw AzureError(service: .entra, status: 200, code: "InvalidResponse", message: "the token response has no access_token", target: "POST \(cloud.tokenURL(tenant: tenant))")
+            throw AzureError(
+                service: .entra, status: 200, code: "InvalidResponse",
+                message: "the token response has no access_token", target: "POST \(cloud.tokenURL(tenant: tenant))")
         }
         let expiresIn = json["expires_in"]?.numberValue ?? json["expires_in"]?.stringValue.flatMap(Double.init) ?? 3_600
         return AccessToken(token: token, expiresOn: runtime.now() + expiresIn)
@@ -57,7 +65,9 @@ public struct TokenClient: Sendable {
     static func encode(_ text: String) -> String {
         var output = ""
         for byte in text.utf8 {
-            if (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || "-._~".utf8.contains(byte) {
+            if (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || "-._~".utf8.contains(byte)
+            {
                 output.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
                 output += String(format: "%%%02X", byte)
@@ -82,7 +92,9 @@ public struct ClientSecretCredential: TokenCredential {
     }
 
     public func fetchToken(scope: String, client: TokenClient) async throws(AzureError) -> AccessToken {
-        try await client.requestToken(tenant: tenantID ?? "", clientID: clientID ?? "", scope: scope, credentialFields: [("client_secret", secret)], source: source)
+        try await client.requestToken(
+            tenant: tenantID ?? "", clientID: clientID ?? "", scope: scope,
+            credentialFields: [("client_secret", secret)], source: source)
     }
 }
 
@@ -97,14 +109,20 @@ public struct ClientCertificateCredential: TokenCredential {
 
     public init(tenantID: String, clientID: String, pemPath: String, source: String) throws(AzureError) {
         guard let data = FileManager.default.contents(atPath: pemPath) else {
-            throw AzureError(service: .credential, status: nil, code: "CertificateUnreadable", message: "\(source): cannot read '\(pemPath)'", target: "certificate")
+            throw AzureError(
+                service: .credential, status: nil, code: "CertificateUnreadable",
+                message: "\(source): cannot read '\(pemPath)'", target: "certificate")
         }
         let pem = String(decoding: data, as: UTF8.self)
         do {
             key = try RSAPrivateKey(pem: pem)
             certificate = try Certificate(pem: pem)
         } catch {
-            throw AzureError(service: .credential, status: nil, code: "CertificateInvalid", message: "\(source): '\(pemPath)' must hold an RSA private key and its certificate in PEM (\((error as? CryptoError)?.reason ?? "\(error)"))", target: "certificate")
+            throw AzureError(
+                service: .credential, status: nil, code: "CertificateInvalid",
+                message:
+                    "\(source): '\(pemPath)' must hold an RSA private key and its certificate in PEM (\((error as? CryptoError)?.reason ?? "\(error)"))",
+                target: "certificate")
         }
         self.tenantID = tenantID
         self.clientID = clientID
@@ -114,20 +132,30 @@ public struct ClientCertificateCredential: TokenCredential {
     public func fetchToken(scope: String, client: TokenClient) async throws(AzureError) -> AccessToken {
         let now = client.runtime.now().rounded(.down)
         let tenant = tenantID ?? ""
-        let header = JSONValue.object([("alg", .string("PS256")), ("typ", .string("JWT")), ("x5t#S256", .string(Base64URL.encode(certificate.sha256Thumbprint)))])
+        let header = JSONValue.object([
+            ("alg", .string("PS256")), ("typ", .string("JWT")),
+            ("x5t#S256", .string(Base64URL.encode(certificate.sha256Thumbprint))),
+        ])
         let claims = JSONValue.object([
-            ("aud", .string(client.cloud.tokenURL(tenant: tenant))), ("iss", .string(clientID ?? "")), ("sub", .string(clientID ?? "")),
-            ("jti", .string(SecureRandom.uuid())), ("nbf", .number(now)), ("iat", .number(now)), ("exp", .number(now + 600)),
+            ("aud", .string(client.cloud.tokenURL(tenant: tenant))), ("iss", .string(clientID ?? "")),
+            ("sub", .string(clientID ?? "")),
+            ("jti", .string(SecureRandom.uuid())), ("nbf", .number(now)), ("iat", .number(now)),
+            ("exp", .number(now + 600)),
         ])
         let assertion: String
         do {
             assertion = try JWT.sign(header: header, claims: claims, key: key, algorithm: .ps256)
         } catch {
-            throw AzureError(service: .credential, status: nil, code: "SigningFailed", message: "\(source): \(error)", target: "certificate")
+            throw AzureError(
+                service: .credential, status: nil, code: "SigningFailed", message: "\(source): \(error)",
+                target: "certificate")
         }
         return try await client.requestToken(
             tenant: tenant, clientID: clientID ?? "", scope: scope,
-            credentialFields: [("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", assertion)],
+            credentialFields: [
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                ("client_assertion", assertion),
+            ],
             source: source)
     }
 }
@@ -157,7 +185,10 @@ public struct FederatedCredential: TokenCredential {
         let token = try await externalToken(client: client)
         return try await client.requestToken(
             tenant: tenantID ?? "", clientID: clientID ?? "", scope: scope,
-            credentialFields: [("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"), ("client_assertion", token)],
+            credentialFields: [
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                ("client_assertion", token),
+            ],
             source: source)
     }
 
@@ -165,16 +196,24 @@ public struct FederatedCredential: TokenCredential {
         switch assertion {
         case .file(let path):
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw AzureError(service: .credential, status: nil, code: "FederatedTokenUnreadable", message: "\(source): cannot read '\(path)'", target: "federated token")
+                throw AzureError(
+                    service: .credential, status: nil, code: "FederatedTokenUnreadable",
+                    message: "\(source): cannot read '\(path)'", target: "federated token")
             }
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         case .githubActions(let requestURL, let requestToken):
             let separator = requestURL.contains("?") ? "&" : "?"
-            var request = AzurePipeline.Request("GET", requestURL + separator + "audience=api://AzureADTokenExchange", service: .credential, audience: nil)
+            var request = AzurePipeline.Request(
+                "GET", requestURL + separator + "audience=api://AzureADTokenExchange", service: .credential,
+                audience: nil)
             request.headers = [("Authorization", "bearer \(requestToken)")]
-            let pipeline = AzurePipeline(transport: client.transport, tokens: nil, runtime: client.runtime, retry: client.retry, log: client.log)
+            let pipeline = AzurePipeline(
+                transport: client.transport, tokens: nil, runtime: client.runtime, retry: client.retry, log: client.log)
             guard let value = try await pipeline.json(request)["value"]?.stringValue else {
-                throw AzureError(service: .credential, status: 200, code: "InvalidResponse", message: "\(source): the OIDC token response has no 'value'", target: "GET ACTIONS_ID_TOKEN_REQUEST_URL")
+                throw AzureError(
+                    service: .credential, status: 200, code: "InvalidResponse",
+                    message: "\(source): the OIDC token response has no 'value'",
+                    target: "GET ACTIONS_ID_TOKEN_REQUEST_URL")
             }
             return value
         }
@@ -214,14 +253,21 @@ public struct AzureCLICredential: TokenCredential {
         process.standardOutput = output
         process.standardError = errors
         do { try process.run() } catch {
-            throw AzureError(service: .credential, status: nil, code: "AzureCLIFailed", message: "cannot run \(executable): \(error)", target: "az")
+            throw AzureError(
+                service: .credential, status: nil, code: "AzureCLIFailed",
+                message: "cannot run \(executable): \(error)", target: "az")
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0, let json = try? JSONParser.parse([UInt8](data)), let token = json["accessToken"]?.stringValue else {
-            let reason = problem.split(separator: "\n").first.map(String.init) ?? "exit status \(process.terminationStatus)"
-            throw AzureError(service: .credential, status: nil, code: "AzureCLIFailed", message: "az account get-access-token failed: \(reason) (run 'az login')", target: "az")
+        guard process.terminationStatus == 0, let json = try? JSONParser.parse([UInt8](data)),
+            let token = json["accessToken"]?.stringValue
+        else {
+            let reason =
+                problem.split(separator: "\n").first.map(String.init) ?? "exit status \(process.terminationStatus)"
+            throw AzureError(
+                service: .credential, status: nil, code: "AzureCLIFailed",
+                message: "az account get-access-token failed: \(reason) (run 'az login')", target: "az")
         }
         let expiresOn = json["expires_on"]?.numberValue ?? client.runtime.now() + 1_800
         return AccessToken(token: token, expiresOn: expiresOn)

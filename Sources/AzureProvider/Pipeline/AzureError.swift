@@ -27,7 +27,8 @@ public struct AzureError: Error, Sendable, CustomStringConvertible {
     /// Attempts made, the first included.
     public var attempts = 1
 
-    public init(service: Service, status: Int?, code: String, message: String, requestID: String? = nil, target: String) {
+    public init(service: Service, status: Int?, code: String, message: String, requestID: String? = nil, target: String)
+    {
         self.service = service
         self.status = status
         self.code = code
@@ -48,7 +49,8 @@ public struct AzureError: Error, Sendable, CustomStringConvertible {
     /// object…", also seen as `NoBackingApplicationObject`): worth waiting out.
     public var isApplicationNotReplicated: Bool {
         service == .graph && status == 400
-            && (code == "NoBackingApplicationObject" || message.contains("does not reference a valid application object"))
+            && (code == "NoBackingApplicationObject"
+                || message.contains("does not reference a valid application object"))
     }
 
     public var description: String {
@@ -81,18 +83,21 @@ public struct AzureError: Error, Sendable, CustomStringConvertible {
             code = inner
             message = json?["message"]?.stringValue ?? message
         }
-        return AzureError(service: service, status: response.status, code: code, message: message, requestID: requestID, target: target)
+        return AzureError(
+            service: service, status: response.status, code: code, message: message, requestID: requestID,
+            target: target)
     }
 
     public static func from(_ error: TransportError, service: Service) -> AzureError {
-        let code = switch error.kind {
-        case .connection: "ConnectionFailed"
-        case .timeout: "Timeout"
-        case .tls: "TLSFailed"
-        case .refused: "Refused"
-        case .cancelled: "Cancelled"
-        case .other: "TransportFailed"
-        }
+        let code =
+            switch error.kind {
+            case .connection: "ConnectionFailed"
+            case .timeout: "Timeout"
+            case .tls: "TLSFailed"
+            case .refused: "Refused"
+            case .cancelled: "Cancelled"
+            case .other: "TransportFailed"
+            }
         return AzureError(service: service, status: nil, code: code, message: error.message, target: error.target)
     }
 }

@@ -1,7 +1,7 @@
 import AMLAuthCore
-public import HTTPClient
 import AuthCrypto
 import Foundation
+public import HTTPClient
 public import WireFormat
 
 /// The one path every Azure call takes: client-side rate limit, bearer token for the API's
@@ -20,7 +20,8 @@ public struct AzurePipeline: Sendable {
 
     /// `tokenHosts` defaults to the hosts of the cloud `tokens` gets its tokens from.
     public init(
-        transport: any HTTPTransport, tokens: TokenCache?, runtime: Runtime = .system, retry: RetryPolicy = RetryPolicy(),
+        transport: any HTTPTransport, tokens: TokenCache?, runtime: Runtime = .system,
+        retry: RetryPolicy = RetryPolicy(),
         limiter: RateLimiter? = nil, log: (@Sendable (String) -> Void)? = nil, tokenHosts: TokenHostPolicy? = nil
     ) {
         self.transport = transport
@@ -29,7 +30,9 @@ public struct AzurePipeline: Sendable {
         self.retry = retry
         self.limiter = limiter
         self.log = log
-        self.tokenHosts = tokenHosts ?? tokens.map { TokenHostPolicy(cloud: $0.client.cloud) } ?? TokenHostPolicy(cloudName: "(none)", origins: [], hostSuffixes: [])
+        self.tokenHosts =
+            tokenHosts ?? tokens.map { TokenHostPolicy(cloud: $0.client.cloud) }
+            ?? TokenHostPolicy(cloudName: "(none)", origins: [], hostSuffixes: [])
     }
 
     /// A call to make.
@@ -46,7 +49,10 @@ public struct AzurePipeline: Sendable {
         /// Statuses returned to the caller instead of thrown (e.g. 404 for "does it exist?").
         public var accept: Set<Int> = []
 
-        public init(_ method: String, _ url: String, service: AzureError.Service, audience: String?, json: JSONValue? = nil, accept: Set<Int> = []) {
+        public init(
+            _ method: String, _ url: String, service: AzureError.Service, audience: String?, json: JSONValue? = nil,
+            accept: Set<Int> = []
+        ) {
             self.method = method
             self.url = url
             self.service = service
@@ -63,7 +69,8 @@ public struct AzurePipeline: Sendable {
     public func send(_ request: Request) async throws(AzureError) -> HTTPResponse {
         let target = "\(request.method) \(Self.withoutQuery(request.url))"
         if request.audience != nil, let refusal = tokenHosts.refusal(for: request.url) {
-            throw AzureError(service: request.service, status: nil, code: "UntrustedHost", message: refusal, target: target)
+            throw AzureError(
+                service: request.service, status: nil, code: "UntrustedHost", message: refusal, target: target)
         }
         var attempt = 0
         var waited = 0.0
@@ -74,29 +81,41 @@ public struct AzurePipeline: Sendable {
                 do {
                     try await limiter.acquire(request.method == "GET" ? .read : .write, principal: principal)
                 } catch {
-                    throw AzureError(service: request.service, status: nil, code: "Cancelled", message: "cancelled", target: target)
+                    throw AzureError(
+                        service: request.service, status: nil, code: "Cancelled", message: "cancelled", target: target)
                 }
             }
-            var headers = request.headers + [("Accept", "application/json"), ("x-ms-client-request-id", SecureRandom.uuid())]
+            var headers =
+                request.headers + [("Accept", "application/json"), ("x-ms-client-request-id", SecureRandom.uuid())]
             if let audience = request.audience {
                 guard let tokens else {
-                    throw AzureError(service: .credential, status: nil, code: "NoCredential", message: "no credential is configured", target: target)
+                    throw AzureError(
+                        service: .credential, status: nil, code: "NoCredential", message: "no credential is configured",
+                        target: target)
                 }
                 headers.append(("Authorization", "Bearer \(try await tokens.token(audience: audience))"))
             }
             let started = runtime.now()
             let outcome: Result<HTTPResponse, TransportError>
             do {
-                outcome = .success(try await transport.send(HTTPRequest(method: request.method, url: request.url, headers: headers, body: request.body)))
+                outcome = .success(
+                    try await transport.send(
+                        HTTPRequest(method: request.method, url: request.url, headers: headers, body: request.body)))
             } catch {
                 outcome = .failure(error)
             }
             let elapsed = Int(((runtime.now() - started) * 1000).rounded())
             switch outcome {
             case .failure(let error):
-                log?("\(request.method) \(Self.redacted(request.url)) → \(error.kind) in \(elapsed) ms (attempt \(attempt))")
+                log?(
+                    "\(request.method) \(Self.redacted(request.url)) → \(error.kind) in \(elapsed) ms (attempt \(attempt))"
+                )
                 if error.kind == .cancelled { throw AzureError.from(error, service: request.service) }
-                guard let delay = retry.delay(after: .transport(retryable: error.isRetryable), attempt: attempt, idempotent: request.idempotent, waited: waited, random: runtime.random) else {
+                guard
+                    let delay = retry.delay(
+                        after: .transport(retryable: error.isRetryable), attempt: attempt,
+                        idempotent: request.idempotent, waited: waited, random: runtime.random)
+                else {
                     var failure = AzureError.from(error, service: request.service)
                     failure.attempts = attempt
                     throw failure
@@ -104,12 +123,15 @@ public struct AzurePipeline: Sendable {
                 try await wait(delay, &waited, target: target, service: request.service)
             case .success(let response):
                 let requestID = response.header("x-ms-request-id") ?? response.header("request-id") ?? "-"
-                log?("\(request.method) \(Self.redacted(request.url)) → \(response.status) in \(elapsed) ms (request id \(requestID), attempt \(attempt))")
+                log?(
+                    "\(request.method) \(Self.redacted(request.url)) → \(response.status) in \(elapsed) ms (request id \(requestID), attempt \(attempt))"
+                )
                 if response.status < 400 || request.accept.contains(response.status) { return response }
                 var failure = AzureError.from(response, service: request.service, target: target)
                 failure.attempts = attempt
                 // An access token that expired in flight: fetch a new one, once.
-                if response.status == 401, failure.code == "ExpiredAuthenticationToken" || failure.code == "InvalidAuthenticationToken",
+                if response.status == 401,
+                    failure.code == "ExpiredAuthenticationToken" || failure.code == "InvalidAuthenticationToken",
                     let audience = request.audience, !refreshedToken
                 {
                     refreshedToken = true
@@ -118,7 +140,11 @@ public struct AzurePipeline: Sendable {
                     continue
                 }
                 let retryAfter = RetryPolicy.retryAfter({ response.header($0) }, now: runtime.now())
-                guard let delay = retry.delay(after: .status(response.status, retryAfter: retryAfter), attempt: attempt, idempotent: request.idempotent, waited: waited, random: runtime.random) else {
+                guard
+                    let delay = retry.delay(
+                        after: .status(response.status, retryAfter: retryAfter), attempt: attempt,
+                        idempotent: request.idempotent, waited: waited, random: runtime.random)
+                else {
                     throw failure
                 }
                 try await wait(delay, &waited, target: target, service: request.service)
@@ -126,12 +152,16 @@ public struct AzurePipeline: Sendable {
         }
     }
 
-    private func wait(_ delay: Double, _ waited: inout Double, target: String, service: AzureError.Service) async throws(AzureError) {
+    private func wait(_ delay: Double, _ waited: inout Double, target: String, service: AzureError.Service)
+        async throws(AzureError)
+    {
         log?("  retrying in \(String(format: "%.2f", delay)) s")
         do {
             try await runtime.sleep(delay)
         } catch {
-            throw AzureError(service: service, status: nil, code: "Cancelled", message: "cancelled while waiting to retry", target: target)
+            throw AzureError(
+                service: service, status: nil, code: "Cancelled", message: "cancelled while waiting to retry",
+                target: target)
         }
         waited += delay
     }
@@ -142,7 +172,9 @@ public struct AzurePipeline: Sendable {
     static func redacted(_ url: String) -> String {
         let parts = url.split(separator: "?", maxSplits: 1)
         guard parts.count == 2 else { return url }
-        let sensitive: Set<String> = ["sig", "code", "client_secret", "token", "access_token", "key", "password", "client_assertion"]
+        let sensitive: Set<String> = [
+            "sig", "code", "client_secret", "token", "access_token", "key", "password", "client_assertion",
+        ]
         let query = parts[1].split(separator: "&").map { pair -> String in
             let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
             return sensitive.contains(name.lowercased()) ? "\(name)=REDACTED" : String(pair)
@@ -155,7 +187,9 @@ public struct AzurePipeline: Sendable {
     public func json(_ request: Request) async throws(AzureError) -> JSONValue {
         let response = try await send(request)
         guard let value = try? JSONParser.parse(response.body) else {
-            throw AzureError(service: request.service, status: response.status, code: "InvalidResponse", message: "the response is not JSON", target: "\(request.method) \(Self.withoutQuery(request.url))")
+            throw AzureError(
+                service: request.service, status: response.status, code: "InvalidResponse",
+                message: "the response is not JSON", target: "\(request.method) \(Self.withoutQuery(request.url))")
         }
         return value
     }

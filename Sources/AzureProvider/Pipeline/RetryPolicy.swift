@@ -29,7 +29,9 @@ public struct RetryPolicy: Sendable, Equatable {
     ///   - attempt: attempts made so far (1 after the first).
     ///   - idempotent: whether repeating the request is safe.
     ///   - waited: seconds already spent waiting on this request.
-    public func delay(after outcome: Outcome, attempt: Int, idempotent: Bool, waited: Double, random: (Double) -> Double) -> Double? {
+    public func delay(
+        after outcome: Outcome, attempt: Int, idempotent: Bool, waited: Double, random: (Double) -> Double
+    ) -> Double? {
         guard attempt < maxAttempts else { return nil }
         let delay: Double
         switch outcome {

@@ -9,7 +9,10 @@ public struct Runtime: Sendable {
     /// A uniform random number in `0..<upperBound`.
     public var random: @Sendable (Double) -> Double
 
-    public init(now: @escaping @Sendable () -> Double, sleep: @escaping @Sendable (Double) async throws -> Void, random: @escaping @Sendable (Double) -> Double) {
+    public init(
+        now: @escaping @Sendable () -> Double, sleep: @escaping @Sendable (Double) async throws -> Void,
+        random: @escaping @Sendable (Double) -> Double
+    ) {
         self.now = now
         self.sleep = sleep
         self.random = random

@@ -39,7 +39,8 @@ public struct TokenHostPolicy: Sendable, Equatable {
         }
         if trusts(parsed) { return nil }
         let trusted = origins.sorted() + hostSuffixes.map { "https://*.\($0)" }
-        return "refusing to send a token to '\(parsed.origin)': it is not a host of cloud '\(cloudName)' (\(trusted.joined(separator: ", ")))"
+        return
+            "refusing to send a token to '\(parsed.origin)': it is not a host of cloud '\(cloudName)' (\(trusted.joined(separator: ", ")))"
     }
 
     /// Whether a token may go to this URL.

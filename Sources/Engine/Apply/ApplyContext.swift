@@ -20,10 +20,14 @@ public final class ApplyContext: Sendable {
     }
 
     /// The model-management base of a workspace, looked up once per apply.
-    func modelManagementBase(_ workspace: AzureResourceID, _ service: any ModelManagementService) async throws(AzureError) -> String {
+    func modelManagementBase(_ workspace: AzureResourceID, _ service: any ModelManagementService)
+        async throws(AzureError) -> String
+    {
         if let known = bases.withLock({ $0[workspace] }) { return known }
         guard let found = try await service.workspace(id: workspace) else {
-            throw AzureError(service: .resourceManager, status: 404, code: "WorkspaceNotFound", message: "workspace \(workspace) was not found", target: "GET \(workspace)")
+            throw AzureError(
+                service: .resourceManager, status: 404, code: "WorkspaceNotFound",
+                message: "workspace \(workspace) was not found", target: "GET \(workspace)")
         }
         let base = try await service.modelManagementBase(for: found)
         bases.withLock { $0[workspace] = base }

@@ -55,8 +55,11 @@ public enum DAGWalk {
                         cascaded = true
                     }
                 }
-                for index in changes.indices where running.count < limit && outcomes[index] == nil && !running.contains(index) {
-                    guard dependencies[index].allSatisfy({ outcomes[$0] != nil }), !isDeletion[index] || nonDeletionsLeft == 0 else { continue }
+                for index in changes.indices
+                where running.count < limit && outcomes[index] == nil && !running.contains(index) {
+                    guard dependencies[index].allSatisfy({ outcomes[$0] != nil }),
+                        !isDeletion[index] || nonDeletionsLeft == 0
+                    else { continue }
                     running.insert(index)
                     let change = changes[index]
                     group.addTask { (index, await body(change)) }
@@ -67,7 +70,8 @@ public enum DAGWalk {
             }
             // Whatever is left waits on itself: a cycle the planner should never make. Loudly.
             for index in changes.indices where outcomes[index] == nil {
-                outcomes[index] = .failed(ApplyFailure("\(changes[index].address) is part of a dependency cycle and was not applied"))
+                outcomes[index] = .failed(
+                    ApplyFailure("\(changes[index].address) is part of a dependency cycle and was not applied"))
             }
             return outcomes.map { $0 ?? .failed(ApplyFailure("not applied")) }
         }

@@ -22,7 +22,10 @@ public struct Executor: Sendable {
     /// How long a just-created principal may stay invisible to ARM before the assignment fails.
     public var replicationWait = 120.0
 
-    public init(provider: Provider, delivery: SecretDelivery, tenantID: String, subscriptionID: String, runtime: Runtime = .system, parallelism: Int = 8) {
+    public init(
+        provider: Provider, delivery: SecretDelivery, tenantID: String, subscriptionID: String,
+        runtime: Runtime = .system, parallelism: Int = 8
+    ) {
         self.provider = provider
         self.delivery = delivery
         self.tenantID = tenantID
@@ -34,7 +37,7 @@ public struct Executor: Sendable {
     public func apply(_ plan: Plan, observer: any ApplyObserver) async -> ApplyResult {
         let context = ApplyContext()
         let changes = plan.effective
-        let outcomes = await DAGWalk.run(changes, parallelism: parallelism, skipped: { change, outcome in observer.finished(change, outcome, seconds: 0) }) { change in
+        let body: @Sendable (Change) async -> ChangeOutcome = { change in
             observer.started(change)
             let started = runtime.now()
             let outcome: ChangeOutcome
@@ -48,6 +51,9 @@ public struct Executor: Sendable {
             observer.finished(change, outcome, seconds: runtime.now() - started)
             return outcome
         }
+        let outcomes = await DAGWalk.run(
+            changes, parallelism: parallelism,
+            skipped: { change, outcome in observer.finished(change, outcome, seconds: 0) }, body)
         return ApplyResult(outcomes: Array(zip(changes, outcomes)))
     }
 }

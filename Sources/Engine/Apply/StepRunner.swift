@@ -25,7 +25,8 @@ struct StepRunner {
             } catch let failure as ApplyFailure {
                 throw failure
             } catch let error as AzureError {
-                throw ApplyFailure(error.description, code: error.code, status: error.status, requestID: error.requestID)
+                throw ApplyFailure(
+                    error.description, code: error.code, status: error.status, requestID: error.requestID)
             } catch {
                 throw ApplyFailure("\(error)")
             }
@@ -34,7 +35,9 @@ struct StepRunner {
 
     /// The application the current step acts on; a plan that names none is a planner bug, reported.
     private func current() throws(ApplyFailure) -> ApplicationReference {
-        guard let application else { throw ApplyFailure("\(change.address): a step needs an application, and the plan named none") }
+        guard let application else {
+            throw ApplyFailure("\(change.address): a step needs an application, and the plan named none")
+        }
         return application
     }
 
@@ -45,7 +48,9 @@ struct StepRunner {
             application = ApplicationReference(objectID: created.id, appID: created.appID, servicePrincipalID: nil)
         case .useApplication(let reference):
             application = reference
-            if let id = reference.servicePrincipalID.flatMap(GUID.init) { context.remember(principal: change.address, objectID: id) }
+            if let id = reference.servicePrincipalID.flatMap(GUID.init) {
+                context.remember(principal: change.address, objectID: id)
+            }
         case .setApplicationTags(let tags):
             try await directory.updateApplication(id: try current().objectID, .tags(tags))
         case .setDisplayName(let name):
@@ -89,12 +94,16 @@ struct StepRunner {
     /// new application (bounded backoff).
     private func ensureServicePrincipal(_ application: ApplicationReference, tags: [String]) async throws -> GUID {
         if let id = application.servicePrincipalID.flatMap(GUID.init) { return id }
-        if let existing = try await directory.servicePrincipal(appID: application.appID), let id = GUID(existing.id) { return id }
+        if let existing = try await directory.servicePrincipal(appID: application.appID), let id = GUID(existing.id) {
+            return id
+        }
         var delay = 1.0
         while true {
             do {
                 let created = try await directory.createServicePrincipal(appID: application.appID, tags: tags)
-                guard let id = GUID(created.id) else { throw ApplyFailure("Graph returned a service principal whose id is not a GUID") }
+                guard let id = GUID(created.id) else {
+                    throw ApplyFailure("Graph returned a service principal whose id is not a GUID")
+                }
                 return id
             } catch let error as AzureError where error.isApplicationNotReplicated && delay < 32 {
                 try await executor.runtime.sleep(delay)
@@ -107,11 +116,13 @@ struct StepRunner {
     /// reported, so no secret exists that nobody holds.
     private func addPassword(_ request: PasswordRequest, to application: ApplicationReference) async throws {
         let end = executor.runtime.now() + Double(request.lifetime.seconds)
-        let created = try await directory.addPassword(applicationID: application.objectID, displayName: request.displayName, endDateTime: end)
+        let created = try await directory.addPassword(
+            applicationID: application.objectID, displayName: request.displayName, endDateTime: end)
         do {
             try executor.delivery.deliver(
                 SecretDelivery.Secret(
-                    clientID: application.appID, clientSecret: created.secretText, tenantID: executor.tenantID, subscriptionID: executor.subscriptionID,
+                    clientID: application.appID, clientSecret: created.secretText, tenantID: executor.tenantID,
+                    subscriptionID: executor.subscriptionID,
                     keyID: created.keyID),
                 to: request.sink)
         } catch {
@@ -129,17 +140,22 @@ struct StepRunner {
         switch put.principal {
         case .id(let id): principal = id
         case .createdBy(let address):
-            guard let id = context.principalObjectID(address) else { throw ApplyFailure("\(address) has no service principal") }
+            guard let id = context.principalObjectID(address) else {
+                throw ApplyFailure("\(address) has no service principal")
+            }
             principal = id
         }
-        let name = put.name ?? RoleAssignmentKey(scope: put.scope, principal: principal, role: put.role).deterministicName.value
+        let name =
+            put.name
+            ?? RoleAssignmentKey(scope: put.scope, principal: principal, role: put.role).deterministicName.value
         var waited = 0.0
         var delay = 2.0
         while true {
             let failure: AzureError
             do {
                 _ = try await executor.provider.authorization.createRoleAssignment(
-                    scope: put.scope.description, name: name, roleDefinitionGUID: put.role.value, principalID: principal.value,
+                    scope: put.scope.description, name: name, roleDefinitionGUID: put.role.value,
+                    principalID: principal.value,
                     principalType: put.principalType?.rawValue, description: put.description)
                 return
             } catch {
@@ -152,7 +168,8 @@ struct StepRunner {
                 let known = try await directory.servicePrincipal(id: principal.value) != nil
                 guard known || (put.principalType != nil && put.principalType != .servicePrincipal) else {
                     throw ApplyFailure(
-                        "principal \(principal) does not exist in the directory: \(failure.message)", code: failure.code, status: failure.status,
+                        "principal \(principal) does not exist in the directory: \(failure.message)",
+                        code: failure.code, status: failure.status,
                         requestID: failure.requestID)
                 }
                 guard waited + delay <= executor.replicationWait else { throw failure }

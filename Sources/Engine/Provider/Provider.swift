@@ -15,9 +15,11 @@ public protocol DirectoryService: Sendable {
     func updateApplication(id: String, _ update: ApplicationUpdate) async throws(AzureError)
     func deleteApplication(id: String) async throws(AzureError)
     func createServicePrincipal(appID: String, tags: [String]) async throws(AzureError) -> GraphServicePrincipal
-    func addPassword(applicationID: String, displayName: String, endDateTime: Double?) async throws(AzureError) -> CreatedPassword
+    func addPassword(applicationID: String, displayName: String, endDateTime: Double?) async throws(AzureError)
+        -> CreatedPassword
     func removePassword(applicationID: String, keyID: String) async throws(AzureError)
-    func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential) async throws(AzureError)
+    func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential)
+        async throws(AzureError)
     func deleteFederatedCredential(applicationID: String, id: String) async throws(AzureError)
     /// The lower-cased ids among `ids` that the directory knows.
     func existingDirectoryObjects(ids: [String]) async throws(AzureError) -> Set<String>
@@ -26,9 +28,11 @@ public protocol DirectoryService: Sendable {
 /// ARM role assignments as the engine needs them.
 public protocol AuthorizationService: Sendable {
     /// Every assignment at, above and (with `atScopeOnly: false`) below `scope`, across pages.
-    func listRoleAssignments(scope: String, atScopeOnly: Bool, principalID: String?) async throws(AzureError) -> [AuthorizationClient.RoleAssignment]
+    func listRoleAssignments(scope: String, atScopeOnly: Bool, principalID: String?) async throws(AzureError)
+        -> [AuthorizationClient.RoleAssignment]
     func createRoleAssignment(
-        scope: String, name: String, roleDefinitionGUID: String, principalID: String, principalType: String?, description: String?
+        scope: String, name: String, roleDefinitionGUID: String, principalID: String, principalType: String?,
+        description: String?
     ) async throws(AzureError) -> AuthorizationClient.RoleAssignment
     @discardableResult func deleteRoleAssignment(scope: String, name: String) async throws(AzureError) -> Bool
 }
@@ -55,7 +59,10 @@ public struct Provider: Sendable {
     public var authorization: any AuthorizationService
     public var modelManagement: any ModelManagementService
 
-    public init(directory: any DirectoryService, authorization: any AuthorizationService, modelManagement: any ModelManagementService) {
+    public init(
+        directory: any DirectoryService, authorization: any AuthorizationService,
+        modelManagement: any ModelManagementService
+    ) {
         self.directory = directory
         self.authorization = authorization
         self.modelManagement = modelManagement
@@ -66,7 +73,8 @@ public struct Provider: Sendable {
         var machineLearning = MachineLearningClient(pipeline: pipeline, cloud: cloud)
         if let pollInterval { machineLearning.pollInterval = pollInterval }
         self.init(
-            directory: GraphClient(pipeline: pipeline, cloud: cloud), authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
+            directory: GraphClient(pipeline: pipeline, cloud: cloud),
+            authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
             modelManagement: machineLearning)
     }
 }

@@ -17,7 +17,9 @@ public struct LiveStateReader: Sendable {
         if let delivery {
             for principal in desired.servicePrincipals {
                 for password in principal.passwords {
-                    if let keyID = delivery.deliveredKeyID(password.sink) { live.deliveredPasswords[Planner.deliveryKey(principal.address, password.name)] = keyID }
+                    if let keyID = delivery.deliveredKeyID(password.sink) {
+                        live.deliveredPasswords[Planner.deliveryKey(principal.address, password.name)] = keyID
+                    }
                 }
             }
         }
@@ -36,17 +38,22 @@ public struct LiveStateReader: Sendable {
         var found = try await directory.applications(taggedWith: Markers.targetTag(desired.target))
         let ownedTags = Set(found.flatMap(\.tags))
         // Unowned look-alikes only for principals amlauth does not own yet (adoption candidates).
-        let unowned = desired.servicePrincipals.filter { !ownedTags.contains(Markers.resourceTag(desired.target, $0.address.name)) }
+        let unowned = desired.servicePrincipals.filter {
+            !ownedTags.contains(Markers.resourceTag(desired.target, $0.address.name))
+        }
         found += try await directory.applications(namedAnyOf: Array(Set(unowned.map(\.displayName))).sorted())
         var seen: Set<String> = []
         found = found.filter { seen.insert($0.id).inserted }
         let principals = try await directory.servicePrincipals(appIDsAnyOf: found.map(\.appID))
-        let principalByAppID = Dictionary(principals.map { ($0.appID.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        let principalByAppID = Dictionary(
+            principals.map { ($0.appID.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
         var applications: [LiveApplication] = []
         for application in found {
             var live = LiveApplication(
-                objectID: application.id, appID: application.appID, displayName: application.displayName, tags: application.tags,
-                passwords: application.passwords, federatedCredentials: try await directory.federatedCredentials(applicationID: application.id),
+                objectID: application.id, appID: application.appID, displayName: application.displayName,
+                tags: application.tags,
+                passwords: application.passwords,
+                federatedCredentials: try await directory.federatedCredentials(applicationID: application.id),
                 servicePrincipalID: principalByAppID[application.appID.lowercased()]?.id)
             live.keyCredentials = application.keyCredentials
             applications.append(live)
@@ -57,24 +64,34 @@ public struct LiveStateReader: Sendable {
     private func roleAssignments(_ desired: DesiredState) async throws(AzureError) -> [LiveRoleAssignment] {
         let subscription = "/subscriptions/\(desired.subscriptionID)"
         // Without atScope(): everything at, above and below the subscription, in one paged list.
-        var listed = try await provider.authorization.listRoleAssignments(scope: subscription, atScopeOnly: false, principalID: nil)
-        let outside = Set(desired.roleAssignments.map(\.scope).filter { $0.subscription != desired.subscriptionID }.map(\.description))
-        for scope in outside.sorted() { listed += try await provider.authorization.listRoleAssignments(scope: scope, atScopeOnly: true, principalID: nil) }
+        var listed = try await provider.authorization.listRoleAssignments(
+            scope: subscription, atScopeOnly: false, principalID: nil)
+        let outside = Set(
+            desired.roleAssignments.map(\.scope).filter { $0.subscription != desired.subscriptionID }.map(\.description)
+        )
+        for scope in outside.sorted() {
+            listed += try await provider.authorization.listRoleAssignments(
+                scope: scope, atScopeOnly: true, principalID: nil)
+        }
         var seen: Set<String> = []
         var assignments: [LiveRoleAssignment] = []
         for assignment in listed where seen.insert(assignment.name.lowercased()).inserted {
             // ARM always sends these as an ID and two GUIDs; anything else is a broken answer,
             // reported here, once, rather than compared as text downstream.
-            guard case .success(let scope) = AzureResourceID.parse(assignment.scope), let principal = GUID(assignment.principalID),
+            guard case .success(let scope) = AzureResourceID.parse(assignment.scope),
+                let principal = GUID(assignment.principalID),
                 let role = GUID(assignment.roleDefinitionGUID)
             else {
                 throw AzureError(
                     service: .resourceManager, status: 200, code: "InvalidResponse",
-                    message: "role assignment \(assignment.name) has an unreadable scope, principal or role", target: "GET \(assignment.id)")
+                    message: "role assignment \(assignment.name) has an unreadable scope, principal or role",
+                    target: "GET \(assignment.id)")
             }
-            assignments.append(LiveRoleAssignment(
-                name: assignment.name, key: RoleAssignmentKey(scope: scope, principal: principal, role: role), principalType: assignment.principalType,
-                description: assignment.description))
+            assignments.append(
+                LiveRoleAssignment(
+                    name: assignment.name, key: RoleAssignmentKey(scope: scope, principal: principal, role: role),
+                    principalType: assignment.principalType,
+                    description: assignment.description))
         }
         return assignments
     }
@@ -88,14 +105,18 @@ public struct LiveStateReader: Sendable {
             guard let found = try await provider.modelManagement.workspace(id: workspace.id) else {
                 throw AzureError(
                     service: .resourceManager, status: 404, code: "WorkspaceNotFound",
-                    message: "\(workspace.address) (\(workspace.id)) does not exist; amlauth reads workspaces, it does not create them", target: "GET \(workspace.id)")
+                    message:
+                        "\(workspace.address) (\(workspace.id)) does not exist; amlauth reads workspaces, it does not create them",
+                    target: "GET \(workspace.id)")
             }
             workspaces.append(LiveWorkspace(id: found.id, location: found.location))
             let base = try await provider.modelManagement.modelManagementBase(for: found)
             for service in try await provider.modelManagement.services(base: base) {
                 var live = LiveWebservice(
-                    workspaceID: found.id, name: service.name, computeType: service.computeType, computeName: service.computeName,
-                    authEnabled: service.authEnabled, aadAuthEnabled: service.aadAuthEnabled, cpuCores: service.cpuCores, memoryGB: service.memoryGB,
+                    workspaceID: found.id, name: service.name, computeType: service.computeType,
+                    computeName: service.computeName,
+                    authEnabled: service.authEnabled, aadAuthEnabled: service.aadAuthEnabled,
+                    cpuCores: service.cpuCores, memoryGB: service.memoryGB,
                     kvTags: service.kvTags)
                 live.models = service.models
                 live.entryScript = service.entryScript
@@ -109,7 +130,9 @@ public struct LiveStateReader: Sendable {
 
     /// The AKS computes the services name (for the region check) and those that do not exist, one
     /// GET per distinct compute.
-    private func computes(_ desired: DesiredState) async throws(AzureError) -> ([LiveCompute], missing: [AzureResourceID]) {
+    private func computes(_ desired: DesiredState) async throws(AzureError) -> (
+        [LiveCompute], missing: [AzureResourceID]
+    ) {
         var seen: Set<AzureResourceID> = []
         var computes: [LiveCompute] = []
         var missing: [AzureResourceID] = []

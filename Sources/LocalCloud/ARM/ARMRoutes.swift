@@ -12,19 +12,26 @@ struct ARMRoutes {
     func handle(_ segments: [String]) async -> CloudResponse {
         var response = await route(segments)
         let kind = request.method == "GET" ? "reads" : request.method == "DELETE" ? "deletes" : "writes"
-        response.headers.append(("x-ms-ratelimit-remaining-subscription-\(kind)", String(cloud.rateBuckets.take(kind, now: context.now))))
-        response.headers.append(("x-ms-correlation-request-id", request.header("x-ms-correlation-request-id") ?? context.requestID))
+        response.headers.append(
+            ("x-ms-ratelimit-remaining-subscription-\(kind)", String(cloud.rateBuckets.take(kind, now: context.now))))
+        response.headers.append(
+            ("x-ms-correlation-request-id", request.header("x-ms-correlation-request-id") ?? context.requestID))
         response.headers.append(("Cache-Control", "no-cache"))
         return response
     }
 
     private func route(_ segments: [String]) async -> CloudResponse {
         guard request.query("api-version") != nil else {
-            return ErrorBody.arm(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
+            return ErrorBody.arm(
+                400, "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.")
         }
         let state = await cloud.store.state
         let caller: Caller
-        switch BearerCheck.authenticate(context, cloud: cloud, tenantID: state.tenantID, audiences: Audience.resourceManager, style: .resourceManager) {
+        switch BearerCheck.authenticate(
+            context, cloud: cloud, tenantID: state.tenantID, audiences: Audience.resourceManager,
+            style: .resourceManager)
+        {
         case .success(let value): caller = value
         case .failure(let response): return response
         }
@@ -38,11 +45,17 @@ struct ARMRoutes {
             switch rest.first?.lowercased() {
             case "roleassignments": return await routes.handle(Array(rest.dropFirst()))
             case "roledefinitions": return routes.roleDefinitions(Array(rest.dropFirst()), state: state)
-            default: return ErrorBody.arm(400, "InvalidResourceType", "The resource type '\(rest.first ?? "")' could not be found in the namespace 'Microsoft.Authorization' for api version '\(request.query("api-version") ?? "")'.")
+            default:
+                return ErrorBody.arm(
+                    400, "InvalidResourceType",
+                    "The resource type '\(rest.first ?? "")' could not be found in the namespace 'Microsoft.Authorization' for api version '\(request.query("api-version") ?? "")'."
+                )
             }
         }
         guard request.method == "GET" else {
-            return ErrorBody.arm(405, "MethodNotAllowed", "The local cloud reads subscriptions, resource groups and workspaces; it does not change them.")
+            return ErrorBody.arm(
+                405, "MethodNotAllowed",
+                "The local cloud reads subscriptions, resource groups and workspaces; it does not change them.")
         }
         switch resolveScope(segments, state: state) {
         case .failure(let response): return response
@@ -57,13 +70,18 @@ struct ARMRoutes {
 
     /// Index of `providers` in `…/providers/Microsoft.Authorization/…`.
     private func authorizationIndex(_ lower: [String]) -> Int? {
-        lower.indices.last { $0 + 1 < lower.count && lower[$0] == "providers" && lower[$0 + 1] == "microsoft.authorization" }
+        lower.indices.last {
+            $0 + 1 < lower.count && lower[$0] == "providers" && lower[$0 + 1] == "microsoft.authorization"
+        }
     }
 
     /// What an ARM path names, after checking that it exists.
     enum Resource {
-        case tenantRoot, subscription, resourceGroups, resourceGroup(ResourceGroupRecord), workspace(WorkspaceRecord)
-        case compute(ComputeRecord), workspaceChild
+        case tenantRoot, subscription, resourceGroups
+        case resourceGroup(ResourceGroupRecord)
+        case workspace(WorkspaceRecord)
+        case compute(ComputeRecord)
+        case workspaceChild
 
         var readAction: String {
             switch self {
@@ -80,10 +98,17 @@ struct ARMRoutes {
                 return .object([])
             case .subscription:
                 return .object([
-                    ("id", .string("/subscriptions/\(state.subscriptionID)")), ("authorizationSource", .string("RoleBased")),
+                    ("id", .string("/subscriptions/\(state.subscriptionID)")),
+                    ("authorizationSource", .string("RoleBased")),
                     ("subscriptionId", .string(state.subscriptionID)), ("tenantId", .string(state.tenantID)),
                     ("displayName", .string(state.subscriptionName)), ("state", .string("Enabled")),
-                    ("subscriptionPolicies", .object([("locationPlacementId", .string("Public_2014-09-01")), ("quotaId", .string("PayAsYouGo_2014-09-01")), ("spendingLimit", .string("Off"))])),
+                    (
+                        "subscriptionPolicies",
+                        .object([
+                            ("locationPlacementId", .string("Public_2014-09-01")),
+                            ("quotaId", .string("PayAsYouGo_2014-09-01")), ("spendingLimit", .string("Off")),
+                        ])
+                    ),
                 ])
             case .resourceGroups:
                 return .object([("value", .array(state.resourceGroups.map { Self.resourceGroup($0, state) }))])
@@ -93,17 +118,30 @@ struct ARMRoutes {
                 return WorkspaceRoutes.workspaceBody(workspace, state: state, context: context)
             case .compute(let compute):
                 return .object([
-                    ("id", .string("/subscriptions/\(state.subscriptionID)/resourceGroups/\(compute.resourceGroup)/providers/Microsoft.MachineLearningServices/workspaces/\(compute.workspace)/computes/\(compute.name)")),
-                    ("name", .string(compute.name)), ("type", .string("Microsoft.MachineLearningServices/workspaces/computes")),
+                    (
+                        "id",
+                        .string(
+                            "/subscriptions/\(state.subscriptionID)/resourceGroups/\(compute.resourceGroup)/providers/Microsoft.MachineLearningServices/workspaces/\(compute.workspace)/computes/\(compute.name)"
+                        )
+                    ),
+                    ("name", .string(compute.name)),
+                    ("type", .string("Microsoft.MachineLearningServices/workspaces/computes")),
                     ("location", .string(compute.location)),
-                    ("properties", .object([("computeType", .string(compute.computeType)), ("computeLocation", .string(compute.location)), ("provisioningState", .string("Succeeded"))])),
+                    (
+                        "properties",
+                        .object([
+                            ("computeType", .string(compute.computeType)),
+                            ("computeLocation", .string(compute.location)), ("provisioningState", .string("Succeeded")),
+                        ])
+                    ),
                 ])
             }
         }
 
         static func resourceGroup(_ group: ResourceGroupRecord, _ state: CloudState) -> JSONValue {
             .object([
-                ("id", .string("/subscriptions/\(state.subscriptionID)/resourceGroups/\(group.name)")), ("name", .string(group.name)),
+                ("id", .string("/subscriptions/\(state.subscriptionID)/resourceGroups/\(group.name)")),
+                ("name", .string(group.name)),
                 ("type", .string("Microsoft.Resources/resourceGroups")), ("location", .string(group.location)),
                 ("properties", .object([("provisioningState", .string("Succeeded"))])),
             ])
@@ -115,29 +153,41 @@ struct ARMRoutes {
         let lower = segments.map { $0.lowercased() }
         if lower.isEmpty { return .success(.tenantRoot) }
         guard lower[0] == "subscriptions", lower.count >= 2 else {
-            return .failure(ErrorBody.arm(400, "InvalidScope", "The scope '/\(segments.joined(separator: "/"))' is not valid."))
+            return .failure(
+                ErrorBody.arm(400, "InvalidScope", "The scope '/\(segments.joined(separator: "/"))' is not valid."))
         }
         guard lower[1] == state.subscriptionID else {
-            return .failure(ErrorBody.arm(404, "SubscriptionNotFound", "The subscription '\(segments[1])' could not be found."))
+            return .failure(
+                ErrorBody.arm(404, "SubscriptionNotFound", "The subscription '\(segments[1])' could not be found."))
         }
         if lower.count == 2 { return .success(.subscription) }
         guard lower[2] == "resourcegroups" else {
-            return .failure(ErrorBody.arm(400, "InvalidScope", "The scope '/\(segments.joined(separator: "/"))' is not valid."))
+            return .failure(
+                ErrorBody.arm(400, "InvalidScope", "The scope '/\(segments.joined(separator: "/"))' is not valid."))
         }
         if lower.count == 3 { return .success(.resourceGroups) }
         guard let group = state.resourceGroups.first(where: { $0.name.lowercased() == lower[3] }) else {
-            return .failure(ErrorBody.arm(404, "ResourceGroupNotFound", "Resource group '\(segments[3])' could not be found."))
+            return .failure(
+                ErrorBody.arm(404, "ResourceGroupNotFound", "Resource group '\(segments[3])' could not be found."))
         }
         if lower.count == 4 { return .success(.resourceGroup(group)) }
         let notFound = ErrorBody.arm(
             404, "ResourceNotFound",
-            "The Resource '\(segments.dropFirst(5).joined(separator: "/"))' under resource group '\(segments[3])' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix")
-        guard lower.count >= 8, lower[4] == "providers", lower[5] == "microsoft.machinelearningservices", lower[6] == "workspaces",
-            let workspace = state.workspaces.first(where: { $0.resourceGroup.lowercased() == lower[3] && $0.name.lowercased() == lower[7] })
+            "The Resource '\(segments.dropFirst(5).joined(separator: "/"))' under resource group '\(segments[3])' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+        )
+        guard lower.count >= 8, lower[4] == "providers", lower[5] == "microsoft.machinelearningservices",
+            lower[6] == "workspaces",
+            let workspace = state.workspaces.first(where: {
+                $0.resourceGroup.lowercased() == lower[3] && $0.name.lowercased() == lower[7]
+            })
         else { return .failure(notFound) }
         if lower.count == 8 { return .success(.workspace(workspace)) }
         if lower.count == 10, lower[8] == "computes" {
-            guard let compute = state.computes.first(where: { $0.workspace == workspace.name && $0.name.lowercased() == lower[9] }) else { return .failure(notFound) }
+            guard
+                let compute = state.computes.first(where: {
+                    $0.workspace == workspace.name && $0.name.lowercased() == lower[9]
+                })
+            else { return .failure(notFound) }
             return .success(.compute(compute))
         }
         return .success(.workspaceChild)

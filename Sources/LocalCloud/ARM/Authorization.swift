@@ -19,7 +19,8 @@ enum Authorization {
     static func denied(_ caller: Caller, _ action: String, _ scope: String) -> CloudResponse {
         ErrorBody.arm(
             403, "AuthorizationFailed",
-            "The client '\(caller.objectID)' with object id '\(caller.objectID)' does not have authorization to perform action '\(action)' over scope '\(scope)' or the scope is invalid. If access was recently granted, please refresh your credentials.")
+            "The client '\(caller.objectID)' with object id '\(caller.objectID)' does not have authorization to perform action '\(action)' over scope '\(scope)' or the scope is invalid. If access was recently granted, please refresh your credentials."
+        )
     }
 }
 

@@ -1,6 +1,6 @@
 import AMLAuthCore
-import Foundation
 import AuthCrypto
+import Foundation
 import WireFormat
 
 /// `{scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]` and `…/roleDefinitions`.
@@ -22,7 +22,8 @@ struct RoleAssignmentRoutes {
         case ("GET", 1): return await get(rest[0])
         case ("PUT", 1): return await put(rest[0])
         case ("DELETE", 1): return await delete(rest[0])
-        default: return ErrorBody.arm(405, "MethodNotAllowed", "\(request.method) is not supported on role assignments.")
+        default:
+            return ErrorBody.arm(405, "MethodNotAllowed", "\(request.method) is not supported on role assignments.")
         }
     }
 
@@ -33,14 +34,25 @@ struct RoleAssignmentRoutes {
     func body(_ record: RoleAssignmentRecord, state: CloudState) -> JSONValue {
         let created = JSONValue.string(ISOTime.format(record.createdOn))
         return .object([
-            ("properties", .object([
-                ("roleDefinitionId", .string("/subscriptions/\(state.subscriptionID)/providers/Microsoft.Authorization/roleDefinitions/\(record.roleDefinitionID)")),
-                ("principalId", .string(record.principalID)), ("principalType", .string(record.principalType)), ("scope", .string(record.scope)),
-                ("condition", .null), ("conditionVersion", .null), ("createdOn", created), ("updatedOn", created),
-                ("createdBy", .string(record.createdBy)), ("updatedBy", .string(record.createdBy)),
-                ("delegatedManagedIdentityResourceId", .null), ("description", record.description.map(JSONValue.string) ?? .null),
-            ])),
-            ("id", .string(assignmentID(record))), ("type", .string("Microsoft.Authorization/roleAssignments")), ("name", .string(record.name)),
+            (
+                "properties",
+                .object([
+                    (
+                        "roleDefinitionId",
+                        .string(
+                            "/subscriptions/\(state.subscriptionID)/providers/Microsoft.Authorization/roleDefinitions/\(record.roleDefinitionID)"
+                        )
+                    ),
+                    ("principalId", .string(record.principalID)), ("principalType", .string(record.principalType)),
+                    ("scope", .string(record.scope)),
+                    ("condition", .null), ("conditionVersion", .null), ("createdOn", created), ("updatedOn", created),
+                    ("createdBy", .string(record.createdBy)), ("updatedBy", .string(record.createdBy)),
+                    ("delegatedManagedIdentityResourceId", .null),
+                    ("description", record.description.map(JSONValue.string) ?? .null),
+                ])
+            ),
+            ("id", .string(assignmentID(record))), ("type", .string("Microsoft.Authorization/roleAssignments")),
+            ("name", .string(record.name)),
         ])
     }
 
@@ -50,8 +62,15 @@ struct RoleAssignmentRoutes {
 
     private func get(_ name: String) async -> CloudResponse {
         let state = await cloud.store.state
-        guard Authorization.isAllowed(caller.objectID, Self.readAction, at: scope, in: state) else { return Authorization.denied(caller, Self.readAction, scope) }
-        guard let record = state.roleAssignments.first(where: { $0.name == name.lowercased() && Authorization.covers($0.scope, scope) && Authorization.covers(scope, $0.scope) }) else {
+        guard Authorization.isAllowed(caller.objectID, Self.readAction, at: scope, in: state) else {
+            return Authorization.denied(caller, Self.readAction, scope)
+        }
+        guard
+            let record = state.roleAssignments.first(where: {
+                $0.name == name.lowercased() && Authorization.covers($0.scope, scope)
+                    && Authorization.covers(scope, $0.scope)
+            })
+        else {
             return notFound(name)
         }
         return .json(200, body(record, state: state))
@@ -61,21 +80,32 @@ struct RoleAssignmentRoutes {
     /// `principalId eq '…'` and `assignedTo('…')` (that principal), combinable with `and`.
     private func list() async -> CloudResponse {
         let state = await cloud.store.state
-        guard Authorization.isAllowed(caller.objectID, Self.readAction, at: scope, in: state) else { return Authorization.denied(caller, Self.readAction, scope) }
+        guard Authorization.isAllowed(caller.objectID, Self.readAction, at: scope, in: state) else {
+            return Authorization.denied(caller, Self.readAction, scope)
+        }
         let filter = request.query("$filter") ?? ""
         var atScopeOnly = false
         var principal: String?
-        for clause in filter.split(separator: " and ").map({ $0.trimmingCharacters(in: .whitespaces) }) where !clause.isEmpty {
+        for clause in filter.split(separator: " and ").map({ $0.trimmingCharacters(in: .whitespaces) })
+        where !clause.isEmpty {
             if clause.lowercased() == "atscope()" {
                 atScopeOnly = true
-            } else if let value = Self.quoted(after: "principalId eq ", in: clause) ?? Self.quoted(after: "assignedTo(", in: clause) {
+            } else if let value = Self.quoted(after: "principalId eq ", in: clause)
+                ?? Self.quoted(after: "assignedTo(", in: clause)
+            {
                 principal = value.lowercased()
             } else {
-                return ErrorBody.arm(400, "UnsupportedQuery", "The filter '\(filter)' is not supported. Supported filters are either 'atScope()' or 'principalId eq '{value}'' or 'assignedTo('{value}')'.")
+                return ErrorBody.arm(
+                    400, "UnsupportedQuery",
+                    "The filter '\(filter)' is not supported. Supported filters are either 'atScope()' or 'principalId eq '{value}'' or 'assignedTo('{value}')'."
+                )
             }
         }
         let matching = state.roleAssignments.filter { record in
-            let related = atScopeOnly ? Authorization.covers(record.scope, scope) : Authorization.covers(record.scope, scope) || Authorization.covers(scope, record.scope)
+            let related =
+                atScopeOnly
+                ? Authorization.covers(record.scope, scope)
+                : Authorization.covers(record.scope, scope) || Authorization.covers(scope, record.scope)
             return related && (principal == nil || record.principalID == principal)
         }
         let offset = Int(request.query("$skipToken") ?? "") ?? 0
@@ -101,37 +131,56 @@ struct RoleAssignmentRoutes {
     private func put(_ name: String) async -> CloudResponse {
         let state = await cloud.store.state
         guard Authorization.isAllowed(caller.objectID, Self.writeAction, at: scope, in: state) else {
-            return Authorization.denied(caller, Self.writeAction, scope + "/providers/Microsoft.Authorization/roleAssignments/" + name)
+            return Authorization.denied(
+                caller, Self.writeAction, scope + "/providers/Microsoft.Authorization/roleAssignments/" + name)
         }
         guard let guid = GUID(name) else {
-            return ErrorBody.arm(400, "InvalidRoleAssignmentId", "The role assignment ID '\(name)' is not valid. The role assignment ID must be a GUID.")
+            return ErrorBody.arm(
+                400, "InvalidRoleAssignmentId",
+                "The role assignment ID '\(name)' is not valid. The role assignment ID must be a GUID.")
         }
         guard let json = try? JSONParser.parse(request.body), let properties = json["properties"] else {
-            return ErrorBody.arm(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: the body must be a JSON object with 'properties'.")
+            return ErrorBody.arm(
+                400, "InvalidRequestContent",
+                "The request content was invalid and could not be deserialized: the body must be a JSON object with 'properties'."
+            )
         }
-        guard let definitionText = properties["roleDefinitionId"]?.stringValue, let principalText = properties["principalId"]?.stringValue else {
-            return ErrorBody.arm(400, "InvalidRequestContent", "The request content was invalid: 'properties.roleDefinitionId' and 'properties.principalId' are required.")
+        guard let definitionText = properties["roleDefinitionId"]?.stringValue,
+            let principalText = properties["principalId"]?.stringValue
+        else {
+            return ErrorBody.arm(
+                400, "InvalidRequestContent",
+                "The request content was invalid: 'properties.roleDefinitionId' and 'properties.principalId' are required."
+            )
         }
         let definitionGUID = String(definitionText.split(separator: "/").last ?? "").lowercased()
         guard let role = Roles.builtIn(id: definitionGUID) else {
-            return ErrorBody.arm(400, "RoleDefinitionDoesNotExist", "The specified role definition with ID '\(definitionGUID)' does not exist.")
+            return ErrorBody.arm(
+                400, "RoleDefinitionDoesNotExist",
+                "The specified role definition with ID '\(definitionGUID)' does not exist.")
         }
         let principalID = principalText.lowercased()
         let declaredType = properties["principalType"]?.stringValue
         guard let principalType = principalType(principalID, declared: declaredType, state: state) else {
             return ErrorBody.arm(
                 400, "PrincipalNotFound",
-                "Principal \(principalText.replacing("-", with: "")) does not exist in the directory \(state.tenantID). Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype")
+                "Principal \(principalText.replacing("-", with: "")) does not exist in the directory \(state.tenantID). Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype"
+            )
         }
         let record = RoleAssignmentRecord(
-            name: guid.value, scope: scope, roleDefinitionID: role.id, principalID: principalID, principalType: principalType,
+            name: guid.value, scope: scope, roleDefinitionID: role.id, principalID: principalID,
+            principalType: principalType,
             description: properties["description"]?.stringValue, createdOn: context.now, createdBy: caller.objectID)
         do {
             return try await cloud.store.write { state -> CloudResponse in
                 if let existing = state.roleAssignments.first(where: { $0.name == guid.value }) {
-                    let same = existing.principalID == principalID && existing.roleDefinitionID == role.id && existing.scope.lowercased() == scope.lowercased()
+                    let same =
+                        existing.principalID == principalID && existing.roleDefinitionID == role.id
+                        && existing.scope.lowercased() == scope.lowercased()
                     guard same else {
-                        return ErrorBody.arm(400, "RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
+                        return ErrorBody.arm(
+                            400, "RoleAssignmentUpdateNotPermitted",
+                            "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
                     }
                     if let index = state.roleAssignments.firstIndex(where: { $0.name == guid.value }) {
                         state.roleAssignments[index].description = record.description
@@ -139,9 +188,13 @@ struct RoleAssignmentRoutes {
                     return .json(200, body(state.roleAssignments.first { $0.name == guid.value }!, state: state))
                 }
                 if let duplicate = state.roleAssignments.first(where: {
-                    $0.principalID == principalID && $0.roleDefinitionID == role.id && $0.scope.lowercased() == scope.lowercased()
+                    $0.principalID == principalID && $0.roleDefinitionID == role.id
+                        && $0.scope.lowercased() == scope.lowercased()
                 }) {
-                    return ErrorBody.arm(409, "RoleAssignmentExists", "The role assignment already exists. The ID of the existing role assignment is \(duplicate.name.replacing("-", with: "")).")
+                    return ErrorBody.arm(
+                        409, "RoleAssignmentExists",
+                        "The role assignment already exists. The ID of the existing role assignment is \(duplicate.name.replacing("-", with: ""))."
+                    )
                 }
                 state.roleAssignments.append(record)
                 return .json(201, body(record, state: state))
@@ -163,10 +216,16 @@ struct RoleAssignmentRoutes {
 
     private func delete(_ name: String) async -> CloudResponse {
         let state = await cloud.store.state
-        guard Authorization.isAllowed(caller.objectID, Self.deleteAction, at: scope, in: state) else { return Authorization.denied(caller, Self.deleteAction, scope) }
+        guard Authorization.isAllowed(caller.objectID, Self.deleteAction, at: scope, in: state) else {
+            return Authorization.denied(caller, Self.deleteAction, scope)
+        }
         do {
             return try await cloud.store.write { state -> CloudResponse in
-                guard let index = state.roleAssignments.firstIndex(where: { $0.name == name.lowercased() && $0.scope.lowercased() == scope.lowercased() }) else {
+                guard
+                    let index = state.roleAssignments.firstIndex(where: {
+                        $0.name == name.lowercased() && $0.scope.lowercased() == scope.lowercased()
+                    })
+                else {
                     return .empty(204)
                 }
                 let record = state.roleAssignments.remove(at: index)
@@ -181,27 +240,43 @@ struct RoleAssignmentRoutes {
 
     func roleDefinitions(_ rest: [String], state: CloudState) -> CloudResponse {
         let action = "Microsoft.Authorization/roleDefinitions/read"
-        guard request.method == "GET" else { return ErrorBody.arm(405, "MethodNotAllowed", "Role definitions are read-only in the local cloud.") }
-        guard scope == "/" || Authorization.isAllowed(caller.objectID, action, at: scope, in: state) else { return Authorization.denied(caller, action, scope) }
+        guard request.method == "GET" else {
+            return ErrorBody.arm(405, "MethodNotAllowed", "Role definitions are read-only in the local cloud.")
+        }
+        guard scope == "/" || Authorization.isAllowed(caller.objectID, action, at: scope, in: state) else {
+            return Authorization.denied(caller, action, scope)
+        }
         let prefix = scope == "/" ? "" : "/subscriptions/\(state.subscriptionID)"
         func body(_ role: RoleDefinition) -> JSONValue {
             .object([
-                ("properties", .object([
-                    ("roleName", .string(role.name)), ("type", .string("BuiltInRole")), ("description", .string(role.description)),
-                    ("assignableScopes", .array([.string("/")])),
-                    ("permissions", .array([.object([
-                        ("actions", .array(role.actions.map(JSONValue.string))), ("notActions", .array(role.notActions.map(JSONValue.string))),
-                        ("dataActions", .array([])), ("notDataActions", .array([])),
-                    ])])),
-                    ("createdOn", .string("2015-02-02T21:55:09Z")), ("updatedOn", .string("2024-01-01T00:00:00Z")), ("createdBy", .null), ("updatedBy", .null),
-                ])),
+                (
+                    "properties",
+                    .object([
+                        ("roleName", .string(role.name)), ("type", .string("BuiltInRole")),
+                        ("description", .string(role.description)),
+                        ("assignableScopes", .array([.string("/")])),
+                        (
+                            "permissions",
+                            .array([
+                                .object([
+                                    ("actions", .array(role.actions.map(JSONValue.string))),
+                                    ("notActions", .array(role.notActions.map(JSONValue.string))),
+                                    ("dataActions", .array([])), ("notDataActions", .array([])),
+                                ])
+                            ])
+                        ),
+                        ("createdOn", .string("2015-02-02T21:55:09Z")), ("updatedOn", .string("2024-01-01T00:00:00Z")),
+                        ("createdBy", .null), ("updatedBy", .null),
+                    ])
+                ),
                 ("id", .string("\(prefix)/providers/Microsoft.Authorization/roleDefinitions/\(role.id)")),
                 ("type", .string("Microsoft.Authorization/roleDefinitions")), ("name", .string(role.id)),
             ])
         }
         if let id = rest.first {
             guard let role = Roles.builtIn(id: id) else {
-                return ErrorBody.arm(404, "RoleDefinitionDoesNotExist", "The specified role definition with ID '\(id)' does not exist.")
+                return ErrorBody.arm(
+                    404, "RoleDefinitionDoesNotExist", "The specified role definition with ID '\(id)' does not exist.")
             }
             return .json(200, body(role))
         }

@@ -2,9 +2,13 @@ import AuthCrypto
 
 /// Creating and checking directory objects, shared by the seed and the Graph routes.
 enum Directory {
-    static func newApplication(displayName: String, tags: [String], appID: String, now: Double) -> (application: ApplicationRecord, servicePrincipal: ServicePrincipalRecord) {
-        let application = ApplicationRecord(id: SecureRandom.uuid(), appID: appID, displayName: displayName, tags: tags, createdDateTime: now)
-        let servicePrincipal = ServicePrincipalRecord(id: SecureRandom.uuid(), appID: appID, displayName: displayName, tags: tags, createdDateTime: now)
+    static func newApplication(displayName: String, tags: [String], appID: String, now: Double) -> (
+        application: ApplicationRecord, servicePrincipal: ServicePrincipalRecord
+    ) {
+        let application = ApplicationRecord(
+            id: SecureRandom.uuid(), appID: appID, displayName: displayName, tags: tags, createdDateTime: now)
+        let servicePrincipal = ServicePrincipalRecord(
+            id: SecureRandom.uuid(), appID: appID, displayName: displayName, tags: tags, createdDateTime: now)
         return (application, servicePrincipal)
     }
 
@@ -12,7 +16,8 @@ enum Directory {
     static func passwordRecord(secret: String, displayName: String?, start: Double, end: Double) -> PasswordRecord {
         let salt = SecureRandom.bytes(16)
         return PasswordRecord(
-            keyID: SecureRandom.uuid(), displayName: displayName, hint: String(secret.prefix(3)), startDateTime: start, endDateTime: end,
+            keyID: SecureRandom.uuid(), displayName: displayName, hint: String(secret.prefix(3)), startDateTime: start,
+            endDateTime: end,
             salt: Base64URL.encode(salt), hash: Base64URL.encode(Digest.pbkdf2(Array(secret.utf8), salt: salt)))
     }
 

@@ -10,8 +10,12 @@ extension GraphRoutes {
     static let maximumIDsPerGetByIds = 1_000
 
     func getByIds(state: CloudState) -> CloudResponse {
-        guard request.method == "POST" else { return error(405, "Request_BadRequest", "Only POST is supported on getByIds.") }
-        guard let json = try? JSONParser.parse(request.body), let ids = json["ids"]?.arrayValue?.compactMap(\.stringValue) else {
+        guard request.method == "POST" else {
+            return error(405, "Request_BadRequest", "Only POST is supported on getByIds.")
+        }
+        guard let json = try? JSONParser.parse(request.body),
+            let ids = json["ids"]?.arrayValue?.compactMap(\.stringValue)
+        else {
             return error(400, "Request_BadRequest", "Property 'ids' is required and must be an array of strings.")
         }
         guard ids.count <= Self.maximumIDsPerGetByIds else {
@@ -22,22 +26,29 @@ extension GraphRoutes {
         var found: [JSONValue] = []
         for id in ids.map({ $0.lowercased() }) {
             if wanted("servicePrincipal"), let principal = state.servicePrincipals.first(where: { $0.id == id }) {
-                found.append(.object([
-                    ("@odata.type", .string("#microsoft.graph.servicePrincipal")), ("id", .string(principal.id)),
-                    ("displayName", .string(principal.displayName)), ("appId", .string(principal.appID)),
-                ]))
+                found.append(
+                    .object([
+                        ("@odata.type", .string("#microsoft.graph.servicePrincipal")), ("id", .string(principal.id)),
+                        ("displayName", .string(principal.displayName)), ("appId", .string(principal.appID)),
+                    ]))
             } else if let object = state.directoryObjects.first(where: { $0.id == id }), wanted(object.type) {
-                found.append(.object([
-                    ("@odata.type", .string("#microsoft.graph.\(object.type.prefix(1).lowercased() + object.type.dropFirst())")), ("id", .string(object.id)),
-                    ("displayName", .string(object.displayName)),
-                ]))
+                found.append(
+                    .object([
+                        (
+                            "@odata.type",
+                            .string("#microsoft.graph.\(object.type.prefix(1).lowercased() + object.type.dropFirst())")
+                        ), ("id", .string(object.id)),
+                        ("displayName", .string(object.displayName)),
+                    ]))
             } else if wanted("application"), let application = state.applications.first(where: { $0.id == id }) {
-                found.append(.object([
-                    ("@odata.type", .string("#microsoft.graph.application")), ("id", .string(application.id)),
-                    ("displayName", .string(application.displayName)), ("appId", .string(application.appID)),
-                ]))
+                found.append(
+                    .object([
+                        ("@odata.type", .string("#microsoft.graph.application")), ("id", .string(application.id)),
+                        ("displayName", .string(application.displayName)), ("appId", .string(application.appID)),
+                    ]))
             }
         }
-        return .json(200, .object([("@odata.context", .string(root + "/$metadata#directoryObjects")), ("value", .array(found))]))
+        return .json(
+            200, .object([("@odata.context", .string(root + "/$metadata#directoryObjects")), ("value", .array(found))]))
     }
 }

@@ -12,16 +12,21 @@ struct GraphRoutes {
     var root: String { context.base + "/graph/v1.0" }
 
     func handle(_ segments: [String]) async -> CloudResponse {
-        guard segments.first == "v1.0" else { return error(400, "BadRequest", "Invalid version: '\(segments.first ?? "")'. Use v1.0.") }
+        guard segments.first == "v1.0" else {
+            return error(400, "BadRequest", "Invalid version: '\(segments.first ?? "")'. Use v1.0.")
+        }
         let state = await cloud.store.state
         let caller: Caller
-        switch BearerCheck.authenticate(context, cloud: cloud, tenantID: state.tenantID, audiences: Audience.graph, style: .graph) {
+        switch BearerCheck.authenticate(
+            context, cloud: cloud, tenantID: state.tenantID, audiences: Audience.graph, style: .graph)
+        {
         case .success(let value): caller = value
         case .failure(let response): return response
         }
         let path = Array(segments.dropFirst())
         // getByIds is a POST that only reads (Graph asks Directory.Read.All, not a write permission).
-        let isLookup = path.count == 2 && path[0].lowercased() == "directoryobjects" && path[1].lowercased() == "getbyids"
+        let isLookup =
+            path.count == 2 && path[0].lowercased() == "directoryobjects" && path[1].lowercased() == "getbyids"
         if request.method != "GET" && !isLookup {
             let permissions = state.applications.first { $0.appID == caller.appID }?.graphPermissions ?? []
             guard permissions.contains("Application.ReadWrite.All") else {
@@ -32,15 +37,25 @@ struct GraphRoutes {
         if isLookup { return getByIds(state: state) }
         switch Self.entity(head) {
         case .collection("applications"): return await applications(Array(path.dropFirst()), key: nil, state: state)
-        case .byAppID("applications", let appID): return await applications(Array(path.dropFirst()), key: .appID(appID), state: state)
-        case .collection("servicePrincipals"): return await servicePrincipals(Array(path.dropFirst()), key: nil, state: state)
-        case .byAppID("servicePrincipals", let appID): return await servicePrincipals(Array(path.dropFirst()), key: .appID(appID), state: state)
+        case .byAppID("applications", let appID):
+            return await applications(Array(path.dropFirst()), key: .appID(appID), state: state)
+        case .collection("servicePrincipals"):
+            return await servicePrincipals(Array(path.dropFirst()), key: nil, state: state)
+        case .byAppID("servicePrincipals", let appID):
+            return await servicePrincipals(Array(path.dropFirst()), key: .appID(appID), state: state)
         default: return error(400, "BadRequest", "Resource not found for the segment '\(head)'.")
         }
     }
 
-    enum Entity { case collection(String), byAppID(String, String), other }
-    enum Key { case id(String), appID(String) }
+    enum Entity {
+        case collection(String)
+        case byAppID(String, String)
+        case other
+    }
+    enum Key {
+        case id(String)
+        case appID(String)
+    }
 
     /// `applications`, `applications(appId='…')` (alternate key), case-insensitively.
     static func entity(_ segment: String) -> Entity {
@@ -48,7 +63,8 @@ struct GraphRoutes {
             if segment.lowercased() == name.lowercased() { return .collection(name) }
             let prefix = name.lowercased() + "(appid="
             if segment.lowercased().hasPrefix(prefix), segment.hasSuffix(")") {
-                let value = segment.dropFirst(prefix.count).dropLast().trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+                let value = segment.dropFirst(prefix.count).dropLast().trimmingCharacters(
+                    in: CharacterSet(charactersIn: "'"))
                 return .byAppID(name, value.lowercased())
             }
         }
@@ -60,7 +76,9 @@ struct GraphRoutes {
     }
 
     private func notFound(_ id: String) -> CloudResponse {
-        error(404, "Request_ResourceNotFound", "Resource '\(id)' does not exist or one of its queried reference-property objects are not present.")
+        error(
+            404, "Request_ResourceNotFound",
+            "Resource '\(id)' does not exist or one of its queried reference-property objects are not present.")
     }
 
     private func persistenceFailure(_ failure: any Error) -> CloudResponse {
@@ -78,7 +96,9 @@ struct GraphRoutes {
         }
         guard let key else {
             switch request.method {
-            case "GET": return list(state.applications, filter: applicationFilter, body: applicationBody, entitySet: "applications")
+            case "GET":
+                return list(
+                    state.applications, filter: applicationFilter, body: applicationBody, entitySet: "applications")
             case "POST": return await createApplication()
             default: return error(405, "Request_BadRequest", "Method not allowed.")
             }
@@ -99,7 +119,9 @@ struct GraphRoutes {
         case ("DELETE", nil): return await deleteApplication(application)
         case ("POST", "addpassword"): return await addPassword(application)
         case ("POST", "removepassword"): return await removePassword(application)
-        case (_, "federatedidentitycredentials"): return await FederatedCredentialRoutes(graph: self, application: application).handle(Array(rest.dropFirst()))
+        case (_, "federatedidentitycredentials"):
+            return await FederatedCredentialRoutes(graph: self, application: application).handle(
+                Array(rest.dropFirst()))
         default: return error(400, "Request_BadRequest", "Unsupported request \(request.method) \(request.path).")
         }
     }
@@ -109,17 +131,25 @@ struct GraphRoutes {
         if withContext { pairs.append(("@odata.context", .string(root + "/$metadata#applications/$entity"))) }
         pairs += [
             ("id", .string(application.id)), ("deletedDateTime", .null), ("appId", .string(application.appID)),
-            ("createdDateTime", .string(ISOTime.format(application.createdDateTime))), ("displayName", .string(application.displayName)),
-            ("identifierUris", .array([])), ("publisherDomain", .string("amlauthlocal.onmicrosoft.com")), ("signInAudience", .string("AzureADMyOrg")),
+            ("createdDateTime", .string(ISOTime.format(application.createdDateTime))),
+            ("displayName", .string(application.displayName)),
+            ("identifierUris", .array([])), ("publisherDomain", .string("amlauthlocal.onmicrosoft.com")),
+            ("signInAudience", .string("AzureADMyOrg")),
             ("tags", .array(application.tags.map(JSONValue.string))),
-            ("keyCredentials", .array(application.keyCredentials.map { credential in
-                .object([
-                    ("customKeyIdentifier", credential.customKeyIdentifier.map(JSONValue.string) ?? .null),
-                    ("displayName", credential.displayName.map(JSONValue.string) ?? .null),
-                    ("endDateTime", .string(ISOTime.format(credential.endDateTime))), ("key", .null), ("keyId", .string(credential.keyID)),
-                    ("startDateTime", .string(ISOTime.format(credential.startDateTime))), ("type", .string(credential.type)), ("usage", .string(credential.usage)),
-                ])
-            })),
+            (
+                "keyCredentials",
+                .array(
+                    application.keyCredentials.map { credential in
+                        .object([
+                            ("customKeyIdentifier", credential.customKeyIdentifier.map(JSONValue.string) ?? .null),
+                            ("displayName", credential.displayName.map(JSONValue.string) ?? .null),
+                            ("endDateTime", .string(ISOTime.format(credential.endDateTime))), ("key", .null),
+                            ("keyId", .string(credential.keyID)),
+                            ("startDateTime", .string(ISOTime.format(credential.startDateTime))),
+                            ("type", .string(credential.type)), ("usage", .string(credential.usage)),
+                        ])
+                    })
+            ),
             ("passwordCredentials", .array(application.passwordCredentials.map(passwordBody))),
             ("requiredResourceAccess", .array([])), ("appRoles", .array([])),
         ]
@@ -130,7 +160,8 @@ struct GraphRoutes {
         .object([
             ("customKeyIdentifier", .null), ("displayName", password.displayName.map(JSONValue.string) ?? .null),
             ("endDateTime", .string(ISOTime.format(password.endDateTime))), ("hint", .string(password.hint)),
-            ("keyId", .string(password.keyID)), ("secretText", .null), ("startDateTime", .string(ISOTime.format(password.startDateTime))),
+            ("keyId", .string(password.keyID)), ("secretText", .null),
+            ("startDateTime", .string(ISOTime.format(password.startDateTime))),
         ])
     }
 
@@ -144,7 +175,9 @@ struct GraphRoutes {
         if json["passwordCredentials"]?.arrayValue?.isEmpty == false {
             return error(400, "Request_BadRequest", "Password credentials cannot be added on create; use addPassword.")
         }
-        var application = Directory.newApplication(displayName: name, tags: tags(json), appID: SecureRandom.uuid(), now: context.now).application
+        var application = Directory.newApplication(
+            displayName: name, tags: tags(json), appID: SecureRandom.uuid(), now: context.now
+        ).application
         if let keys = json["keyCredentials"] {
             switch keyCredentials(keys) {
             case .success(let records): application.keyCredentials = records
@@ -163,16 +196,24 @@ struct GraphRoutes {
     private func keyCredentials(_ value: JSONValue) -> Result<[KeyCredentialRecord], CloudResponse> {
         var records: [KeyCredentialRecord] = []
         for item in value.arrayValue ?? [] {
-            guard let key = item["key"]?.stringValue, let der = Base64URL.decode(key), let certificate = try? Certificate(der: der) else {
-                return .failure(error(400, "Request_BadRequest", "Invalid value specified for property 'key' of resource 'KeyCredential'."))
+            guard let key = item["key"]?.stringValue, let der = Base64URL.decode(key),
+                let certificate = try? Certificate(der: der)
+            else {
+                return .failure(
+                    error(
+                        400, "Request_BadRequest",
+                        "Invalid value specified for property 'key' of resource 'KeyCredential'."))
             }
             let start = item["startDateTime"]?.stringValue.flatMap(ISOTime.parse) ?? context.now
             let end = item["endDateTime"]?.stringValue.flatMap(ISOTime.parse) ?? context.now + 365 * 86_400
-            records.append(KeyCredentialRecord(
-                keyID: item["keyId"]?.stringValue?.lowercased() ?? SecureRandom.uuid(), type: item["type"]?.stringValue ?? "AsymmetricX509Cert",
-                usage: item["usage"]?.stringValue ?? "Verify", key: Base64.encode(certificate.der),
-                displayName: item["displayName"]?.stringValue, customKeyIdentifier: Base64.encode(certificate.sha1Thumbprint),
-                startDateTime: start, endDateTime: end))
+            records.append(
+                KeyCredentialRecord(
+                    keyID: item["keyId"]?.stringValue?.lowercased() ?? SecureRandom.uuid(),
+                    type: item["type"]?.stringValue ?? "AsymmetricX509Cert",
+                    usage: item["usage"]?.stringValue ?? "Verify", key: Base64.encode(certificate.der),
+                    displayName: item["displayName"]?.stringValue,
+                    customKeyIdentifier: Base64.encode(certificate.sha1Thumbprint),
+                    startDateTime: start, endDateTime: end))
         }
         return .success(records)
     }
@@ -182,7 +223,9 @@ struct GraphRoutes {
             return error(400, "Request_BadRequest", "Invalid JSON in the request body.")
         }
         if json["passwordCredentials"] != nil {
-            return error(400, "Request_BadRequest", "Property 'passwordCredentials' cannot be updated with PATCH; use addPassword and removePassword.")
+            return error(
+                400, "Request_BadRequest",
+                "Property 'passwordCredentials' cannot be updated with PATCH; use addPassword and removePassword.")
         }
         var keys: [KeyCredentialRecord]?
         if let value = json["keyCredentials"] {
@@ -217,21 +260,27 @@ struct GraphRoutes {
         let credential = json["passwordCredential"] ?? .object([])
         let start = credential["startDateTime"]?.stringValue.flatMap(ISOTime.parse) ?? context.now
         let end = credential["endDateTime"]?.stringValue.flatMap(ISOTime.parse) ?? start + 2 * 365 * 86_400
-        guard end > start else { return error(400, "Request_BadRequest", "endDateTime must be later than startDateTime.") }
+        guard end > start else {
+            return error(400, "Request_BadRequest", "endDateTime must be later than startDateTime.")
+        }
         let secret = BootstrapSecret.make()
-        let record = Directory.passwordRecord(secret: secret, displayName: credential["displayName"]?.stringValue, start: start, end: end)
+        let record = Directory.passwordRecord(
+            secret: secret, displayName: credential["displayName"]?.stringValue, start: start, end: end)
         do {
             try await cloud.store.write { state in
                 guard let index = state.applications.firstIndex(where: { $0.id == application.id }) else { return }
                 state.applications[index].passwordCredentials.append(record)
             }
         } catch { return persistenceFailure(error) }
-        return .json(200, .object([
-            ("@odata.context", .string(root + "/$metadata#microsoft.graph.passwordCredential")),
-            ("customKeyIdentifier", .null), ("displayName", record.displayName.map(JSONValue.string) ?? .null),
-            ("endDateTime", .string(ISOTime.format(end))), ("hint", .string(record.hint)), ("keyId", .string(record.keyID)),
-            ("secretText", .string(secret)), ("startDateTime", .string(ISOTime.format(start))),
-        ]))
+        return .json(
+            200,
+            .object([
+                ("@odata.context", .string(root + "/$metadata#microsoft.graph.passwordCredential")),
+                ("customKeyIdentifier", .null), ("displayName", record.displayName.map(JSONValue.string) ?? .null),
+                ("endDateTime", .string(ISOTime.format(end))), ("hint", .string(record.hint)),
+                ("keyId", .string(record.keyID)),
+                ("secretText", .string(secret)), ("startDateTime", .string(ISOTime.format(start))),
+            ]))
     }
 
     private func removePassword(_ application: ApplicationRecord) async -> CloudResponse {
@@ -257,7 +306,10 @@ struct GraphRoutes {
         if key == nil, let id = rest.first { key = .id(id.lowercased()) }
         guard let key else {
             switch request.method {
-            case "GET": return list(state.servicePrincipals, filter: servicePrincipalFilter, body: servicePrincipalBody, entitySet: "servicePrincipals")
+            case "GET":
+                return list(
+                    state.servicePrincipals, filter: servicePrincipalFilter, body: servicePrincipalBody,
+                    entitySet: "servicePrincipals")
             case "POST": return await createServicePrincipal(state: state)
             default: return error(405, "Request_BadRequest", "Method not allowed.")
             }
@@ -278,7 +330,9 @@ struct GraphRoutes {
             let json = (try? JSONParser.parse(request.body)) ?? .object([])
             do {
                 try await cloud.store.write { state in
-                    guard let index = state.servicePrincipals.firstIndex(where: { $0.id == principal.id }) else { return }
+                    guard let index = state.servicePrincipals.firstIndex(where: { $0.id == principal.id }) else {
+                        return
+                    }
                     if json["tags"] != nil { state.servicePrincipals[index].tags = tags(json) }
                     if let name = json["displayName"]?.stringValue { state.servicePrincipals[index].displayName = name }
                 }
@@ -298,11 +352,16 @@ struct GraphRoutes {
         var pairs: [(String, JSONValue)] = []
         if withContext { pairs.append(("@odata.context", .string(root + "/$metadata#servicePrincipals/$entity"))) }
         pairs += [
-            ("id", .string(principal.id)), ("deletedDateTime", .null), ("accountEnabled", .bool(true)), ("appDisplayName", .string(principal.displayName)),
-            ("appId", .string(principal.appID)), ("appOwnerOrganizationId", .null), ("appRoleAssignmentRequired", .bool(false)),
-            ("createdDateTime", .string(ISOTime.format(principal.createdDateTime))), ("displayName", .string(principal.displayName)),
-            ("servicePrincipalNames", .array([.string(principal.appID)])), ("servicePrincipalType", .string("Application")),
-            ("tags", .array(principal.tags.map(JSONValue.string))), ("keyCredentials", .array([])), ("passwordCredentials", .array([])),
+            ("id", .string(principal.id)), ("deletedDateTime", .null), ("accountEnabled", .bool(true)),
+            ("appDisplayName", .string(principal.displayName)),
+            ("appId", .string(principal.appID)), ("appOwnerOrganizationId", .null),
+            ("appRoleAssignmentRequired", .bool(false)),
+            ("createdDateTime", .string(ISOTime.format(principal.createdDateTime))),
+            ("displayName", .string(principal.displayName)),
+            ("servicePrincipalNames", .array([.string(principal.appID)])),
+            ("servicePrincipalType", .string("Application")),
+            ("tags", .array(principal.tags.map(JSONValue.string))), ("keyCredentials", .array([])),
+            ("passwordCredentials", .array([])),
         ]
         return .object(pairs)
     }
@@ -312,19 +371,54 @@ struct GraphRoutes {
             return error(400, "Request_BadRequest", "Property 'appId' is required.")
         }
         guard let application = state.applications.first(where: { $0.appID == appID }) else {
-            return .json(400, .object([("error", .object([
-                ("code", .string("Request_BadRequest")),
-                ("message", .string("The appId '\(appID)' of the service principal does not reference a valid application object.")),
-                ("details", .array([.object([("code", .string("NoBackingApplicationObject")), ("target", .string("appId")), ("message", .string("The appId of the service principal does not reference a valid application object."))])])),
-                ("innerError", .object([("date", .string(context.timestamp)), ("request-id", .string(context.requestID)), ("client-request-id", .string(context.requestID))])),
-            ]))]))
+            return .json(
+                400,
+                .object([
+                    (
+                        "error",
+                        .object([
+                            ("code", .string("Request_BadRequest")),
+                            (
+                                "message",
+                                .string(
+                                    "The appId '\(appID)' of the service principal does not reference a valid application object."
+                                )
+                            ),
+                            (
+                                "details",
+                                .array([
+                                    .object([
+                                        ("code", .string("NoBackingApplicationObject")), ("target", .string("appId")),
+                                        (
+                                            "message",
+                                            .string(
+                                                "The appId of the service principal does not reference a valid application object."
+                                            )
+                                        ),
+                                    ])
+                                ])
+                            ),
+                            (
+                                "innerError",
+                                .object([
+                                    ("date", .string(context.timestamp)), ("request-id", .string(context.requestID)),
+                                    ("client-request-id", .string(context.requestID)),
+                                ])
+                            ),
+                        ])
+                    )
+                ]))
         }
         guard !state.servicePrincipals.contains(where: { $0.appID == appID }) else {
-            return error(409, "Request_MultipleObjectsWithSameKeyValue", "The service principal cannot be created, updated, or restored because the service principal name \(appID) is already in use.")
+            return error(
+                409, "Request_MultipleObjectsWithSameKeyValue",
+                "The service principal cannot be created, updated, or restored because the service principal name \(appID) is already in use."
+            )
         }
         let json = (try? JSONParser.parse(request.body)) ?? .object([])
         let principal = ServicePrincipalRecord(
-            id: SecureRandom.uuid(), appID: appID, displayName: application.displayName, tags: json["tags"] == nil ? application.tags : tags(json),
+            id: SecureRandom.uuid(), appID: appID, displayName: application.displayName,
+            tags: json["tags"] == nil ? application.tags : tags(json),
             createdDateTime: context.now)
         do {
             try await cloud.store.write { $0.servicePrincipals.append(principal) }
@@ -335,11 +429,14 @@ struct GraphRoutes {
     // MARK: Lists, filters, paging
 
     private func list<Record>(
-        _ records: [Record], filter: (String) -> ((Record) -> Bool)?, body: (Record, Bool) -> JSONValue, entitySet: String
+        _ records: [Record], filter: (String) -> ((Record) -> Bool)?, body: (Record, Bool) -> JSONValue,
+        entitySet: String
     ) -> CloudResponse {
         var matching = records
         if let text = request.query("$filter") {
-            guard let predicate = filter(text) else { return error(400, "Request_UnsupportedQuery", "Unsupported Query.") }
+            guard let predicate = filter(text) else {
+                return error(400, "Request_UnsupportedQuery", "Unsupported Query.")
+            }
             matching = matching.filter(predicate)
         }
         let top = min(999, Int(request.query("$top") ?? "") ?? cloud.options.graphPageSize)
@@ -347,7 +444,9 @@ struct GraphRoutes {
         let page = matching.dropFirst(offset).prefix(max(1, top))
         var pairs: [(String, JSONValue)] = [("@odata.context", .string(root + "/$metadata#\(entitySet)"))]
         if offset + top < matching.count {
-            let kept = request.query.filter { $0.0.lowercased() != "$skiptoken" }.map { "\(FormEncoding.percentEncode($0.0))=\(FormEncoding.percentEncode($0.1))" }
+            let kept = request.query.filter { $0.0.lowercased() != "$skiptoken" }.map {
+                "\(FormEncoding.percentEncode($0.0))=\(FormEncoding.percentEncode($0.1))"
+            }
             let query = (kept + ["$skiptoken=\(offset + top)"]).joined(separator: "&")
             pairs.append(("@odata.nextLink", .string(context.base + request.path + "?" + query)))
         }
@@ -359,7 +458,11 @@ struct GraphRoutes {
         let clauses = GraphFilter.parse(text)
         guard let clauses else { return nil }
         return { application in
-            clauses.allSatisfy { $0.matches(id: application.id, appID: application.appID, displayName: application.displayName, tags: application.tags) }
+            clauses.allSatisfy {
+                $0.matches(
+                    id: application.id, appID: application.appID, displayName: application.displayName,
+                    tags: application.tags)
+            }
         }
     }
 
@@ -367,7 +470,10 @@ struct GraphRoutes {
         let clauses = GraphFilter.parse(text)
         guard let clauses else { return nil }
         return { principal in
-            clauses.allSatisfy { $0.matches(id: principal.id, appID: principal.appID, displayName: principal.displayName, tags: principal.tags) }
+            clauses.allSatisfy {
+                $0.matches(
+                    id: principal.id, appID: principal.appID, displayName: principal.displayName, tags: principal.tags)
+            }
         }
     }
 }
@@ -389,14 +495,24 @@ enum GraphFilter {
             let lower = clause.lowercased()
             if lower.hasPrefix("tags/any("), let value = quoted(clause) {
                 clauses.append(.tag(value))
-            } else if lower.hasPrefix("startswith("), let comma = clause.firstIndex(of: ","), let value = quoted(clause) {
-                let property = clause[clause.index(clause.startIndex, offsetBy: 11)..<comma].trimmingCharacters(in: .whitespaces)
+            } else if lower.hasPrefix("startswith("), let comma = clause.firstIndex(of: ","), let value = quoted(clause)
+            {
+                let property = clause[clause.index(clause.startIndex, offsetBy: 11)..<comma].trimmingCharacters(
+                    in: .whitespaces)
                 clauses.append(.startsWith(property: property.lowercased(), prefix: value))
-            } else if let range = clause.range(of: " in ("), let values = quotedList(String(clause[range.upperBound...])),
-                      !values.isEmpty, values.count <= maximumInValues {
-                clauses.append(.oneOf(property: clause[..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased(), values: values))
+            } else if let range = clause.range(of: " in ("),
+                let values = quotedList(String(clause[range.upperBound...])),
+                !values.isEmpty, values.count <= maximumInValues
+            {
+                clauses.append(
+                    .oneOf(
+                        property: clause[..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased(),
+                        values: values))
             } else if let range = clause.range(of: " eq "), let value = quoted(String(clause[range.upperBound...])) {
-                clauses.append(.equals(property: clause[..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased(), value: value))
+                clauses.append(
+                    .equals(
+                        property: clause[..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased(),
+                        value: value))
             } else {
                 return nil
             }
@@ -454,7 +570,10 @@ enum GraphFilter {
         case .startsWith(let property, let prefix):
             return property == "displayname" && displayName.lowercased().hasPrefix(prefix.lowercased())
         case .oneOf(let property, let values):
-            return values.contains { GraphFilter.equals(property: property, value: $0).matches(id: id, appID: appID, displayName: displayName, tags: tags) }
+            return values.contains {
+                GraphFilter.equals(property: property, value: $0).matches(
+                    id: id, appID: appID, displayName: displayName, tags: tags)
+            }
         case .equals(let property, let value):
             switch property {
             case "appid": return appID == value.lowercased()

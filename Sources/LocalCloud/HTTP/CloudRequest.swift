@@ -16,7 +16,8 @@ public struct CloudRequest: Sendable {
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         path = String(parts.first ?? "")
         query = parts.count > 1 ? FormEncoding.decode(String(parts[1]), plusIsSpace: false) : []
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        self.headers = Dictionary(
+            headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
         self.body = body
     }
 
@@ -34,7 +35,9 @@ public struct CloudRequest: Sendable {
 
     /// `application/x-www-form-urlencoded` fields of the body.
     public var form: [String: String] {
-        Dictionary(FormEncoding.decode(String(decoding: body, as: UTF8.self), plusIsSpace: true), uniquingKeysWith: { first, _ in first })
+        Dictionary(
+            FormEncoding.decode(String(decoding: body, as: UTF8.self), plusIsSpace: true),
+            uniquingKeysWith: { first, _ in first })
     }
 }
 
@@ -70,7 +73,8 @@ public enum FormEncoding {
     public static func percentEncode(_ text: String) -> String {
         var output = ""
         for byte in text.utf8 {
-            if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+            if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-._~".utf8.contains(byte)
             {
                 output.unicodeScalars.append(Unicode.Scalar(byte))

@@ -45,29 +45,52 @@ enum ErrorBody {
     }
 
     /// Microsoft Graph: the OData envelope with `innerError`.
-    static func graph(_ status: Int, _ code: String, _ message: String, requestID: String, date: String) -> CloudResponse {
-        .json(status, .object([("error", .object([
-            ("code", .string(code)), ("message", .string(message)),
-            ("innerError", .object([("date", .string(date)), ("request-id", .string(requestID)), ("client-request-id", .string(requestID))])),
-        ]))]))
+    static func graph(_ status: Int, _ code: String, _ message: String, requestID: String, date: String)
+        -> CloudResponse
+    {
+        .json(
+            status,
+            .object([
+                (
+                    "error",
+                    .object([
+                        ("code", .string(code)), ("message", .string(message)),
+                        (
+                            "innerError",
+                            .object([
+                                ("date", .string(date)), ("request-id", .string(requestID)),
+                                ("client-request-id", .string(requestID)),
+                            ])
+                        ),
+                    ])
+                )
+            ]))
     }
 
     /// Entra ID token endpoints: OAuth 2.0 error plus `error_codes` and trace ids.
-    static func entra(_ status: Int, _ error: String, code: Int, _ message: String, traceID: String, timestamp: String) -> CloudResponse {
-        let description = "AADSTS\(code): \(message)\r\nTrace ID: \(traceID)\r\nCorrelation ID: \(traceID)\r\nTimestamp: \(timestamp)"
-        return .json(status, .object([
-            ("error", .string(error)), ("error_description", .string(description)), ("error_codes", .array([.number(Double(code))])),
-            ("timestamp", .string(timestamp)), ("trace_id", .string(traceID)), ("correlation_id", .string(traceID)),
-            ("error_uri", .string("https://login.microsoftonline.com/error?code=\(code)")),
-        ]), headers: [("Cache-Control", "no-store, no-cache"), ("Pragma", "no-cache")])
+    static func entra(_ status: Int, _ error: String, code: Int, _ message: String, traceID: String, timestamp: String)
+        -> CloudResponse
+    {
+        let description =
+            "AADSTS\(code): \(message)\r\nTrace ID: \(traceID)\r\nCorrelation ID: \(traceID)\r\nTimestamp: \(timestamp)"
+        return .json(
+            status,
+            .object([
+                ("error", .string(error)), ("error_description", .string(description)),
+                ("error_codes", .array([.number(Double(code))])),
+                ("timestamp", .string(timestamp)), ("trace_id", .string(traceID)), ("correlation_id", .string(traceID)),
+                ("error_uri", .string("https://login.microsoftonline.com/error?code=\(code)")),
+            ]), headers: [("Cache-Control", "no-store, no-cache"), ("Pragma", "no-cache")])
     }
 
     /// The model-management service (Azure ML v1): ModelErrorResponse.
     static func modelManagement(_ status: Int, _ code: String, _ message: String, requestID: String) -> CloudResponse {
-        .json(status, .object([
-            ("code", .string(code)), ("statusCode", .number(Double(status))), ("message", .string(message)),
-            ("details", .array([])), ("correlation", .object([("RequestId", .string(requestID))])),
-        ]))
+        .json(
+            status,
+            .object([
+                ("code", .string(code)), ("statusCode", .number(Double(status))), ("message", .string(message)),
+                ("details", .array([])), ("correlation", .object([("RequestId", .string(requestID))])),
+            ]))
     }
 }
 

@@ -5,7 +5,9 @@ enum Audience {
         "https://management.core.windows.net/", "https://management.core.windows.net",
         "https://management.azure.com/", "https://management.azure.com",
     ]
-    static let graph = ["https://graph.microsoft.com/", "https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"]
+    static let graph = [
+        "https://graph.microsoft.com/", "https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000",
+    ]
     static let machineLearning = ["https://ml.azure.com/", "https://ml.azure.com"]
 
     /// The `aud` a token for `resource` carries, or nil when the tenant has no such resource.

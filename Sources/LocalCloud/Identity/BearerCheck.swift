@@ -12,26 +12,43 @@ struct Caller: Sendable {
 enum BearerCheck {
     enum Style { case resourceManager, graph }
 
-    static func authenticate(_ context: RequestContext, cloud: LocalCloud, tenantID: String, audiences: [String], style: Style) -> Result<Caller, CloudResponse> {
+    static func authenticate(
+        _ context: RequestContext, cloud: LocalCloud, tenantID: String, audiences: [String], style: Style
+    ) -> Result<Caller, CloudResponse> {
         func fail(_ code: String, _ armMessage: String, _ graphMessage: String) -> Result<Caller, CloudResponse> {
             switch style {
             case .resourceManager:
                 var response = ErrorBody.arm(401, code, armMessage)
-                response.headers.append(("WWW-Authenticate", "Bearer authorization_uri=\"\(context.base)/\(tenantID)\", error=\"invalid_token\", error_description=\"\(armMessage)\""))
+                response.headers.append(
+                    (
+                        "WWW-Authenticate",
+                        "Bearer authorization_uri=\"\(context.base)/\(tenantID)\", error=\"invalid_token\", error_description=\"\(armMessage)\""
+                    ))
                 return .failure(response)
             case .graph:
-                return .failure(ErrorBody.graph(401, "InvalidAuthenticationToken", graphMessage, requestID: context.requestID, date: context.timestamp))
+                return .failure(
+                    ErrorBody.graph(
+                        401, "InvalidAuthenticationToken", graphMessage, requestID: context.requestID,
+                        date: context.timestamp))
             }
         }
         guard let header = context.request.header("authorization"), header.lowercased().hasPrefix("bearer ") else {
-            return fail("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", "Access token is empty.")
+            return fail(
+                "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
+                "Access token is empty.")
         }
         let token = String(header.dropFirst(7)).trimmingPrefix(" ")
-        guard let jwt = JWT(parsing: String(token)), let key = try? cloud.keys.tokenKey.publicKey, jwt.verify(with: key) else {
-            return fail("InvalidAuthenticationToken", "The access token is invalid.", "Access token validation failure. Invalid signature.")
+        guard let jwt = JWT(parsing: String(token)), let key = try? cloud.keys.tokenKey.publicKey, jwt.verify(with: key)
+        else {
+            return fail(
+                "InvalidAuthenticationToken", "The access token is invalid.",
+                "Access token validation failure. Invalid signature.")
         }
         guard jwt.string("tid") == tenantID, let objectID = jwt.string("oid"), let appID = jwt.string("appid") else {
-            return fail("InvalidAuthenticationTokenTenant", "The access token is from the wrong issuer. It must match the tenant associated with this subscription.", "Access token validation failure. Invalid tenant.")
+            return fail(
+                "InvalidAuthenticationTokenTenant",
+                "The access token is from the wrong issuer. It must match the tenant associated with this subscription.",
+                "Access token validation failure. Invalid tenant.")
         }
         guard let audience = jwt.audiences.first, audiences.contains(audience) else {
             let allowed = audiences.map { "'\($0)'" }.joined(separator: ",")

@@ -13,16 +13,28 @@ struct ModelManagementRoutes {
 
     func handle(_ segments: [String]) async -> CloudResponse {
         let lower = segments.map { $0.lowercased() }
-        guard lower.count >= 9, lower[0] == "v1.0", lower[1] == "subscriptions", lower[3] == "resourcegroups", lower[5] == "providers",
+        guard lower.count >= 9, lower[0] == "v1.0", lower[1] == "subscriptions", lower[3] == "resourcegroups",
+            lower[5] == "providers",
             lower[6] == "microsoft.machinelearningservices", lower[7] == "workspaces"
         else { return mmsError(404, "NotFound", "No model-management route '\(request.path)'.") }
         let state = await cloud.store.state
-        guard lower[2] == state.subscriptionID else { return mmsError(404, "SubscriptionNotFound", "The subscription '\(segments[2])' could not be found.") }
-        guard let workspace = state.workspaces.first(where: { $0.resourceGroup.lowercased() == lower[4] && $0.name.lowercased() == lower[8] }) else {
-            return mmsError(404, "WorkspaceNotFound", "Workspace '\(segments[8])' in resource group '\(segments[4])' was not found.")
+        guard lower[2] == state.subscriptionID else {
+            return mmsError(404, "SubscriptionNotFound", "The subscription '\(segments[2])' could not be found.")
+        }
+        guard
+            let workspace = state.workspaces.first(where: {
+                $0.resourceGroup.lowercased() == lower[4] && $0.name.lowercased() == lower[8]
+            })
+        else {
+            return mmsError(
+                404, "WorkspaceNotFound", "Workspace '\(segments[8])' in resource group '\(segments[4])' was not found."
+            )
         }
         let caller: Caller
-        switch BearerCheck.authenticate(context, cloud: cloud, tenantID: state.tenantID, audiences: Audience.resourceManager, style: .resourceManager) {
+        switch BearerCheck.authenticate(
+            context, cloud: cloud, tenantID: state.tenantID, audiences: Audience.resourceManager,
+            style: .resourceManager)
+        {
         case .success(let value): caller = value
         case .failure(let response): return response
         }
@@ -75,11 +87,14 @@ struct ServiceActions {
     private func authorize(_ verb: String, computeType: String, name: String?, state: CloudState) -> CloudResponse? {
         let action = "Microsoft.MachineLearningServices/workspaces/services/\(computeType.lowercased())/\(verb)"
         let target = name.map(scope.serviceID) ?? scope.workspaceID
-        return Authorization.isAllowed(caller.objectID, action, at: target, in: state) ? nil : Authorization.denied(caller, action, target)
+        return Authorization.isAllowed(caller.objectID, action, at: target, in: state)
+            ? nil : Authorization.denied(caller, action, target)
     }
 
     private func find(_ name: String, _ state: CloudState) -> ServiceRecord? {
-        state.services.first { $0.workspace == scope.workspace.name && $0.resourceGroup == scope.workspace.resourceGroup && $0.name == name }
+        state.services.first {
+            $0.workspace == scope.workspace.name && $0.resourceGroup == scope.workspace.resourceGroup && $0.name == name
+        }
     }
 
     private func notFound(_ name: String) -> CloudResponse {
@@ -88,31 +103,57 @@ struct ServiceActions {
 
     func body(_ service: ServiceRecord) -> JSONValue {
         var pairs: [(String, JSONValue)] = [
-            ("id", .string(service.id)), ("name", .string(service.name)), ("description", service.description.map(JSONValue.string) ?? .null),
+            ("id", .string(service.id)), ("name", .string(service.name)),
+            ("description", service.description.map(JSONValue.string) ?? .null),
             ("kvTags", .object(service.kvTags.keys.sorted().map { ($0, .string(service.kvTags[$0]!)) })),
             ("properties", .object(service.properties.keys.sorted().map { ($0, .string(service.properties[$0]!)) })),
-            ("computeType", .string(service.computeType)), ("createdTime", .string(ISOTime.format(service.createdTime))),
-            ("updatedTime", .string(ISOTime.format(service.updatedTime))), ("state", .string(service.state)), ("error", .null),
+            ("computeType", .string(service.computeType)),
+            ("createdTime", .string(ISOTime.format(service.createdTime))),
+            ("updatedTime", .string(ISOTime.format(service.updatedTime))), ("state", .string(service.state)),
+            ("error", .null),
             ("createdBy", .null), ("operationId", service.operationID.map(JSONValue.string) ?? .null),
-            ("scoringUri", .string(scope.scoringURI(service.name))), ("swaggerUri", .string(scope.base + "/scoring/\(scope.workspace.workspaceID)/\(service.name)/swagger.json")),
+            ("scoringUri", .string(scope.scoringURI(service.name))),
+            (
+                "swaggerUri",
+                .string(scope.base + "/scoring/\(scope.workspace.workspaceID)/\(service.name)/swagger.json")
+            ),
             ("authEnabled", .bool(service.authEnabled)), ("appInsightsEnabled", .bool(false)),
-            ("containerResourceRequirements", .object([
-                ("cpu", .number(service.cpu)), ("cpuLimit", .number(service.cpu)), ("memoryInGB", .number(service.memoryInGB)),
-                ("memoryInGBLimit", .number(service.memoryInGB)), ("gpu", .number(0)),
-            ])),
+            (
+                "containerResourceRequirements",
+                .object([
+                    ("cpu", .number(service.cpu)), ("cpuLimit", .number(service.cpu)),
+                    ("memoryInGB", .number(service.memoryInGB)),
+                    ("memoryInGBLimit", .number(service.memoryInGB)), ("gpu", .number(0)),
+                ])
+            ),
         ]
         if service.computeType == "AKS" {
             pairs += [
                 ("computeName", .string(service.computeName ?? "")), ("aadAuthEnabled", .bool(service.aadAuthEnabled)),
-                ("autoScaler", .object([("autoscaleEnabled", .bool(false)), ("minReplicas", .number(1)), ("maxReplicas", .number(1)), ("refreshPeriodInSeconds", .number(1)), ("targetUtilization", .number(70))])),
+                (
+                    "autoScaler",
+                    .object([
+                        ("autoscaleEnabled", .bool(false)), ("minReplicas", .number(1)), ("maxReplicas", .number(1)),
+                        ("refreshPeriodInSeconds", .number(1)), ("targetUtilization", .number(70)),
+                    ])
+                ),
                 ("dataCollection", .object([("eventHubEnabled", .bool(false)), ("storageEnabled", .bool(false))])),
-                ("maxConcurrentRequestsPerContainer", .number(1)), ("maxQueueWaitMs", .number(500)), ("numReplicas", .number(1)),
+                ("maxConcurrentRequestsPerContainer", .number(1)), ("maxQueueWaitMs", .number(500)),
+                ("numReplicas", .number(1)),
                 ("scoringTimeoutMs", .number(60_000)), ("namespace", .string("azureml-\(scope.workspace.name)")),
-                ("livenessProbeRequirements", .object([("periodSeconds", .number(10)), ("initialDelaySeconds", .number(310)), ("timeoutSeconds", .number(2)), ("failureThreshold", .number(3)), ("successThreshold", .number(1))])),
+                (
+                    "livenessProbeRequirements",
+                    .object([
+                        ("periodSeconds", .number(10)), ("initialDelaySeconds", .number(310)),
+                        ("timeoutSeconds", .number(2)), ("failureThreshold", .number(3)),
+                        ("successThreshold", .number(1)),
+                    ])
+                ),
             ]
         } else {
             pairs += [
-                ("location", .string(scope.workspace.location)), ("sslEnabled", .bool(false)), ("sslCertificate", .null), ("sslKey", .null),
+                ("location", .string(scope.workspace.location)), ("sslEnabled", .bool(false)),
+                ("sslCertificate", .null), ("sslKey", .null),
                 ("cname", .null), ("publicIp", .null), ("publicFqdn", .null),
             ]
         }
@@ -123,20 +164,34 @@ struct ServiceActions {
 
     func list(_ state: CloudState) -> CloudResponse {
         if let denied = authorize("read", computeType: "aks", name: nil, state: state) { return denied }
-        var services = state.services.filter { $0.workspace == scope.workspace.name && $0.resourceGroup == scope.workspace.resourceGroup }
-        if let type = context.request.query("computeType") { services = services.filter { $0.computeType.lowercased() == type.lowercased() } }
+        var services = state.services.filter {
+            $0.workspace == scope.workspace.name && $0.resourceGroup == scope.workspace.resourceGroup
+        }
+        if let type = context.request.query("computeType") {
+            services = services.filter { $0.computeType.lowercased() == type.lowercased() }
+        }
         if let tags = context.request.query("tags") {
             for tag in tags.split(separator: ",") {
                 let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
-                services = services.filter { parts.count == 2 ? $0.kvTags[parts[0]] == parts[1] : $0.kvTags[parts[0]] != nil }
+                services = services.filter {
+                    parts.count == 2 ? $0.kvTags[parts[0]] == parts[1] : $0.kvTags[parts[0]] != nil
+                }
             }
         }
         let pageSize = 100
         let offset = Int(context.request.query("skipToken") ?? "") ?? 0
         var pairs: [(String, JSONValue)] = [("value", .array(services.dropFirst(offset).prefix(pageSize).map(body)))]
         if offset + pageSize < services.count {
-            let kept = context.request.query.filter { $0.0 != "skipToken" }.map { "\(FormEncoding.percentEncode($0.0))=\(FormEncoding.percentEncode($0.1))" }
-            pairs.append(("nextLink", .string(scope.base + context.request.path + "?" + (kept + ["skipToken=\(offset + pageSize)"]).joined(separator: "&"))))
+            let kept = context.request.query.filter { $0.0 != "skipToken" }.map {
+                "\(FormEncoding.percentEncode($0.0))=\(FormEncoding.percentEncode($0.1))"
+            }
+            pairs.append(
+                (
+                    "nextLink",
+                    .string(
+                        scope.base + context.request.path + "?"
+                            + (kept + ["skipToken=\(offset + pageSize)"]).joined(separator: "&"))
+                ))
         }
         return .json(200, .object(pairs))
     }
@@ -155,17 +210,21 @@ struct ServiceActions {
     /// The auth rules of Azure ML v1: token auth is AKS only, and excludes key auth.
     private func validate(_ service: ServiceRecord) -> CloudResponse? {
         if service.computeType == "ACI", service.aadAuthEnabled {
-            return routes.mmsError(400, "BadArgument", "Token authentication (aadAuthEnabled) is only supported for AKS services.")
+            return routes.mmsError(
+                400, "BadArgument", "Token authentication (aadAuthEnabled) is only supported for AKS services.")
         }
         if service.authEnabled, service.aadAuthEnabled {
-            return routes.mmsError(400, "BadArgument", "authEnabled and aadAuthEnabled cannot both be true: key auth and token auth are mutually exclusive.")
+            return routes.mmsError(
+                400, "BadArgument",
+                "authEnabled and aadAuthEnabled cannot both be true: key auth and token auth are mutually exclusive.")
         }
         return nil
     }
 
     private func newOperation(_ type: String, service: String) -> OperationRecord {
         OperationRecord(
-            id: SecureRandom.uuid(), operationType: type, serviceName: service, resourceGroup: scope.workspace.resourceGroup,
+            id: SecureRandom.uuid(), operationType: type, serviceName: service,
+            resourceGroup: scope.workspace.resourceGroup,
             workspace: scope.workspace.name, createdTime: context.now, state: "Running", polls: 0)
     }
 
@@ -179,32 +238,44 @@ struct ServiceActions {
             return routes.mmsError(400, "BadArgument", "The request body must be a JSON object.")
         }
         guard let name = json["name"]?.stringValue, Self.isServiceName(name) else {
-            return routes.mmsError(400, "BadArgument", "Service name must be 3 to 32 characters of lower-case letters, digits and '-', starting with a letter and ending with a letter or digit.")
+            return routes.mmsError(
+                400, "BadArgument",
+                "Service name must be 3 to 32 characters of lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
+            )
         }
-        guard let computeType = json["computeType"]?.stringValue?.uppercased(), ["ACI", "AKS"].contains(computeType) else {
+        guard let computeType = json["computeType"]?.stringValue?.uppercased(), ["ACI", "AKS"].contains(computeType)
+        else {
             return routes.mmsError(400, "BadArgument", "computeType must be ACI or AKS.")
         }
         if let denied = authorize("write", computeType: computeType, name: name, state: state) { return denied }
         let computeName = json["computeName"]?.stringValue
         if computeType == "AKS" {
-            guard let computeName, state.computes.contains(where: { $0.workspace == scope.workspace.name && $0.name == computeName }) else {
-                return routes.mmsError(400, "BadArgument", "Compute '\(computeName ?? "")' was not found in workspace \(scope.workspace.name).")
+            guard let computeName,
+                state.computes.contains(where: { $0.workspace == scope.workspace.name && $0.name == computeName })
+            else {
+                return routes.mmsError(
+                    400, "BadArgument",
+                    "Compute '\(computeName ?? "")' was not found in workspace \(scope.workspace.name).")
             }
         }
         guard find(name, state) == nil else {
-            return routes.mmsError(409, "Conflict", "A service with name \(name) already exists in workspace \(scope.workspace.name).")
+            return routes.mmsError(
+                409, "Conflict", "A service with name \(name) already exists in workspace \(scope.workspace.name).")
         }
         let aad = json["aadAuthEnabled"]?.boolValue ?? false
         let resources = json["containerResourceRequirements"] ?? .object([])
         let operation = newOperation("Service", service: name)
         let service = ServiceRecord(
-            id: SecureRandom.uuid(), name: name, resourceGroup: scope.workspace.resourceGroup, workspace: scope.workspace.name,
+            id: SecureRandom.uuid(), name: name, resourceGroup: scope.workspace.resourceGroup,
+            workspace: scope.workspace.name,
             computeType: computeType, computeName: computeType == "AKS" ? computeName : nil,
             authEnabled: json["authEnabled"]?.boolValue ?? (computeType == "AKS" && !aad), aadAuthEnabled: aad,
             primaryKey: json["keys"]?["primaryKey"]?.stringValue ?? Self.serviceKey(),
             secondaryKey: json["keys"]?["secondaryKey"]?.stringValue ?? Self.serviceKey(),
-            kvTags: Self.strings(json["kvTags"]), properties: Self.strings(json["properties"]), description: json["description"]?.stringValue,
-            cpu: resources["cpu"]?.numberValue ?? 0.1, memoryInGB: resources["memoryInGB"]?.numberValue ?? 0.5, state: "Transitioning",
+            kvTags: Self.strings(json["kvTags"]), properties: Self.strings(json["properties"]),
+            description: json["description"]?.stringValue,
+            cpu: resources["cpu"]?.numberValue ?? 0.1, memoryInGB: resources["memoryInGB"]?.numberValue ?? 0.5,
+            state: "Transitioning",
             createdTime: context.now, updatedTime: context.now, payload: json.compact(), operationID: operation.id)
         if let invalid = validate(service) { return invalid }
         do {
@@ -212,12 +283,16 @@ struct ServiceActions {
                 state.services.append(service)
                 state.operations.append(operation)
             }
-        } catch { return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)") }
+        } catch {
+            return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)")
+        }
         return .empty(202, headers: [("Operation-Location", scope.operationURL(operation.id))])
     }
 
     static func strings(_ value: JSONValue?) -> [String: String] {
-        Dictionary((value?.objectValue ?? []).compactMap { key, value in value.stringValue.map { (key, $0) } }, uniquingKeysWith: { _, last in last })
+        Dictionary(
+            (value?.objectValue ?? []).compactMap { key, value in value.stringValue.map { (key, $0) } },
+            uniquingKeysWith: { _, last in last })
     }
 
     static func isServiceName(_ name: String) -> Bool {
@@ -237,8 +312,11 @@ struct ServiceActions {
             return routes.mmsError(400, "BadArgument", "The request body must be a JSON Patch array.")
         }
         for item in operations {
-            guard let op = item["op"]?.stringValue, ["replace", "add"].contains(op), let path = item["path"]?.stringValue, let value = item["value"] else {
-                return routes.mmsError(400, "BadArgument", "Each patch operation needs op (add or replace), path and value.")
+            guard let op = item["op"]?.stringValue, ["replace", "add"].contains(op),
+                let path = item["path"]?.stringValue, let value = item["value"]
+            else {
+                return routes.mmsError(
+                    400, "BadArgument", "Each patch operation needs op (add or replace), path and value.")
             }
             let parts = path.split(separator: "/").map(String.init)
             switch (parts.first, parts.count) {
@@ -248,9 +326,12 @@ struct ServiceActions {
             case ("kvTags", 1): service.kvTags = Self.strings(value)
             case ("kvTags", 2): service.kvTags[parts[1]] = value.stringValue
             case ("properties", 2): service.properties[parts[1]] = value.stringValue
-            case ("containerResourceRequirements", 2) where parts[1] == "cpu": service.cpu = value.numberValue ?? service.cpu
-            case ("containerResourceRequirements", 2) where parts[1] == "memoryInGB": service.memoryInGB = value.numberValue ?? service.memoryInGB
-            case ("environmentImageRequest", 1), ("imageId", 1), ("numReplicas", 1), ("scoringTimeoutMs", 1), ("appInsightsEnabled", 1):
+            case ("containerResourceRequirements", 2) where parts[1] == "cpu":
+                service.cpu = value.numberValue ?? service.cpu
+            case ("containerResourceRequirements", 2) where parts[1] == "memoryInGB":
+                service.memoryInGB = value.numberValue ?? service.memoryInGB
+            case ("environmentImageRequest", 1), ("imageId", 1), ("numReplicas", 1), ("scoringTimeoutMs", 1),
+                ("appInsightsEnabled", 1):
                 break  // accepted; the local cloud does not build images or scale.
             default:
                 return routes.mmsError(400, "BadArgument", "Patch path '\(path)' is not supported.")
@@ -268,16 +349,22 @@ struct ServiceActions {
                 state.services[index] = updated
                 state.operations.append(operation)
             }
-        } catch { return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)") }
+        } catch {
+            return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)")
+        }
         return .empty(202, headers: [("Operation-Location", scope.operationURL(operation.id))])
     }
 
     func delete(_ name: String, _ state: CloudState) async -> CloudResponse {
         guard let service = find(name, state) else { return .empty(204) }
-        if let denied = authorize("delete", computeType: service.computeType, name: name, state: state) { return denied }
+        if let denied = authorize("delete", computeType: service.computeType, name: name, state: state) {
+            return denied
+        }
         do {
             try await cloud.store.write { $0.services.removeAll { $0.id == service.id } }
-        } catch { return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)") }
+        } catch {
+            return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)")
+        }
         return .json(200, .object([]))
     }
 
@@ -285,13 +372,19 @@ struct ServiceActions {
 
     func listKeys(_ name: String, _ state: CloudState) -> CloudResponse {
         guard let service = find(name, state) else { return notFound(name) }
-        if let denied = authorize("listkeys/action", computeType: service.computeType, name: name, state: state) { return denied }
-        return .json(200, .object([("primaryKey", .string(service.primaryKey)), ("secondaryKey", .string(service.secondaryKey))]))
+        if let denied = authorize("listkeys/action", computeType: service.computeType, name: name, state: state) {
+            return denied
+        }
+        return .json(
+            200,
+            .object([("primaryKey", .string(service.primaryKey)), ("secondaryKey", .string(service.secondaryKey))]))
     }
 
     func regenerateKeys(_ name: String, _ state: CloudState) async -> CloudResponse {
         guard let service = find(name, state) else { return notFound(name) }
-        if let denied = authorize("regeneratekeys/action", computeType: service.computeType, name: name, state: state) { return denied }
+        if let denied = authorize("regeneratekeys/action", computeType: service.computeType, name: name, state: state) {
+            return denied
+        }
         let json = (try? JSONParser.parse(context.request.body)) ?? .object([])
         guard let keyType = json["keyType"]?.stringValue, ["Primary", "Secondary"].contains(keyType) else {
             return routes.mmsError(400, "BadArgument", "keyType must be Primary or Secondary.")
@@ -301,11 +394,17 @@ struct ServiceActions {
         do {
             try await cloud.store.write { state in
                 guard let index = state.services.firstIndex(where: { $0.id == service.id }) else { return }
-                if keyType == "Primary" { state.services[index].primaryKey = value } else { state.services[index].secondaryKey = value }
+                if keyType == "Primary" {
+                    state.services[index].primaryKey = value
+                } else {
+                    state.services[index].secondaryKey = value
+                }
                 state.services[index].updatedTime = context.now
                 state.operations.append(operation)
             }
-        } catch { return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)") }
+        } catch {
+            return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)")
+        }
         return .empty(202, headers: [("Operation-Location", scope.operationURL(operation.id))])
     }
 
@@ -315,19 +414,27 @@ struct ServiceActions {
         guard let service = find(name, state) else { return notFound(name) }
         if let denied = authorize("read", computeType: service.computeType, name: name, state: state) { return denied }
         guard service.computeType == "AKS" else {
-            return routes.mmsError(400, "BadArgument", "Token authentication is not supported for ACI services; ACI supports key auth only.")
+            return routes.mmsError(
+                400, "BadArgument",
+                "Token authentication is not supported for ACI services; ACI supports key auth only.")
         }
         guard service.aadAuthEnabled else {
             return routes.mmsError(400, "BadArgument", "Token authentication is not enabled for service \(name).")
         }
         let lifetime = cloud.options.tokenLifetime
-        guard let token = try? TokenMinter(cloud: cloud, state: state, now: context.now).serviceToken(serviceID: scope.serviceID(name), objectID: caller.objectID, lifetime: lifetime) else {
+        guard
+            let token = try? TokenMinter(cloud: cloud, state: state, now: context.now).serviceToken(
+                serviceID: scope.serviceID(name), objectID: caller.objectID, lifetime: lifetime)
+        else {
             return routes.mmsError(500, "InternalServerError", "Token signing failed.")
         }
-        return .json(200, .object([
-            ("accessToken", .string(token)), ("tokenType", .string("Bearer")),
-            ("refreshAfter", .number((context.now + lifetime / 2).rounded(.down))), ("expiryOn", .number((context.now + lifetime).rounded(.down))),
-        ]))
+        return .json(
+            200,
+            .object([
+                ("accessToken", .string(token)), ("tokenType", .string("Bearer")),
+                ("refreshAfter", .number((context.now + lifetime / 2).rounded(.down))),
+                ("expiryOn", .number((context.now + lifetime).rounded(.down))),
+            ]))
     }
 
     // MARK: Operations
@@ -335,7 +442,8 @@ struct ServiceActions {
     /// An operation reports Running on its first poll and Succeeded after, so clients exercise
     /// their polling loop without waiting.
     func operation(_ id: String, _ state: CloudState) async -> CloudResponse {
-        guard state.operations.contains(where: { $0.id == id.lowercased() && $0.workspace == scope.workspace.name }) else {
+        guard state.operations.contains(where: { $0.id == id.lowercased() && $0.workspace == scope.workspace.name })
+        else {
             return routes.mmsError(404, "NotFound", "Operation \(id) not found.")
         }
         if let denied = authorize("read", computeType: "aks", name: nil, state: state) { return denied }
@@ -348,22 +456,30 @@ struct ServiceActions {
                 if state.operations[index].polls >= 2, state.operations[index].state == "Running" {
                     state.operations[index].state = "Succeeded"
                     let serviceName = state.operations[index].serviceName
-                    if let service = state.services.firstIndex(where: { $0.name == serviceName && $0.workspace == state.operations[index].workspace }) {
+                    if let service = state.services.firstIndex(where: {
+                        $0.name == serviceName && $0.workspace == state.operations[index].workspace
+                    }) {
                         state.services[service].state = "Healthy"
                         state.services[service].updatedTime = now
                     }
                 }
                 return state.operations[index]
             }
-        } catch { return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)") }
+        } catch {
+            return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)")
+        }
         let done = record.state == "Succeeded"
         // Retry-After 0: the local cloud finishes on the next poll, so clients need not wait 5 s.
-        return .json(200, .object([
-            ("id", .string(record.id)), ("operationType", .string(record.operationType)), ("state", .string(record.state)),
-            ("createdTime", .string(ISOTime.format(record.createdTime))), ("endTime", done ? .string(ISOTime.format(now)) : .null),
-            ("error", .null), ("resourceLocation", .string("/api" + scope.serviceID(record.serviceName))),
-            ("operationLog", .string(done ? "Succeeded" : "Running")), ("parentRequestId", .string(record.id)),
-            ("operationDetails", .object([("subOperationType", .string("DeployService"))])),
-        ]), headers: done ? [] : [("Retry-After", "0")])
+        return .json(
+            200,
+            .object([
+                ("id", .string(record.id)), ("operationType", .string(record.operationType)),
+                ("state", .string(record.state)),
+                ("createdTime", .string(ISOTime.format(record.createdTime))),
+                ("endTime", done ? .string(ISOTime.format(now)) : .null),
+                ("error", .null), ("resourceLocation", .string("/api" + scope.serviceID(record.serviceName))),
+                ("operationLog", .string(done ? "Succeeded" : "Running")), ("parentRequestId", .string(record.id)),
+                ("operationDetails", .object([("subOperationType", .string("DeployService"))])),
+            ]), headers: done ? [] : [("Retry-After", "0")])
     }
 }

@@ -15,17 +15,27 @@ struct ScoringRoutes {
         }
         let state = await cloud.store.state
         guard let workspace = state.workspaces.first(where: { $0.workspaceID == rest[0].lowercased() }),
-            let service = state.services.first(where: { $0.workspace == workspace.name && $0.resourceGroup == workspace.resourceGroup && $0.name == rest[1] })
+            let service = state.services.first(where: {
+                $0.workspace == workspace.name && $0.resourceGroup == workspace.resourceGroup && $0.name == rest[1]
+            })
         else { return .json(404, .object([("message", .string("Service not found"))])) }
-        if rest[2] == "swagger.json" { return .json(200, .object([("swagger", .string("2.0")), ("info", .object([("title", .string(service.name))]))])) }
+        if rest[2] == "swagger.json" {
+            return .json(
+                200, .object([("swagger", .string("2.0")), ("info", .object([("title", .string(service.name))]))]))
+        }
         let scope = ServiceScope(subscriptionID: state.subscriptionID, workspace: workspace, base: context.base)
-        let presented = context.request.header("authorization").flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }
+        let presented = context.request.header("authorization").flatMap {
+            $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil
+        }
         let mode: String
         if service.authEnabled {
-            guard let presented, presented == service.primaryKey || presented == service.secondaryKey else { return unauthorized() }
+            guard let presented, presented == service.primaryKey || presented == service.secondaryKey else {
+                return unauthorized()
+            }
             mode = "key"
         } else if service.aadAuthEnabled {
-            guard let presented, let jwt = JWT(parsing: presented), let key = try? cloud.keys.tokenKey.publicKey, jwt.verify(with: key),
+            guard let presented, let jwt = JWT(parsing: presented), let key = try? cloud.keys.tokenKey.publicKey,
+                jwt.verify(with: key),
                 jwt.string("typ") == "aml-service-token", jwt.audiences.contains(scope.serviceID(service.name)),
                 let expiry = jwt.number("exp"), expiry > context.now
             else { return unauthorized() }

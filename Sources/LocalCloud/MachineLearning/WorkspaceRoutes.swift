@@ -10,15 +10,34 @@ enum WorkspaceRoutes {
             ("id", .string("\(group)/providers/Microsoft.MachineLearningServices/workspaces/\(workspace.name)")),
             ("name", .string(workspace.name)), ("type", .string("Microsoft.MachineLearningServices/workspaces")),
             ("location", .string(workspace.location)), ("tags", .object([])), ("etag", .null),
-            ("properties", .object([
-                ("friendlyName", .string(workspace.name)), ("description", .string("")), ("provisioningState", .string("Succeeded")),
-                ("storageAccount", .string("\(group)/providers/microsoft.storage/storageaccounts/\(workspace.name.lowercased().filter(\.isLetter))store")),
-                ("keyVault", .string("\(group)/providers/microsoft.keyvault/vaults/\(workspace.name)-kv")),
-                ("applicationInsights", .string("\(group)/providers/microsoft.insights/components/\(workspace.name)-ai")),
-                ("containerRegistry", .null), ("hbiWorkspace", .bool(false)), ("workspaceId", .string(workspace.workspaceID)),
-                ("discoveryUrl", .string(context.base + "/discovery/\(workspace.location)")), ("v1LegacyMode", .bool(true)),
-            ])),
-            ("identity", .object([("type", .string("SystemAssigned")), ("principalId", .null), ("tenantId", .string(state.tenantID))])),
+            (
+                "properties",
+                .object([
+                    ("friendlyName", .string(workspace.name)), ("description", .string("")),
+                    ("provisioningState", .string("Succeeded")),
+                    (
+                        "storageAccount",
+                        .string(
+                            "\(group)/providers/microsoft.storage/storageaccounts/\(workspace.name.lowercased().filter(\.isLetter))store"
+                        )
+                    ),
+                    ("keyVault", .string("\(group)/providers/microsoft.keyvault/vaults/\(workspace.name)-kv")),
+                    (
+                        "applicationInsights",
+                        .string("\(group)/providers/microsoft.insights/components/\(workspace.name)-ai")
+                    ),
+                    ("containerRegistry", .null), ("hbiWorkspace", .bool(false)),
+                    ("workspaceId", .string(workspace.workspaceID)),
+                    ("discoveryUrl", .string(context.base + "/discovery/\(workspace.location)")),
+                    ("v1LegacyMode", .bool(true)),
+                ])
+            ),
+            (
+                "identity",
+                .object([
+                    ("type", .string("SystemAssigned")), ("principalId", .null), ("tenantId", .string(state.tenantID)),
+                ])
+            ),
             ("sku", .object([("name", .string("Basic")), ("tier", .string("Basic"))])),
         ])
     }
@@ -26,9 +45,12 @@ enum WorkspaceRoutes {
     /// `GET /discovery/{region}`: every service host is this cloud.
     static func discovery(context: RequestContext) -> CloudResponse {
         let base = JSONValue.string(context.base)
-        return .json(200, .object([
-            ("api", base), ("catalog", base), ("experimentation", base), ("gallery", base), ("history", base), ("hyperdrive", base),
-            ("labeling", base), ("modelmanagement", base), ("pipelines", base), ("studiocoreservices", base),
-        ]))
+        return .json(
+            200,
+            .object([
+                ("api", base), ("catalog", base), ("experimentation", base), ("gallery", base), ("history", base),
+                ("hyperdrive", base),
+                ("labeling", base), ("modelmanagement", base), ("pipelines", base), ("studiocoreservices", base),
+            ]))
     }
 }

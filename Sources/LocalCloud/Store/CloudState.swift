@@ -1,4 +1,5 @@
 import WireFormat
+
 /// Everything the local cloud knows, persisted as one JSON document. Secrets the real services
 /// never return again (application passwords) are stored only as salted hashes.
 public struct CloudState: Codable, Sendable {
@@ -23,7 +24,10 @@ public struct CloudState: Codable, Sendable {
     public var bootstrapClientID: String
     public var bootstrapClientSecret: String
 
-    public init(tenantID: String, tenantDomain: String, subscriptionID: String, subscriptionName: String, bootstrapClientID: String, bootstrapClientSecret: String) {
+    public init(
+        tenantID: String, tenantDomain: String, subscriptionID: String, subscriptionName: String,
+        bootstrapClientID: String, bootstrapClientSecret: String
+    ) {
         self.tenantID = tenantID
         self.tenantDomain = tenantDomain
         self.subscriptionID = subscriptionID
@@ -130,7 +134,10 @@ public struct RoleAssignmentRecord: Codable, Sendable {
     public var createdOn: Double
     public var createdBy: String
 
-    public init(name: String, scope: String, roleDefinitionID: String, principalID: String, principalType: String, description: String?, createdOn: Double, createdBy: String) {
+    public init(
+        name: String, scope: String, roleDefinitionID: String, principalID: String, principalType: String,
+        description: String?, createdOn: Double, createdBy: String
+    ) {
         self.name = name
         self.scope = scope
         self.roleDefinitionID = roleDefinitionID

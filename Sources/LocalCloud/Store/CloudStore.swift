@@ -35,14 +35,19 @@ public actor CloudStore {
         do {
             let state = try JSONDecoder().decode(CloudState.self, from: data)
             guard state.formatVersion == CloudState.formatVersion else {
-                throw PersistenceError(description: "\(path) has format version \(state.formatVersion); this amlauth reads \(CloudState.formatVersion)")
+                throw PersistenceError(
+                    description:
+                        "\(path) has format version \(state.formatVersion); this amlauth reads \(CloudState.formatVersion)"
+                )
             }
             return state
         } catch let error as PersistenceError {
             throw error
         } catch {
             throw PersistenceError(
-                description: "\(path) is damaged (\(error)); the local cloud will not start empty over it. Move it away to start afresh.")
+                description:
+                    "\(path) is damaged (\(error)); the local cloud will not start empty over it. Move it away to start afresh."
+            )
         }
     }
 

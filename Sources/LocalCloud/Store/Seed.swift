@@ -45,9 +45,13 @@ public struct Seed: Sendable {
     public init(yaml bytes: [UInt8], file: String) throws(SeedError) {
         let parsed = YAMLParser().parse(bytes, file: file)
         if let error = parsed.errors.first { throw SeedError("\(error.location): \(error.message)") }
-        guard let root = parsed.documents.first?.root, let pairs = root.pairs else { throw SeedError("\(file): a seed file is a mapping") }
+        guard let root = parsed.documents.first?.root, let pairs = root.pairs else {
+            throw SeedError("\(file): a seed file is a mapping")
+        }
         func text(_ node: YAMLNode?, _ what: String, in item: YAMLNode) throws(SeedError) -> String {
-            guard let value = node?.scalar?.value, !value.isEmpty else { throw SeedError("\(item.location): missing '\(what)'") }
+            guard let value = node?.scalar?.value, !value.isEmpty else {
+                throw SeedError("\(item.location): missing '\(what)'")
+            }
             return value
         }
         for pair in pairs {
@@ -56,26 +60,36 @@ public struct Seed: Sendable {
                 location = try text(pair.value, "location", in: pair.value)
             case "workspaces":
                 for item in pair.value.items ?? [] {
-                    workspaces.append(Workspace(
-                        name: try text(item["name"], "name", in: item), resourceGroup: try text(item["resource_group"], "resource_group", in: item),
-                        location: item["location"]?.scalar?.value ?? location))
+                    workspaces.append(
+                        Workspace(
+                            name: try text(item["name"], "name", in: item),
+                            resourceGroup: try text(item["resource_group"], "resource_group", in: item),
+                            location: item["location"]?.scalar?.value ?? location))
                 }
             case "computes":
                 for item in pair.value.items ?? [] {
-                    computes.append(Compute(
-                        name: try text(item["name"], "name", in: item), workspace: try text(item["workspace"], "workspace", in: item),
-                        location: item["location"]?.scalar?.value))
+                    computes.append(
+                        Compute(
+                            name: try text(item["name"], "name", in: item),
+                            workspace: try text(item["workspace"], "workspace", in: item),
+                            location: item["location"]?.scalar?.value))
                 }
             case "principals":
                 for item in pair.value.items ?? [] {
                     let type = try text(item["type"], "type", in: item)
-                    guard ["User", "Group", "ServicePrincipal"].contains(type) else { throw SeedError("\(item.location): type is User, Group or ServicePrincipal") }
-                    principals.append(Principal(
-                        type: type, displayName: try text(item["display_name"], "display_name", in: item),
-                        objectID: item["object_id"]?.scalar?.value, subscriptionRole: item["subscription_role"]?.scalar?.value))
+                    guard ["User", "Group", "ServicePrincipal"].contains(type) else {
+                        throw SeedError("\(item.location): type is User, Group or ServicePrincipal")
+                    }
+                    principals.append(
+                        Principal(
+                            type: type, displayName: try text(item["display_name"], "display_name", in: item),
+                            objectID: item["object_id"]?.scalar?.value,
+                            subscriptionRole: item["subscription_role"]?.scalar?.value))
                 }
             default:
-                throw SeedError("\(pair.keyLocation): unknown seed field '\(pair.key)' (location, workspaces, computes, principals)")
+                throw SeedError(
+                    "\(pair.keyLocation): unknown seed field '\(pair.key)' (location, workspaces, computes, principals)"
+                )
             }
         }
     }
@@ -85,49 +99,69 @@ public struct Seed: Sendable {
         let bootstrapApp = SecureRandom.uuid()
         let secret = BootstrapSecret.make()
         var state = CloudState(
-            tenantID: SecureRandom.uuid(), tenantDomain: "amlauthlocal.onmicrosoft.com", subscriptionID: SecureRandom.uuid(),
-            subscriptionName: "amlauth local subscription", bootstrapClientID: bootstrapApp, bootstrapClientSecret: secret)
+            tenantID: SecureRandom.uuid(), tenantDomain: "amlauthlocal.onmicrosoft.com",
+            subscriptionID: SecureRandom.uuid(),
+            subscriptionName: "amlauth local subscription", bootstrapClientID: bootstrapApp,
+            bootstrapClientSecret: secret)
         for workspace in workspaces {
             if !state.resourceGroups.contains(where: { $0.name.lowercased() == workspace.resourceGroup.lowercased() }) {
-                state.resourceGroups.append(ResourceGroupRecord(name: workspace.resourceGroup, location: workspace.location))
+                state.resourceGroups.append(
+                    ResourceGroupRecord(name: workspace.resourceGroup, location: workspace.location))
             }
-            state.workspaces.append(WorkspaceRecord(name: workspace.name, resourceGroup: workspace.resourceGroup, location: workspace.location, workspaceID: SecureRandom.uuid()))
+            state.workspaces.append(
+                WorkspaceRecord(
+                    name: workspace.name, resourceGroup: workspace.resourceGroup, location: workspace.location,
+                    workspaceID: SecureRandom.uuid()))
         }
         for compute in computes {
             guard let workspace = state.workspaces.first(where: { $0.name == compute.workspace }) else {
                 throw SeedError("compute '\(compute.name)' names unknown workspace '\(compute.workspace)'")
             }
-            state.computes.append(ComputeRecord(
-                name: compute.name, workspace: workspace.name, resourceGroup: workspace.resourceGroup, computeType: "AKS",
-                location: compute.location ?? workspace.location))
+            state.computes.append(
+                ComputeRecord(
+                    name: compute.name, workspace: workspace.name, resourceGroup: workspace.resourceGroup,
+                    computeType: "AKS",
+                    location: compute.location ?? workspace.location))
         }
-        let bootstrap = Directory.newApplication(displayName: "amlauth-local-bootstrap", tags: ["amlauth:local-cloud/bootstrap"], appID: bootstrapApp, now: now)
+        let bootstrap = Directory.newApplication(
+            displayName: "amlauth-local-bootstrap", tags: ["amlauth:local-cloud/bootstrap"], appID: bootstrapApp,
+            now: now)
         var application = bootstrap.application
         application.graphPermissions = ["Application.ReadWrite.All"]
-        application.passwordCredentials.append(Directory.passwordRecord(secret: secret, displayName: "bootstrap", start: now, end: now + 10 * 365 * 86_400))
+        application.passwordCredentials.append(
+            Directory.passwordRecord(secret: secret, displayName: "bootstrap", start: now, end: now + 10 * 365 * 86_400)
+        )
         state.applications.append(application)
         state.servicePrincipals.append(bootstrap.servicePrincipal)
         let owner = Roles.builtIn(named: "Owner")!
-        state.roleAssignments.append(RoleAssignmentRecord(
-            name: SecureRandom.uuid(), scope: "/subscriptions/\(state.subscriptionID)", roleDefinitionID: owner.id,
-            principalID: bootstrap.servicePrincipal.id, principalType: "ServicePrincipal", description: "local cloud bootstrap owner",
-            createdOn: now, createdBy: "local-cloud"))
+        state.roleAssignments.append(
+            RoleAssignmentRecord(
+                name: SecureRandom.uuid(), scope: "/subscriptions/\(state.subscriptionID)", roleDefinitionID: owner.id,
+                principalID: bootstrap.servicePrincipal.id, principalType: "ServicePrincipal",
+                description: "local cloud bootstrap owner",
+                createdOn: now, createdBy: "local-cloud"))
         for principal in principals {
             let id = principal.objectID ?? SecureRandom.uuid()
             if principal.type == "ServicePrincipal" {
-                let made = Directory.newApplication(displayName: principal.displayName, tags: [], appID: SecureRandom.uuid(), now: now)
+                let made = Directory.newApplication(
+                    displayName: principal.displayName, tags: [], appID: SecureRandom.uuid(), now: now)
                 var sp = made.servicePrincipal
                 sp.id = id
                 state.applications.append(made.application)
                 state.servicePrincipals.append(sp)
             } else {
-                state.directoryObjects.append(DirectoryObjectRecord(id: id, type: principal.type, displayName: principal.displayName))
+                state.directoryObjects.append(
+                    DirectoryObjectRecord(id: id, type: principal.type, displayName: principal.displayName))
             }
             if let roleName = principal.subscriptionRole {
-                guard let role = Roles.builtIn(named: roleName) else { throw SeedError("unknown role '\(roleName)' for '\(principal.displayName)'") }
-                state.roleAssignments.append(RoleAssignmentRecord(
-                    name: SecureRandom.uuid(), scope: "/subscriptions/\(state.subscriptionID)", roleDefinitionID: role.id, principalID: id,
-                    principalType: principal.type, description: "seeded", createdOn: now, createdBy: "local-cloud"))
+                guard let role = Roles.builtIn(named: roleName) else {
+                    throw SeedError("unknown role '\(roleName)' for '\(principal.displayName)'")
+                }
+                state.roleAssignments.append(
+                    RoleAssignmentRecord(
+                        name: SecureRandom.uuid(), scope: "/subscriptions/\(state.subscriptionID)",
+                        roleDefinitionID: role.id, principalID: id,
+                        principalType: principal.type, description: "seeded", createdOn: now, createdBy: "local-cloud"))
             }
         }
         return state

@@ -1,6 +1,6 @@
 import AMLAuthCore
-import Testing
 import TestSupport
+import Testing
 
 /// One `validate` run reports every problem: a missing or invalid field costs only the rules that
 /// need that field, never the whole resource's rules (issue 9).
@@ -10,7 +10,8 @@ struct EveryProblemTests {
     }
 
     @Test func missingEntryScriptDoesNotHideTokenAuthOnACI() {
-        let marked = MarkedText("""
+        let marked = MarkedText(
+            """
             apiVersion: amlauth/v1
             kind: Webservice
             metadata: {name: svc-one}
@@ -43,7 +44,8 @@ struct EveryProblemTests {
     }
 
     @Test func roleAssignmentWithoutScopeStillResolvesAndFlagsItsRole() {
-        let codes = Self.codes("""
+        let codes = Self.codes(
+            """
             apiVersion: amlauth/v1
             kind: RoleAssignment
             metadata: {name: r}
@@ -58,20 +60,24 @@ struct EveryProblemTests {
     }
 
     @Test func workspaceWithoutResourceGroupStillHasItsNameChecked() {
-        let codes = Self.codes("apiVersion: amlauth/v1\nkind: Workspace\nmetadata: {name: ws}\nspec: {location: westeurope}\n")
+        let codes = Self.codes(
+            "apiVersion: amlauth/v1\nkind: Workspace\nmetadata: {name: ws}\nspec: {location: westeurope}\n")
         #expect(codes.contains(.missingField))
         #expect(codes.contains(.azureMLName))
     }
 
     @Test func targetWithInvalidCloudStillAppliesItsPolicy() {
         let result = Validate.files([
-            ("t.yaml", """
+            (
+                "t.yaml",
+                """
                 apiVersion: amlauth/v1
                 kind: Target
                 metadata: {name: t}
                 spec: {cloud: AzureCloudd, policy: {AMLA003: error, AMLA203: warning}}
                 ---
-                """ + "\n" + Validate.workspace + "---\n" + Doc.webservice("  compute_type: ACI\n"))
+                """ + "\n" + Validate.workspace + "---\n" + Doc.webservice("  compute_type: ACI\n")
+            )
         ])
         let diagnostics = result.diagnostics.all
         #expect(diagnostics.contains { $0.code == .invalidEnum })
@@ -82,11 +88,15 @@ struct EveryProblemTests {
     /// A field written with an invalid value is unknown, not its default: no rule may build on a
     /// guess (`yes` is not `false`).
     @Test func invalidAuthSettingsAreNotReadAsTheirDefaults() {
-        let tokenClients = Self.codes(Doc.webservice("  compute_type: AKS\n  compute_target: aks\n  token_auth_enabled: yes\n  token_clients: [ml-auth]\n") + "---\n" + Doc.servicePrincipal())
+        let tokenClients = Self.codes(
+            Doc.webservice(
+                "  compute_type: AKS\n  compute_target: aks\n  token_auth_enabled: yes\n  token_clients: [ml-auth]\n")
+                + "---\n" + Doc.servicePrincipal())
         #expect(tokenClients.contains(.yaml11Boolean))
         #expect(!tokenClients.contains(.tokenClientsWithoutTokenAuth))
         #expect(!tokenClients.contains(.bothAuthModes))
-        let keyAuth = Self.codes(Doc.webservice("  compute_type: ACI\n  auth_enabled: \"true\"\n  key_rotation: {primary: 1}\n"))
+        let keyAuth = Self.codes(
+            Doc.webservice("  compute_type: ACI\n  auth_enabled: \"true\"\n  key_rotation: {primary: 1}\n"))
         #expect(keyAuth.contains(.wrongType))
         #expect(!keyAuth.contains(.aciKeyAuthOff))
         #expect(!keyAuth.contains(.keyRotationWithoutKeyAuth))
@@ -94,8 +104,13 @@ struct EveryProblemTests {
 
     @Test func invalidPasswordMaximumIsNotReadAsTheDefault() {
         let result = Validate.files([
-            ("t.yaml", "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: t}\nspec: {cloud: local, max_password_lifetime: 1year}\n---\n"
-                + Doc.servicePrincipal(spec: "credentials:\n    - {name: ci, type: password, lifetime: 365d, deliver_to: github-output}"))
+            (
+                "t.yaml",
+                "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: t}\nspec: {cloud: local, max_password_lifetime: 1year}\n---\n"
+                    + Doc.servicePrincipal(
+                        spec:
+                            "credentials:\n    - {name: ci, type: password, lifetime: 365d, deliver_to: github-output}")
+            )
         ])
         let codes = result.diagnostics.all.map(\.code)
         #expect(codes.contains(.invalidDuration))
@@ -105,9 +120,12 @@ struct EveryProblemTests {
     /// A token client's access is unknown while one of its assignments lacks a valid role or scope.
     @Test func tokenClientAccessIsNotGuessedFromAnIncompleteAssignment() {
         let codes = Self.codes(
-            Doc.webservice("  compute_type: AKS\n  compute_target: aks\n  token_auth_enabled: true\n  token_clients: [ml-auth]\n") + "---\n"
+            Doc.webservice(
+                "  compute_type: AKS\n  compute_target: aks\n  token_auth_enabled: true\n  token_clients: [ml-auth]\n")
+                + "---\n"
                 + Doc.servicePrincipal() + "---\n"
-                + "apiVersion: amlauth/v1\nkind: RoleAssignment\nmetadata: {name: r}\nspec:\n  principal: {service_principal: ml-auth}\n  role: Reeder\n  scope: {workspace: ml-example}\n")
+                + "apiVersion: amlauth/v1\nkind: RoleAssignment\nmetadata: {name: r}\nspec:\n  principal: {service_principal: ml-auth}\n  role: Reeder\n  scope: {workspace: ml-example}\n"
+        )
         #expect(codes.contains(.unknownRole))
         #expect(!codes.contains(.tokenClientAccess))
     }
@@ -115,8 +133,11 @@ struct EveryProblemTests {
     /// Planning sees complete manifests only; drafts stay inside validation.
     @Test func incompleteResourcesStayOutOfTheManifestSet() {
         let result = Validate.files([
-            ("a.yaml", Validate.target + "---\n" + Validate.workspace + "---\n"
-                + "apiVersion: amlauth/v1\nkind: Webservice\nmetadata: {name: svc-one}\nspec: {workspace: ml-example, compute_type: ACI, models: [m:1], environment: e:1}\n")
+            (
+                "a.yaml",
+                Validate.target + "---\n" + Validate.workspace + "---\n"
+                    + "apiVersion: amlauth/v1\nkind: Webservice\nmetadata: {name: svc-one}\nspec: {workspace: ml-example, compute_type: ACI, models: [m:1], environment: e:1}\n"
+            )
         ])
         #expect(result.manifests.webservices.isEmpty)
         #expect(result.manifests.declarations.contains { $0.address == ResourceAddress(.webservice, "svc-one") })

@@ -1,6 +1,6 @@
 import AMLAuthCore
-import Testing
 import TestSupport
+import Testing
 import YAMLSource
 
 /// Bad input never crashes: thousands of deterministic mutations of real manifests go through the
@@ -18,10 +18,12 @@ struct RobustnessTests {
         }
     }
 
-    static let pieces: [[UInt8]] = [
-        ":", "-", "- ", "{", "}", "[", "]", "&a ", "*a", "!!str ", "? ", "|", ">", "\"", "'", "#", "\n", "\t", "  ", "---\n", "~",
-        "${env:", "${env:X}", "yes", "true", "0x1F", "1e400", "\u{0}", "é", "🔑", "%YAML 1.1\n", "<<: *a",
-    ].map { Array($0.utf8) } + [[0xFF], [0xC3], [0xE2, 0x82]]
+    static let pieces: [[UInt8]] =
+        [
+            ":", "-", "- ", "{", "}", "[", "]", "&a ", "*a", "!!str ", "? ", "|", ">", "\"", "'", "#", "\n", "\t", "  ",
+            "---\n", "~",
+            "${env:", "${env:X}", "yes", "true", "0x1F", "1e400", "\u{0}", "é", "🔑", "%YAML 1.1\n", "<<: *a",
+        ].map { Array($0.utf8) } + [[0xFF], [0xC3], [0xE2, 0x82]]
 
     static func mutate(_ bytes: [UInt8], using generator: inout SplitMix) -> [UInt8] {
         var output = bytes
@@ -29,7 +31,9 @@ struct RobustnessTests {
             let position = output.isEmpty ? 0 : Int.random(in: 0..<output.count, using: &generator)
             switch Int.random(in: 0..<4, using: &generator) {
             case 0: output.insert(contentsOf: pieces.randomElement(using: &generator)!, at: position)
-            case 1: output.removeSubrange(position..<min(output.count, position + Int.random(in: 1...12, using: &generator)))
+            case 1:
+                output.removeSubrange(
+                    position..<min(output.count, position + Int.random(in: 1...12, using: &generator)))
             case 2: if !output.isEmpty { output[position] = UInt8.random(in: 0...255, using: &generator) }
             default:
                 let start = Int.random(in: 0...output.count, using: &generator)
@@ -40,7 +44,10 @@ struct RobustnessTests {
         return output
     }
 
-    @Test(arguments: ["examples/quickstart/amlauth.yaml", "examples/quickstart/webservices.yaml", "manifests/service-principal.yaml", "manifests/role-assignment.yaml"])
+    @Test(arguments: [
+        "examples/quickstart/amlauth.yaml", "examples/quickstart/webservices.yaml", "manifests/service-principal.yaml",
+        "manifests/role-assignment.yaml",
+    ])
     func mutatedManifestsNeverCrash(_ path: String) throws {
         let original = Array(try Paths.read(path).utf8)
         var generator = SplitMix(state: UInt64(path.utf8.count))

@@ -1,7 +1,7 @@
 import AMLAuthCore
 import Rendering
-import Testing
 import TestSupport
+import Testing
 import YAMLSource
 
 struct SecretTests {
@@ -20,10 +20,13 @@ struct SecretTests {
         let result = Validate.files([("base.yaml", Validate.target), ("sp.yaml", text)])
         let finding = try #require(result.diagnostics.all.first { $0.code == .literalSecret })
         #expect(finding.hint?.contains("deliver_to") == true)
-        #expect(!result.diagnostics.all.contains { $0.code == .unknownField }, "a secret key is reported once, as a secret")
+        #expect(
+            !result.diagnostics.all.contains { $0.code == .unknownField }, "a secret key is reported once, as a secret")
         let files = [SourceFile(path: "sp.yaml", bytes: Array(text.utf8))]
         let rendered = DiagnosticRenderer(source: SourceText(files: files, redactions: result.diagnostics.redactions))
-            .text(result.diagnostics.all, summary: ValidationSummary(files: 1, resources: 1, diagnostics: result.diagnostics.all))
+            .text(
+                result.diagnostics.all,
+                summary: ValidationSummary(files: 1, resources: 1, diagnostics: result.diagnostics.all))
         for secretPart in ["hunter2", Self.secret, "0123456789abcdef0123456789abcdef", "eyJhbGciOiJSUzI1NiJ9", "MIIE"] {
             #expect(!rendered.contains(secretPart), "\(rendered)")
         }
@@ -38,12 +41,16 @@ struct SecretTests {
     }
 
     @Test func envInASecretFieldIsStillASecretError() {
-        let result = Validate.files([("base.yaml", Validate.target), ("sp.yaml", Doc.servicePrincipal(spec: "client_secret: ${env:SECRET}"))])
+        let result = Validate.files([
+            ("base.yaml", Validate.target), ("sp.yaml", Doc.servicePrincipal(spec: "client_secret: ${env:SECRET}")),
+        ])
         #expect(result.diagnostics.all.map(\.code) == [.literalSecret])
     }
 
     @Test func emptySecretKeysAreJustUnknownFields() {
-        let result = Validate.files([("base.yaml", Validate.target), ("sp.yaml", Doc.servicePrincipal(spec: "password:"))])
+        let result = Validate.files([
+            ("base.yaml", Validate.target), ("sp.yaml", Doc.servicePrincipal(spec: "password:")),
+        ])
         #expect(result.diagnostics.all.map(\.code) == [.unknownField])
     }
 }

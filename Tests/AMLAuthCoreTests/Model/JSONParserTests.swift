@@ -4,7 +4,8 @@ import WireFormat
 
 struct JSONParserTests {
     @Test func parsesAndKeepsKeyOrder() throws {
-        let value = try JSONParser.parse(#"{"z": 1, "a": [true, false, null, -2.5e1, "x\ty\u00e9\ud83d\udd11"], "m": {}}"#)
+        let value = try JSONParser.parse(
+            #"{"z": 1, "a": [true, false, null, -2.5e1, "x\ty\u00e9\ud83d\udd11"], "m": {}}"#)
         #expect(value.objectValue?.map(\.0) == ["z", "a", "m"])
         #expect(value["z"]?.numberValue == 1)
         #expect(value["a"]?.arrayValue?.count == 5)
@@ -13,7 +14,9 @@ struct JSONParserTests {
         #expect(value.compact() == #"{"z":1,"a":[true,false,null,-25,"x\tyé🔑"],"m":{}}"#)
     }
 
-    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "{\"a\":1} x", "[1e999]", "\"\\ud800\"", "01x", "\"\u{1}\""])
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "{\"a\":1} x", "[1e999]", "\"\\ud800\"", "01x", "\"\u{1}\"",
+    ])
     func rejectsMalformedInput(_ text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
     }

@@ -2,7 +2,9 @@ import AMLAuthCore
 import Testing
 
 struct ManifestDurationTests {
-    @Test(arguments: [("90d", 7_776_000), ("12h", 43_200), ("1d12h", 129_600), ("30m", 1_800), ("2w", 1_209_600), ("45s", 45)])
+    @Test(arguments: [
+        ("90d", 7_776_000), ("12h", 43_200), ("1d12h", 129_600), ("30m", 1_800), ("2w", 1_209_600), ("45s", 45),
+    ])
     func parses(text: String, seconds: Int) {
         #expect(ManifestDuration(parsing: text)?.seconds == seconds)
     }
@@ -24,7 +26,10 @@ struct GUIDTests {
         #expect(GUID("ACDD72A7-3385-48EF-BD42-F606FBA81AE7") == GUID("acdd72a7-3385-48ef-bd42-f606fba81ae7"))
     }
 
-    @Test(arguments: ["", "acdd72a7338548efbd42f606fba81ae7", "acdd72a7-3385-48ef-bd42-f606fba81aeg", "{acdd72a7-3385-48ef-bd42-f606fba81ae7}"])
+    @Test(arguments: [
+        "", "acdd72a7338548efbd42f606fba81ae7", "acdd72a7-3385-48ef-bd42-f606fba81aeg",
+        "{acdd72a7-3385-48ef-bd42-f606fba81ae7}",
+    ])
     func rejects(text: String) {
         #expect(GUID(text) == nil)
     }
@@ -34,7 +39,8 @@ struct AzureResourceIDTests {
     let sub = "a925f2f7-5c63-4b7b-8799-25a5f97bc3b2"
 
     @Test func parsesWorkspaceID() throws {
-        let text = "/subscriptions/\(sub)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example"
+        let text =
+            "/subscriptions/\(sub)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example"
         let id = try AzureResourceID.parse(text).get()
         #expect(id.subscription?.value == sub)
         #expect(id.resourceGroup == "ml-rg")
@@ -64,9 +70,13 @@ struct AzureResourceIDTests {
     @Test func explainsFailures() {
         #expect(AzureResourceID.parse("subscriptions/x") == .failure(.notAbsolute))
         #expect(AzureResourceID.parse("/subscriptions/not-a-guid") == .failure(.badSubscription("not-a-guid")))
-        #expect(AzureResourceID.parse("/subscriptions/\(sub)/resourceGroups") == .failure(.incomplete("resourceGroups/ needs a name")))
+        #expect(
+            AzureResourceID.parse("/subscriptions/\(sub)/resourceGroups")
+                == .failure(.incomplete("resourceGroups/ needs a name")))
         #expect(AzureResourceID.parse("/subscriptions/\(sub)/foo/bar") == .failure(.unexpected("foo")))
-        #expect(AzureResourceID.parse("/subscriptions/\(sub)/providers/Microsoft.X/things") == .failure(.incomplete("a provider path needs type/name pairs")))
+        #expect(
+            AzureResourceID.parse("/subscriptions/\(sub)/providers/Microsoft.X/things")
+                == .failure(.incomplete("a provider path needs type/name pairs")))
         #expect(AzureResourceID.parse("//x") == .failure(.incomplete("//x")))
     }
 }

@@ -1,8 +1,8 @@
 import AMLAuthCore
 import Foundation
 import Rendering
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// Every directory under `Tests/Fixtures/plans/` is a scenario: manifests, the live state the cloud
@@ -16,7 +16,9 @@ struct GoldenPlanTests {
         let directory = root + "/" + scenario
         let names = try FileManager.default.contentsOfDirectory(atPath: directory + "/manifests").sorted()
         let files = try names.map { name in
-            SourceFile(path: "manifests/\(name)", bytes: Array(try String(contentsOfFile: directory + "/manifests/" + name, encoding: .utf8).utf8))
+            SourceFile(
+                path: "manifests/\(name)",
+                bytes: Array(try String(contentsOfFile: directory + "/manifests/" + name, encoding: .utf8).utf8))
         }
         let validated = ManifestValidation(environment: [:]).run(files)
         #expect(!validated.diagnostics.hasErrors, "\(scenario): \(validated.diagnostics.all)")
@@ -24,9 +26,12 @@ struct GoldenPlanTests {
         let options = try #require(document["options"])
         let live = try JSONDecoder().decode(LiveState.self, from: Data(try #require(document["live"]).compact().utf8))
         let subscription = try #require(options["subscription"]?.stringValue.flatMap(GUID.init))
-        let desired = DesiredState.resolve(validated.manifests, target: try #require(validated.manifests.target?.name), subscriptionID: subscription)
-        let planner = Planner(options: .init(
-            prune: options["prune"]?.boolValue ?? false, adopt: options["adopt"]?.boolValue ?? false, now: options["now"]?.numberValue ?? 0))
+        let desired = DesiredState.resolve(
+            validated.manifests, target: try #require(validated.manifests.target?.name), subscriptionID: subscription)
+        let planner = Planner(
+            options: .init(
+                prune: options["prune"]?.boolValue ?? false, adopt: options["adopt"]?.boolValue ?? false,
+                now: options["now"]?.numberValue ?? 0))
         return planner.plan(desired, live)
     }
 
@@ -36,8 +41,13 @@ struct GoldenPlanTests {
     func matchesGoldens(_ scenario: String) throws {
         let plan = try Self.plan(scenario)
         let directory = Self.root + "/" + scenario
-        for (file, rendered) in [("plan.txt", PlanRenderer().text(plan)), ("plan.json", PlanRenderer.json(plan)), ("plan.md", PlanRenderer().markdown(plan))] {
-            if let failure = Golden.check(rendered, against: directory + "/" + file) { Issue.record(Comment(rawValue: failure)) }
+        for (file, rendered) in [
+            ("plan.txt", PlanRenderer().text(plan)), ("plan.json", PlanRenderer.json(plan)),
+            ("plan.md", PlanRenderer().markdown(plan)),
+        ] {
+            if let failure = Golden.check(rendered, against: directory + "/" + file) {
+                Issue.record(Comment(rawValue: failure))
+            }
         }
         #expect(PlanRenderer().text(try Self.plan(scenario)) == PlanRenderer().text(plan), "same inputs, same bytes")
         #expect(try PlanDocument.parse(Array(PlanRenderer.json(plan).utf8)).plan == plan, "the JSON round-trips")

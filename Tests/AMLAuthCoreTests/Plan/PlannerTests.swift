@@ -1,8 +1,8 @@
 import AMLAuthCore
 import Foundation
 import Rendering
-import Testing
 import TestSupport
+import Testing
 import WireFormat
 
 /// The planner on the quickstart manifests against hand-written live states.
@@ -20,30 +20,50 @@ struct PlannerTests {
         return DesiredState.resolve(result.manifests, target: "quickstart", subscriptionID: subscription)
     }
 
-    static var workspaceID: String { "/subscriptions/\(subscription)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example" }
+    static var workspaceID: String {
+        "/subscriptions/\(subscription)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example"
+    }
     static var workspace: AzureResourceID { AzureResourceID(workspaceID)! }
 
     /// A live state that matches the quickstart exactly.
     static func inSync() throws -> LiveState {
         var live = LiveState()
-        live.applications = [LiveApplication(
-            objectID: "app-object", appID: "app-id", displayName: "ml-auth", tags: ["amlauth:quickstart", "amlauth:quickstart/ml-auth"],
-            passwords: [LivePassword(keyID: "key-1", displayName: "amlauth:ci:1", hint: "abc", endDateTime: now + 80 * 86_400)],
-            federatedCredentials: [], servicePrincipalID: spID)]
+        live.applications = [
+            LiveApplication(
+                objectID: "app-object", appID: "app-id", displayName: "ml-auth",
+                tags: ["amlauth:quickstart", "amlauth:quickstart/ml-auth"],
+                passwords: [
+                    LivePassword(
+                        keyID: "key-1", displayName: "amlauth:ci:1", hint: "abc", endDateTime: now + 80 * 86_400)
+                ],
+                federatedCredentials: [], servicePrincipalID: spID)
+        ]
         let scope = try AzureResourceID.parse(workspaceID).get()
-        let name = DeterministicName.roleAssignment(scope: scope, principalID: GUID(spID)!, role: RoleReference.reader.guid)
-        live.roleAssignments = [LiveRoleAssignment(
-            name: name.value, key: RoleAssignmentKey(scope: scope, principal: GUID(spID)!, role: RoleReference.reader.guid), principalType: "ServicePrincipal",
-            description: "managed by amlauth: quickstart/ml-auth-reads-workspace")]
+        let name = DeterministicName.roleAssignment(
+            scope: scope, principalID: GUID(spID)!, role: RoleReference.reader.guid)
+        live.roleAssignments = [
+            LiveRoleAssignment(
+                name: name.value,
+                key: RoleAssignmentKey(scope: scope, principal: GUID(spID)!, role: RoleReference.reader.guid),
+                principalType: "ServicePrincipal",
+                description: "managed by amlauth: quickstart/ml-auth-reads-workspace")
+        ]
         live.deliveredPasswords = ["ServicePrincipal/ml-auth/ci": "key-1"]
         live.webservices = [
-            LiveWebservice(workspaceID: workspace, name: "aci-service-1", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 0.5, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aci-service-1"]),
-            LiveWebservice(workspaceID: workspace, name: "aks-service-1", computeType: "AKS", computeName: "aks-cluster-1", authEnabled: false, aadAuthEnabled: true, cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aks-service-1"]),
+            LiveWebservice(
+                workspaceID: workspace, name: "aci-service-1", computeType: "ACI", computeName: nil, authEnabled: true,
+                aadAuthEnabled: false, cpuCores: 0.5, memoryGB: 1,
+                kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aci-service-1"]),
+            LiveWebservice(
+                workspaceID: workspace, name: "aks-service-1", computeType: "AKS", computeName: "aks-cluster-1",
+                authEnabled: false, aadAuthEnabled: true, cpuCores: 1, memoryGB: 1,
+                kvTags: ["amlauth.target": "quickstart", "amlauth.name": "aks-service-1"]),
         ]
         return live
     }
 
-    func plan(_ live: LiveState, prune: Bool = false, adopt: Bool = false, desired: DesiredState? = nil) throws -> Plan {
+    func plan(_ live: LiveState, prune: Bool = false, adopt: Bool = false, desired: DesiredState? = nil) throws -> Plan
+    {
         Planner(options: .init(prune: prune, adopt: adopt, now: Self.now)).plan(try desired ?? Self.desired(), live)
     }
 
@@ -53,7 +73,8 @@ struct PlannerTests {
         let assignment = try #require(plan.changes.first { $0.address.kind == .roleAssignment })
         #expect(assignment.dependsOn == [ResourceAddress(.servicePrincipal, "ml-auth")])
         #expect(assignment.fields.first { $0.path == "name" }?.after == "(known after apply)")
-        let password = try #require(plan.changes.first { $0.address.kind == .servicePrincipal }?.fields.first { $0.path == "password.ci" })
+        let password = try #require(
+            plan.changes.first { $0.address.kind == .servicePrincipal }?.fields.first { $0.path == "password.ci" })
         #expect(password.sensitive)
         #expect(password.after == "new, expires in 90d, delivered to file:.secrets/ml-auth.json")
     }
@@ -68,7 +89,8 @@ struct PlannerTests {
     @Test func idCasingDoesNotMatter() throws {
         var live = try Self.inSync()
         // IDs parse once, at the edge; casing is gone by the time the planner compares.
-        live.roleAssignments[0].key.scope = try #require(AzureResourceID(Self.workspaceID.uppercased().replacing("/SUBSCRIPTIONS/", with: "/subscriptions/")))
+        live.roleAssignments[0].key.scope = try #require(
+            AzureResourceID(Self.workspaceID.uppercased().replacing("/SUBSCRIPTIONS/", with: "/subscriptions/")))
         live.roleAssignments[0].key.role = try #require(GUID(RoleReference.reader.guid.value.uppercased()))
         live.webservices[0].workspaceID = try #require(AzureResourceID(Self.workspaceID.lowercased()))
         #expect(!(try plan(live)).hasChanges)
@@ -84,7 +106,12 @@ struct PlannerTests {
         #expect(aks.action == .update)
         #expect(aks.fields.map(\.path) == ["auth_enabled", "token_auth_enabled"])
         #expect(aks.fields[0].before == .bool(true) && aks.fields[0].after == .bool(false))
-        #expect(aks.steps == [.patchService(workspace: Self.workspace, name: "aks-service-1", patches: [.authEnabled(false), .tokenAuthEnabled(true)])])
+        #expect(
+            aks.steps == [
+                .patchService(
+                    workspace: Self.workspace, name: "aks-service-1",
+                    patches: [.authEnabled(false), .tokenAuthEnabled(true)])
+            ])
         #expect(plan.changes.first { $0.address.name == "aci-service-1" }?.fields.first?.path == "cpu_cores")
         #expect(plan.summary.change == 2)
     }
@@ -99,13 +126,21 @@ struct PlannerTests {
         #expect(service.reason == "compute_target cannot change in place")
         let assignment = try #require(plan.changes.first { $0.address.kind == .roleAssignment })
         #expect(assignment.action == .replace)
-        #expect(assignment.fields.first { $0.path == "role" }?.before == "Contributor (\(RoleReference.contributor.guid))")
+        #expect(
+            assignment.fields.first { $0.path == "role" }?.before == "Contributor (\(RoleReference.contributor.guid))")
     }
 
     @Test func ownedOrphansNeedPrune() throws {
         var live = try Self.inSync()
-        live.webservices.append(LiveWebservice(workspaceID: Self.workspace, name: "old-svc", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "quickstart", "amlauth.name": "old-svc"]))
-        live.webservices.append(LiveWebservice(workspaceID: Self.workspace, name: "not-ours", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 1, memoryGB: 1, kvTags: [:]))
+        live.webservices.append(
+            LiveWebservice(
+                workspaceID: Self.workspace, name: "old-svc", computeType: "ACI", computeName: nil, authEnabled: true,
+                aadAuthEnabled: false, cpuCores: 1, memoryGB: 1,
+                kvTags: ["amlauth.target": "quickstart", "amlauth.name": "old-svc"]))
+        live.webservices.append(
+            LiveWebservice(
+                workspaceID: Self.workspace, name: "not-ours", computeType: "ACI", computeName: nil, authEnabled: true,
+                aadAuthEnabled: false, cpuCores: 1, memoryGB: 1, kvTags: [:]))
         let kept = try plan(live)
         #expect(!kept.hasChanges)
         #expect(kept.notes.map(\.address) == [ResourceAddress(.webservice, "old-svc")])
@@ -174,14 +209,25 @@ struct PlannerTests {
 
     @Test func aNameCollisionBlocksInsteadOfPlanningNothing() throws {
         var live = LiveState()
-        live.applications = [LiveApplication(
-            objectID: "hand-made", appID: "hand-app", displayName: "ml-auth", tags: ["team:ml"], passwords: [], federatedCredentials: [], servicePrincipalID: nil)]
-        live.webservices = [LiveWebservice(
-            workspaceID: Self.workspace, name: "aci-service-1", computeType: "ACI", computeName: nil, authEnabled: true, aadAuthEnabled: false, cpuCores: 0.5,
-            memoryGB: 1, kvTags: [:])]
+        live.applications = [
+            LiveApplication(
+                objectID: "hand-made", appID: "hand-app", displayName: "ml-auth", tags: ["team:ml"], passwords: [],
+                federatedCredentials: [], servicePrincipalID: nil)
+        ]
+        live.webservices = [
+            LiveWebservice(
+                workspaceID: Self.workspace, name: "aci-service-1", computeType: "ACI", computeName: nil,
+                authEnabled: true, aadAuthEnabled: false, cpuCores: 0.5,
+                memoryGB: 1, kvTags: [:])
+        ]
         let plan = try plan(live)
-        #expect(Set(plan.blockers.compactMap(\.address)) == [ResourceAddress(.servicePrincipal, "ml-auth"), ResourceAddress(.webservice, "aci-service-1")])
-        #expect(!plan.effective.contains { $0.address.kind == .roleAssignment }, "no assignment for a principal that will not exist")
+        #expect(
+            Set(plan.blockers.compactMap(\.address)) == [
+                ResourceAddress(.servicePrincipal, "ml-auth"), ResourceAddress(.webservice, "aci-service-1"),
+            ])
+        #expect(
+            !plan.effective.contains { $0.address.kind == .roleAssignment },
+            "no assignment for a principal that will not exist")
         #expect(plan.notes.contains { $0.address?.kind == .roleAssignment && $0.message.contains("does not own yet") })
         #expect(try self.plan(live, adopt: true).blockers.isEmpty)
     }

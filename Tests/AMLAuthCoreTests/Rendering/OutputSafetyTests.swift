@@ -1,8 +1,8 @@
 import AMLAuthCore
 import Foundation
 import Rendering
-import Testing
 import TestSupport
+import Testing
 import YAMLSource
 
 /// Rendering never echoes a secret, never splits lines differently from libyaml, and never lets
@@ -12,10 +12,13 @@ struct OutputSafetyTests {
 
     static func render(_ text: String, file: String = "m.yaml") -> (result: ValidationResult, output: String) {
         let result = Validate.files([("base.yaml", Validate.target), (file, text)])
-        let source = SourceText(files: [SourceFile(path: file, bytes: Array(text.utf8))], redactions: result.diagnostics.redactions)
+        let source = SourceText(
+            files: [SourceFile(path: file, bytes: Array(text.utf8))], redactions: result.diagnostics.redactions)
         let all = result.diagnostics.all
         let summary = ValidationSummary(files: 2, resources: 1, diagnostics: all)
-        let output = DiagnosticRenderer(source: source).text(all, summary: summary) + DiagnosticRenderer.json(all, summary: summary)
+        let output =
+            DiagnosticRenderer(source: source).text(all, summary: summary)
+            + DiagnosticRenderer.json(all, summary: summary)
             + DiagnosticRenderer.githubAnnotations(all)
         return (result, output)
     }
@@ -42,7 +45,10 @@ struct OutputSafetyTests {
         ("duplicate shape", "display_name: x\n  display_name: \(secret)", secret),
         ("tab", "display_name: x\n\tclient_secret: tab-secret-value", "tab-secret-value"),
         ("syntax", "password: colon-secret: value", "colon-secret"),
-        ("second line", "{display_name: x, password: \"line-one-secret\n    line-two-secret\", nme: y}", "line-two-secret"),
+        (
+            "second line", "{display_name: x, password: \"line-one-secret\n    line-two-secret\", nme: y}",
+            "line-two-secret"
+        ),
         ("pem", "notes: \"-----BEGIN PRIVATE KEY-----\\nMIIEsecret\\n-----END PRIVATE KEY-----\" : x", "MIIEsecret"),
     ])
     func secretsAreMaskedInEveryForm(_ name: String, _ spec: String, _ planted: String) {
@@ -53,20 +59,24 @@ struct OutputSafetyTests {
     }
 
     @Test func secretShapedKeysAreLiteralSecrets() {
-        let result = Validate.files([("base.yaml", Validate.target), ("sp.yaml", Doc.servicePrincipal(spec: "\(Self.secret): 1"))])
+        let result = Validate.files([
+            ("base.yaml", Validate.target), ("sp.yaml", Doc.servicePrincipal(spec: "\(Self.secret): 1")),
+        ])
         #expect(result.diagnostics.all.map(\.code) == [.literalSecret])
     }
 
     @Test func aSnippetMasksOnlyTheSecretAndKeepsTheCaret() {
         let text = "a: 1\nkind: Nope  # \(Self.secret)\n"
         let source = SourceText(files: [SourceFile(path: "k.yaml", bytes: Array(text.utf8))])
-        let diagnostic = Diagnostic(.unknownKind, "unknown kind 'Nope'", at: SourceLocation(file: "k.yaml", line: 2, column: 7))
-        #expect(DiagnosticRenderer(source: source).text(diagnostic) == """
-            k.yaml:2:7: error[AMLA202]: unknown kind 'Nope'
-                kind: Nope  # <redacted>
-                      ^
+        let diagnostic = Diagnostic(
+            .unknownKind, "unknown kind 'Nope'", at: SourceLocation(file: "k.yaml", line: 2, column: 7))
+        #expect(
+            DiagnosticRenderer(source: source).text(diagnostic) == """
+                k.yaml:2:7: error[AMLA202]: unknown kind 'Nope'
+                    kind: Nope  # <redacted>
+                          ^
 
-            """)
+                """)
     }
 
     static func workflowCommandLines(_ text: String) -> [String] {
@@ -92,7 +102,8 @@ struct OutputSafetyTests {
         let source = SourceText(files: [SourceFile(path: "c.yaml", bytes: Array(text.utf8))])
         var output = ""
         for line in 2...4 {
-            output += DiagnosticRenderer(source: source).text(Diagnostic(.unknownField, "x", at: SourceLocation(file: "c.yaml", line: line, column: 3)))
+            output += DiagnosticRenderer(source: source).text(
+                Diagnostic(.unknownField, "x", at: SourceLocation(file: "c.yaml", line: line, column: 3)))
         }
         #expect(Self.workflowCommandLines(output).isEmpty, "\(output)")
     }
@@ -100,7 +111,8 @@ struct OutputSafetyTests {
     @Test func jsonAndAnnotationsKeepHostileNamesInert() throws {
         let name = "x\n::warning::y,z:1.yaml"
         let diagnostic = Diagnostic(.unknownField, "m ##[error]q", at: SourceLocation(file: name, line: 1, column: 1))
-        let json = DiagnosticRenderer.json([diagnostic], summary: ValidationSummary(files: 1, resources: 0, diagnostics: [diagnostic]))
+        let json = DiagnosticRenderer.json(
+            [diagnostic], summary: ValidationSummary(files: 1, resources: 0, diagnostics: [diagnostic]))
         #expect(Self.workflowCommandLines(json).isEmpty, "\(json)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let first = try #require((report["diagnostics"] as? [[String: Any]])?.first)
