@@ -290,6 +290,10 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
             case .tokenAuthEnabled(let flag): services[base]?[index].aadAuthEnabled = flag
             case .cpuCores(let cores): services[base]?[index].cpuCores = cores
             case .memoryGB(let memory): services[base]?[index].memoryGB = memory
+            case .definition(let models, let entryScript, let environment):
+                services[base]?[index].models = models.map(\.description)
+                services[base]?[index].entryScript = entryScript
+                services[base]?[index].environment = environment.description
             }
         }
     }

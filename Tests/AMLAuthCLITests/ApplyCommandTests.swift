@@ -74,16 +74,23 @@ struct ApplyCommandTests {
         let services = directory + "/webservices.yaml"
         let main = directory + "/amlauth.yaml"
 
-        // Raise a key generation and change a field: rotate.
+        // Raise a key generation and change the model: rotate, and update the definition in place.
         try replace(
             "key_rotation: {primary: 0, secondary: 0}", with: "key_rotation: {primary: 1, secondary: 0}", in: services)
-        try replace("cpu_cores: 0.5", with: "cpu_cores: 2", in: services)
+        try replace(
+            "  models: [sklearn-mnist:3]\n  entry_script: score.py\n  environment: sklearn-env:2\n  cpu_cores: 0.5",
+            with:
+                "  models: [sklearn-mnist:4]\n  entry_script: score.py\n  environment: sklearn-env:2\n  cpu_cores: 0.5",
+            in: services)
         let keysBefore = try state(directory)["services"]?.arrayValue?.first {
             $0["name"]?.stringValue == "aci-service-1"
         }
         let plan = try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"])
         #expect(plan.status == 2)
         #expect(plan.stdout.contains("  ⟳ Webservice/aci-service-1  (regenerate the primary key)\n"))
+        #expect(
+            plan.stdout.contains("      models: \"sklearn-mnist:3\" -> \"sklearn-mnist:4\"\n"),
+            "a definition change is never silent")
         let unasked = try CommandRunner.amlauth(["apply", directory])
         #expect(unasked.status == 1)
         #expect(unasked.stderr.contains("--auto-approve"))
@@ -93,7 +100,9 @@ struct ApplyCommandTests {
         }
         #expect(keysAfter?["primaryKey"] != keysBefore?["primaryKey"])
         #expect(keysAfter?["secondaryKey"] == keysBefore?["secondaryKey"])
-        #expect(keysAfter?["cpu"]?.numberValue == 2)
+        #expect(
+            keysAfter?["payload"]?.stringValue?.contains("sklearn-mnist:4") == true, "the new model reached the service"
+        )
         #expect(
             try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"]).status == 0,
             "the rotation happens once")

@@ -18,8 +18,10 @@ extension Planner {
                 draft.changes.append(change)
                 continue
             }
+            // Graph compares display names without case (`$filter` eq/in), so does adoption (audit D21).
             if let unowned = live.applications.first(where: {
-                $0.displayName == principal.displayName && !$0.tags.contains(where: Markers.isMarker)
+                $0.displayName.lowercased() == principal.displayName.lowercased()
+                    && !$0.tags.contains(where: Markers.isMarker)
             }) {
                 if options.adopt || principal.adopt {
                     var change = update(principal, unowned, delivered: live.deliveredPasswords, &draft)

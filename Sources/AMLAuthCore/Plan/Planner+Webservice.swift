@@ -47,11 +47,26 @@ extension Planner {
                         "compute_target", before: current.computeName.map(PlanValue.string),
                         after: service.computeTarget.map(PlanValue.string)))
             }
+            // ACI has no in-place resource change: azureml-core's `AciWebservice.update()` patches
+            // no `/containerResourceRequirements` path (only `aks.py` does), so a new size is a new
+            // container group (fidelity audit D8).
+            if service.computeType == .aci && current.computeType.uppercased() == "ACI" {
+                if abs(current.cpuCores - service.cpuCores) > 1e-9 {
+                    immutable.append("cpu_cores")
+                    fields.append(
+                        FieldChange("cpu_cores", before: .number(current.cpuCores), after: .number(service.cpuCores)))
+                }
+                if abs(current.memoryGB - service.memoryGB) > 1e-9 {
+                    immutable.append("memory_gb")
+                    fields.append(
+                        FieldChange("memory_gb", before: .number(current.memoryGB), after: .number(service.memoryGB)))
+                }
+            }
             if !immutable.isEmpty {
                 draft.changes.append(
                     Change(
                         service.address, .replace,
-                        reason: "\(immutable.joined(separator: " and ")) cannot change in place", fields: fields,
+                        reason: "\(Self.list(immutable)) cannot change in place", fields: fields,
                         steps: [
                             .deleteService(workspace: service.workspaceID, name: current.name),
                             .createService(definition(service, target: desired.target)),
@@ -73,6 +88,13 @@ extension Planner {
                 ResourceAddress(.webservice, name), what,
                 steps: services.map { .deleteService(workspace: $0.workspaceID, name: $0.name) }, &draft)
         }
+    }
+
+    /// `a`, `a and b`, `a, b and c`.
+    static func list(_ items: [String]) -> String {
+        items.count <= 2
+            ? items.joined(separator: " and ")
+            : items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
     }
 
     /// The fields of a new service, in the order the manifest names them.
@@ -137,6 +159,40 @@ extension Planner {
         if abs(current.memoryGB - service.memoryGB) > 1e-9 {
             fields.append(FieldChange("memory_gb", before: .number(current.memoryGB), after: .number(service.memoryGB)))
             patches.append(.memoryGB(service.memoryGB))
+        }
+        // The definition, when the service reports it: models, entry script and environment. The
+        // entry script compares as amlauth sends it (`driverProgram`); see fidelity audit D1 for
+        // the SDK's asset upload, which would change what the service reports.
+        let reportsDefinition = !current.models.isEmpty || current.entryScript != nil || current.environment != nil
+        let wantedModels = service.models.map(\.description)
+        if reportsDefinition {
+            var differs = false
+            if Set(current.models) != Set(wantedModels) {
+                differs = true
+                fields.append(
+                    FieldChange(
+                        "models", before: .string(current.models.sorted().joined(separator: ", ")),
+                        after: .string(wantedModels.sorted().joined(separator: ", "))))
+            }
+            if current.entryScript != service.entryScript {
+                differs = true
+                fields.append(
+                    FieldChange(
+                        "entry_script", before: current.entryScript.map(PlanValue.string),
+                        after: .string(service.entryScript)))
+            }
+            if current.environment != service.environment.description {
+                differs = true
+                fields.append(
+                    FieldChange(
+                        "environment", before: current.environment.map(PlanValue.string),
+                        after: .string(service.environment.description)))
+            }
+            if differs {
+                patches.append(
+                    .definition(
+                        models: service.models, entryScript: service.entryScript, environment: service.environment))
+            }
         }
         var regenerated: [ServiceKey] = []
         // The kvTag records the manifest value last applied. Any change of the manifest value

@@ -153,6 +153,9 @@ public enum ServicePatch: Sendable, Equatable {
     case tokenAuthEnabled(Bool)
     case cpuCores(Double)
     case memoryGB(Double)
+    /// A new definition (models, entry script, environment): azureml-core's `update(models=…,
+    /// inference_config=…)` replaces `/environmentImageRequest` in place.
+    case definition(models: [VersionedName], entryScript: String, environment: VersionedName)
 }
 
 /// Which of a key-auth service's two keys.

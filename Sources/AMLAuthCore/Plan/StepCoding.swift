@@ -101,6 +101,17 @@ extension Step {
                             case .tokenAuthEnabled(let flag): .object([("token_auth_enabled", .bool(flag))])
                             case .cpuCores(let cores): .object([("cpu_cores", .number(cores))])
                             case .memoryGB(let memory): .object([("memory_gb", .number(memory))])
+                            case .definition(let models, let entryScript, let environment):
+                                .object([
+                                    (
+                                        "definition",
+                                        .object([
+                                            ("models", strings(models.map(\.description))),
+                                            ("entry_script", .string(entryScript)),
+                                            ("environment", .string(environment.description)),
+                                        ])
+                                    )
+                                ])
                             }
                         })
                 ),
@@ -223,6 +234,19 @@ extension Step {
                     patches.append(.cpuCores(try patch.number("cpu_cores")))
                 } else if item["memory_gb"] != nil {
                     patches.append(.memoryGB(try patch.number("memory_gb")))
+                } else if let definition = item["definition"] {
+                    let fields = StepReader(json: definition)
+                    var models: [VersionedName] = []
+                    for text in try fields.strings("models") {
+                        guard let model = VersionedName(parsing: text) else { throw fields.invalid("models") }
+                        models.append(model)
+                    }
+                    guard let environment = VersionedName(parsing: try fields.string("environment")) else {
+                        throw fields.invalid("environment")
+                    }
+                    patches.append(
+                        .definition(
+                            models: models, entryScript: try fields.string("entry_script"), environment: environment))
                 } else {
                     throw reader.invalid("patches")
                 }

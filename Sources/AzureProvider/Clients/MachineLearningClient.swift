@@ -189,6 +189,17 @@ public struct MachineLearningClient: Sendable {
     }
 
     /// The create payload azureml-core's `Webservice.deploy_from_image` family sends (v1 MMS).
+    static func imageRequest(models: [VersionedName], entryScript: String, environment: VersionedName) -> JSONValue {
+        .object([
+            ("driverProgram", .string(entryScript)),
+            ("modelIds", .array(models.map { .string($0.description) })),
+            (
+                "environment",
+                .object([("name", .string(environment.name)), ("version", .string(String(environment.version)))])
+            ),
+        ])
+    }
+
     static func payload(_ definition: ServiceDefinition) -> JSONValue {
         var pairs: [(String, JSONValue)] = [
             ("name", .string(definition.name)), ("computeType", .string(definition.computeType.rawValue)),
@@ -203,17 +214,8 @@ public struct MachineLearningClient: Sendable {
             ),
             (
                 "environmentImageRequest",
-                .object([
-                    ("driverProgram", .string(definition.entryScript)),
-                    ("modelIds", .array(definition.models.map { .string($0.description) })),
-                    (
-                        "environment",
-                        .object([
-                            ("name", .string(definition.environment.name)),
-                            ("version", .string(String(definition.environment.version))),
-                        ])
-                    ),
-                ])
+                imageRequest(
+                    models: definition.models, entryScript: definition.entryScript, environment: definition.environment)
             ),
         ]
         if definition.computeType == .aks {
@@ -237,6 +239,10 @@ public struct MachineLearningClient: Sendable {
             case .tokenAuthEnabled(let flag): replace("/aadAuthEnabled", .bool(flag))
             case .cpuCores(let cores): replace("/containerResourceRequirements/cpu", .number(cores))
             case .memoryGB(let memory): replace("/containerResourceRequirements/memoryInGB", .number(memory))
+            case .definition(let models, let entryScript, let environment):
+                replace(
+                    "/environmentImageRequest",
+                    Self.imageRequest(models: models, entryScript: entryScript, environment: environment))
             }
         }
         _ = try await waitForOperation(

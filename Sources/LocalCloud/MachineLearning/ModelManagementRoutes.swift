@@ -127,6 +127,18 @@ struct ServiceActions {
                 ])
             ),
         ]
+        // The definition as created (or last patched): the image request and its models.
+        if let request = (try? JSONParser.parse(service.payload))?["environmentImageRequest"] {
+            pairs.append(("environmentImageRequest", request))
+            let models = (request["modelIds"]?.arrayValue ?? []).compactMap(\.stringValue).map { id -> JSONValue in
+                let parts = id.split(separator: ":", maxSplits: 1).map(String.init)
+                return .object([
+                    ("id", .string(id)), ("name", .string(parts.first ?? id)),
+                    ("version", .number(Double(parts.last ?? "") ?? 0)),
+                ])
+            }
+            pairs.append(("models", .array(models)))
+        }
         if service.computeType == "AKS" {
             pairs += [
                 ("computeName", .string(service.computeName ?? "")), ("aadAuthEnabled", .bool(service.aadAuthEnabled)),
@@ -330,8 +342,11 @@ struct ServiceActions {
                 service.cpu = value.numberValue ?? service.cpu
             case ("containerResourceRequirements", 2) where parts[1] == "memoryInGB":
                 service.memoryInGB = value.numberValue ?? service.memoryInGB
-            case ("environmentImageRequest", 1), ("imageId", 1), ("numReplicas", 1), ("scoringTimeoutMs", 1),
-                ("appInsightsEnabled", 1):
+            case ("environmentImageRequest", 1):
+                // A new definition: the service is rebuilt from it (no image is built here).
+                service.payload = ((try? JSONParser.parse(service.payload)) ?? .object([]))
+                    .setting("environmentImageRequest", to: value).compact()
+            case ("imageId", 1), ("numReplicas", 1), ("scoringTimeoutMs", 1), ("appInsightsEnabled", 1):
                 break  // accepted; the local cloud does not build images or scale.
             default:
                 return routes.mmsError(400, "BadArgument", "Patch path '\(path)' is not supported.")

@@ -112,8 +112,35 @@ struct PlannerTests {
                     workspace: Self.workspace, name: "aks-service-1",
                     patches: [.authEnabled(false), .tokenAuthEnabled(true)])
             ])
-        #expect(plan.changes.first { $0.address.name == "aci-service-1" }?.fields.first?.path == "cpu_cores")
-        #expect(plan.summary.change == 2)
+        // ACI cannot resize in place (azureml-core's ACI update has no resource path): a replace.
+        let aci = try #require(plan.changes.first { $0.address.name == "aci-service-1" })
+        #expect(aci.action == .replace)
+        #expect(aci.reason == "cpu_cores cannot change in place")
+        #expect(aci.fields.first?.path == "cpu_cores")
+        #expect(plan.summary.change == 1 && plan.summary.replace == 1)
+    }
+
+    @Test func aDefinitionChangeIsPatchedNotIgnored() throws {
+        var live = try Self.inSync()
+        // The service reports what it runs; the manifests ask for model version 3.
+        live.webservices[1].models = ["sklearn-mnist:2"]
+        live.webservices[1].entryScript = "score.py"
+        live.webservices[1].environment = "sklearn-env:2"
+        let change = try #require(try plan(live).effective.first)
+        #expect(change.action == .update)
+        #expect(change.fields == [FieldChange("models", before: "sklearn-mnist:2", after: "sklearn-mnist:3")])
+        #expect(
+            change.steps == [
+                .patchService(
+                    workspace: Self.workspace, name: "aks-service-1",
+                    patches: [
+                        .definition(
+                            models: [VersionedName(parsing: "sklearn-mnist:3")!], entryScript: "score.py",
+                            environment: VersionedName(parsing: "sklearn-env:2")!)
+                    ])
+            ])
+        live.webservices[1].models = ["sklearn-mnist:3"]
+        #expect(!(try plan(live)).hasChanges, "a service that reports the same definition is in sync")
     }
 
     @Test func immutableChangesReplace() throws {
