@@ -153,8 +153,9 @@ public struct LiveStateReader: Sendable {
     /// `getByIds` request per 1,000 ids, none when the manifests name none.
     private func missingPrincipals(_ desired: DesiredState) async throws(AzureError) -> [GUID] {
         var named: [GUID] = []
+        var seen: Set<GUID> = []
         for assignment in desired.roleAssignments {
-            if case .existing(let id, _) = assignment.principal, !named.contains(id) { named.append(id) }
+            if case .existing(let id, _) = assignment.principal, seen.insert(id).inserted { named.append(id) }
         }
         guard !named.isEmpty else { return [] }
         let known = try await provider.directory.existingDirectoryObjects(ids: named.map(\.value))

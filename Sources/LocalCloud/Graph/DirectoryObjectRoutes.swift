@@ -23,15 +23,20 @@ extension GraphRoutes {
         }
         let types = Set((json["types"]?.arrayValue ?? []).compactMap { $0.stringValue?.lowercased() })
         func wanted(_ type: String) -> Bool { types.isEmpty || types.contains(type.lowercased()) }
+        // Indexed once: a request may name 1,000 ids in a directory of many thousands.
+        let principals = Dictionary(
+            state.servicePrincipals.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let objects = Dictionary(state.directoryObjects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let applications = Dictionary(state.applications.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var found: [JSONValue] = []
         for id in ids.map({ $0.lowercased() }) {
-            if wanted("servicePrincipal"), let principal = state.servicePrincipals.first(where: { $0.id == id }) {
+            if wanted("servicePrincipal"), let principal = principals[id] {
                 found.append(
                     .object([
                         ("@odata.type", .string("#microsoft.graph.servicePrincipal")), ("id", .string(principal.id)),
                         ("displayName", .string(principal.displayName)), ("appId", .string(principal.appID)),
                     ]))
-            } else if let object = state.directoryObjects.first(where: { $0.id == id }), wanted(object.type) {
+            } else if let object = objects[id], wanted(object.type) {
                 found.append(
                     .object([
                         (
@@ -40,7 +45,7 @@ extension GraphRoutes {
                         ), ("id", .string(object.id)),
                         ("displayName", .string(object.displayName)),
                     ]))
-            } else if wanted("application"), let application = state.applications.first(where: { $0.id == id }) {
+            } else if wanted("application"), let application = applications[id] {
                 found.append(
                     .object([
                         ("@odata.type", .string("#microsoft.graph.application")), ("id", .string(application.id)),
