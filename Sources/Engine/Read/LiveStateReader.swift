@@ -25,7 +25,8 @@ public struct LiveStateReader: Sendable {
         }
         live.applications = try await applications(desired)
         live.roleAssignments = try await roleAssignments(desired)
-        live.missingPrincipals = try await missingPrincipals(desired)
+        live.missingPrincipals = try await missingPrincipals(
+            desired, holdingAssignments: Set(live.roleAssignments.map(\.key.principal)))
         let (workspaces, services) = try await webservices(desired)
         live.workspaces = workspaces
         live.webservices = services
@@ -150,10 +151,14 @@ public struct LiveStateReader: Sendable {
     }
 
     /// The object ids role assignments name directly that the directory does not know: one
-    /// `getByIds` request per 1,000 ids, none when the manifests name none.
-    private func missingPrincipals(_ desired: DesiredState) async throws(AzureError) -> [GUID] {
+    /// `getByIds` request per 1,000 ids. Principals that already hold an assignment in the cloud
+    /// are not asked about (ARM checked them when it took the assignment, and a plan that keeps an
+    /// existing assignment never waits for the principal), so a plan in sync makes no lookup.
+    private func missingPrincipals(_ desired: DesiredState, holdingAssignments: Set<GUID>) async throws(AzureError)
+        -> [GUID]
+    {
         var named: [GUID] = []
-        var seen: Set<GUID> = []
+        var seen = holdingAssignments
         for assignment in desired.roleAssignments {
             if case .existing(let id, _) = assignment.principal, seen.insert(id).inserted { named.append(id) }
         }
