@@ -177,6 +177,19 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
                 audiences: credential.audiences))
     }
 
+    public func updateFederatedCredential(applicationID: String, id: String, _ credential: DesiredFederatedCredential)
+        throws(AzureError)
+    {
+        try record("updateFederatedCredential \(credential.name)")
+        let index = try applicationIndex(applicationID)
+        guard let position = applications[index].federated.firstIndex(where: { $0.id == id }) else {
+            throw notFound(.graph, "federated credential \(id)")
+        }
+        applications[index].federated[position] = LiveFederatedCredential(
+            id: id, name: credential.name, issuer: credential.issuer, subject: credential.subject,
+            audiences: credential.audiences)
+    }
+
     public func deleteFederatedCredential(applicationID: String, id: String) throws(AzureError) {
         try record("deleteFederatedCredential \(id)")
         applications[try applicationIndex(applicationID)].federated.removeAll { $0.id == id }

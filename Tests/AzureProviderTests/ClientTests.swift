@@ -144,6 +144,24 @@ struct ClientTests {
         #expect(log.contains("→ connection"))
     }
 
+    @Test func federatedCredentialsChangeInPlace() async throws {
+        let connected = try await Connected.start()
+        defer { Task { await connected.stop() } }
+        let graph = GraphClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
+        let app = try await graph.createApplication(displayName: "fic", tags: [])
+        var credential = DesiredFederatedCredential(
+            name: "gh", issuer: "https://token.actions.githubusercontent.com",
+            subject: "repo:contoso/ml:ref:refs/heads/main",
+            audiences: ["api://AzureADTokenExchange"])
+        try await graph.createFederatedCredential(applicationID: app.id, credential)
+        let created = try #require(try await graph.federatedCredentials(applicationID: app.id).first)
+        credential.subject = "repo:contoso/ml:environment:prod"
+        try await graph.updateFederatedCredential(applicationID: app.id, id: created.id, credential)
+        let updated = try await graph.federatedCredentials(applicationID: app.id)
+        #expect(updated.map(\.id) == [created.id])
+        #expect(updated.first?.subject == "repo:contoso/ml:environment:prod")
+    }
+
     @Test func verboseLogHoldsNoSecretsOrTokens() async throws {
         let connected = try await Connected.start()
         defer { Task { await connected.stop() } }

@@ -177,6 +177,35 @@ struct ExecutorTests {
         #expect(!PlanDocument.staleObjects(saved: saved.fingerprints, current: Fingerprints.of(after.live)).isEmpty)
     }
 
+    @Test func aChangedFederatedCredentialIsUpdatedInPlace() async throws {
+        let fixture = try await Fixture(["amlauth.yaml"])
+        defer { fixture.remove() }
+        var desired = fixture.desired
+        let main = DesiredFederatedCredential(
+            name: "gh", issuer: "https://token.actions.githubusercontent.com",
+            subject: "repo:contoso/ml:ref:refs/heads/main",
+            audiences: ["api://AzureADTokenExchange"])
+        desired.servicePrincipals[0].federatedCredentials = [main]
+        let reader = LiveStateReader(provider: fixture.cloud.provider)
+        let first = Planner(options: .init(now: Self.now)).plan(
+            desired, try await reader.read(desired, delivery: fixture.delivery))
+        #expect(!(await fixture.apply(first)).failed)
+        let id = try #require(await fixture.cloud.applications.first?.federated.first?.id)
+        // The subject moves to the release branch: one PATCH of the same credential, no delete.
+        var release = main
+        release.subject = "repo:contoso/ml:ref:refs/heads/release"
+        desired.servicePrincipals[0].federatedCredentials = [release]
+        let plan = Planner(options: .init(now: Self.now)).plan(
+            desired, try await reader.read(desired, delivery: fixture.delivery))
+        let change = try #require(plan.effective.first)
+        #expect(change.steps.dropFirst() == [.updateFederatedCredential(id: id, release)])
+        #expect(!(await fixture.apply(plan)).failed)
+        #expect(
+            await fixture.cloud.applications.first?.federated.map(\.id) == [id], "the same credential, never absent")
+        #expect(await fixture.cloud.applications.first?.federated.first?.subject == release.subject)
+        #expect(await !fixture.cloud.calls.contains { $0.hasPrefix("deleteFederatedCredential") })
+    }
+
     @Test func theLastServiceOfAWorkspaceIsStillFoundAndPruned() async throws {
         let fixture = try await Fixture()
         defer { fixture.remove() }

@@ -260,39 +260,42 @@ extension Planner {
         return (fields, [.setCertificates(Self.uploads(principal.certificates))])
     }
 
-    /// Federated credentials by name: a changed one is deleted and created again (Graph does not
-    /// allow a rename, and the delete frees the name).
+    /// Federated credentials by name: a changed one is updated in place (Graph's PATCH keeps the
+    /// id and never leaves a moment without the credential; audit D11), a new one created, one the
+    /// manifests dropped deleted (deletions first: they may free a name).
     private func federatedCredentials(_ principal: DesiredServicePrincipal, _ application: LiveApplication) -> (
         [FieldChange], [Step]
     ) {
         var fields: [FieldChange] = []
         var deletions: [Step] = []
-        var creations: [Step] = []
+        var changes: [Step] = []
         func same(_ current: LiveFederatedCredential, _ wanted: DesiredFederatedCredential) -> Bool {
             current.issuer == wanted.issuer && current.subject == wanted.subject
                 && current.audiences == wanted.audiences
         }
         for current in application.federatedCredentials {
-            let wanted = principal.federatedCredentials.first { $0.name == current.name }
-            if let wanted, same(current, wanted) { continue }
-            deletions.append(.deleteFederatedCredential(id: current.id, name: current.name))
-            let after: PlanValue? = wanted.map { "\($0.issuer) \($0.subject)" }
-            fields.append(
-                FieldChange(
-                    "federated_credential.\(current.name)", before: "\(current.issuer) \(current.subject)", after: after
-                ))
-        }
-        for wanted in principal.federatedCredentials {
-            let current = application.federatedCredentials.first { $0.name == wanted.name }
-            if let current, same(current, wanted) { continue }
-            creations.append(.createFederatedCredential(wanted))
-            if current == nil {
+            guard let wanted = principal.federatedCredentials.first(where: { $0.name == current.name }) else {
+                deletions.append(.deleteFederatedCredential(id: current.id, name: current.name))
                 fields.append(
                     FieldChange(
-                        "federated_credential.\(wanted.name)", before: nil, after: "\(wanted.issuer) \(wanted.subject)")
-                )
+                        "federated_credential.\(current.name)", before: "\(current.issuer) \(current.subject)",
+                        after: nil))
+                continue
             }
+            guard !same(current, wanted) else { continue }
+            changes.append(.updateFederatedCredential(id: current.id, wanted))
+            fields.append(
+                FieldChange(
+                    "federated_credential.\(current.name)", before: "\(current.issuer) \(current.subject)",
+                    after: "\(wanted.issuer) \(wanted.subject)"))
         }
-        return (fields, deletions + creations)
+        for wanted in principal.federatedCredentials
+        where !application.federatedCredentials.contains(where: { $0.name == wanted.name }) {
+            changes.append(.createFederatedCredential(wanted))
+            fields.append(
+                FieldChange(
+                    "federated_credential.\(wanted.name)", before: nil, after: "\(wanted.issuer) \(wanted.subject)"))
+        }
+        return (fields, deletions + changes)
     }
 }

@@ -19,6 +19,9 @@ public enum Step: Sendable, Equatable {
     /// Replaces the application's whole certificate collection (Graph has no per-key update).
     case setCertificates([CertificateUpload])
     case createFederatedCredential(DesiredFederatedCredential)
+    /// Changes issuer, subject or audiences in place (Graph's PATCH by id): unlike delete and
+    /// create, no moment without the credential (fidelity audit D11).
+    case updateFederatedCredential(id: String, DesiredFederatedCredential)
     case deleteFederatedCredential(id: String, name: String)
     case deleteApplication(objectID: String)
 

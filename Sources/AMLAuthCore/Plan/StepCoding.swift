@@ -52,6 +52,12 @@ extension Step {
                 ("issuer", .string(credential.issuer)),
                 ("subject", .string(credential.subject)), ("audiences", strings(credential.audiences)),
             ])
+        case .updateFederatedCredential(let id, let credential):
+            return .object([
+                ("op", .string("update_federated_credential")), ("id", .string(id)), ("name", .string(credential.name)),
+                ("issuer", .string(credential.issuer)), ("subject", .string(credential.subject)),
+                ("audiences", strings(credential.audiences)),
+            ])
         case .deleteFederatedCredential(let id, let name):
             return .object([
                 ("op", .string("delete_federated_credential")), ("id", .string(id)), ("name", .string(name)),
@@ -171,6 +177,13 @@ extension Step {
                 DesiredFederatedCredential(
                     name: try reader.string("name"), issuer: try reader.string("issuer"),
                     subject: try reader.string("subject"), audiences: try reader.strings("audiences")))
+        case "update_federated_credential":
+            self = .updateFederatedCredential(
+                id: try reader.string("id"),
+                DesiredFederatedCredential(
+                    name: try reader.string("name"), issuer: try reader.string("issuer"),
+                    subject: try reader.string("subject"),
+                    audiences: try reader.strings("audiences")))
         case "delete_federated_credential":
             self = .deleteFederatedCredential(id: try reader.string("id"), name: try reader.string("name"))
         case "delete_application":

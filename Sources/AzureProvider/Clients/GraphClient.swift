@@ -262,6 +262,20 @@ public struct GraphClient: Sendable {
                 ])))
     }
 
+    /// `PATCH …/federatedIdentityCredentials/{id}` (204): issuer, subject and audiences change in
+    /// place; the name is read-only. graph-docs `federatedidentitycredential-update`.
+    public func updateFederatedCredential(
+        applicationID: String, id: String, _ credential: DesiredFederatedCredential
+    ) async throws(AzureError) {
+        _ = try await pipeline.send(
+            request(
+                "PATCH", "/applications/\(applicationID)/federatedIdentityCredentials/\(id)",
+                json: .object([
+                    ("issuer", .string(credential.issuer)), ("subject", .string(credential.subject)),
+                    ("audiences", .array(credential.audiences.map(JSONValue.string))),
+                ])))
+    }
+
     public func deleteFederatedCredential(applicationID: String, id: String) async throws(AzureError) {
         _ = try await pipeline.send(
             request("DELETE", "/applications/\(applicationID)/federatedIdentityCredentials/\(id)", accept: [404]))

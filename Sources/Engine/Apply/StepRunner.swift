@@ -67,6 +67,8 @@ struct StepRunner {
             try await directory.updateApplication(id: try current().objectID, .keyCredentials(uploads))
         case .createFederatedCredential(let credential):
             try await directory.createFederatedCredential(applicationID: try current().objectID, credential)
+        case .updateFederatedCredential(let id, let credential):
+            try await directory.updateFederatedCredential(applicationID: try current().objectID, id: id, credential)
         case .deleteFederatedCredential(let id, _):
             try await directory.deleteFederatedCredential(applicationID: try current().objectID, id: id)
         case .deleteApplication(let objectID):

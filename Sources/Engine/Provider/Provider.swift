@@ -20,6 +20,8 @@ public protocol DirectoryService: Sendable {
     func removePassword(applicationID: String, keyID: String) async throws(AzureError)
     func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential)
         async throws(AzureError)
+    func updateFederatedCredential(applicationID: String, id: String, _ credential: DesiredFederatedCredential)
+        async throws(AzureError)
     func deleteFederatedCredential(applicationID: String, id: String) async throws(AzureError)
     /// The lower-cased ids among `ids` that the directory knows.
     func existingDirectoryObjects(ids: [String]) async throws(AzureError) -> Set<String>
