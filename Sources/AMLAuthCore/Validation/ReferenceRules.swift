@@ -56,11 +56,15 @@ enum ReferenceRules {
         }
     }
 
-    /// Reports names declared twice per kind; returns each kind's names and where they are.
+    /// Reports names declared twice per kind, including names that differ only in case: Azure
+    /// compares workspace, service and principal names without case, so `ML-Example` and
+    /// `ml-example` would be one object claimed by two manifests (each rewriting the other's
+    /// markers). Returns each kind's names and where they are.
     private static func uniqueNames(_ declarations: [Declaration], into diagnostics: inout Diagnostics)
         -> [ManifestKind: [String: SourceLocation]]
     {
         var seen: [ManifestKind: [String: SourceLocation]] = [:]
+        var folded: [ManifestKind: [String: (name: String, location: SourceLocation)]] = [:]
         for declaration in declarations {
             let (kind, name) = (declaration.address.kind, declaration.address.name)
             if let first = seen[kind]?[name] {
@@ -68,8 +72,15 @@ enum ReferenceRules {
                 diagnostics.report(
                     .duplicateName, "duplicate \(kind.rawValue) name '\(name)'", at: declaration.nameLocation,
                     notes: [Diagnostic.Note("first defined here", at: first)])
+            } else if kind != .target, let first = folded[kind]?[name.lowercased()] {
+                diagnostics.report(
+                    .duplicateName,
+                    "\(kind.rawValue) name '\(name)' differs from '\(first.name)' only in case; Azure compares these names without case, so both would manage one object",
+                    at: declaration.nameLocation, notes: [Diagnostic.Note("first defined here", at: first.location)])
+                seen[kind, default: [:]][name] = declaration.nameLocation
             } else {
                 seen[kind, default: [:]][name] = declaration.nameLocation
+                folded[kind, default: [:]][name.lowercased()] = (name, declaration.nameLocation)
             }
         }
         return seen
