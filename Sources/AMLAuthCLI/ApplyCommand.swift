@@ -59,26 +59,27 @@ struct ApplyCommand: AsyncParsableCommand {
             failure.report(command: "apply")
             throw ExitCode.failure
         }
-        // A saved plan is applied only as it was made (same manifests, same live objects), and then
-        // exactly: its own steps, not a plan made now.
+        // A saved plan is applied only as it was made (same manifests, same live objects, the same
+        // decisions amlauth makes now), and then exactly: its own steps.
         let plan = saved?.plan ?? run.plan
         if let saved {
-            let stale = Fingerprints.staleness(
-                of: saved, manifests: run.loaded.files, live: run.live, directory: options.targetDirectory)
-            guard stale.isEmpty else {
-                await run.session.close()
-                FileHandle.standardError.write(
-                    Data(
-                        "amlauth apply: plan is stale; changed since it was made:\n\(stale.map { "  - \($0)" }.joined(separator: "\n"))\nRun 'amlauth plan' again.\n"
-                            .utf8))
-                throw ExitCode.failure
-            }
             // The target selects what is changed (ownership markers, names): an edited one is refused.
             guard saved.plan.target == run.plan.target else {
                 await run.session.close()
                 FileHandle.standardError.write(
                     Data(
                         "amlauth apply: the plan is for target '\(saved.plan.target)', but the manifests declare target '\(run.plan.target)'; nothing was changed\n"
+                            .utf8))
+                throw ExitCode.failure
+            }
+            let stale = Fingerprints.staleness(
+                of: saved, manifests: run.loaded.files, live: run.live, fresh: run.plan,
+                directory: options.targetDirectory)
+            guard stale.isEmpty else {
+                await run.session.close()
+                FileHandle.standardError.write(
+                    Data(
+                        "amlauth apply: plan is stale; changed since it was made:\n\(stale.map { "  - \($0)" }.joined(separator: "\n"))\nRun 'amlauth plan' again.\n"
                             .utf8))
                 throw ExitCode.failure
             }

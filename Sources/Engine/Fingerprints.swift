@@ -47,15 +47,33 @@ public enum Fingerprints {
         return hex(Digest.sha256(bytes))
     }
 
-    /// What changed since a saved plan was made: the manifests, or any live object it read (changed,
-    /// gone or new). Decisions are compared, never the plan's wording: a plan applied the next day
-    /// is not stale because "expires in 30d" now reads 29d.
+    /// What changed since a saved plan was made: the manifests, any live object it read (changed,
+    /// gone or new), or a decision. `fresh` is the plan amlauth makes now from the same inputs; its
+    /// steps must be the saved ones, change by change, so a plan file edited after review (a step
+    /// added, a target swapped) is refused rather than executed. Decisions are compared, never the
+    /// plan's wording: a plan applied the next day is not stale because "expires in 30d" now reads
+    /// 29d, only if a decision moved (a password came due in between).
     public static func staleness(
-        of saved: PlanDocument, manifests files: [SourceFile], live: LiveState, directory: String
+        of saved: PlanDocument, manifests files: [SourceFile], live: LiveState, fresh: Plan, directory: String
     ) -> [String] {
         var stale: [String] = []
         if saved.manifestDigest != manifests(files) { stale.append("the manifests in '\(directory)'") }
-        return stale + PlanDocument.staleObjects(saved: saved.fingerprints, current: of(live))
+        stale += PlanDocument.staleObjects(saved: saved.fingerprints, current: of(live))
+        guard stale.isEmpty else { return stale }
+        return decisionsDiffer(saved.plan, fresh).map { "\($0): the saved steps are not what amlauth decides now" }
+    }
+
+    /// The addresses whose action, steps or dependencies differ between two plans.
+    public static func decisionsDiffer(_ saved: Plan, _ fresh: Plan) -> [ResourceAddress] {
+        func decisions(_ plan: Plan) -> [ResourceAddress: [Change]] {
+            Dictionary(grouping: plan.effective, by: \.address)
+        }
+        let (old, new) = (decisions(saved), decisions(fresh))
+        return Set(old.keys).union(new.keys).filter { address in
+            let (a, b) = (old[address] ?? [], new[address] ?? [])
+            return a.count != b.count
+                || zip(a, b).contains { $0.action != $1.action || $0.steps != $1.steps || $0.dependsOn != $1.dependsOn }
+        }.sorted()
     }
 
     private static func digest(_ value: some Encodable) -> String {

@@ -262,6 +262,13 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         return "fake-mms:\(workspace.id.canonicalKey)"
     }
 
+    public func modelManagementBase(workspaceID: AzureResourceID) throws(AzureError) -> String {
+        guard let found = try workspace(id: workspaceID) else {
+            throw notFound(.resourceManager, "workspace \(workspaceID)")
+        }
+        return try modelManagementBase(for: found)
+    }
+
     public func computeLocation(id: AzureResourceID) throws(AzureError) -> String? {
         try record("compute \(id)")
         return workspaces.first { id.canonicalKey.hasPrefix($0.id.canonicalKey + "/") }?.location

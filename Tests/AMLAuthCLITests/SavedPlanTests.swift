@@ -32,6 +32,26 @@ struct SavedPlanTests {
         #expect(again.stderr.contains("plan is stale"))
     }
 
+    @Test func aPlanFileEditedAfterReviewIsRefused() throws {
+        let directory = try WhoamiCommandTests.quickstart()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let planFile = directory + "/plan.json"
+        #expect(try CommandRunner.amlauth(["plan", directory, "-o", planFile]).status == 0)
+        // The reviewed plan creates the quickstart; someone slips a step into the file afterwards.
+        let text = try String(contentsOfFile: planFile, encoding: .utf8)
+        let tampered = text.replacingOccurrences(
+            of: "\"op\": \"ensure_service_principal\"", with: "\"op\": \"set_application_tags\"")
+        #expect(tampered != text)
+        try tampered.write(toFile: planFile, atomically: true, encoding: .utf8)
+        let refused = try CommandRunner.amlauth(["apply", planFile])
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains("ServicePrincipal/ml-auth: the saved steps are not what amlauth decides now"),
+            "\(refused.stderr)")
+        let state = try String(contentsOfFile: directory + "/.amlauth/local-cloud/state.json", encoding: .utf8)
+        #expect(!state.contains("\"ml-auth\""), "nothing was created")
+    }
+
     @Test func outOfBandChangesMakeAPlanStale() throws {
         let directory = try WhoamiCommandTests.quickstart()
         defer { try? FileManager.default.removeItem(atPath: directory) }

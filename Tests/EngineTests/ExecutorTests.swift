@@ -168,7 +168,16 @@ struct ExecutorTests {
         // Applied a day later: the wording moved ("expires in 19d" → "18d"), the decisions did not.
         let later = try await fixture.plan(now: day70 + 86_400)
         #expect(PlanRenderer().text(later.plan) != PlanRenderer().text(made.plan))
-        #expect(PlanDocument.staleObjects(saved: saved.fingerprints, current: Fingerprints.of(later.live)).isEmpty)
+        #expect(
+            Fingerprints.staleness(of: saved, manifests: [], live: later.live, fresh: later.plan, directory: "m")
+                == ["the manifests in 'm'"],
+            "only the (here absent) manifests differ: no object, no decision")
+        #expect(Fingerprints.decisionsDiffer(saved.plan, later.plan).isEmpty)
+        // A plan file edited after review (a step slipped in) is refused, not executed.
+        var tampered = saved
+        let rotation = try #require(tampered.plan.changes.firstIndex { $0.action == .rotate })
+        tampered.plan.changes[rotation].steps.append(.deleteApplication(objectID: "someone-elses-application"))
+        #expect(Fingerprints.decisionsDiffer(tampered.plan, later.plan) == [tampered.plan.changes[rotation].address])
         let result = await fixture.apply(saved.plan, now: day70 + 86_400)
         #expect(!result.failed, "\(result.outcomes)")
         #expect(await fixture.cloud.applications.first?.application.passwords.map(\.displayName) == ["amlauth:ci:2"])

@@ -107,17 +107,29 @@ public enum PlanPolicy {
     private static func undeclaredPrivilegedRoles(
         _ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics
     ) {
+        // Indexed once, so a plan of thousands of assignments stays linear.
+        let privilegedByPrincipal = Dictionary(
+            grouping: live.roleAssignments.filter { RoleReference(parsing: $0.key.role.value)?.isPrivileged == true },
+            by: \.key.principal)
+        guard !privilegedByPrincipal.isEmpty else { return }
+        var declaredByPrincipal: [String: [DesiredRoleAssignment]] = [:]
+        for assignment in desired.roleAssignments {
+            if case .managed(let address) = assignment.principal {
+                declaredByPrincipal[address.name, default: []].append(assignment)
+            }
+        }
         for principal in manifests.servicePrincipals {
-            let address = ResourceAddress(.servicePrincipal, principal.name)
             guard
                 let id = live.applications.first(where: {
                     $0.tags.contains(Markers.resourceTag(desired.target, principal.name))
                 })?.servicePrincipalID.flatMap(GUID.init)
             else { continue }
-            let declared = desired.roleAssignments.filter { $0.principal == .managed(address) }
-            for assignment in live.roleAssignments where assignment.key.principal == id {
-                guard let role = RoleReference(parsing: assignment.key.role.value), role.isPrivileged,
-                    !declared.contains(where: { $0.role.guid == assignment.key.role && $0.scope == assignment.scope })
+            let declared = Set(
+                (declaredByPrincipal[principal.name] ?? []).map {
+                    RoleAssignmentKey(scope: $0.scope, principal: id, role: $0.role.guid)
+                })
+            for assignment in privilegedByPrincipal[id] ?? [] {
+                guard let role = RoleReference(parsing: assignment.key.role.value), !declared.contains(assignment.key)
                 else { continue }
                 diagnostics.report(
                     .privilegedRole,

@@ -18,7 +18,9 @@ extension Planner {
                 draft.changes.append(change)
                 continue
             }
-            // Graph compares display names without case (`$filter` eq/in), so does adoption (audit D21).
+            // Assumed, as the fidelity audit's D21 (UNVERIFIED): Graph's `$filter` eq/in on
+            // displayName ignores case. Matching without case is the safe side either way: a
+            // look-alike becomes a blocking note or an adoption, never a second application.
             if let unowned = live.applications.first(where: {
                 $0.displayName.lowercased() == principal.displayName.lowercased()
                     && !$0.tags.contains(where: Markers.isMarker)

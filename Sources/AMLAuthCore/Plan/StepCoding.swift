@@ -165,8 +165,10 @@ extension Step {
         case "remove_password":
             self = .removePassword(keyID: try reader.string("key_id"))
         case "set_certificates":
+            // Required: an empty list would remove every certificate.
+            guard let items = json["certificates"]?.arrayValue else { throw reader.invalid("certificates") }
             var uploads: [CertificateUpload] = []
-            for item in json["certificates"]?.arrayValue ?? [] {
+            for item in items {
                 let certificate = StepReader(json: item)
                 guard let der = Base64.decode(try certificate.string("der")) else { throw certificate.invalid("der") }
                 uploads.append(CertificateUpload(displayName: try certificate.string("display_name"), der: der))

@@ -24,12 +24,7 @@ public final class ApplyContext: Sendable {
         async throws(AzureError) -> String
     {
         if let known = bases.withLock({ $0[workspace] }) { return known }
-        guard let found = try await service.workspace(id: workspace) else {
-            throw AzureError(
-                service: .resourceManager, status: 404, code: "WorkspaceNotFound",
-                message: "workspace \(workspace) was not found", target: "GET \(workspace)")
-        }
-        let base = try await service.modelManagementBase(for: found)
+        let base = try await service.modelManagementBase(workspaceID: workspace)
         bases.withLock { $0[workspace] = base }
         return base
     }

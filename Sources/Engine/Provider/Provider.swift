@@ -43,6 +43,8 @@ public protocol AuthorizationService: Sendable {
 public protocol ModelManagementService: Sendable {
     func workspace(id: AzureResourceID) async throws(AzureError) -> MachineLearningClient.Workspace?
     func modelManagementBase(for workspace: MachineLearningClient.Workspace) async throws(AzureError) -> String
+    /// The workspace's ARM read and discovery in one: `WorkspaceNotFound` when it does not exist.
+    func modelManagementBase(workspaceID: AzureResourceID) async throws(AzureError) -> String
     func computeLocation(id: AzureResourceID) async throws(AzureError) -> String?
     func services(base: String) async throws(AzureError) -> [MachineLearningClient.Service]
     func createService(base: String, _ definition: ServiceDefinition) async throws(AzureError)

@@ -153,7 +153,9 @@ public struct LiveStateReader: Sendable {
     /// The object ids role assignments name directly that the directory does not know: one
     /// `getByIds` request per 1,000 ids. Principals that already hold an assignment in the cloud
     /// are not asked about (ARM checked them when it took the assignment, and a plan that keeps an
-    /// existing assignment never waits for the principal), so a plan in sync makes no lookup.
+    /// existing assignment never waits for the principal), so a plan in sync makes no lookup. A
+    /// principal deleted since keeps its orphaned assignments in ARM; a new assignment for it then
+    /// fails at apply with `PrincipalNotFound`, as before this check.
     private func missingPrincipals(_ desired: DesiredState, holdingAssignments: Set<GUID>) async throws(AzureError)
         -> [GUID]
     {
