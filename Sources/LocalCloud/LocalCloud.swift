@@ -96,6 +96,8 @@ public final class LocalCloud: Sendable {
             return await ModelManagementRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "discovery":
             return WorkspaceRoutes.discovery(context: context)
+        case "metadata" where segments.count == 2 && segments[1].lowercased() == "endpoints":
+            return CloudMetadataRoutes.endpoints(context: context)
         case "scoring":
             return await ScoringRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "oidc-issuer":
@@ -130,7 +132,7 @@ public final class LocalCloud: Sendable {
             "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
             "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
             "directoryobjects",
-            "getbyids",
+            "getbyids", "metadata", "endpoints",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

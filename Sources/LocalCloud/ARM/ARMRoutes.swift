@@ -57,6 +57,7 @@ struct ARMRoutes {
                 405, "MethodNotAllowed",
                 "The local cloud reads subscriptions, resource groups and workspaces; it does not change them.")
         }
+        if lower == ["subscriptions"] { return subscriptionList(caller, state: state) }
         switch resolveScope(segments, state: state) {
         case .failure(let response): return response
         case .success(let resource):
@@ -66,6 +67,22 @@ struct ARMRoutes {
             }
             return .json(200, resource.body(context: context, state: state))
         }
+    }
+
+    /// `GET /subscriptions`: the subscriptions the caller holds any role in (ARM lists those the
+    /// caller can see; azureml-core's `Workspace.get` starts here to find the tenant).
+    private func subscriptionList(_ caller: Caller, state: CloudState) -> CloudResponse {
+        let prefix = "/subscriptions/\(state.subscriptionID)"
+        let visible = state.roleAssignments.contains {
+            $0.principalID == caller.objectID && ($0.scope == "/" || $0.scope.lowercased().hasPrefix(prefix))
+        }
+        let items = visible ? [Resource.subscription.body(context: context, state: state)] : []
+        return .json(
+            200,
+            .object([
+                ("value", .array(items)),
+                ("count", .object([("type", .string("Total")), ("value", .number(Double(items.count)))])),
+            ]))
     }
 
     /// Index of `providers` in `…/providers/Microsoft.Authorization/…`.

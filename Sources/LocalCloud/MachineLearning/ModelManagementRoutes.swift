@@ -131,11 +131,7 @@ struct ServiceActions {
         if let request = (try? JSONParser.parse(service.payload))?["environmentImageRequest"] {
             pairs.append(("environmentImageRequest", request))
             let models = (request["modelIds"]?.arrayValue ?? []).compactMap(\.stringValue).map { id -> JSONValue in
-                let parts = id.split(separator: ":", maxSplits: 1).map(String.init)
-                return .object([
-                    ("id", .string(id)), ("name", .string(parts.first ?? id)),
-                    ("version", .number(Double(parts.last ?? "") ?? 0)),
-                ])
+                Self.modelBody(id, registered: service.createdTime)
             }
             pairs.append(("models", .array(models)))
         }
@@ -170,6 +166,22 @@ struct ServiceActions {
             ]
         }
         return .object(pairs)
+    }
+
+    /// A registered model as MMS returns it inside an expanded service: azureml-core's
+    /// `Model._initialize` (azureml/core/model.py) reads every one of these keys without a default.
+    static func modelBody(_ id: String, registered: Double) -> JSONValue {
+        let parts = id.split(separator: ":", maxSplits: 1).map(String.init)
+        let name = parts.first ?? id
+        return .object([
+            ("id", .string(id)), ("name", .string(name)), ("version", .number(Double(parts.last ?? "") ?? 0)),
+            ("createdTime", .string(ISOTime.format(registered))), ("createdBy", .null), ("description", .null),
+            ("mimeType", .string("application/octet-stream")), ("framework", .string("Custom")),
+            ("frameworkVersion", .null), ("kvTags", .object([])), ("properties", .object([])),
+            ("unpack", .bool(false)), ("url", .string("aml://asset/\(name)")), ("experimentName", .null),
+            ("runId", .null), ("datasets", .array([])), ("parentModelId", .null), ("derivedModelIds", .array([])),
+            ("resourceRequirements", .null), ("sampleInputData", .null), ("sampleOutputData", .null),
+        ])
     }
 
     // MARK: Read

@@ -50,7 +50,8 @@ enum WorkspaceRoutes {
             .object([
                 ("api", base), ("catalog", base), ("experimentation", base), ("gallery", base), ("history", base),
                 ("hyperdrive", base),
-                ("labeling", base), ("modelmanagement", base), ("pipelines", base), ("studiocoreservices", base),
+                ("labeling", base), ("modelmanagement", base), ("pipelines", base), ("studio", base),
+                ("studiocoreservices", base),
             ]))
     }
 }

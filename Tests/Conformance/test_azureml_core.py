@@ -1,0 +1,219 @@
+"""azureml-core, the v1 SDK the seed documents, drives the local cloud unpatched, on services that
+amlauth created: the seed's workflows (keys, rotation, tokens, scoring, update, delete) and a plan
+that notices what the SDK changed behind amlauth's back.
+
+The SDK is pointed at the local cloud the way Azure Stack Hub users point it at theirs:
+`ARM_CLOUD_METADATA_URL` names the cloud-metadata document (`GET /metadata/endpoints`), which the
+local cloud serves, and `AZUREML_CURRENT_CLOUD` selects the cloud in it. `ServicePrincipalAuthentication`
+cannot skip msal's instance discovery for a loopback authority, so the tokens come from msal
+(`instance_discovery=False`) for the SDK's own audience, `https://management.core.windows.net/`, and
+reach the SDK through `ArmTokenAuthentication`.
+"""
+import importlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import msal
+import pytest
+
+SDK_AUDIENCE = "https://management.core.windows.net//.default"
+
+
+def arm_token(cloud, client_id, client_secret):
+    application = msal.ConfidentialClientApplication(
+        client_id, client_credential=client_secret,
+        authority=cloud["endpoints"]["activeDirectory"] + "/" + cloud["tenantId"], instance_discovery=False)
+    result = application.acquire_token_for_client(scopes=[SDK_AUDIENCE])
+    assert "access_token" in result, result.get("error_description")
+    return result["access_token"]
+
+
+MANIFESTS = """\
+apiVersion: amlauth/v1
+kind: Target
+metadata: {name: sdk-oracle}
+spec:
+  cloud: cloud.json
+  tenant_id: ${env:AZURE_TENANT_ID}
+  subscription_id: ${env:AZURE_SUBSCRIPTION_ID}
+---
+apiVersion: amlauth/v1
+kind: Workspace
+metadata: {name: ml-example}
+spec:
+  resource_group: ml-rg
+---
+apiVersion: amlauth/v1
+kind: ServicePrincipal
+metadata: {name: sdk-scorer}
+spec:
+  display_name: sdk-scorer
+  credentials:
+    - name: ci
+      type: password
+      lifetime: 90d
+      deliver_to: file:secrets/sdk-scorer.json
+---
+apiVersion: amlauth/v1
+kind: RoleAssignment
+metadata: {name: sdk-scorer-reads-workspace}
+spec:
+  principal: {service_principal: sdk-scorer}
+  role: Reader
+  scope: {workspace: ml-example}
+---
+apiVersion: amlauth/v1
+kind: Webservice
+metadata: {name: sdk-aci-keys}
+spec:
+  workspace: ml-example
+  compute_type: ACI
+  models: [sklearn-mnist:3]
+  entry_script: score.py
+  environment: sklearn-env:2
+  cpu_cores: 0.5
+  memory_gb: 1
+  auth_enabled: true
+  key_rotation: {primary: 0, secondary: 0}
+---
+apiVersion: amlauth/v1
+kind: Webservice
+metadata: {name: sdk-aks-tokens}
+spec:
+  workspace: ml-example
+  compute_type: AKS
+  compute_target: aks-cluster-1
+  models: [sklearn-mnist:3]
+  entry_script: score.py
+  environment: sklearn-env:2
+  cpu_cores: 1
+  memory_gb: 1
+  token_auth_enabled: true
+  token_clients: [sdk-scorer]
+"""
+
+
+def amlauth(cloud, directory, *arguments):
+    binary = os.environ.get("AMLAUTH_BIN")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AZURE_")}
+    environment.update(NO_COLOR="1", AZURE_TENANT_ID=cloud["tenantId"], AZURE_SUBSCRIPTION_ID=cloud["subscriptionId"],
+                       AZURE_CLIENT_ID=cloud["bootstrap"]["clientId"],
+                       AZURE_CLIENT_SECRET=cloud["bootstrap"]["clientSecret"])
+    return subprocess.run([binary, *arguments], cwd=directory, env=environment, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def applied(cloud, tmp_path_factory):
+    """The manifests above, applied by amlauth to the served local cloud."""
+    directory = tmp_path_factory.mktemp("sdk-oracle")
+    cloud_file = {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId",
+                                              "bootstrap")}
+    (directory / "cloud.json").write_text(json.dumps(cloud_file))
+    (directory / "amlauth.yaml").write_text(MANIFESTS)
+    result = amlauth(cloud, directory, "apply", ".", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return directory
+
+
+@pytest.fixture(scope="module")
+def sdk(cloud, tmp_path_factory):
+    """azureml.core, imported with the local cloud selected (the SDK reads the metadata at import)."""
+    config = tmp_path_factory.mktemp("azure-config")
+    os.environ["ARM_CLOUD_METADATA_URL"] = cloud["endpoints"]["resourceManager"] + "metadata/endpoints?api-version=2019-05-01"
+    os.environ["AZUREML_CURRENT_CLOUD"] = "AmlauthLocal"
+    os.environ["AZURE_CONFIG_DIR"] = str(config)
+    os.environ["SSL_CERT_FILE"] = cloud["caCertificate"]  # urllib, for the metadata document
+    for name in [name for name in sys.modules if name.startswith("azureml")]:
+        del sys.modules[name]
+    core = importlib.import_module("azureml.core")
+    authentication = importlib.import_module("azureml.core.authentication")
+    webservice = importlib.import_module("azureml.core.webservice")
+    return core, authentication, webservice
+
+
+def workspace(cloud, sdk, client_id, client_secret):
+    core, authentication, _ = sdk
+    auth = authentication.ArmTokenAuthentication(arm_token(cloud, client_id, client_secret), cloud="AmlauthLocal")
+    return core.Workspace.get("ml-example", auth=auth, subscription_id=cloud["subscriptionId"], resource_group="ml-rg")
+
+
+def owner_workspace(cloud, sdk):
+    return workspace(cloud, sdk, cloud["bootstrap"]["clientId"], cloud["bootstrap"]["clientSecret"])
+
+
+def test_workspace_get_finds_the_workspace(cloud, sdk):
+    ws = owner_workspace(cloud, sdk)
+    assert ws.name == "ml-example"
+    assert ws.resource_group == "ml-rg"
+    assert ws.subscription_id == cloud["subscriptionId"]
+
+
+def test_webservice_list_and_get_see_what_amlauth_created(cloud, sdk, applied):
+    _, _, webservice = sdk
+    ws = owner_workspace(cloud, sdk)
+    names = {service.name for service in webservice.Webservice.list(ws)}
+    assert {"sdk-aci-keys", "sdk-aks-tokens"} <= names
+    aci = webservice.Webservice(ws, "sdk-aci-keys")
+    assert isinstance(aci, webservice.AciWebservice)
+    assert aci.auth_enabled is True
+    assert aci.compute_type == "ACI"
+    aks = webservice.Webservice(ws, "sdk-aks-tokens")
+    assert isinstance(aks, webservice.AksWebservice)
+    assert aks.token_auth_enabled is True
+    assert aks.auth_enabled is False
+    # amlauth's ownership markers are ordinary kvTags to the SDK.
+    assert any(key.startswith("amlauth") for key in aci.tags)
+
+
+def test_keys_rotate_and_score_through_the_sdk(cloud, sdk, applied):
+    _, _, webservice = sdk
+    service = webservice.Webservice(owner_workspace(cloud, sdk), "sdk-aci-keys")
+    primary, secondary = service.get_keys()
+    assert primary and secondary and primary != secondary
+    assert service.run(json.dumps({"data": [1]}))["auth"] == "key"
+    service.regen_key("Primary")
+    new_primary, same_secondary = service.get_keys()
+    assert new_primary != primary
+    assert same_secondary == secondary
+    service.regen_key("Secondary")
+    assert service.get_keys()[1] != secondary
+    # The SDK's session still holds the old primary key: run() retries with the new one after a 401.
+    assert service.run(json.dumps({"data": [2]}))["auth"] == "key"
+
+
+def test_a_reader_token_client_gets_a_token_and_scores(cloud, sdk, applied):
+    _, _, webservice = sdk
+    credentials = json.loads((applied / "secrets" / "sdk-scorer.json").read_text())
+    ws = workspace(cloud, sdk, credentials["clientId"], credentials["clientSecret"])
+    service = webservice.Webservice(ws, "sdk-aks-tokens")
+    token = service.get_access_token()
+    assert token.access_token.count(".") == 2
+    assert service.run(json.dumps({"data": [3]}))["auth"] == "token"
+
+
+def test_plan_reports_what_the_sdk_changed(cloud, sdk, applied):
+    _, _, webservice = sdk
+    service = webservice.Webservice(owner_workspace(cloud, sdk), "sdk-aci-keys")
+    service.update(auth_enabled=False)
+    assert webservice.Webservice(owner_workspace(cloud, sdk), "sdk-aci-keys").auth_enabled is False
+    plan = amlauth(cloud, applied, "plan", ".", "--detailed-exitcode")
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    assert "sdk-aci-keys" in plan.stdout
+    assert "auth_enabled" in plan.stdout
+    applied_again = amlauth(cloud, applied, "apply", ".", "--auto-approve")
+    assert applied_again.returncode == 0, applied_again.stdout + applied_again.stderr
+    assert webservice.Webservice(owner_workspace(cloud, sdk), "sdk-aci-keys").auth_enabled is True
+
+
+def test_delete_through_the_sdk_is_seen_by_the_next_plan(cloud, sdk, applied):
+    _, _, webservice = sdk
+    ws = owner_workspace(cloud, sdk)
+    webservice.Webservice(ws, "sdk-aks-tokens").delete()
+    assert "sdk-aks-tokens" not in {service.name for service in webservice.Webservice.list(ws)}
+    plan = amlauth(cloud, applied, "plan", ".", "--detailed-exitcode")
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    assert "sdk-aks-tokens" in plan.stdout
