@@ -56,6 +56,8 @@ public final class LocalCloud: Sendable {
     public let options: LocalCloudOptions
     let keys: SigningKeys
     public let counters = RequestCounters()
+    /// The shape of each request answered, for request-shape parity with the official SDKs.
+    public let requestLog = RequestLog()
     let rateBuckets = RateBuckets()
     let faults: FaultInjector?
 
@@ -70,6 +72,7 @@ public final class LocalCloud: Sendable {
     public func handle(_ request: CloudRequest) async -> CloudResponse {
         let context = RequestContext(request: request, now: options.now(), requestID: SecureRandom.uuid())
         let route = Self.routeTemplate(for: request)
+        if !request.path.hasPrefix("/_local") { requestLog.record(request) }
         let fault = faults?.decide(for: request)
         if let latency = fault?.latency, latency > 0 { try? await Task.sleep(for: .seconds(latency)) }
         if let fault, let response = fault.response(context: context) {
@@ -115,6 +118,10 @@ public final class LocalCloud: Sendable {
         case ("POST", ["counters", "reset"]):
             counters.reset()
             return .empty(204)
+        case ("GET", ["requests"]): return .json(200, requestLog.snapshot())
+        case ("POST", ["requests", "reset"]):
+            requestLog.reset()
+            return .empty(204)
         case ("GET", ["health"]): return .json(200, .object([("status", .string("ok"))]))
         default: return ErrorBody.arm(404, "NotFound", "No local route '\(context.request.path)'.")
         }
@@ -132,7 +139,7 @@ public final class LocalCloud: Sendable {
             "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
             "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
             "directoryobjects",
-            "getbyids", "metadata", "endpoints",
+            "getbyids", "metadata", "endpoints", "requests",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

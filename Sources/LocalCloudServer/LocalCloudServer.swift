@@ -51,6 +51,8 @@ public struct LocalCloudInstance: Sendable {
                     ("microsoftGraph", .string(base + "/graph/")),
                     ("resourceManagerAudience", .string("https://management.azure.com/")),
                     ("microsoftGraphAudience", .string("https://graph.microsoft.com/")),
+                    // The audience azureml-core uses for model management (AzureCloudEndpoints.machineLearningAudience).
+                    ("managementAudience", .string("https://management.core.windows.net/")),
                     ("oidcIssuer", .string(IssuerRoutes.issuer)),
                     ("oidcIssuerMint", .string(base + "/oidc-issuer/mint")),
                     ("counters", .string(base + "/_local/counters")),

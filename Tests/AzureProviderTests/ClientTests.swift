@@ -120,6 +120,10 @@ struct ClientTests {
         #expect(after.secondary != keys.secondary)
         try await ml.deleteService(base: base, name: "svc-aks")
         #expect(try await ml.service(base: base, name: "svc-aks") == nil)
+        // Every model-management call carries the audience azureml-core uses (audit D10).
+        let mmsAudiences = Set(
+            connected.live.cloud.requestLog.all.filter { $0.path.hasPrefix("/modelmanagement/") }.map(\.audience))
+        #expect(mmsAudiences == ["https://management.core.windows.net/"])
     }
 
     @Test func retriesThroughInjectedThrottlingErrorsAndDrops() async throws {

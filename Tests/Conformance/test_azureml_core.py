@@ -217,3 +217,128 @@ def test_delete_through_the_sdk_is_seen_by_the_next_plan(cloud, sdk, applied):
     plan = amlauth(cloud, applied, "plan", ".", "--detailed-exitcode")
     assert plan.returncode == 2, plan.stdout + plan.stderr
     assert "sdk-aks-tokens" in plan.stdout
+
+
+# Request-shape parity: the SDK and amlauth perform the same operation on the same service, and the
+# local cloud's request log (shapes only: method, path, api-version, query names, body key paths,
+# token audience) shows what each sent. amlauth may send fewer optional fields, never other ones.
+
+ARM_AUDIENCES = {"https://management.core.windows.net/", "https://management.azure.com/"}
+
+
+def parity_manifests(secondary_generation=0, with_aks=True):
+    text = (MANIFESTS.replace("sdk-oracle", "sdk-parity").replace("sdk-aci-keys", "parity-aci")
+            .replace("sdk-aks-tokens", "parity-aks").replace("sdk-scorer", "parity-scorer")
+            .replace("secondary: 0", f"secondary: {secondary_generation}"))
+    if not with_aks:
+        text = text[:text.index("---\napiVersion: amlauth/v1\nkind: Webservice\nmetadata: {name: parity-aks}")]
+    return text
+
+
+@pytest.fixture(scope="module")
+def parity(cloud, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("sdk-parity")
+    (directory / "cloud.json").write_text(json.dumps(
+        {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId", "bootstrap")}))
+    (directory / "amlauth.yaml").write_text(parity_manifests())
+    result = amlauth(cloud, directory, "apply", ".", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return directory
+
+
+def local(cloud, method, path):
+    import requests
+    response = requests.request(method, cloud["endpoints"]["resourceManager"] + "_local/" + path)
+    assert response.status_code in (200, 204), response.text
+    return response.json() if response.status_code == 200 else None
+
+
+def recorded(cloud, action, method, path_suffix):
+    """Runs `action` with an empty request log; the requests it sent that match."""
+    local(cloud, "POST", "requests/reset")
+    action()
+    entries = local(cloud, "GET", "requests")["requests"]
+    return [entry for entry in entries if entry["method"] == method and entry["path"].endswith(path_suffix)]
+
+
+def assert_same_shape(sdk_sent, amlauth_sent, audiences=None):
+    assert sdk_sent and amlauth_sent, (sdk_sent, amlauth_sent)
+    theirs, ours = sdk_sent[0], amlauth_sent[0]
+    assert ours["path"] == theirs["path"]
+    assert ours["apiVersion"] == theirs["apiVersion"]
+    assert set(ours["query"]) <= set(theirs["query"]), (ours["query"], theirs["query"])
+    assert set(ours["body"]) <= set(theirs["body"]), (ours["body"], theirs["body"])
+    if audiences is None:
+        assert ours["audience"] == theirs["audience"]
+    else:
+        assert {ours["audience"], theirs["audience"]} <= audiences
+
+
+def test_parity_workspace_read(cloud, sdk, parity):
+    theirs = recorded(cloud, lambda: owner_workspace(cloud, sdk), "GET", "/workspaces/ml-example")
+    ours = recorded(cloud, lambda: amlauth(cloud, parity, "plan", "."), "GET", "/workspaces/ml-example")
+    # ARM accepts both of its audiences; amlauth asks for management.azure.com/ as azure-identity and
+    # the Terraform providers do, the v1 SDK for management.core.windows.net/.
+    assert_same_shape(theirs, ours, audiences=ARM_AUDIENCES)
+
+
+def test_parity_service_list(cloud, sdk, parity):
+    _, _, webservice = sdk
+    ws = owner_workspace(cloud, sdk)
+    theirs = recorded(cloud, lambda: webservice.Webservice.list(ws), "GET", "/ml-example/services")
+    ours = recorded(cloud, lambda: amlauth(cloud, parity, "plan", "."), "GET", "/ml-example/services")
+    assert_same_shape(theirs, ours)
+
+
+def test_parity_list_keys(cloud, sdk, parity):
+    _, _, webservice = sdk
+    service = webservice.Webservice(owner_workspace(cloud, sdk), "parity-aci")
+    theirs = recorded(cloud, service.get_keys, "POST", "/services/parity-aci/listkeys")
+    ours = recorded(cloud, lambda: amlauth(cloud, parity, "keys", "parity-aci", "--show", "--target", "."),
+                    "POST", "/services/parity-aci/listkeys")
+    assert_same_shape(theirs, ours)
+
+
+def test_parity_service_token(cloud, sdk, parity):
+    _, _, webservice = sdk
+    service = webservice.Webservice(owner_workspace(cloud, sdk), "parity-aks")
+    theirs = recorded(cloud, service.get_access_token, "POST", "/services/parity-aks/token")
+    ours = recorded(cloud, lambda: amlauth(cloud, parity, "token", "parity-aks", "--target", "."),
+                    "POST", "/services/parity-aks/token")
+    assert_same_shape(theirs, ours)
+
+
+def test_parity_regenerate_key(cloud, sdk, parity):
+    _, _, webservice = sdk
+    service = webservice.Webservice(owner_workspace(cloud, sdk), "parity-aci")
+    theirs = recorded(cloud, lambda: service.regen_key("Secondary"), "POST", "/services/parity-aci/regenerateKeys")
+    (parity / "amlauth.yaml").write_text(parity_manifests(secondary_generation=1))
+    ours = recorded(cloud, lambda: amlauth(cloud, parity, "apply", ".", "--auto-approve"),
+                    "POST", "/services/parity-aci/regenerateKeys")
+    # The SDK sends `keyValue: null` when no key is given; amlauth leaves the optional field out.
+    assert_same_shape(theirs, ours)
+
+
+def test_parity_update_auth(cloud, sdk, parity):
+    _, _, webservice = sdk
+    service = webservice.Webservice(owner_workspace(cloud, sdk), "parity-aci")
+    theirs = recorded(cloud, lambda: service.update(auth_enabled=False), "PATCH", "/services/parity-aci")
+    ours = recorded(cloud, lambda: amlauth(cloud, parity, "apply", ".", "--auto-approve"),
+                    "PATCH", "/services/parity-aci")
+    # Before its PATCH the SDK POSTs the same patch to `services/validate`; amlauth's plan is its
+    # validation. Inside a git checkout the SDK also adds `/properties/azureml.git.*` provenance.
+    assert "replace /authEnabled" in theirs[0]["body"]
+    assert ours[0]["body"] == ["replace /authEnabled"]
+    assert_same_shape(theirs, ours)
+
+
+def test_parity_delete(cloud, sdk, parity):
+    _, _, webservice = sdk
+    ws = owner_workspace(cloud, sdk)
+    theirs = recorded(cloud, webservice.Webservice(ws, "parity-aks").delete, "DELETE", "/services/parity-aks")
+    recreated = amlauth(cloud, parity, "apply", ".", "--auto-approve")
+    assert recreated.returncode == 0, recreated.stdout + recreated.stderr
+    (parity / "amlauth.yaml").write_text(parity_manifests(secondary_generation=1, with_aks=False))
+    ours = recorded(cloud, lambda: amlauth(cloud, parity, "apply", ".", "--prune", "--auto-approve"),
+                    "DELETE", "/services/parity-aks")
+    assert_same_shape(theirs, ours)

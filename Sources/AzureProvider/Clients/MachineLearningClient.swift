@@ -168,7 +168,7 @@ public struct MachineLearningClient: Sendable {
         -> AzurePipeline.Request
     {
         var request = AzurePipeline.Request(
-            method, url, service: .modelManagement, audience: cloud.resourceManagerAudience, json: json, accept: accept)
+            method, url, service: .modelManagement, audience: cloud.machineLearningAudience, json: json, accept: accept)
         if method == "PATCH" { request.headers = [("Content-Type", "application/json-patch+json")] }
         return request
     }

@@ -28,6 +28,13 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
     /// own origins, as in the local cloud.
     public var machineLearningHostSuffix: String? = nil
 
+    /// The audience of tokens for the Azure ML v1 model-management API. azureml-core asks for the
+    /// cloud's `active_directory_resource_id` (`https://management.core.windows.net/` in the public
+    /// cloud; azureml/core/authentication.py `_get_arm_token`, _vendor/azure_cli_core/cloud.py), not
+    /// ARM's newer `https://management.azure.com/`: the SDK's audience is the one MMS is known to
+    /// accept (fidelity audit D10).
+    public var machineLearningAudience: String { management ?? resourceManagerAudience }
+
     public static let azureCloud = AzureCloudEndpoints(
         name: "AzureCloud", activeDirectory: "https://login.microsoftonline.com",
         resourceManager: "https://management.azure.com/",
@@ -119,7 +126,7 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
             activeDirectoryGraphResourceID: nil, sqlManagement: nil, gallery: nil, management: nil,
             caCertificate: json["caCertificate"]?.stringValue,
             machineLearningHostSuffix: endpoints?["machineLearningHostSuffix"]?.stringValue)
-        cloud.management = cloud.resourceManagerAudience
+        cloud.management = endpoints?["managementAudience"]?.stringValue ?? cloud.resourceManagerAudience
         let extras = FileExtras(
             tenantID: json["tenantId"]?.stringValue, subscriptionID: json["subscriptionId"]?.stringValue,
             bootstrapClientID: json["bootstrap"]?["clientId"]?.stringValue,
