@@ -113,13 +113,17 @@ struct ClientTests {
             base: base, name: "svc-aks", patches: [.kvTags(["amlauth.target": "u"]), .cpuCores(2)])
         let updated = try #require(try await ml.service(base: base, name: "svc-aks"))
         #expect(updated.kvTags == ["amlauth.target": "u"] && updated.cpuCores == 2)
+        // An AKS update answers 200 with `operationId` in the body: followed to the end, like a 202.
+        #expect(updated.state == "Healthy")
         let keys = try await ml.listKeys(base: base, name: "svc-aks")
         try await ml.regenerateKey(base: base, name: "svc-aks", key: .secondary)
         let after = try await ml.listKeys(base: base, name: "svc-aks")
         #expect(after.primary == keys.primary)
         #expect(after.secondary != keys.secondary)
+        // Deletes are asynchronous (202 + operation): when deleteService returns, the name is free.
         try await ml.deleteService(base: base, name: "svc-aks")
         #expect(try await ml.service(base: base, name: "svc-aks") == nil)
+        #expect(try await ml.services(base: base).isEmpty)
         // Every model-management call carries the audience azureml-core uses (audit D10).
         let mmsAudiences = Set(
             connected.live.cloud.requestLog.all.filter { $0.path.hasPrefix("/modelmanagement/") }.map(\.audience))

@@ -177,7 +177,16 @@ struct ModelManagementTests {
         let missing = await harness.send("GET", "\(harness.mms)/services/nope", token: token)
         #expect(missing.status == 404)
         #expect(missing.json?["code"]?.stringValue == "NotFound")
-        #expect(await harness.send("DELETE", "\(harness.mms)/services/aci-service-1", token: token).status == 200)
+        // Deletes are asynchronous: 202 and an operation; the name stays taken until it finishes.
+        let deleting = await harness.send("DELETE", "\(harness.mms)/services/aci-service-1", token: token)
+        #expect(deleting.status == 202)
+        let operation = String((deleting.header("Operation-Location") ?? "").dropFirst(Harness.base.count))
+        #expect(
+            await harness.send("GET", "\(harness.mms)/services/aci-service-1", token: token).json?["state"]?
+                .stringValue == "Deleting")
+        #expect(await harness.send("POST", "\(harness.mms)/services", token: token, json: Self.aci).status == 409)
+        #expect(await wait(harness, operation, token: token).last == "Succeeded")
+        #expect(await harness.send("GET", "\(harness.mms)/services/aci-service-1", token: token).status == 404)
         #expect(await harness.send("DELETE", "\(harness.mms)/services/aci-service-1", token: token).status == 204)
     }
 

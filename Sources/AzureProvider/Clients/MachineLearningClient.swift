@@ -249,8 +249,11 @@ public struct MachineLearningClient: Sendable {
             base: base, try await pipeline.send(mms("PATCH", base + "/services/\(name)", json: .array(operations))))
     }
 
+    /// Deletes a service and waits until the delete has finished, so the name is free for a
+    /// replacement (MMS deletes asynchronously: 202 and an operation, as azureml-core's
+    /// `Webservice.delete()` follows; 200 or 204 when there is nothing to wait for).
     public func deleteService(base: String, name: String) async throws(AzureError) {
-        _ = try await pipeline.send(mms("DELETE", base + "/services/\(name)"))
+        _ = try await waitForOperation(base: base, try await pipeline.send(mms("DELETE", base + "/services/\(name)")))
     }
 
     public func listKeys(base: String, name: String) async throws(AzureError) -> (primary: String, secondary: String) {
@@ -292,12 +295,23 @@ public struct MachineLearningClient: Sendable {
         return ServiceToken(accessToken: token, refreshAfter: refresh, expiryOn: expiry)
     }
 
-    /// Polls `Operation-Location` until the operation ends; returns the final operation. A failed
-    /// operation is thrown with its error.
+    /// Polls the operation a response started until it ends; returns the final operation. A failed
+    /// operation is thrown with its error. MMS names the operation in two ways, and azureml-core
+    /// follows both (aks.py `update()`): a 202 with `Operation-Location`, or a 200 whose body
+    /// carries `operationId` (fidelity audit D9).
     public func waitForOperation(base: String, _ response: HTTPResponse) async throws(AzureError) -> JSONValue {
-        guard response.status == 202, let location = response.header("Operation-Location") else { return .object([]) }
-        // The SDK rebuilds the URL from the operation id; so does amlauth (same host, same prefix).
-        let id = location.split(separator: "/").last.map(String.init) ?? location
+        let id: String
+        if response.status == 202, let location = response.header("Operation-Location") {
+            // The SDK rebuilds the URL from the operation id; so does amlauth (same host, same prefix).
+            id = location.split(separator: "/").last.map(String.init) ?? location
+        } else if response.status == 200,
+            let operationID = (try? JSONParser.parse(response.body))?["operationId"]?.stringValue,
+            !operationID.isEmpty
+        {
+            id = operationID
+        } else {
+            return .object([])
+        }
         let url = base + "/operations/" + id
         var wait: Double?
         for _ in 0..<maxPolls {

@@ -91,9 +91,18 @@ struct ServiceActions {
             ? nil : Authorization.denied(caller, action, target)
     }
 
+    /// Seconds after which a delete nobody polls has finished anyway, as Azure's would.
+    static let deleteSeconds = 2.0
+
+    /// A service whose asynchronous delete has finished: invisible, its name free.
+    private func isGone(_ service: ServiceRecord) -> Bool {
+        service.state == "Deleting" && context.now - service.updatedTime >= Self.deleteSeconds
+    }
+
     private func find(_ name: String, _ state: CloudState) -> ServiceRecord? {
         state.services.first {
             $0.workspace == scope.workspace.name && $0.resourceGroup == scope.workspace.resourceGroup && $0.name == name
+                && !isGone($0)
         }
     }
 
@@ -189,7 +198,7 @@ struct ServiceActions {
     func list(_ state: CloudState) -> CloudResponse {
         if let denied = authorize("read", computeType: "aks", name: nil, state: state) { return denied }
         var services = state.services.filter {
-            $0.workspace == scope.workspace.name && $0.resourceGroup == scope.workspace.resourceGroup
+            $0.workspace == scope.workspace.name && $0.resourceGroup == scope.workspace.resourceGroup && !isGone($0)
         }
         if let type = context.request.query("computeType") {
             services = services.filter { $0.computeType.lowercased() == type.lowercased() }
@@ -282,9 +291,13 @@ struct ServiceActions {
                     "Compute '\(computeName ?? "")' was not found in workspace \(scope.workspace.name).")
             }
         }
-        guard find(name, state) == nil else {
+        if let existing = find(name, state) {
+            // UNVERIFIED wording: MMS frees a name only when the delete operation has finished
+            // (azureml-core's delete() waits for it before returning); until then a create conflicts.
+            let detail = existing.state == "Deleting" ? " and is being deleted; retry when the delete has finished" : ""
             return routes.mmsError(
-                409, "Conflict", "A service with name \(name) already exists in workspace \(scope.workspace.name).")
+                409, "Conflict",
+                "A service with name \(name) already exists in workspace \(scope.workspace.name)\(detail).")
         }
         let aad = json["aadAuthEnabled"]?.boolValue ?? false
         let resources = json["containerResourceRequirements"] ?? .object([])
@@ -304,6 +317,10 @@ struct ServiceActions {
         if let invalid = validate(service) { return invalid }
         do {
             try await cloud.store.write { state in
+                state.services.removeAll {
+                    $0.workspace == service.workspace && $0.resourceGroup == service.resourceGroup
+                        && $0.name == service.name
+                }
                 state.services.append(service)
                 state.operations.append(operation)
             }
@@ -379,6 +396,10 @@ struct ServiceActions {
         } catch {
             return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)")
         }
+        // UNVERIFIED which form MMS uses when: azureml-core's aks.py update() follows both, a 202
+        // with Operation-Location and a 200 whose body carries `operationId` (fidelity audit D9).
+        // The local cloud answers AKS updates the second way so clients must follow both.
+        if updated.computeType == "AKS" { return .json(200, body(updated)) }
         return .empty(202, headers: [("Operation-Location", scope.operationURL(operation.id))])
     }
 
@@ -387,12 +408,26 @@ struct ServiceActions {
         if let denied = authorize("delete", computeType: service.computeType, name: name, state: state) {
             return denied
         }
+        if service.state == "Deleting", let id = service.operationID {
+            return .empty(202, headers: [("Operation-Location", scope.operationURL(id))])
+        }
+        // Deletes are asynchronous, as in Azure: 202 and an operation; the service shows as
+        // `Deleting` (its name still taken) until the operation finishes (azureml-core webservice.py
+        // delete() follows the Operation-Location; fidelity audit D2).
+        let operation = newOperation("ServiceDelete", service: name)
+        let now = context.now
         do {
-            try await cloud.store.write { $0.services.removeAll { $0.id == service.id } }
+            try await cloud.store.write { state in
+                guard let index = state.services.firstIndex(where: { $0.id == service.id }) else { return }
+                state.services[index].state = "Deleting"
+                state.services[index].updatedTime = now
+                state.services[index].operationID = operation.id
+                state.operations.append(operation)
+            }
         } catch {
             return routes.mmsError(500, "InternalServerError", "The local cloud could not persist the change: \(error)")
         }
-        return .json(200, .object([]))
+        return .empty(202, headers: [("Operation-Location", scope.operationURL(operation.id))])
     }
 
     // MARK: Keys and tokens
@@ -486,8 +521,12 @@ struct ServiceActions {
                     if let service = state.services.firstIndex(where: {
                         $0.name == serviceName && $0.workspace == state.operations[index].workspace
                     }) {
-                        state.services[service].state = "Healthy"
-                        state.services[service].updatedTime = now
+                        if state.operations[index].operationType == "ServiceDelete" {
+                            state.services.remove(at: service)
+                        } else {
+                            state.services[service].state = "Healthy"
+                            state.services[service].updatedTime = now
+                        }
                     }
                 }
                 return state.operations[index]
