@@ -49,6 +49,24 @@ public final class Certificate: @unchecked Sendable {
     /// SHA-256 of the DER encoding: the `x5t#S256` thumbprint.
     public var sha256Thumbprint: [UInt8] { Digest.sha256(der) }
 
+    /// The validity period, in seconds since 1970: what Graph's `startDateTime` and `endDateTime`
+    /// of a key credential should say. nil when OpenSSL cannot read the times.
+    public var validity: (notBefore: Double, notAfter: Double)? {
+        guard let start = X509_get0_notBefore(pointer), let end = X509_get0_notAfter(pointer),
+            let notBefore = Self.seconds(start), let notAfter = Self.seconds(end)
+        else { return nil }
+        return (notBefore, notAfter)
+    }
+
+    private static func seconds(_ time: UnsafePointer<ASN1_TIME>) -> Double? {
+        guard let epoch = ASN1_TIME_set(nil, 0) else { return nil }
+        defer { ASN1_TIME_free(epoch) }
+        var days: Int32 = 0
+        var seconds: Int32 = 0
+        guard ASN1_TIME_diff(&days, &seconds, epoch, time) == 1 else { return nil }
+        return Double(days) * 86_400 + Double(seconds)
+    }
+
     public var publicKey: RSAPublicKey {
         get throws {
             guard let key = X509_get_pubkey(pointer) else { throw CryptoError.openSSL("X509_get_pubkey") }

@@ -113,10 +113,13 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         switch update {
         case .displayName(let name): applications[index].application.displayName = name
         case .tags(let tags): applications[index].application.tags = tags
-        case .keyCredentials(let uploads):
-            applications[index].application.keyCredentials = uploads.map {
-                LiveKeyCredential(keyID: newID(), displayName: $0.displayName, thumbprint: Base64.thumbprint($0.der))
-            }
+        case .keyCredentials(let uploads, let keeping):
+            applications[index].application.keyCredentials =
+                applications[index].application.keyCredentials.filter { keeping.contains($0.keyID) }
+                + uploads.map {
+                    LiveKeyCredential(
+                        keyID: newID(), displayName: $0.displayName, thumbprint: Base64.thumbprint($0.der))
+                }
         }
     }
 

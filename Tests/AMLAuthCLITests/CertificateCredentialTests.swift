@@ -55,6 +55,12 @@ struct CertificateCredentialTests {
         let created = try CommandRunner.amlauth(["apply", directory, "--auto-approve"])
         #expect(created.status == 0, "\(created.stdout)\(created.stderr)")
         #expect(created.stdout.contains("certificate.deploy: \"thumbprint "))
+        // The key credential's validity is the certificate's own 30 days, not Graph's one-year default.
+        let state = try JSONParser.parse(
+            try String(contentsOfFile: directory + "/.amlauth/local-cloud/state.json", encoding: .utf8))
+        let application = state["applications"]?.arrayValue?.first { $0["displayName"]?.stringValue == "ml-auth" }
+        let end = try #require(application?["keyCredentials"]?.arrayValue?.first?["endDateTime"]?.numberValue)
+        #expect(abs(end - (Date().timeIntervalSince1970 + 30 * 86_400)) < 86_400)
         let signedIn = try Self.signIn(directory, with: first)
         #expect(signedIn.status == 0, "\(signedIn.stdout)\(signedIn.stderr)")
         #expect(signedIn.stdout.contains("credential:    certificate from AZURE_CLIENT_CERTIFICATE_PATH"))

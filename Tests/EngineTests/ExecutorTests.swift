@@ -131,7 +131,7 @@ struct ExecutorTests {
         #expect(!(try await fixture.plan()).plan.hasChanges)
     }
 
-    @Test func aForeignCertificateBlocksThePlanInsteadOfFailingApply() async throws {
+    @Test func aForeignCertificateIsSentAgainNotDropped() async throws {
         let fixture = try await Fixture(["amlauth.yaml"])
         defer { fixture.remove() }
         #expect(!(await fixture.apply(try await fixture.plan().plan)).failed)
@@ -143,13 +143,13 @@ struct ExecutorTests {
         desired.servicePrincipals[0].certificates = [DesiredCertificate(name: "deploy", der: [4, 5, 6])]
         let live = try await LiveStateReader(provider: fixture.cloud.provider).read(desired, delivery: fixture.delivery)
         let plan = Planner(options: .init(now: Self.now)).plan(desired, live)
-        #expect(plan.blockers.count == 1)
-        #expect(plan.blockers.first?.message.contains("certificates amlauth does not own (handmade)") == true)
-        #expect(
-            !plan.effective.contains { change in
-                change.steps.contains { if case .setCertificates = $0 { true } else { false } }
-            })
-        #expect(PlanRenderer().text(plan).contains("Cannot be applied as written"))
+        #expect(plan.blockers.isEmpty)
+        #expect(plan.notes.contains { $0.message.contains("certificates amlauth does not own (handmade)") })
+        let handmade = try #require(await fixture.cloud.applications.first?.application.keyCredentials.first)
+        let kept = plan.effective.flatMap(\.steps).compactMap { step -> [String]? in
+            if case .setCertificates(_, let keeping) = step { keeping } else { nil }
+        }
+        #expect(kept == [[handmade.keyID]])
     }
 
     @Test func aSavedPlanIsAppliedAsSavedAcrossADayBoundary() async throws {

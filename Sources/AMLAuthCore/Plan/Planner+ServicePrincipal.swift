@@ -222,9 +222,9 @@ extension Planner {
     }
 
     /// Certificates named `amlauth:<credential>`. Graph's PATCH replaces the whole keyCredentials
-    /// collection and never returns a key to re-send, so a change that would drop a certificate
-    /// amlauth does not own (one added by hand to an adopted application) is not planned: a
-    /// blocking note says why, and nothing is applied.
+    /// collection, so certificates amlauth does not own (one added by hand to an adopted
+    /// application) are re-sent unchanged by keyId, as azure-cli's `credential reset --append` and
+    /// terraform-provider-azuread's application_certificate do (audit D12); a note names them.
     private func certificates(
         _ principal: DesiredServicePrincipal, _ application: LiveApplication, _ draft: inout Draft
     ) -> ([FieldChange], [Step]) {
@@ -252,14 +252,13 @@ extension Planner {
         }
         guard !fields.isEmpty else { return ([], []) }
         let unowned = application.keyCredentials.filter { !Markers.isMarker($0.displayName) }
-        guard unowned.isEmpty else {
+        if !unowned.isEmpty {
             draft.notes.append(
                 PlanNote(
-                    "application '\(application.displayName)' has certificates amlauth does not own (\(unowned.map { $0.displayName ?? $0.keyID }.joined(separator: ", "))); Graph can only replace all certificates at once, so remove them or declare them as certificate credentials first",
-                    address: principal.address, blocking: true))
-            return ([], [])
+                    "application '\(application.displayName)' also has certificates amlauth does not own (\(unowned.map { $0.displayName ?? $0.keyID }.joined(separator: ", "))); Graph replaces all certificates at once, so they are sent again unchanged",
+                    address: principal.address))
         }
-        return (fields, [.setCertificates(Self.uploads(principal.certificates))])
+        return (fields, [.setCertificates(Self.uploads(principal.certificates), keeping: unowned.map(\.keyID))])
     }
 
     /// Federated credentials by name: a changed one is updated in place (Graph's PATCH keeps the

@@ -17,7 +17,9 @@ public enum Step: Sendable, Equatable {
     case addPassword(PasswordRequest)
     case removePassword(keyID: String)
     /// Replaces the application's whole certificate collection (Graph has no per-key update).
-    case setCertificates([CertificateUpload])
+    /// Graph's PATCH replaces the whole collection: `keeping` names (by keyId) the certificates
+    /// amlauth does not own, re-sent unchanged so that none is dropped (audit D12).
+    case setCertificates([CertificateUpload], keeping: [String] = [])
     case createFederatedCredential(DesiredFederatedCredential)
     /// Changes issuer, subject or audiences in place (Graph's PATCH by id): unlike delete and
     /// create, no moment without the credential (fidelity audit D11).

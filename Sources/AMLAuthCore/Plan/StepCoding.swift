@@ -33,7 +33,7 @@ extension Step {
             ])
         case .removePassword(let keyID):
             return .object([("op", .string("remove_password")), ("key_id", .string(keyID))])
-        case .setCertificates(let uploads):
+        case .setCertificates(let uploads, let keeping):
             return .object([
                 ("op", .string("set_certificates")),
                 (
@@ -45,6 +45,7 @@ extension Step {
                             ])
                         })
                 ),
+                ("keep_key_ids", .array(keeping.map(JSONValue.string))),
             ])
         case .createFederatedCredential(let credential):
             return .object([
@@ -173,7 +174,9 @@ extension Step {
                 guard let der = Base64.decode(try certificate.string("der")) else { throw certificate.invalid("der") }
                 uploads.append(CertificateUpload(displayName: try certificate.string("display_name"), der: der))
             }
-            self = .setCertificates(uploads)
+            // Absent in plans written before foreign certificates were kept: nothing to keep.
+            let keeping = (json["keep_key_ids"]?.arrayValue ?? []).compactMap(\.stringValue)
+            self = .setCertificates(uploads, keeping: keeping)
         case "create_federated_credential":
             self = .createFederatedCredential(
                 DesiredFederatedCredential(

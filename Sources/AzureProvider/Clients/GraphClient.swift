@@ -1,4 +1,5 @@
 public import AMLAuthCore
+import AuthCrypto
 import Foundation
 import HTTPClient
 import WireFormat
@@ -41,7 +42,7 @@ public struct GraphApplication: Sendable, Equatable {
             item["keyId"]?.stringValue.map {
                 LiveKeyCredential(
                     keyID: $0, displayName: item["displayName"]?.stringValue,
-                    thumbprint: item["customKeyIdentifier"]?.stringValue)
+                    thumbprint: item["customKeyIdentifier"]?.stringValue.map { Base64.canonicalThumbprint($0) ?? $0 })
             }
         }
     }
@@ -80,28 +81,35 @@ public struct CreatedPassword: Sendable, CustomStringConvertible {
 public enum ApplicationUpdate: Sendable, Equatable {
     case displayName(String)
     case tags([String])
-    /// The whole certificate collection: Graph's PATCH replaces it.
-    case keyCredentials([CertificateUpload])
+    /// The whole certificate collection: Graph's PATCH replaces it. `keeping` lists keyIds of
+    /// certificates already on the application to send again unchanged (with the `key` Graph
+    /// returns only on `$select=keyCredentials` for a single object).
+    case keyCredentials([CertificateUpload], keeping: [String] = [])
 
-    var json: JSONValue {
+    /// The PATCH body; `kept` are the existing entries to re-send, as Graph returned them.
+    func json(kept: [JSONValue] = []) -> JSONValue {
         switch self {
         case .displayName(let name): .object([("displayName", .string(name))])
         case .tags(let tags): .object([("tags", .array(tags.map(JSONValue.string)))])
-        case .keyCredentials(let uploads):
-            .object([
-                (
-                    "keyCredentials",
-                    .array(
-                        uploads.map { upload in
-                            .object([
-                                ("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")),
-                                ("displayName", .string(upload.displayName)),
-                                ("key", .string(Base64.encode(upload.der))),
-                            ])
-                        })
-                )
-            ])
+        case .keyCredentials(let uploads, _):
+            .object([("keyCredentials", .array(kept + uploads.map(Self.keyCredential)))])
         }
+    }
+
+    /// A new certificate entry. Its validity dates are the certificate's own: left out, Graph
+    /// assigns one year from now, and a longer-lived certificate would stop working in Entra
+    /// after a year with nothing in the plan to say so (graph-docs
+    /// applications-how-to-add-certificate.md; audit D13).
+    static func keyCredential(_ upload: CertificateUpload) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("type", .string("AsymmetricX509Cert")), ("usage", .string("Verify")),
+            ("displayName", .string(upload.displayName)), ("key", .string(Base64.encode(upload.der))),
+        ]
+        if let validity = (try? Certificate(der: upload.der))?.validity {
+            pairs.append(("startDateTime", .string(GraphDate.format(validity.notBefore))))
+            pairs.append(("endDateTime", .string(GraphDate.format(validity.notAfter))))
+        }
+        return .object(pairs)
     }
 }
 
@@ -208,7 +216,16 @@ public struct GraphClient: Sendable {
     }
 
     public func updateApplication(id: String, _ update: ApplicationUpdate) async throws(AzureError) {
-        _ = try await pipeline.send(request("PATCH", "/applications/\(id)", json: update.json))
+        var kept: [JSONValue] = []
+        if case .keyCredentials(_, let keeping) = update, !keeping.isEmpty {
+            // A plain GET returns `key: null`; only `$select` on one object returns the keys.
+            let current = try await pipeline.json(request("GET", "/applications/\(id)?$select=keyCredentials"))
+            let wanted = Set(keeping.map { $0.lowercased() })
+            kept = (current["keyCredentials"]?.arrayValue ?? []).filter {
+                wanted.contains($0["keyId"]?.stringValue?.lowercased() ?? "")
+            }
+        }
+        _ = try await pipeline.send(request("PATCH", "/applications/\(id)", json: update.json(kept: kept)))
     }
 
     public func deleteApplication(id: String) async throws(AzureError) {

@@ -63,8 +63,9 @@ struct StepRunner {
             try await addPassword(request, to: try current())
         case .removePassword(let keyID):
             try await directory.removePassword(applicationID: try current().objectID, keyID: keyID)
-        case .setCertificates(let uploads):
-            try await directory.updateApplication(id: try current().objectID, .keyCredentials(uploads))
+        case .setCertificates(let uploads, let keeping):
+            try await directory.updateApplication(
+                id: try current().objectID, .keyCredentials(uploads, keeping: keeping))
         case .createFederatedCredential(let credential):
             try await directory.createFederatedCredential(applicationID: try current().objectID, credential)
         case .updateFederatedCredential(let id, let credential):

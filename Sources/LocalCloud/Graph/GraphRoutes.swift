@@ -98,7 +98,8 @@ struct GraphRoutes {
             switch request.method {
             case "GET":
                 return list(
-                    state.applications, filter: applicationFilter, body: applicationBody, entitySet: "applications")
+                    state.applications, filter: applicationFilter, body: { applicationBody($0, context: $1) },
+                    entitySet: "applications")
             case "POST": return await createApplication()
             default: return error(405, "Request_BadRequest", "Method not allowed.")
             }
@@ -114,7 +115,13 @@ struct GraphRoutes {
             }
         }
         switch (request.method, rest.first?.lowercased()) {
-        case ("GET", nil): return .json(200, applicationBody(application, context: true))
+        case ("GET", nil):
+            // `$select` on one object is the only way Graph returns `keyCredentials[].key`
+            // (graph-docs keycredential.md); clients re-sending certificates by keyId need it.
+            let selected = Self.selected(request.query("$select"))
+            let body = applicationBody(
+                application, context: true, keys: selected?.contains("keycredentials") == true)
+            return .json(200, Self.select(body, selected))
         case ("PATCH", nil): return await patchApplication(application)
         case ("DELETE", nil): return await deleteApplication(application)
         case ("POST", "addpassword"): return await addPassword(application)
@@ -126,7 +133,26 @@ struct GraphRoutes {
         }
     }
 
-    func applicationBody(_ application: ApplicationRecord, context withContext: Bool) -> JSONValue {
+    /// Upper-case hex, as the portal and graph-docs write thumbprints.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+    }
+
+    /// The lower-cased property names of a `$select`, or nil for none.
+    static func selected(_ select: String?) -> Set<String>? {
+        select.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
+    }
+
+    /// An entity with only the `$select`ed properties (and its `@odata.context`).
+    static func select(_ body: JSONValue, _ selected: Set<String>?) -> JSONValue {
+        guard let selected, case .object(let pairs) = body else { return body }
+        return .object(pairs.filter { $0.0.hasPrefix("@odata.") || selected.contains($0.0.lowercased()) })
+    }
+
+    func applicationBody(_ application: ApplicationRecord, context withContext: Bool, keys: Bool = false)
+        -> JSONValue
+    {
         var pairs: [(String, JSONValue)] = []
         if withContext { pairs.append(("@odata.context", .string(root + "/$metadata#applications/$entity"))) }
         pairs += [
@@ -143,7 +169,8 @@ struct GraphRoutes {
                         .object([
                             ("customKeyIdentifier", credential.customKeyIdentifier.map(JSONValue.string) ?? .null),
                             ("displayName", credential.displayName.map(JSONValue.string) ?? .null),
-                            ("endDateTime", .string(ISOTime.format(credential.endDateTime))), ("key", .null),
+                            ("endDateTime", .string(ISOTime.format(credential.endDateTime))),
+                            ("key", keys ? .string(credential.key) : .null),
                             ("keyId", .string(credential.keyID)),
                             ("startDateTime", .string(ISOTime.format(credential.startDateTime))),
                             ("type", .string(credential.type)), ("usage", .string(credential.usage)),
@@ -179,7 +206,7 @@ struct GraphRoutes {
             displayName: name, tags: tags(json), appID: SecureRandom.uuid(), now: context.now
         ).application
         if let keys = json["keyCredentials"] {
-            switch keyCredentials(keys) {
+            switch keyCredentials(keys, existing: []) {
             case .success(let records): application.keyCredentials = records
             case .failure(let response): return response
             }
@@ -192,10 +219,20 @@ struct GraphRoutes {
 
     private func tags(_ json: JSONValue) -> [String] { json["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
 
-    /// `keyCredentials` as PATCH sends them: each `key` a base64 DER certificate.
-    private func keyCredentials(_ value: JSONValue) -> Result<[KeyCredentialRecord], CloudResponse> {
+    /// `keyCredentials` as PATCH sends them: each `key` a base64 DER certificate, or an existing
+    /// credential named by `keyId` alone (`key: null`), kept as it is, the way azure-cli's
+    /// `credential reset --append` re-sends what a plain GET returned.
+    private func keyCredentials(_ value: JSONValue, existing: [KeyCredentialRecord]) -> Result<
+        [KeyCredentialRecord], CloudResponse
+    > {
         var records: [KeyCredentialRecord] = []
         for item in value.arrayValue ?? [] {
+            if item["key"]?.stringValue == nil, let keyID = item["keyId"]?.stringValue?.lowercased(),
+                let kept = existing.first(where: { $0.keyID == keyID })
+            {
+                records.append(kept)
+                continue
+            }
             guard let key = item["key"]?.stringValue, let der = Base64URL.decode(key),
                 let certificate = try? Certificate(der: der)
             else {
@@ -212,7 +249,9 @@ struct GraphRoutes {
                     type: item["type"]?.stringValue ?? "AsymmetricX509Cert",
                     usage: item["usage"]?.stringValue ?? "Verify", key: Base64.encode(certificate.der),
                     displayName: item["displayName"]?.stringValue,
-                    customKeyIdentifier: Base64.encode(certificate.sha1Thumbprint),
+                    // UNVERIFIED against a live tenant: graph-docs show customKeyIdentifier as
+                    // the thumbprint in upper-case hex (audit D3), so the local cloud does too.
+                    customKeyIdentifier: Self.hex(certificate.sha1Thumbprint),
                     startDateTime: start, endDateTime: end))
         }
         return .success(records)
@@ -229,7 +268,7 @@ struct GraphRoutes {
         }
         var keys: [KeyCredentialRecord]?
         if let value = json["keyCredentials"] {
-            switch keyCredentials(value) {
+            switch keyCredentials(value, existing: application.keyCredentials) {
             case .success(let records): keys = records
             case .failure(let response): return response
             }

@@ -1,5 +1,6 @@
 import AMLAuthCore
 import Testing
+import WireFormat
 
 struct ManifestDurationTests {
     @Test(arguments: [
@@ -142,5 +143,23 @@ struct FormatTests {
         #expect(VersionedName(parsing: "sklearn-mnist") == nil)
         #expect(VersionedName(parsing: "sklearn-mnist:0") == nil)
         #expect(VersionedName(parsing: "a b:1") == nil)
+    }
+}
+
+/// Graph's `customKeyIdentifier` is compared by value whichever way it is spelled (audit D3).
+struct ThumbprintTests {
+    @Test func hexAndBase64AreTheSameThumbprint() {
+        let bytes: [UInt8] = (0..<20).map { UInt8($0 * 13 % 256) }
+        let base64 = Base64.encode(bytes)
+        let digits = Array("0123456789ABCDEF")
+        let hex = String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+        #expect(Base64.canonicalThumbprint(hex) == base64)
+        #expect(Base64.canonicalThumbprint(hex.lowercased()) == base64)
+        #expect(Base64.canonicalThumbprint(base64) == base64)
+    }
+
+    @Test(arguments: ["", "ABC", String(repeating: "G", count: 40), Base64.encode([1, 2, 3])])
+    func othersAreNotThumbprints(text: String) {
+        #expect(Base64.canonicalThumbprint(text) == nil)
     }
 }
