@@ -139,6 +139,32 @@ struct CredentialTests {
         }
     }
 
+    /// The exchanged token carries the cloud's token-exchange audience, URL-encoded (audit D15).
+    @Test func githubOIDCAsksForTheCloudsExchangeAudience() async throws {
+        let connected = try await Connected.start()
+        defer { Task { await connected.stop() } }
+        let (application, objectID) = try await principal(connected, "gov-ci-app")
+        let graph = GraphClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
+        try await graph.createFederatedCredential(
+            applicationID: application.id,
+            DesiredFederatedCredential(
+                name: "github-main", issuer: IssuerRoutes.issuer, subject: "repo:contoso/ml:ref:refs/heads/main",
+                audiences: ["api://AzureADTokenExchangeUSGov"]))
+        var sovereign = connected.cloud
+        sovereign.tokenExchangeAudience = AzureCloudEndpoints.azureUSGovernment.tokenExchangeAudience
+        let credential = FederatedCredential(
+            tenantID: connected.tenant, clientID: application.appID,
+            assertion: .githubActions(
+                requestURL: connected.live.base + "/oidc-issuer/mint?subject="
+                    + FormEncoding.percentEncode("repo:contoso/ml:ref:refs/heads/main"),
+                requestToken: "runner-token"),
+            source: "GitHub Actions OIDC")
+        let client = TokenClient(cloud: sovereign, transport: connected.transport)
+        #expect(
+            try await TokenCache(credential: credential, client: client).accessToken(audience: Self.arm).objectID
+                == objectID)
+    }
+
     @Test func chainOrderAndConfigurationErrors() throws {
         let bootstrap = CredentialChain.LocalBootstrap(tenantID: "t", clientID: "c", clientSecret: "s")
         let sdkAuth = #"{"clientId": "a", "clientSecret": "b", "tenantId": "t", "subscriptionId": "s1"}"#

@@ -275,8 +275,8 @@ struct ManifestDecoder {
             let subject = value["subject"]?.string
         else { return nil }
         guard unique(name, at: value["name"]!.location, what: "federated credential", seen: &seen) else { return nil }
-        let audiences = value["audiences"]?.array?.compactMap(\.string) ?? ["api://AzureADTokenExchange"]
-        if let list = value["audiences"], audiences.count > 1 {
+        let audiences = value["audiences"]?.array?.compactMap(\.string)
+        if let list = value["audiences"], let audiences, audiences.count > 1 {
             checker.diagnostics.report(
                 .federatedCredential,
                 "Entra accepts exactly one audience per federated credential; found \(audiences.count)",

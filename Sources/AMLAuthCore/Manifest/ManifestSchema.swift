@@ -92,7 +92,9 @@ public enum ManifestSchema {
                 "issuer", .string(.httpsURL), required: true, doc: "Issuer URL of the external identity provider."),
             FieldSpec("subject", .string(.text), required: true, doc: "Subject claim the external token must carry."),
             FieldSpec(
-                "audiences", .array(.string(.text), minItems: 1), default: "[api://AzureADTokenExchange]",
+                "audiences", .array(.string(.text), minItems: 1),
+                default:
+                    "[api://AzureADTokenExchange] (AzureChinaCloud: api://AzureADTokenExchangeChina, AzureUSGovernment: api://AzureADTokenExchangeUSGov)",
                 doc: "Audience of the external token (Entra accepts exactly one)."),
             FieldSpec("description", .string(.text), doc: "Free text."),
         ])

@@ -88,7 +88,8 @@ public struct FederatedCredentialManifest: Sendable {
     public var name: String
     public var issuer: String
     public var subject: String
-    public var audiences: [String]
+    /// nil: the Target cloud's token-exchange audience (`CloudReference.tokenExchangeAudience`).
+    public var audiences: [String]?
     public var description: String?
     public var value: ManifestValue
 }

@@ -18,6 +18,19 @@ public enum CloudReference: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The audience an external identity provider's token must carry to be exchanged for an Entra
+    /// token in this cloud, and so the default `audiences` of a federated credential. Microsoft's
+    /// SDKs map it per cloud (azure-sdk-for-js, MSAL.NET `CloudSettings.TokenExchangeAudience`;
+    /// Entra docs: "Public cloud: api://AzureADTokenExchange, Fairfax: …USGov, Mooncake: …China";
+    /// audit D15). Cloud files and the local cloud use the public value.
+    public var tokenExchangeAudience: String {
+        switch self {
+        case .azureChinaCloud: "api://AzureADTokenExchangeChina"
+        case .azureUSGovernment: "api://AzureADTokenExchangeUSGov"
+        case .azureCloud, .local, .file: "api://AzureADTokenExchange"
+        }
+    }
+
     public var description: String {
         switch self {
         case .azureCloud: "AzureCloud"

@@ -17,6 +17,7 @@ public struct DesiredState: Sendable {
         _ set: ManifestSet, target: String, subscriptionID: GUID, certificates: [String: [UInt8]] = [:]
     ) -> DesiredState {
         var state = DesiredState(target: target, subscriptionID: subscriptionID)
+        let exchangeAudience = (set.target?.cloud ?? .azureCloud).tokenExchangeAudience
         let subscription = AzureResourceID(subscription: subscriptionID)
         var workspaceIDs: [String: AzureResourceID] = [:]
         for workspace in set.workspaces {
@@ -41,7 +42,8 @@ public struct DesiredState: Sendable {
                     },
                     federatedCredentials: principal.federatedCredentials.map {
                         DesiredFederatedCredential(
-                            name: $0.name, issuer: $0.issuer, subject: $0.subject, audiences: $0.audiences)
+                            name: $0.name, issuer: $0.issuer, subject: $0.subject,
+                            audiences: $0.audiences ?? [exchangeAudience])
                     },
                     certificates: principal.credentials.compactMap { credential in
                         guard case .certificate = credential.kind,

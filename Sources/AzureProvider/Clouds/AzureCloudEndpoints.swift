@@ -27,6 +27,9 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
     /// endpoints above, nowhere else (`TokenHostPolicy`). nil: Azure ML lives on the endpoints'
     /// own origins, as in the local cloud.
     public var machineLearningHostSuffix: String? = nil
+    /// The audience of the external token exchanged for an Entra token (GitHub Actions OIDC):
+    /// per cloud, as `CloudReference.tokenExchangeAudience` explains (audit D15).
+    public var tokenExchangeAudience = "api://AzureADTokenExchange"
 
     /// The audience of tokens for the Azure ML v1 model-management API. azureml-core asks for the
     /// cloud's `active_directory_resource_id` (`https://management.core.windows.net/` in the public
@@ -54,7 +57,7 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         activeDirectoryGraphResourceID: "https://graph.chinacloudapi.cn/",
         sqlManagement: "https://management.core.chinacloudapi.cn:8443/", gallery: "https://gallery.chinacloudapi.cn/",
         management: "https://management.core.chinacloudapi.cn/", caCertificate: nil,
-        machineLearningHostSuffix: "api.ml.azure.cn")
+        machineLearningHostSuffix: "api.ml.azure.cn", tokenExchangeAudience: "api://AzureADTokenExchangeChina")
 
     public static let azureUSGovernment = AzureCloudEndpoints(
         name: "AzureUSGovernment", activeDirectory: "https://login.microsoftonline.us",
@@ -64,7 +67,7 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         activeDirectoryGraphResourceID: "https://graph.windows.net/",
         sqlManagement: "https://management.core.usgovcloudapi.net:8443/", gallery: "https://gallery.usgovcloudapi.net/",
         management: "https://management.core.usgovcloudapi.net/", caCertificate: nil,
-        machineLearningHostSuffix: "api.ml.azure.us")
+        machineLearningHostSuffix: "api.ml.azure.us", tokenExchangeAudience: "api://AzureADTokenExchangeUSGov")
 
     public static func builtIn(_ name: String) -> AzureCloudEndpoints? {
         [azureCloud, azureChinaCloud, azureUSGovernment].first { $0.name.lowercased() == name.lowercased() }
@@ -127,6 +130,7 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
             caCertificate: json["caCertificate"]?.stringValue,
             machineLearningHostSuffix: endpoints?["machineLearningHostSuffix"]?.stringValue)
         cloud.management = endpoints?["managementAudience"]?.stringValue ?? cloud.resourceManagerAudience
+        if let exchange = endpoints?["tokenExchangeAudience"]?.stringValue { cloud.tokenExchangeAudience = exchange }
         let extras = FileExtras(
             tenantID: json["tenantId"]?.stringValue, subscriptionID: json["subscriptionId"]?.stringValue,
             bootstrapClientID: json["bootstrap"]?["clientId"]?.stringValue,

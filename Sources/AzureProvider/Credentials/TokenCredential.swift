@@ -203,9 +203,11 @@ public struct FederatedCredential: TokenCredential {
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         case .githubActions(let requestURL, let requestToken):
             let separator = requestURL.contains("?") ? "&" : "?"
+            // Encoded as actions/toolkit's getIDToken does (encodeURIComponent); the audience is
+            // the Target cloud's (audit D15).
+            let audience = TokenClient.encode(client.cloud.tokenExchangeAudience)
             var request = AzurePipeline.Request(
-                "GET", requestURL + separator + "audience=api://AzureADTokenExchange", service: .credential,
-                audience: nil)
+                "GET", requestURL + separator + "audience=" + audience, service: .credential, audience: nil)
             request.headers = [("Authorization", "bearer \(requestToken)")]
             let pipeline = AzurePipeline(
                 transport: client.transport, tokens: nil, runtime: client.runtime, retry: client.retry, log: client.log)

@@ -54,7 +54,17 @@ struct DecodingTests {
         #expect(lifetime == .days(60))
         #expect(renewBefore == .days(20))  // a third of the lifetime by default
         #expect(sink == .file(".secrets/a.json"))
-        #expect(principal.federatedCredentials.first?.audiences == ["api://AzureADTokenExchange"])
+        // Unset: the Target cloud's token-exchange audience, filled in when the state is resolved.
+        #expect(principal.federatedCredentials.first?.audiences == nil)
+        let desired = DesiredState.resolve(
+            set, target: "t", subscriptionID: GUID("00000000-0000-0000-0000-000000000001")!)
+        #expect(
+            desired.servicePrincipals.first?.federatedCredentials.first?.audiences == ["api://AzureADTokenExchange"])
+        var china = set
+        china.targets[0].cloud = .azureChinaCloud
+        #expect(
+            DesiredState.resolve(china, target: "t", subscriptionID: GUID("00000000-0000-0000-0000-000000000001")!)
+                .servicePrincipals.first?.federatedCredentials.first?.audiences == ["api://AzureADTokenExchangeChina"])
         let assignment = try #require(set.roleAssignments.first)
         #expect(assignment.role == .reader)
         #expect(assignment.scope == .workspace("ml-example"))
