@@ -79,6 +79,23 @@ struct ClientTests {
         }
     }
 
+    /// Management-group scopes take the tenant-level role definition id (audit D6).
+    @Test func roleDefinitionIDFollowsTheScope() {
+        let reader = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+        let subscription = "11111111-1111-1111-1111-111111111111"
+        #expect(
+            AuthorizationClient.roleDefinitionID(
+                scope: "/providers/Microsoft.Management/managementGroups/ml", guid: reader)
+                == "/providers/Microsoft.Authorization/roleDefinitions/\(reader)")
+        #expect(
+            AuthorizationClient.roleDefinitionID(
+                scope: "/subscriptions/\(subscription)/resourceGroups/ml-rg", guid: reader)
+                == "/subscriptions/\(subscription)/providers/Microsoft.Authorization/roleDefinitions/\(reader)")
+        #expect(
+            AuthorizationClient.roleDefinitionID(scope: "/", guid: reader)
+                == "/providers/Microsoft.Authorization/roleDefinitions/\(reader)")
+    }
+
     @Test func modelManagementOperationsArePolled() async throws {
         let connected = try await Connected.start()
         defer { Task { await connected.stop() } }

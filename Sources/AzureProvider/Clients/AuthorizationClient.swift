@@ -85,17 +85,26 @@ public struct AuthorizationClient: Sendable {
         return RoleAssignment(json)
     }
 
+    /// The role definition id to send for an assignment at `scope`: under the subscription for a
+    /// scope inside one, tenant-level otherwise (a management group or the root). The old form
+    /// took any second path segment as a subscription and sent
+    /// `/subscriptions/Microsoft.Management/…` for management groups; terraform-provider-azurerm
+    /// notes "the role definition id returned does not contain scope when the role definition was
+    /// on tenant level (management group or tenant)" (audit D6).
+    public static func roleDefinitionID(scope: String, guid: String) -> String {
+        let segments = scope.split(separator: "/")
+        if segments.count >= 2, segments[0].lowercased() == "subscriptions" {
+            return "/subscriptions/\(segments[1])/providers/Microsoft.Authorization/roleDefinitions/\(guid)"
+        }
+        return "/providers/Microsoft.Authorization/roleDefinitions/\(guid)"
+    }
+
     /// PUT with a deterministic name. 201 created, 200 identical; errors as thrown.
     public func createRoleAssignment(
         scope: String, name: String, roleDefinitionGUID: String, principalID: String, principalType: String?,
         description: String?
     ) async throws(AzureError) -> RoleAssignment {
-        let subscription = scope.split(separator: "/").dropFirst().first.map(String.init)
-        let definition =
-            subscription.map {
-                "/subscriptions/\($0)/providers/Microsoft.Authorization/roleDefinitions/\(roleDefinitionGUID)"
-            }
-            ?? "/providers/Microsoft.Authorization/roleDefinitions/\(roleDefinitionGUID)"
+        let definition = Self.roleDefinitionID(scope: scope, guid: roleDefinitionGUID)
         var properties: [(String, JSONValue)] = [
             ("roleDefinitionId", .string(definition)), ("principalId", .string(principalID)),
         ]
