@@ -82,6 +82,12 @@ public struct AzureError: Error, Sendable, CustomStringConvertible {
         } else if let inner = json?["code"]?.stringValue {
             code = inner
             message = json?["message"]?.stringValue ?? message
+        } else if let inner = json?["error"]?["message"]?.stringValue {
+            // Model management's validation answers carry a message and no code (azureml-core
+            // `_check_validate_error` reads `error.message`; audit D20): keep the message.
+            message = inner
+        } else if let inner = json?["message"]?.stringValue ?? json?["Message"]?.stringValue {
+            message = inner
         }
         return AzureError(
             service: service, status: response.status, code: code, message: message, requestID: requestID,
