@@ -33,7 +33,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @Flag(
         help:
-            "Print a JSON report (format_version 1) instead of the plan and progress lines. Needs --auto-approve or a plan file."
+            "Print a JSON report (format_version 2) instead of the plan and progress lines. Needs --auto-approve or a plan file."
     )
     var json = false
 
@@ -74,7 +74,7 @@ struct ApplyCommand: AsyncParsableCommand {
             }
             let stale = Fingerprints.staleness(
                 of: saved, manifests: run.loaded.files, live: run.live, fresh: run.plan,
-                directory: options.targetDirectory)
+                directory: run.loaded.directory, workingDirectory: options.workingDirectory)
             guard stale.isEmpty else {
                 await run.session.close()
                 FileHandle.standardError.write(
@@ -133,6 +133,12 @@ struct ApplyCommand: AsyncParsableCommand {
         let output =
             json ? ApplyRenderer.report(target: plan.target, result) : "\n\(ApplyRenderer.summaryLine(result))\n"
         FileHandle.standardOutput.write(Data(output.utf8))
+        // The job's summary page shows what was done, as plan shows what would be.
+        if let summary = environment["GITHUB_STEP_SUMMARY"], let handle = FileHandle(forWritingAtPath: summary) {
+            handle.seekToEndOfFile()
+            handle.write(Data(ApplyRenderer.markdown(target: plan.target, result).utf8))
+            try? handle.close()
+        }
         if result.failed { throw ExitCode.failure }
     }
 }

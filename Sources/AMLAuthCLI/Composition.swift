@@ -34,6 +34,9 @@ enum Composition {
         var workingDirectory: String
         var caBundle: String?
         var verbose: Bool
+        /// For commands that need the Target and services only (`whoami`, `token`, `keys`): YAML
+        /// files that cannot be amlauth's are not even parsed.
+        var amlauthFilesOnly = false
     }
 
     /// The validated manifests of a directory, with their files (for the plan's digest).
@@ -46,14 +49,17 @@ enum Composition {
         var certificates: [String: [UInt8]]
         /// Warnings and notes, rendered, to show before the plan.
         var diagnosticsOutput: String
+        /// The same warnings and notes, for the plan's JSON and Markdown forms.
+        var diagnostics: [Diagnostic] = []
     }
 
     /// Loads and validates the manifests in the target directory, once; errors stop here.
     static func load(_ options: Options) throws(SessionError) -> LoadedManifests {
-        let outcome = ValidateRun(
+        var run = ValidateRun(
             paths: [options.targetDirectory], format: .text, environment: options.environment,
-            workingDirectory: options.workingDirectory
-        ).run()
+            workingDirectory: options.workingDirectory)
+        run.amlauthFilesOnly = options.amlauthFilesOnly
+        let outcome = run.run()
         if outcome.exitCode != 0 || outcome.diagnostics.contains(where: { $0.severity == .warning }) {
             // Annotations on stderr, never in a report (see ValidateCommand).
             FileHandle.standardError.write(Data(outcome.workflowCommands.utf8))
@@ -63,11 +69,17 @@ enum Composition {
             throw .message("the manifests in '\(options.targetDirectory)' have no Target")
         }
         let shown = outcome.diagnostics.filter { $0.severity == .warning }.isEmpty ? "" : outcome.output
+        // A manifest file named directly stands for its directory (where `.amlauth/` and sinks live).
+        var directory = ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory)
+        var isDirectory: ObjCBool = true
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            directory = (directory as NSString).deletingLastPathComponent
+        }
         return LoadedManifests(
             manifests: outcome.manifests, target: target, files: outcome.files,
-            directory: ManifestFiles.absolute(options.targetDirectory, in: options.workingDirectory),
+            directory: directory,
             certificates: outcome.certificates,
-            diagnosticsOutput: shown)
+            diagnosticsOutput: shown, diagnostics: outcome.diagnostics.filter { $0.severity != .error })
     }
 
     /// Connects to the loaded Target's cloud with the first credential the chain finds.

@@ -12,8 +12,10 @@ public struct ManifestFiles: Sendable {
     /// Problems reading the input (missing paths, unreadable files, no manifests at all).
     public var diagnostics: [Diagnostic] = []
 
-    /// Reads the manifests below `paths`, naming them relative to `workingDirectory`.
-    public static func load(_ paths: [String], workingDirectory: String) -> ManifestFiles {
+    /// Reads the manifests below `paths`, naming them relative to `workingDirectory`. With
+    /// `amlauthOnly`, a file whose bytes do not hold `amlauth/` (so no document with amlauth's
+    /// apiVersion) is skipped unparsed: for commands that only read the Target and the services.
+    public static func load(_ paths: [String], workingDirectory: String, amlauthOnly: Bool = false) -> ManifestFiles {
         var result = ManifestFiles()
         var seen: Set<String> = []
         let fileManager = FileManager.default
@@ -37,10 +39,25 @@ public struct ManifestFiles: Sendable {
                     result.diagnostics.append(Diagnostic(.unreadableInput, "cannot read '\(display)'", at: nil))
                     continue
                 }
-                result.files.append(SourceFile(path: display, bytes: [UInt8](data)))
+                let bytes = [UInt8](data)
+                // A file named explicitly is always read; one found in a directory walk only if it can be amlauth's.
+                if amlauthOnly, isDirectory.boolValue, !Self.mentionsAPIVersion(bytes) { continue }
+                result.files.append(SourceFile(path: display, bytes: bytes))
             }
         }
         return result
+    }
+
+    /// Whether `bytes` hold `amlauth/` anywhere: a cheap test that a file may hold a manifest.
+    static func mentionsAPIVersion(_ bytes: [UInt8]) -> Bool {
+        let needle = Array("amlauth/".utf8)
+        guard bytes.count >= needle.count else { return false }
+        var index = 0
+        while index <= bytes.count - needle.count {
+            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
     }
 
     static func manifests(under directory: String) -> [String] {

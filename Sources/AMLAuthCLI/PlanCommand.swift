@@ -54,16 +54,17 @@ struct PlanCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         await run.session.close()
-        if !json && !markdown { FileHandle.standardOutput.write(Data(run.policyOutput.utf8)) }
-        if run.policyFailed {
-            if json || markdown { FileHandle.standardError.write(Data(run.policyOutput.utf8)) }
-            FileHandle.standardError.write(Data("amlauth plan: a policy check failed (see above)\n".utf8))
-            throw ExitCode.failure
-        }
+        // Findings are diagnostics: stderr (and annotations), and inside every form of the plan a
+        // reviewer reads (JSON, Markdown, the step summary); stdout holds the plan alone.
+        run.reportFindings(environment: environment)
         do {
-            try emit(run.plan, live: run.live, loaded: run.loaded, environment: environment)
+            try emit(run, environment: environment)
         } catch {
             FileHandle.standardError.write(Data("amlauth plan: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        if run.policyFailed {
+            FileHandle.standardError.write(Data("amlauth plan: a policy check failed (see above)\n".utf8))
             throw ExitCode.failure
         }
         guard run.plan.blockers.isEmpty else {
@@ -74,29 +75,32 @@ struct PlanCommand: AsyncParsableCommand {
         if detailedExitcode && run.plan.hasChanges { throw ExitCode(2) }
     }
 
-    private func emit(_ plan: Plan, live: LiveState, loaded: Composition.LoadedManifests, environment: [String: String])
-        throws
-    {
+    private func emit(_ run: PlanningRun, environment: [String: String]) throws {
+        let (plan, live, loaded) = (run.plan, run.live, run.loaded)
         let renderer = PlanRenderer(colored: !json && !markdown && Terminal.wantsColor(environment: environment))
         let text =
             json
-            ? PlanRenderer.json(plan)
-            : markdown ? renderer.markdown(plan) : loaded.diagnosticsOutput + renderer.text(plan)
+            ? PlanRenderer.json(plan, diagnostics: run.findings)
+            : markdown ? renderer.markdown(plan, diagnostics: run.findings) : renderer.text(plan)
         FileHandle.standardOutput.write(Data(text.utf8))
-        if let output {
+        // A plan a policy check stopped is shown, never saved for apply.
+        if let output, !run.policyFailed {
             let workingDirectory = FileManager.default.currentDirectoryPath
-            let document = PlanDocument(
+            var document = PlanDocument(
                 plan: plan, manifests: ManifestFiles.display(loaded.directory, relativeTo: workingDirectory),
                 manifestDigest: Fingerprints.manifests(loaded.files), fingerprints: Fingerprints.of(live),
                 createdAt: Date().ISO8601Format(),
                 prune: reconcile.prune || loaded.target.prune, adopt: reconcile.adopt)
+            document.diagnostics = run.findings
+            document.manifestFiles = Fingerprints.manifestFiles(
+                loaded.files, workingDirectory: workingDirectory, directory: loaded.directory)
             try OutputFile.write(
                 Array(document.json().serialized().utf8), to: ManifestFiles.absolute(output, in: workingDirectory),
                 mode: 0o644)
         }
         if let summary = environment["GITHUB_STEP_SUMMARY"], let handle = FileHandle(forWritingAtPath: summary) {
             handle.seekToEndOfFile()
-            handle.write(Data(PlanRenderer().markdown(plan).utf8))
+            handle.write(Data(PlanRenderer().markdown(plan, diagnostics: run.findings).utf8))
             try? handle.close()
         }
     }

@@ -24,6 +24,20 @@ struct PlanningRun {
 
     var policyFailed: Bool { policy.contains { $0.severity == .error } }
 
+    /// Every finding of the run, validation's and the plan-time policy checks', for the plan's
+    /// JSON and Markdown forms and the step summary.
+    var findings: [Diagnostic] { loaded.diagnostics + policy }
+
+    /// Writes the findings where diagnostics go: the rendered text on stderr (stdout holds the
+    /// plan or report alone) and, under `GITHUB_ACTIONS=true`, annotations for the policy findings
+    /// (validation's were written when the manifests were loaded).
+    func reportFindings(environment: [String: String]) {
+        FileHandle.standardError.write(Data((loaded.diagnosticsOutput + policyOutput).utf8))
+        if environment["GITHUB_ACTIONS"] == "true" {
+            FileHandle.standardError.write(Data(DiagnosticRenderer.githubAnnotations(policy).utf8))
+        }
+    }
+
     static func prepare(_ options: Composition.Options, prune: Bool, adopt: Bool) async throws(SessionError)
         -> PlanningRun
     {

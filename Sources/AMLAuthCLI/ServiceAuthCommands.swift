@@ -12,7 +12,7 @@ private func withService<T: Sendable>(
     let options = Composition.Options(
         targetDirectory: target, environment: ProcessInfo.processInfo.environment,
         workingDirectory: FileManager.default.currentDirectoryPath,
-        caBundle: connection.caBundle, verbose: connection.verbose)
+        caBundle: connection.caBundle, verbose: connection.verbose, amlauthFilesOnly: true)
     let loaded: Composition.LoadedManifests
     let session: Session
     do {
@@ -50,18 +50,32 @@ private func withService<T: Sendable>(
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
-        abstract: "Fetch a token for a token-auth (AKS) web service and print it with its refresh and expiry times.")
+        abstract: "Fetch a token for a token-auth (AKS) web service and print it with its refresh and expiry times.",
+        discussion: """
+            Under GITHUB_ACTIONS=true the token is masked (::add-mask::) before it is printed. With --sink it is \
+            written there (file:PATH as JSON, env-file:PATH, github-output) and not printed.
+            """)
 
     @Argument(help: "The Webservice's name in the manifests.")
     var service: String
 
-    @Option(help: "Directory with the manifests.")
+    @Option(help: "Directory with the manifests, or the manifest file that declares the Webservice.")
     var target: String = "."
 
     @Flag(help: "Print JSON: access_token, token_type, refresh_after, expiry_on.")
     var json = false
 
+    @Option(help: "Write the token to this sink instead of printing it: file:PATH, env-file:PATH or github-output.")
+    var sink: String?
+
     @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if let sink, SecretSink(parsing: sink) == nil {
+            throw ValidationError("--sink is one of \(SecretSink.forms.joined(separator: ", "))")
+        }
+        if sink != nil && json { throw ValidationError("--sink and --json are exclusive") }
+    }
 
     func run() async throws {
         let name = service
@@ -69,17 +83,26 @@ struct TokenCommand: AsyncParsableCommand {
             _, client, base in
             try await client.token(base: base, name: name)
         }
-        let output: String
-        if json {
-            output = JSONValue.object([
-                ("access_token", .string(token.accessToken)), ("token_type", .string("Bearer")),
-                ("refresh_after", .number(token.refreshAfter)), ("expiry_on", .number(token.expiryOn)),
-            ]).serialized()
-        } else {
-            output =
-                "\(token.accessToken)\nrefresh after: \(Date(timeIntervalSince1970: token.refreshAfter).ISO8601Format())\nexpires:       \(Date(timeIntervalSince1970: token.expiryOn).ISO8601Format())\n"
+        let output = ServiceSecretOutput(
+            items: [
+                .init(
+                    json: "access_token", env: "AMLAUTH_ACCESS_TOKEN", output: "access-token",
+                    value: .string(token.accessToken), secret: true),
+                .init(
+                    json: "token_type", env: "AMLAUTH_TOKEN_TYPE", output: "token-type", value: .string("Bearer"),
+                    secret: false),
+                .init(
+                    json: "refresh_after", env: "AMLAUTH_REFRESH_AFTER", output: "refresh-after",
+                    value: .number(token.refreshAfter), secret: false),
+                .init(
+                    json: "expiry_on", env: "AMLAUTH_EXPIRY_ON", output: "expiry-on", value: .number(token.expiryOn),
+                    secret: false),
+            ], environment: ProcessInfo.processInfo.environment)
+        try ServiceSecrets.deliver(
+            output, sink: sink, json: json, what: "the token of Webservice/\(name)", command: "token"
+        ) {
+            "\(token.accessToken)\nrefresh after: \(Date(timeIntervalSince1970: token.refreshAfter).ISO8601Format())\nexpires:       \(Date(timeIntervalSince1970: token.expiryOn).ISO8601Format())\n"
         }
-        FileHandle.standardOutput.write(Data(output.utf8))
     }
 }
 
@@ -87,21 +110,39 @@ struct TokenCommand: AsyncParsableCommand {
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Print a key-auth web service's primary and secondary keys (needs --show).")
+        abstract: "Print a key-auth web service's primary and secondary keys (needs --show), or write them to a sink.",
+        discussion: """
+            Under GITHUB_ACTIONS=true the keys are masked (::add-mask::) before they are printed. With --sink they \
+            are written there (file:PATH as JSON, env-file:PATH, github-output) and not printed.
+            """)
 
     @Argument(help: "The Webservice's name in the manifests.")
     var service: String
 
-    @Option(help: "Directory with the manifests.")
+    @Option(help: "Directory with the manifests, or the manifest file that declares the Webservice.")
     var target: String = "."
 
     @Flag(help: "Really print the keys.")
     var show = false
 
+    @Flag(help: "Print JSON: primary_key, secondary_key (with --show).")
+    var json = false
+
+    @Option(help: "Write the keys to this sink instead of printing them: file:PATH, env-file:PATH or github-output.")
+    var sink: String?
+
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        guard show else { throw ValidationError("keys are secrets: add --show to print them") }
+        if let sink, SecretSink(parsing: sink) == nil {
+            throw ValidationError("--sink is one of \(SecretSink.forms.joined(separator: ", "))")
+        }
+        if sink != nil && (show || json) {
+            throw ValidationError("--sink writes the keys; --show and --json print them")
+        }
+        guard show || sink != nil else {
+            throw ValidationError("keys are secrets: add --show to print them, or --sink to write them")
+        }
     }
 
     func run() async throws {
@@ -110,6 +151,36 @@ struct KeysCommand: AsyncParsableCommand {
             _, client, base in
             try await client.listKeys(base: base, name: name)
         }
-        FileHandle.standardOutput.write(Data("primary:   \(keys.primary)\nsecondary: \(keys.secondary)\n".utf8))
+        let output = ServiceSecretOutput(
+            items: [
+                .init(
+                    json: "primary_key", env: "AMLAUTH_PRIMARY_KEY", output: "primary-key",
+                    value: .string(keys.primary), secret: true),
+                .init(
+                    json: "secondary_key", env: "AMLAUTH_SECONDARY_KEY", output: "secondary-key",
+                    value: .string(keys.secondary), secret: true),
+            ], environment: ProcessInfo.processInfo.environment)
+        try ServiceSecrets.deliver(
+            output, sink: sink, json: json, what: "the keys of Webservice/\(name)", command: "keys"
+        ) { "primary:   \(keys.primary)\nsecondary: \(keys.secondary)\n" }
+    }
+}
+
+/// The shared last step of `keys` and `token`: print, or write to the sink and say where.
+enum ServiceSecrets {
+    static func deliver(
+        _ output: ServiceSecretOutput, sink: String?, json: Bool, what: String, command: String, text: () -> String
+    ) throws {
+        guard let sink, let parsed = SecretSink(parsing: sink) else {
+            output.print(text: text(), json: json)
+            return
+        }
+        do {
+            try output.write(to: parsed, workingDirectory: FileManager.default.currentDirectoryPath)
+        } catch {
+            FileHandle.standardError.write(Data("amlauth \(command): cannot deliver to \(sink): \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        FileHandle.standardOutput.write(Data("\(what) written to \(parsed)\n".utf8))
     }
 }

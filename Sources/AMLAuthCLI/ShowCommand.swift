@@ -28,7 +28,7 @@ struct ShowCommand: ParsableCommand {
             json
             ? document.json().serialized()
             : markdown
-                ? PlanRenderer().markdown(document.plan)
+                ? PlanRenderer().markdown(document.plan, diagnostics: document.diagnostics)
                 : PlanRenderer(colored: Terminal.wantsColor(environment: ProcessInfo.processInfo.environment)).text(
                     document.plan)
         FileHandle.standardOutput.write(Data(output.utf8))

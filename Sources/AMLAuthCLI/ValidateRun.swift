@@ -14,6 +14,9 @@ public struct ValidateRun: Sendable {
     public var environment: [String: String]
     public var workingDirectory: String
     public var colored: Bool
+    /// Skip files in a directory walk that cannot hold an amlauth manifest (no `amlauth/` in their
+    /// bytes), unparsed: `whoami`, `token` and `keys` need the Target and services, not every YAML file.
+    public var amlauthFilesOnly = false
 
     public init(
         paths: [String], format: Format, environment: [String: String], workingDirectory: String, colored: Bool = false
@@ -42,7 +45,8 @@ public struct ValidateRun: Sendable {
     }
 
     public func run() -> Outcome {
-        let input = ManifestFiles.load(paths.isEmpty ? ["."] : paths, workingDirectory: workingDirectory)
+        let input = ManifestFiles.load(
+            paths.isEmpty ? ["."] : paths, workingDirectory: workingDirectory, amlauthOnly: amlauthFilesOnly)
         let result = ManifestValidation(environment: environment).run(input.files)
         // Certificate files are I/O, checked here at the edge (only when the manifests are otherwise sound).
         let certificates =

@@ -16,7 +16,10 @@ struct WhoamiCommand: AsyncParsableCommand {
             and Entra's AADSTS code, never a secret.
             """)
 
-    @Option(help: "Directory with the manifests (its Target says which cloud, tenant and subscription).")
+    @Option(
+        help:
+            "Directory with the manifests, or the manifest file with the Target (it says which cloud, tenant and subscription)."
+    )
     var target: String = "."
 
     @OptionGroup var connection: ConnectionOptions
@@ -25,7 +28,7 @@ struct WhoamiCommand: AsyncParsableCommand {
         let options = Composition.Options(
             targetDirectory: target, environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath, caBundle: connection.caBundle,
-            verbose: connection.verbose)
+            verbose: connection.verbose, amlauthFilesOnly: true)
         let session: Session
         do {
             session = try await Composition.connect(try Composition.load(options), options)

@@ -40,6 +40,63 @@ public enum Fingerprints {
         return result
     }
 
+    /// How a stale-plan message names the object behind a fingerprint key: as the plan does
+    /// (`Webservice/fraud-dev-aci`, `ServicePrincipal/ml-auth`) when the object carries this
+    /// Target's marker or is a declared workspace, else by what it is (`role assignment <name> at
+    /// <scope>`). Keys of objects that are gone are named from the key alone.
+    public static func label(_ key: String, live: LiveState, target: String) -> String {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return key }
+        let (kind, rest) = (parts[0], parts[1])
+        switch kind {
+        case "application":
+            guard let application = live.applications.first(where: { $0.objectID == rest }) else {
+                return "application \(rest) (deleted)"
+            }
+            if let name = Markers.resourceName(inTags: application.tags, target: target) {
+                return ResourceAddress(.servicePrincipal, name).description
+            }
+            return "application '\(application.displayName)' (\(rest))"
+        case "sink":
+            // `ServicePrincipal/<name>/<credential>`: the sink that records a delivered password.
+            let pieces = rest.split(separator: "/").map(String.init)
+            return pieces.count == 3 ? "\(pieces[0])/\(pieces[1]): the sink of credential '\(pieces[2])'" : rest
+        case "roleAssignment":
+            guard let assignment = live.roleAssignments.first(where: { $0.name == rest }) else {
+                return "role assignment \(rest) (deleted)"
+            }
+            if let owner = Markers.assignmentOwner(assignment.description), owner.target == target {
+                return ResourceAddress(.roleAssignment, owner.name).description
+            }
+            return "role assignment \(rest) at \(assignment.scope)"
+        case "webservice":
+            let name = rest.split(separator: "/").last.map(String.init) ?? rest
+            let found = live.webservices.first { "\($0.workspaceID.canonicalKey)/\($0.name)" == rest }
+            let address = ResourceAddress(.webservice, found?.kvTags[Markers.serviceName] ?? name).description
+            return found == nil ? "\(address) (deleted)" : address
+        case "workspace":
+            return ResourceAddress(.workspace, rest.split(separator: "/").last.map(String.init) ?? rest).description
+        case "compute":
+            return "compute '\(rest.split(separator: "/").last.map(String.init) ?? rest)'"
+        default:
+            return key
+        }
+    }
+
+    /// SHA-256 of each manifest file's bytes, by its path relative to the manifests directory.
+    public static func manifestFiles(_ files: [SourceFile], workingDirectory: String, directory: String) -> [String:
+        String]
+    {
+        var result: [String: String] = [:]
+        for file in files {
+            let absolute = file.path.hasPrefix("/") ? file.path : workingDirectory + "/" + file.path
+            let base = directory.hasSuffix("/") ? directory : directory + "/"
+            let relative = absolute.hasPrefix(base) ? String(absolute.dropFirst(base.count)) : file.path
+            result[relative] = hex(Digest.sha256(file.bytes))
+        }
+        return result
+    }
+
     /// SHA-256 over every manifest's path and bytes, in path order.
     public static func manifests(_ files: [SourceFile]) -> String {
         var bytes: [UInt8] = []
@@ -53,12 +110,28 @@ public enum Fingerprints {
     /// added, a target swapped) is refused rather than executed. Decisions are compared, never the
     /// plan's wording: a plan applied the next day is not stale because "expires in 30d" now reads
     /// 29d, only if a decision moved (a password came due in between).
+    ///
+    /// Objects are named as the plan names them, and a changed manifest by its file.
     public static func staleness(
-        of saved: PlanDocument, manifests files: [SourceFile], live: LiveState, fresh: Plan, directory: String
+        of saved: PlanDocument, manifests files: [SourceFile], live: LiveState, fresh: Plan, directory: String,
+        workingDirectory: String
     ) -> [String] {
         var stale: [String] = []
-        if saved.manifestDigest != manifests(files) { stale.append("the manifests in '\(directory)'") }
-        stale += PlanDocument.staleObjects(saved: saved.fingerprints, current: of(live))
+        if saved.manifestDigest != manifests(files) {
+            let current = manifestFiles(files, workingDirectory: workingDirectory, directory: directory)
+            let changed = PlanDocument.staleObjects(saved: saved.manifestFiles, current: current)
+            if saved.manifestFiles.isEmpty || changed.isEmpty {
+                stale.append("the manifests in '\(ManifestPaths.display(directory, workingDirectory))'")
+            }
+            for path in changed {
+                let what = saved.manifestFiles[path] == nil ? "added" : current[path] == nil ? "removed" : "edited"
+                stale.append(
+                    "manifest file '\(ManifestPaths.display(directory + "/" + path, workingDirectory))' (\(what))")
+            }
+        }
+        stale += PlanDocument.staleObjects(saved: saved.fingerprints, current: of(live)).map {
+            label($0, live: live, target: saved.plan.target)
+        }
         guard stale.isEmpty else { return stale }
         return decisionsDiffer(saved.plan, fresh).map { "\($0): the saved steps are not what amlauth decides now" }
     }
@@ -82,7 +155,15 @@ public enum Fingerprints {
         return hex(Digest.sha256([UInt8]((try? encoder.encode(value)) ?? Data())))
     }
 
-    private static func hex(_ bytes: [UInt8]) -> String {
+    static func hex(_ bytes: [UInt8]) -> String {
         "sha256:" + bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Paths as the CLI shows them: relative to the working directory when below it.
+enum ManifestPaths {
+    static func display(_ path: String, _ workingDirectory: String) -> String {
+        let base = workingDirectory.hasSuffix("/") ? workingDirectory : workingDirectory + "/"
+        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
     }
 }

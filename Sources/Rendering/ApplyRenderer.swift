@@ -6,9 +6,7 @@ import WireFormat
 public enum ApplyRenderer {
     /// `Apply complete: 3 added, 1 changed, 0 replaced, 0 destroyed, 1 rotated.`
     public static func summaryLine(_ result: ApplyResult) -> String {
-        let counts = Plan.Summary(counting: result.outcomes.filter { $0.1 == .applied }.map(\.0.action))
-        let failures = result.outcomes.filter { if case .failed = $0.1 { true } else { false } }.count
-        let skipped = result.outcomes.filter { if case .skipped = $0.1 { true } else { false } }.count
+        let (counts, failures, skipped) = Self.counts(result)
         let head = failures + skipped == 0 ? "Apply complete" : "Apply failed"
         var line =
             "\(head): \(counts.add) added, \(counts.change) changed, \(counts.replace) replaced, \(counts.destroy) destroyed, \(counts.rotate) rotated."
@@ -16,12 +14,34 @@ public enum ApplyRenderer {
         return line
     }
 
-    /// The JSON report (`format_version` 1): one entry per change with its outcome; a failure keeps
-    /// Azure's error code, HTTP status and request id.
+    /// The counts of an apply: what was done, by action, as the plan's `summary` counts what it
+    /// would do, plus what failed and what was skipped because something it needs failed.
+    public static func counts(_ result: ApplyResult) -> (done: Plan.Summary, failed: Int, skipped: Int) {
+        (
+            Plan.Summary(counting: result.outcomes.filter { $0.1 == .applied }.map(\.0.action)),
+            result.outcomes.filter { if case .failed = $0.1 { true } else { false } }.count,
+            result.outcomes.filter { if case .skipped = $0.1 { true } else { false } }.count
+        )
+    }
+
+    /// The JSON report (`format_version` 2): `summary` is an object like the plan's (`add`,
+    /// `change`, `replace`, `destroy`, `rotate`, plus `failed` and `skipped`), `message` the closing
+    /// line; one entry per change with its outcome; a failure keeps Azure's error code, HTTP
+    /// status and request id.
     public static func report(target: String, _ result: ApplyResult) -> String {
-        JSONValue.object([
-            ("format_version", .number(1)), ("target", .string(target)), ("succeeded", .bool(!result.failed)),
-            ("summary", .string(summaryLine(result))),
+        let (done, failed, skipped) = counts(result)
+        return JSONValue.object([
+            ("format_version", .number(2)), ("target", .string(target)), ("succeeded", .bool(!result.failed)),
+            (
+                "summary",
+                .object([
+                    ("add", .number(Double(done.add))), ("change", .number(Double(done.change))),
+                    ("replace", .number(Double(done.replace))), ("destroy", .number(Double(done.destroy))),
+                    ("rotate", .number(Double(done.rotate))), ("failed", .number(Double(failed))),
+                    ("skipped", .number(Double(skipped))),
+                ])
+            ),
+            ("message", .string(summaryLine(result))),
             (
                 "changes",
                 .array(
@@ -46,6 +66,24 @@ public enum ApplyRenderer {
                     })
             ),
         ]).serialized()
+    }
+
+    /// Markdown for `$GITHUB_STEP_SUMMARY`: the closing line and one row per change with its
+    /// outcome (a failure with Azure's error code).
+    public static func markdown(target: String, _ result: ApplyResult) -> String {
+        var output = "### amlauth apply: `\(target)`\n\n**\(summaryLine(result))**\n"
+        guard !result.outcomes.isEmpty else { return output }
+        output += "\n| | resource | outcome |\n|---|---|---|\n"
+        for (change, outcome) in result.outcomes {
+            let text =
+                switch outcome {
+                case .applied: done(change.action)
+                case .failed(let failure): "failed" + (failure.code.map { ": `\($0)`" } ?? "")
+                case .skipped(let blocker): "skipped: `\(blocker)` failed"
+                }
+            output += "| `\(change.action.symbol)` | `\(change.address)` | \(text) |\n"
+        }
+        return output
     }
 
     /// The line printed when a change ends.

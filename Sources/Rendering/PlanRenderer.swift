@@ -1,5 +1,6 @@
 public import AMLAuthCore
 import WireFormat
+import YAMLSource
 
 /// Plans as reviewers read them: human text (with diff symbols), a stable versioned JSON
 /// document, and Markdown for pull-request comments. Same plan, same bytes.
@@ -35,6 +36,48 @@ public struct PlanRenderer: Sendable {
         return output + "\n" + plan.summary.line + "\n"
     }
 
+    /// The changes as a `diff` block's body: every line starts at column 0 with the marker GitHub
+    /// colours, `+` for a create, `-` for a delete, `~` for every other change (with the plan's own
+    /// symbol after it), and each field line repeats its change's marker.
+    static func diffLines(_ changes: [Change]) -> String {
+        var output = ""
+        for change in changes {
+            let marker =
+                switch change.action {
+                case .create: "+"
+                case .delete: "-"
+                case .update, .replace, .rotate, .adopt, .noOp: "~"
+                }
+            let symbol = marker == change.action.symbol ? "" : change.action.symbol + " "
+            output += "\(marker) \(symbol)\(change.address)" + (change.reason.map { "  (\($0))" } ?? "") + "\n"
+            for field in change.fields {
+                output += "\(marker)     " + describe(field, creating: change.action == .create) + "\n"
+            }
+        }
+        return output
+    }
+
+    /// Findings as a Markdown list, in display order: severity, code, `file:line:col`, message.
+    static func markdownFindings(_ diagnostics: [Diagnostic]) -> String {
+        guard !diagnostics.isEmpty else { return "" }
+        return "**Findings**\n\n"
+            + Diagnostic.sortedForDisplay(diagnostics).map { diagnostic in
+                let location = diagnostic.location.map { " `\(Self.inlineCode($0.description))`" } ?? ""
+                let message = Self.inlineText(SecretRedactions.maskShapes(diagnostic.message))
+                return "- **\(diagnostic.severity.rawValue)** `\(diagnostic.code.rawValue)`\(location): \(message)\n"
+            }.joined() + "\n"
+    }
+
+    /// Text for one Markdown line: no line breaks, no HTML.
+    static func inlineText(_ text: String) -> String {
+        String(
+            text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) }
+        ).replacing("<", with: "&lt;").replacing(">", with: "&gt;")
+    }
+
+    /// Text inside a code span: no backticks or line breaks.
+    static func inlineCode(_ text: String) -> String { inlineText(text).replacing("`", with: "'") }
+
     /// One field: `path: value` for a new resource, `path: before -> after` otherwise. Text is
     /// quoted, booleans and numbers are not (`auth_enabled: false -> true`); a sensitive field shows
     /// only amlauth's own description of it.
@@ -42,7 +85,12 @@ public struct PlanRenderer: Sendable {
         func shown(_ value: PlanValue?) -> String {
             guard let value else { return field.sensitive ? "" : "(none)" }
             if field.sensitive { return value.description }
-            return if case .string(let text) = value { "\"\(text)\"" } else { value.description }
+            // Validation rejects secrets in any text; masking here is a second line of defence.
+            return if case .string(let text) = value {
+                "\"\(SecretRedactions.maskShapes(text))\""
+            } else {
+                value.description
+            }
         }
         let prefix = field.sensitive ? "(sensitive) " : ""
         switch (field.before, field.after) {
@@ -67,11 +115,18 @@ public struct PlanRenderer: Sendable {
     }
 
     /// The JSON form (`PlanDocument`): `format_version` 2, changes in plan order, keys in a fixed order.
-    public static func json(_ plan: Plan) -> String { PlanDocument(plan: plan).json().serialized() }
+    /// `diagnostics` are the run's findings (validation warnings, plan-time policy checks), in
+    /// the `diagnostics` array with the shape `validate --format json` uses.
+    public static func json(_ plan: Plan, diagnostics: [Diagnostic] = []) -> String {
+        var document = PlanDocument(plan: plan)
+        document.diagnostics = diagnostics
+        return document.json().serialized()
+    }
 
-    /// Markdown for a pull-request comment: a summary table, details collapsed.
-    public func markdown(_ plan: Plan) -> String {
+    /// Markdown for a pull-request comment: the run's findings, a summary table, details collapsed.
+    public func markdown(_ plan: Plan, diagnostics: [Diagnostic] = []) -> String {
         var output = "### amlauth plan: `\(plan.target)`\n\n"
+        output += Self.markdownFindings(diagnostics)
         let effective = plan.effective
         if effective.isEmpty {
             output += "No changes. The cloud matches the manifests.\n"
@@ -81,7 +136,7 @@ public struct PlanRenderer: Sendable {
                 output += "| `\(change.action.symbol)` | `\(change.address)` | \(change.action.rawValue) |\n"
             }
             output += "\n<details><summary>Details</summary>\n\n```diff\n"
-            output += PlanRenderer(colored: false).text(plan)
+            output += Self.diffLines(effective)
             output += "```\n\n</details>\n"
         }
         if !plan.notes.isEmpty {

@@ -203,10 +203,17 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
 
     public func addDirectoryObject(_ id: String) { directoryObjects.insert(id.lowercased()) }
 
-    public func existingDirectoryObjects(ids: [String]) throws(AzureError) -> Set<String> {
+    public func existingDirectoryObjects(ids: [String]) throws(AzureError) -> [String: LiveDirectoryObject] {
         try record("getByIds \(ids.count)")
-        let known = directoryObjects.union(servicePrincipals.map { $0.id.lowercased() })
-        return Set(ids.map { $0.lowercased() }.filter(known.contains))
+        var found: [String: LiveDirectoryObject] = [:]
+        for id in ids.map({ $0.lowercased() }) {
+            if directoryObjects.contains(id) {
+                found[id] = LiveDirectoryObject(type: "Group", displayName: nil)
+            } else if servicePrincipals.contains(where: { $0.id.lowercased() == id }) {
+                found[id] = LiveDirectoryObject(type: "ServicePrincipal", displayName: nil)
+            }
+        }
+        return found
     }
 
     // MARK: AuthorizationService

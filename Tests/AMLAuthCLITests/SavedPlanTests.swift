@@ -72,7 +72,8 @@ struct SavedPlanTests {
         let refused = try CommandRunner.amlauth(["apply", planFile])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("plan is stale"))
-        #expect(refused.stderr.contains("/aci-service-1"), "\(refused.stderr)")
+        // Issue 13 item 18: named as the plan names it, and the manifest by its file.
+        #expect(refused.stderr.contains("  - Webservice/aci-service-1\n"), "\(refused.stderr)")
 
         // A fresh plan of the same change applies; so does a manifest edit make a plan stale.
         #expect(try CommandRunner.amlauth(["plan", directory, "-o", planFile]).status == 0)
@@ -81,7 +82,10 @@ struct SavedPlanTests {
         ).write(toFile: services, atomically: true, encoding: .utf8)
         let manifestsChanged = try CommandRunner.amlauth(["apply", planFile])
         #expect(manifestsChanged.status == 1)
-        #expect(manifestsChanged.stderr.contains("the manifests in"))
+        #expect(
+            manifestsChanged.stderr.contains("  - manifest file '\(services)' (edited)\n"), "\(manifestsChanged.stderr)"
+        )
+        #expect(!manifestsChanged.stderr.contains("amlauth.yaml"), "only the file that changed is named")
     }
 
     @Test func badPlanFilesAreClearErrors() throws {

@@ -101,6 +101,53 @@ struct WhoamiCommandTests {
         #expect(result.stdout.contains("  Owner  /subscriptions/"))
     }
 
+    /// Issue 13 item 15: variables exported for a real tenant do not stop `cloud: local`.
+    @Test func localCloudIgnoresVariablesForAnotherTenant() throws {
+        let directory = try Self.quickstart()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let environment = [
+            "AZURE_CLIENT_ID": "11111111-2222-3333-4444-555555555555",
+            "AZURE_TENANT_ID": "66666666-7777-8888-9999-000000000000", "AZURE_CLIENT_SECRET": "not-a-local-secret",
+            "AZURE_SUBSCRIPTION_ID": "66666666-7777-8888-9999-000000000001",
+        ]
+        let result = try CommandRunner.amlauth(["whoami", "--target", directory], environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout.contains(
+                "credential:    local cloud bootstrap owner (the AZURE_* variables are for another tenant)"))
+        let plan = try CommandRunner.amlauth(["plan", directory], environment: environment)
+        #expect(plan.status == 0, "\(plan.stderr)")
+    }
+
+    /// Issue 13 item 17: a login endpoint that does not answer is "could not reach", not "refused".
+    @Test func anUnreachableCloudIsNotARefusedCredential() async throws {
+        let directory = try Self.quickstart()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let running = try await RunningLocalCloud.start(
+            try LocalCloudInstance.open(dataDirectory: directory + "/.amlauth/local-cloud"))
+        let cloudFile = await running.cloudFile
+        let origin = try #require(cloudFile["endpoints"]?["activeDirectory"]?.stringValue)
+        let tenant = try #require(cloudFile["tenantId"]?.stringValue)
+        let subscription = try #require(cloudFile["subscriptionId"]?.stringValue)
+        try cloudFile.serialized().write(toFile: directory + "/cloud.json", atomically: true, encoding: .utf8)
+        await running.stop()  // the port now answers nothing
+        let target = directory + "/amlauth.yaml"
+        try String(contentsOfFile: target, encoding: .utf8).replacingOccurrences(
+            of: "  cloud: local",
+            with: "  tenant_id: \(tenant)\n  subscription_id: \(subscription)\n  cloud: cloud.json"
+        ).write(toFile: target, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.amlauth(
+            ["whoami", "--target", directory],
+            environment: [
+                "AZURE_CLIENT_ID": "11111111-2222-3333-4444-555555555555", "AZURE_TENANT_ID": tenant,
+                "AZURE_CLIENT_SECRET": "unused",
+            ])
+        #expect(result.status == 1)
+        let host = origin.replacingOccurrences(of: "https://", with: "")
+        #expect(result.stderr.contains("could not reach \(host) to log in"), "\(result.stderr)")
+        #expect(!result.stderr.contains("was refused"), "\(result.stderr)")
+    }
+
     @Test func everyCredentialKindAndNoSecretInVerboseOutput() async throws {
         let directory = try Self.quickstart()
         defer { try? FileManager.default.removeItem(atPath: directory) }

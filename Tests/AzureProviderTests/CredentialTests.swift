@@ -175,9 +175,17 @@ struct CredentialTests {
         #expect(fromSDKAuth.subscriptionID == "s1")
         #expect(
             try CredentialChain.resolve(
-                environment: ["AZURE_CLIENT_ID": "x", "AZURE_CLIENT_SECRET": "y"], tenantID: "t",
-                localBootstrap: bootstrap
+                environment: ["AZURE_CLIENT_ID": "x", "AZURE_CLIENT_SECRET": "y", "AZURE_TENANT_ID": "t"],
+                tenantID: "t", localBootstrap: bootstrap
             ).credential.source == "client secret from AZURE_CLIENT_SECRET")
+        // Variables exported for another tenant (or naming none) never reach the local cloud.
+        for tenant in ["other-tenant", ""] {
+            #expect(
+                try CredentialChain.resolve(
+                    environment: ["AZURE_CLIENT_ID": "x", "AZURE_CLIENT_SECRET": "y", "AZURE_TENANT_ID": tenant],
+                    tenantID: "t", localBootstrap: bootstrap
+                ).credential.source.hasPrefix("local cloud bootstrap owner"))
+        }
         #expect(
             try CredentialChain.resolve(environment: [:], tenantID: nil, localBootstrap: bootstrap).credential.source
                 == "local cloud bootstrap owner")

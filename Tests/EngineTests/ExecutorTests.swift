@@ -169,7 +169,8 @@ struct ExecutorTests {
         let later = try await fixture.plan(now: day70 + 86_400)
         #expect(PlanRenderer().text(later.plan) != PlanRenderer().text(made.plan))
         #expect(
-            Fingerprints.staleness(of: saved, manifests: [], live: later.live, fresh: later.plan, directory: "m")
+            Fingerprints.staleness(
+                of: saved, manifests: [], live: later.live, fresh: later.plan, directory: "m", workingDirectory: "/w")
                 == ["the manifests in 'm'"],
             "only the (here absent) manifests differ: no object, no decision")
         #expect(Fingerprints.decisionsDiffer(saved.plan, later.plan).isEmpty)

@@ -34,6 +34,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case invalidFormat = "AMLA214"
     case exactlyOneOf = "AMLA215"
     case unknownRole = "AMLA216"
+    /// A YAML document that is not amlauth's (docker-compose, a Kubernetes object): skipped, with a note.
+    case foreignDocument = "AMLA217"
 
     case duplicateName = "AMLA300"
     case danglingReference = "AMLA301"
@@ -91,6 +93,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .invalidFormat: "invalid-format"
         case .exactlyOneOf: "exactly-one-of"
         case .unknownRole: "unknown-role"
+        case .foreignDocument: "foreign-document"
         case .duplicateName: "duplicate-name"
         case .danglingReference: "dangling-reference"
         case .targetCount: "target-count"
@@ -128,7 +131,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     /// The severity a diagnostic of this code has unless the Target overrides it.
     public var defaultSeverity: Severity {
         switch self {
-        case .v1EndOfSupport: .info
+        case .v1EndOfSupport, .foreignDocument: .info
         case .privilegedRole, .tokenClientAccess, .aciKeyAuthOff, .aksRegionMismatch, .passwordLifetime,
             .tokenClientsWithoutTokenAuth:
             .warning

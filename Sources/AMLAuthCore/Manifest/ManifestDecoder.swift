@@ -24,6 +24,14 @@ struct ManifestDecoder {
                 at: root.location)
             return
         }
+        if let foreign = Self.foreignReason(root) {
+            checker.diagnostics.report(
+                .foreignDocument, "skipped a document that is not an amlauth manifest (\(foreign))", at: root.location,
+                hint:
+                    "amlauth reads documents with 'apiVersion: \(ManifestSchema.apiVersion)'; keep other YAML out of the manifest directory to silence this note"
+            )
+            return
+        }
         var secretFindings = Diagnostics()
         checker.secretKeys.formUnion(SecretScanner.scan(root, into: &secretFindings))
         checker.secretValues.formUnion(secretFindings.redactions)
@@ -86,6 +94,23 @@ struct ManifestDecoder {
     }
 
     // MARK: Envelope
+
+    /// Why a mapping document is someone else's YAML, or nil when it is (meant to be) amlauth's.
+    /// Foreign: an `apiVersion` outside `amlauth/` with a kind amlauth does not have (a Kubernetes
+    /// object), or none of the envelope's fields at all (docker-compose, a workflow file). Anything
+    /// else, a typo in `apiVersion` or `kind` included, stays amlauth's and gets its errors: a
+    /// resource must never vanish from the set because of a typo.
+    static func foreignReason(_ root: YAMLNode) -> String? {
+        let apiVersion = root["apiVersion"]?.scalar?.value
+        let kind = root["kind"]?.scalar?.value
+        if let apiVersion, !apiVersion.hasPrefix("amlauth/"), kind.flatMap(ManifestKind.init(rawValue:)) == nil {
+            return "apiVersion '\(apiVersion)'" + (kind.map { ", kind '\($0)'" } ?? "")
+        }
+        if ManifestSchema.documentFields.allSatisfy({ root[$0] == nil }) {
+            return "no apiVersion, kind, metadata or spec"
+        }
+        return nil
+    }
 
     private mutating func checkAPIVersion(_ root: YAMLNode) -> Bool {
         guard let node = root["apiVersion"] else {

@@ -157,8 +157,29 @@ private struct SecretTextScanner {
             }
             index += 1
         }
-        if !shapesOnly { secretKeyValues() }
+        if !shapesOnly {
+            secretKeyValues()
+            secretAssignments()
+        }
         return found
+    }
+
+    /// `NAME=value` anywhere in the text where NAME names a secret (`AZURE_CLIENT_SECRET=…` in a
+    /// description or a comment): the value is masked up to the next blank or quote.
+    private mutating func secretAssignments() {
+        var index = 1
+        while index < bytes.count {
+            defer { index += 1 }
+            guard bytes[index] == UInt8(ascii: "=") else { continue }
+            var start = index
+            while start > 0, ASCII.isWord(Unicode.Scalar(bytes[start - 1]), or: "_-") { start -= 1 }
+            guard start < index,
+                SecretScanner.isSecretAssignmentKey(String(decoding: bytes[start..<index], as: UTF8.self))
+            else { continue }
+            var end = index + 1
+            while end < bytes.count, !" \t\r\n\"',;".utf8.contains(bytes[end]) { end += 1 }
+            if end > index + 1 { found.append((index + 1)..<end) }
+        }
     }
 
     private func starts(_ prefix: StaticString, at index: Int) -> Bool {

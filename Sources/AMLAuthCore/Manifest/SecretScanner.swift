@@ -78,13 +78,55 @@ enum SecretScanner {
         }
     }
 
-    /// Describes what a value looks like if it looks like a secret. Cheap prefilters first: this
-    /// runs on every scalar of every manifest.
+    /// Describes what a value looks like if it looks like a secret, or holds one inside free text
+    /// (`display_name: "temp 8Q~…"`, a description with `AZURE_CLIENT_SECRET=…`). Cheap
+    /// prefilters first: this runs on every scalar of every manifest.
     static func secretShape(_ value: String) -> String? {
         if value.containsBytes("-----BEGIN"), value.containsBytes("PRIVATE KEY") { return "a private key" }
         if value.containsBytes("Q~"), isClientSecret(value) { return "an Entra client secret" }
         if value.hasPrefix("eyJ"), value.split(separator: ".").count == 3, !value.containsBytes(" ") {
             return "a JWT token"
+        }
+        if value.containsBytes("Q~") || value.containsBytes("eyJ"),
+            SecretRedactions.maskShapes(value) != value
+        {
+            return value.containsBytes("Q~") ? "text holding an Entra client secret" : "text holding a JWT token"
+        }
+        if value.containsBytes("="), let key = secretAssignment(in: value) {
+            return "text holding a secret ('\(key)=…')"
+        }
+        return nil
+    }
+
+    /// Normalized key suffixes that name a secret in `NAME=value` text (`AZURE_CLIENT_SECRET`,
+    /// `DB_PASSWORD`, `GITHUB_TOKEN`).
+    static let assignmentSuffixes = [
+        "secret", "password", "passwd", "pwd", "token", "apikey", "accesskey", "privatekey", "connectionstring",
+        "primarykey", "secondarykey",
+    ]
+
+    /// Whether `NAME` in `NAME=value` names a secret.
+    static func isSecretAssignmentKey(_ key: String) -> Bool {
+        let normalized = String(key.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" })
+        return assignmentSuffixes.contains { normalized.hasSuffix($0) }
+    }
+
+    /// The first `NAME=value` in `text` whose name is a secret's and whose value is given (not
+    /// empty, not a `${…}` reference or `<placeholder>`).
+    static func secretAssignment(in text: String) -> String? {
+        let scalars = Array(text.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() where scalar == "=" {
+            var start = index
+            while start > 0, ASCII.isWord(scalars[start - 1], or: "_-") { start -= 1 }
+            guard start < index else { continue }
+            var end = index + 1
+            while end < scalars.count, !" \t\"',;".unicodeScalars.contains(scalars[end]) { end += 1 }
+            let key = String(String.UnicodeScalarView(scalars[start..<index]))
+            let value = scalars[(index + 1)..<end]
+            guard value.count >= 4, value.first != "$", value.first != "<", isSecretAssignmentKey(key) else {
+                continue
+            }
+            return key
         }
         return nil
     }

@@ -19,12 +19,15 @@ public struct LiveState: Sendable, Codable, Equatable {
     public var missingPrincipals: [GUID] = []
     /// AKS computes the manifests name that do not exist in their workspace.
     public var missingComputes: [AzureResourceID] = []
+    /// What the directory says of the object ids new role assignments name (type, display name),
+    /// by lower-cased id: the plan shows who a GUID is.
+    public var directoryObjects: [String: LiveDirectoryObject] = [:]
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
         case applications, roleAssignments, webservices, workspaces, computes, deliveredPasswords, missingPrincipals,
-            missingComputes
+            missingComputes, directoryObjects
     }
 
     /// Missing lists read as empty, so recorded states stay readable as the type grows.
@@ -39,6 +42,8 @@ public struct LiveState: Sendable, Codable, Equatable {
         missingPrincipals =
             try container.decodeIfPresent([String].self, forKey: .missingPrincipals)?.compactMap(GUID.init) ?? []
         missingComputes = try container.decodeIfPresent([AzureResourceID].self, forKey: .missingComputes) ?? []
+        directoryObjects =
+            try container.decodeIfPresent([String: LiveDirectoryObject].self, forKey: .directoryObjects) ?? [:]
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -51,6 +56,19 @@ public struct LiveState: Sendable, Codable, Equatable {
         try container.encode(deliveredPasswords, forKey: .deliveredPasswords)
         try container.encode(missingPrincipals.map(\.value), forKey: .missingPrincipals)
         try container.encode(missingComputes, forKey: .missingComputes)
+        if !directoryObjects.isEmpty { try container.encode(directoryObjects, forKey: .directoryObjects) }
+    }
+}
+
+/// A user, group or service principal as the directory describes it (Graph `getByIds`).
+public struct LiveDirectoryObject: Sendable, Codable, Equatable {
+    /// `User`, `Group` or `ServicePrincipal`.
+    public var type: String
+    public var displayName: String?
+
+    public init(type: String, displayName: String?) {
+        self.type = type
+        self.displayName = displayName
     }
 }
 

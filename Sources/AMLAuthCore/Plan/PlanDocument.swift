@@ -1,4 +1,5 @@
 public import WireFormat
+import YAMLSource
 
 /// The plan as a versioned JSON document: what `plan --json` prints and `plan -o` writes, and what
 /// `show` and `apply plan.json` read back. One format, written and parsed here only.
@@ -8,6 +9,12 @@ public struct PlanDocument: Sendable, Equatable {
     public var manifests: String?
     /// SHA-256 over the manifests' paths and bytes.
     public var manifestDigest: String?
+    /// SHA-256 of each manifest file, by path relative to `manifests`, so a stale plan names the
+    /// file that changed.
+    public var manifestFiles: [String: String] = [:]
+    /// Findings of the run that made the plan (validation warnings, plan-time policy checks), so
+    /// a reviewer of `--json`, `--markdown` or a saved plan sees them with the changes.
+    public var diagnostics: [Diagnostic] = []
     /// One fingerprint per live object read, by object key (`application/<id>`…).
     public var fingerprints: [String: String]
     /// When the plan was made; the only value that differs between two plans of the same inputs.
@@ -38,12 +45,17 @@ public struct PlanDocument: Sendable, Equatable {
         ]
         if let manifests { pairs.append(("manifests", .string(manifests))) }
         if let manifestDigest { pairs.append(("manifest_digest", .string(manifestDigest))) }
+        if !manifestFiles.isEmpty {
+            pairs.append(
+                ("manifest_files", .object(manifestFiles.keys.sorted().map { ($0, .string(manifestFiles[$0]!)) })))
+        }
         if !fingerprints.isEmpty {
             pairs.append(("fingerprints", .object(fingerprints.keys.sorted().map { ($0, .string(fingerprints[$0]!)) })))
         }
         if let createdAt { pairs.append(("created_at", .string(createdAt))) }
         if manifests != nil { pairs.append(("options", .object([("prune", .bool(prune)), ("adopt", .bool(adopt))]))) }
         pairs += [
+            ("diagnostics", .array(Diagnostic.sortedForDisplay(diagnostics).map(Self.json))),
             (
                 "summary",
                 .object([
@@ -90,6 +102,41 @@ public struct PlanDocument: Sendable, Equatable {
             ),
         ]
         return .object(pairs)
+    }
+
+    /// One finding as `validate --format json` writes it (message and hint masked for secret shapes).
+    static func json(_ diagnostic: Diagnostic) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("code", .string(diagnostic.code.rawValue)), ("title", .string(diagnostic.code.title)),
+            ("severity", .string(diagnostic.severity.rawValue)),
+            ("message", .string(SecretRedactions.maskShapes(diagnostic.message))),
+        ]
+        if let location = diagnostic.location {
+            pairs.append(
+                (
+                    "location",
+                    .object([
+                        ("file", .string(location.file)), ("line", .number(Double(location.line))),
+                        ("column", .number(Double(location.column))),
+                    ])
+                ))
+        }
+        if let hint = diagnostic.hint { pairs.append(("hint", .string(SecretRedactions.maskShapes(hint)))) }
+        return .object(pairs)
+    }
+
+    static func diagnostic(_ json: JSONValue) -> Diagnostic? {
+        guard let code = json["code"]?.stringValue.flatMap(DiagnosticCode.init(rawValue:)),
+            let severity = json["severity"]?.stringValue.flatMap(Severity.init(rawValue:)),
+            let message = json["message"]?.stringValue
+        else { return nil }
+        let location = json["location"].flatMap { location -> SourceLocation? in
+            guard let file = location["file"]?.stringValue, let line = location["line"]?.numberValue,
+                let column = location["column"]?.numberValue
+            else { return nil }
+            return SourceLocation(file: file, line: Int(line), column: Int(column))
+        }
+        return Diagnostic(code, message, at: location, hint: json["hint"]?.stringValue, severity: severity)
     }
 
     public struct ParseError: Error, Sendable, CustomStringConvertible {
@@ -148,11 +195,16 @@ public struct PlanDocument: Sendable, Equatable {
         }
         var fingerprints: [String: String] = [:]
         for (key, value) in json["fingerprints"]?.objectValue ?? [] { fingerprints[key] = value.stringValue }
-        return PlanDocument(
+        var manifestFiles: [String: String] = [:]
+        for (key, value) in json["manifest_files"]?.objectValue ?? [] { manifestFiles[key] = value.stringValue }
+        var document = PlanDocument(
             plan: Plan(target: target, changes: changes, notes: notes), manifests: json["manifests"]?.stringValue,
             manifestDigest: json["manifest_digest"]?.stringValue, fingerprints: fingerprints,
             createdAt: json["created_at"]?.stringValue,
             prune: json["options"]?["prune"]?.boolValue ?? false, adopt: json["options"]?["adopt"]?.boolValue ?? false)
+        document.manifestFiles = manifestFiles
+        document.diagnostics = (json["diagnostics"]?.arrayValue ?? []).compactMap(Self.diagnostic)
+        return document
     }
 
     /// The objects whose fingerprints differ between two reads: changed, gone or new.

@@ -69,7 +69,7 @@ extension Planner {
                 continue
             }
             let principalValue: PlanValue =
-                key.map { .string($0.principal.value) }
+                key.map { .string(Self.describe($0.principal, assignment.principal, live)) }
                 ?? .string(Self.principalText(assignment.principal) + " (known after apply)")
             let nameValue: PlanValue = .string(put.name ?? "(known after apply)")
             let owned = byOwner[assignment.address.name] ?? []
@@ -139,6 +139,27 @@ extension Planner {
         switch principal {
         case .managed(let address): address.description
         case .existing(let id, _): id.value
+        }
+    }
+
+    /// An assignee as a reviewer can check it: `<guid> (Group 'data-scientists')` for an object id
+    /// the directory described (the manifest's type when it was not asked), `<guid>
+    /// (ServicePrincipal/ml-auth)` for a managed principal.
+    static func describe(_ id: GUID, _ principal: PrincipalTarget, _ live: LiveState) -> String {
+        switch principal {
+        case .managed(let address):
+            return "\(id.value) (\(address))"
+        case .existing(_, let type):
+            if let found = live.directoryObjects[id.value] {
+                // The name is the directory's text: no control characters reach the plan.
+                let name = found.displayName.map {
+                    String(
+                        String.UnicodeScalarView($0.unicodeScalars.filter { $0.properties.generalCategory != .control })
+                    )
+                }
+                return "\(id.value) (\(found.type)" + (name.map { " '\($0)'" } ?? "") + ")"
+            }
+            return type.map { "\(id.value) (\($0.rawValue))" } ?? id.value
         }
     }
 

@@ -97,15 +97,25 @@ extension Planner {
             : items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
     }
 
-    /// The fields of a new service, in the order the manifest names them.
+    /// The fields of a new service, in the order the manifest names them: where it goes, what it
+    /// serves, how it authenticates and who may fetch its tokens.
     private static func fields(_ service: DesiredWebservice) -> [FieldChange] {
         [
+            FieldChange("workspace", before: nil, after: .string(service.workspace.name)),
             FieldChange("compute_type", before: nil, after: .string(service.computeType.rawValue)),
             FieldChange("compute_target", before: nil, after: service.computeTarget.map(PlanValue.string)),
             FieldChange("auth_enabled", before: nil, after: .bool(service.authEnabled)),
             FieldChange("token_auth_enabled", before: nil, after: .bool(service.tokenAuthEnabled)),
             FieldChange("cpu_cores", before: nil, after: .number(service.cpuCores)),
             FieldChange("memory_gb", before: nil, after: .number(service.memoryGB)),
+            FieldChange(
+                "models", before: nil, after: .string(service.models.map(\.description).joined(separator: ", "))),
+            FieldChange("entry_script", before: nil, after: .string(service.entryScript)),
+            FieldChange("environment", before: nil, after: .string(service.environment.description)),
+            FieldChange(
+                "token_clients", before: nil,
+                after: service.tokenClients.isEmpty
+                    ? nil : .string(service.tokenClients.map(\.description).joined(separator: ", "))),
         ].filter { $0.after != nil }
     }
 

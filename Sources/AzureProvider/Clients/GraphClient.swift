@@ -182,8 +182,8 @@ public struct GraphClient: Sendable {
     /// The ids among `ids` that the directory knows (users, groups, service principals), with
     /// `POST /directoryObjects/getByIds`, 1,000 ids per request (Graph's limit). Unknown ids are
     /// simply absent from the answer.
-    public func existingDirectoryObjects(ids: [String]) async throws(AzureError) -> Set<String> {
-        var found: Set<String> = []
+    public func existingDirectoryObjects(ids: [String]) async throws(AzureError) -> [String: LiveDirectoryObject] {
+        var found: [String: LiveDirectoryObject] = [:]
         var start = 0
         while start < ids.count {
             let chunk = Array(ids[start..<min(start + 1_000, ids.count)])
@@ -194,7 +194,17 @@ public struct GraphClient: Sendable {
             var lookup = request("POST", "/directoryObjects/getByIds", json: body)
             lookup.idempotent = true
             for item in try await pipeline.json(lookup)["value"]?.arrayValue ?? [] {
-                if let id = item["id"]?.stringValue { found.insert(id.lowercased()) }
+                guard let id = item["id"]?.stringValue else { continue }
+                // `#microsoft.graph.group` → `Group`, as role assignments write principal types.
+                let odata = item["@odata.type"]?.stringValue ?? ""
+                let type =
+                    switch odata {
+                    case "#microsoft.graph.user": "User"
+                    case "#microsoft.graph.group": "Group"
+                    case "#microsoft.graph.servicePrincipal": "ServicePrincipal"
+                    default: String(odata.split(separator: ".").last ?? "object")
+                    }
+                found[id.lowercased()] = LiveDirectoryObject(type: type, displayName: item["displayName"]?.stringValue)
             }
             start += 1_000
         }

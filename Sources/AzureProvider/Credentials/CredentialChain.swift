@@ -3,7 +3,8 @@ import WireFormat
 
 /// Picks how amlauth logs in, first match wins (DESIGN.md §6): `AZURE_CREDENTIALS`; `AZURE_CLIENT_ID`
 /// + `AZURE_TENANT_ID` with a secret, a certificate or a federated token file; GitHub Actions OIDC;
-/// the local cloud's bootstrap owner (for `cloud: local`); the Azure CLI.
+/// the local cloud's bootstrap owner (for `cloud: local`); the Azure CLI. For `cloud: local` the
+/// environment counts only when it names the local cloud's tenant.
 public enum CredentialChain {
     public struct Resolved: Sendable {
         public var credential: any TokenCredential
@@ -22,12 +23,32 @@ public enum CredentialChain {
             self.clientID = clientID
             self.clientSecret = clientSecret
         }
+
+        var credential: ClientSecretCredential { credential(source: "local cloud bootstrap owner") }
+
+        func credential(source: String) -> ClientSecretCredential {
+            ClientSecretCredential(tenantID: tenantID, clientID: clientID, secret: clientSecret, source: source)
+        }
     }
 
     public static func resolve(environment: [String: String], tenantID: String?, localBootstrap: LocalBootstrap?)
         throws(AzureError) -> Resolved
     {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        // The embedded local cloud is its own tenant: `AZURE_*` variables exported for a real
+        // tenant can never log in there, so its bootstrap owner is used unless the variables name
+        // the local cloud's tenant (a principal created in it, as the whoami tests do).
+        if let localBootstrap {
+            let named = value("AZURE_CREDENTIALS").flatMap { try? JSONParser.parse($0) }?["tenantId"]?.stringValue
+            if (named ?? value("AZURE_TENANT_ID"))?.lowercased() != localBootstrap.tenantID.lowercased() {
+                var credential = localBootstrap.credential
+                if named != nil || value("AZURE_CLIENT_ID") != nil {
+                    credential = localBootstrap.credential(
+                        source: "local cloud bootstrap owner (the AZURE_* variables are for another tenant)")
+                }
+                return Resolved(credential: credential)
+            }
+        }
         func failure(_ message: String) -> AzureError {
             AzureError(
                 service: .credential, status: nil, code: "CredentialConfiguration", message: message,
@@ -100,12 +121,7 @@ public enum CredentialChain {
                         assertion: .githubActions(requestURL: url, requestToken: token), source: "GitHub Actions OIDC"))
             }
         }
-        if let localBootstrap {
-            return Resolved(
-                credential: ClientSecretCredential(
-                    tenantID: localBootstrap.tenantID, clientID: localBootstrap.clientID,
-                    secret: localBootstrap.clientSecret, source: "local cloud bootstrap owner"))
-        }
+        if let localBootstrap { return Resolved(credential: localBootstrap.credential) }
         if let az = AzureCLICredential.find(path: environment["PATH"]) {
             return Resolved(credential: AzureCLICredential(executable: az, tenantID: tenant))
         }

@@ -50,7 +50,17 @@ public struct TokenClient: Sendable {
             json = try await pipeline.json(request)
         } catch {
             var failure = error
-            failure.message = "\(source) for client '\(clientID)' in tenant '\(tenant)' was refused: \(error.message)"
+            if error.status == nil {
+                // No answer at all (DNS, connection, TLS, timeout): nothing was refused, the
+                // login endpoint was never reached.
+                let host =
+                    RequestURL(cloud.tokenURL(tenant: tenant)).map { "\($0.host):\($0.port)" } ?? cloud.activeDirectory
+                failure.message =
+                    "could not reach \(host) to log in with \(source) for client '\(clientID)': \(error.message)"
+            } else {
+                failure.message =
+                    "\(source) for client '\(clientID)' in tenant '\(tenant)' was refused: \(error.message)"
+            }
             throw failure
         }
         guard let token = json["access_token"]?.stringValue else {

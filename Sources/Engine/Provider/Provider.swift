@@ -23,8 +23,8 @@ public protocol DirectoryService: Sendable {
     func updateFederatedCredential(applicationID: String, id: String, _ credential: DesiredFederatedCredential)
         async throws(AzureError)
     func deleteFederatedCredential(applicationID: String, id: String) async throws(AzureError)
-    /// The lower-cased ids among `ids` that the directory knows.
-    func existingDirectoryObjects(ids: [String]) async throws(AzureError) -> Set<String>
+    /// The objects among `ids` that the directory knows, by lower-cased id, with type and name.
+    func existingDirectoryObjects(ids: [String]) async throws(AzureError) -> [String: LiveDirectoryObject]
 }
 
 /// ARM role assignments as the engine needs them.

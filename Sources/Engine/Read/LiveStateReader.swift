@@ -25,8 +25,8 @@ public struct LiveStateReader: Sendable {
         }
         live.applications = try await applications(desired)
         live.roleAssignments = try await roleAssignments(desired)
-        live.missingPrincipals = try await missingPrincipals(
-            desired, holdingAssignments: Set(live.roleAssignments.map(\.key.principal)))
+        (live.missingPrincipals, live.directoryObjects) = try await namedPrincipals(
+            desired, existing: Set(live.roleAssignments.map(\.key)))
         let (workspaces, services) = try await webservices(desired)
         live.workspaces = workspaces
         live.webservices = services
@@ -150,22 +150,25 @@ public struct LiveStateReader: Sendable {
         return (computes, missing)
     }
 
-    /// The object ids role assignments name directly that the directory does not know: one
-    /// `getByIds` request per 1,000 ids. Principals that already hold an assignment in the cloud
-    /// are not asked about (ARM checked them when it took the assignment, and a plan that keeps an
-    /// existing assignment never waits for the principal), so a plan in sync makes no lookup. A
-    /// principal deleted since keeps its orphaned assignments in ARM; a new assignment for it then
-    /// fails at apply with `PrincipalNotFound`, as before this check.
-    private func missingPrincipals(_ desired: DesiredState, holdingAssignments: Set<GUID>) async throws(AzureError)
-        -> [GUID]
+    /// The object ids of the role assignments the plan may create (their key is not in the cloud),
+    /// as the directory describes them, and those it does not know: one `getByIds` request per
+    /// 1,000 ids. A plan in sync makes no lookup (every key exists; keeping an assignment never
+    /// waits for its principal). An unknown id is a typo the plan reports, instead of apply waiting
+    /// out `PrincipalNotFound`; a known one is shown with its type and display name.
+    private func namedPrincipals(_ desired: DesiredState, existing: Set<RoleAssignmentKey>) async throws(AzureError)
+        -> (missing: [GUID], found: [String: LiveDirectoryObject])
     {
         var named: [GUID] = []
-        var seen = holdingAssignments
+        var seen: Set<GUID> = []
         for assignment in desired.roleAssignments {
-            if case .existing(let id, _) = assignment.principal, seen.insert(id).inserted { named.append(id) }
+            guard case .existing(let id, _) = assignment.principal,
+                !existing.contains(
+                    RoleAssignmentKey(scope: assignment.scope, principal: id, role: assignment.role.guid))
+            else { continue }
+            if seen.insert(id).inserted { named.append(id) }
         }
-        guard !named.isEmpty else { return [] }
+        guard !named.isEmpty else { return ([], [:]) }
         let known = try await provider.directory.existingDirectoryObjects(ids: named.map(\.value))
-        return named.filter { !known.contains($0.value) }
+        return (named.filter { known[$0.value] == nil }, known)
     }
 }

@@ -1,5 +1,9 @@
-/// The built-in role definitions the local cloud enforces, with their actions and notActions
-/// (abridged from the real definitions to the resource types the local cloud serves).
+import AMLAuthCore
+
+/// A built-in role definition the local cloud serves: the roles it models carry their actions and
+/// notActions (abridged from the real definitions to the resource types the local cloud serves);
+/// every other Azure built-in role is served with its real name and id and no actions, so plans and
+/// assignments that name it work, and it grants nothing here.
 public struct RoleDefinition: Sendable {
     public var id: String
     public var name: String
@@ -9,7 +13,27 @@ public struct RoleDefinition: Sendable {
 }
 
 public enum Roles {
-    public static let builtIns: [RoleDefinition] = [
+    /// Every Azure built-in role (`RoleReference.builtIns`, generated from the Azure docs), with the
+    /// modelled ones' permissions.
+    public static let builtIns: [RoleDefinition] = {
+        let ids = Set(modelled.map(\.id))
+        return modelled
+            + RoleReference.builtIns.filter { !ids.contains($0.guid) }.map {
+                RoleDefinition(
+                    id: $0.guid, name: $0.name,
+                    description: "Azure built-in role; the local cloud models none of its actions.", actions: [],
+                    notActions: [])
+            }
+    }()
+
+    private static let byName: [String: Int] = Dictionary(
+        builtIns.enumerated().map { ($0.element.name.lowercased(), $0.offset) }, uniquingKeysWith: { first, _ in first }
+    )
+    private static let byID: [String: Int] = Dictionary(
+        builtIns.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+
+    /// The roles whose actions the local cloud enforces.
+    static let modelled: [RoleDefinition] = [
         RoleDefinition(
             id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", name: "Owner",
             description:
@@ -104,11 +128,11 @@ public enum Roles {
     ]
 
     public static func builtIn(named name: String) -> RoleDefinition? {
-        builtIns.first { $0.name.lowercased() == name.lowercased() }
+        byName[name.lowercased()].map { builtIns[$0] }
     }
 
     public static func builtIn(id: String) -> RoleDefinition? {
-        builtIns.first { $0.id == id.lowercased() }
+        byID[id.lowercased()].map { builtIns[$0] }
     }
 
     /// Whether `role` grants `action` (ARM's wildcard rules: `*` matches any run of characters,

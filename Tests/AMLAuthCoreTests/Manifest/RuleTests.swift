@@ -29,6 +29,13 @@ struct RuleTests {
             "unsupported apiVersion", .apiVersion, "unsupported apiVersion",
             "apiVersion: 1️⃣amlauth/v2\nkind: Workspace\nmetadata: {name: w}\nspec: {resource_group: r}\n"),
         RuleCase(
+            "foreign document skipped", .foreignDocument,
+            "not an amlauth manifest (apiVersion 'apps/v1', kind 'Deployment')",
+            "1️⃣apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: scorer}\nspec: {replicas: 2}\n"),
+        RuleCase(
+            "secret inside free text", .literalSecret, "text holding a secret ('DB_PASSWORD=…')",
+            Doc.webservice("  compute_type: ACI\n  description: 1️⃣\"connects with DB_PASSWORD=s3cr3t-v4lue\"\n")),
+        RuleCase(
             "unknown kind", .unknownKind, "unknown kind",
             "apiVersion: amlauth/v1\nkind: 1️⃣Webservise\nmetadata: {name: w}\nspec: {}\n"),
         RuleCase(
