@@ -9,10 +9,13 @@ public enum ApplyRenderer {
         let counts = Plan.Summary(counting: result.outcomes.filter { $0.1 == .applied }.map(\.0.action))
         let failures = result.outcomes.filter { if case .failed = $0.1 { true } else { false } }.count
         let skipped = result.outcomes.filter { if case .skipped = $0.1 { true } else { false } }.count
-        let head = failures + skipped == 0 ? "Apply complete" : "Apply failed"
+        let notStarted = result.outcomes.filter { $0.1 == .interrupted }.count
+        let head =
+            notStarted > 0 ? "Apply interrupted" : failures + skipped == 0 ? "Apply complete" : "Apply failed"
         var line =
             "\(head): \(counts.add) added, \(counts.change) changed, \(counts.replace) replaced, \(counts.destroy) destroyed, \(counts.rotate) rotated."
         if failures + skipped > 0 { line += " \(failures) failed, \(skipped) skipped." }
+        if notStarted > 0 { line += " \(notStarted) not started." }
         return line
     }
 
@@ -41,6 +44,7 @@ public enum ApplyRenderer {
                             pairs += [
                                 ("outcome", .string("skipped")), ("skipped_because", .string(blocker.description)),
                             ]
+                        case .interrupted: pairs.append(("outcome", .string("not_started")))
                         }
                         return .object(pairs)
                     })
@@ -54,6 +58,7 @@ public enum ApplyRenderer {
         case .applied: "\(change.address): \(done(change.action)) in \(oneDecimal(seconds))s"
         case .failed(let failure): "\(change.address): failed after \(oneDecimal(seconds))s: \(failure.message)"
         case .skipped(let blocker): "\(change.address): skipped because \(blocker) failed"
+        case .interrupted: "\(change.address): not started (apply was interrupted)"
         }
     }
 
