@@ -17,10 +17,11 @@ struct ConcurrencyTests {
         return directory
     }
 
-    /// `count` principals with a password each, a role assignment each, and `count` ACI services.
+    /// `count` principals with a password each, a role assignment each, and `count` ACI services;
+    /// `cloud` is the Target's spec (`cloud: local`, or a cloud file with tenant and subscription).
     static func manifests(target: String, cloud: String, count: Int) -> String {
         var text =
-            "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: \(target)}\nspec: {cloud: \(cloud)}\n---\napiVersion: amlauth/v1\nkind: Workspace\nmetadata: {name: ml-example}\nspec: {resource_group: ml-rg}\n"
+            "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: \(target)}\nspec: {\(cloud)}\n---\napiVersion: amlauth/v1\nkind: Workspace\nmetadata: {name: ml-example}\nspec: {resource_group: ml-rg}\n"
         for index in 0..<count {
             text +=
                 "---\napiVersion: amlauth/v1\nkind: ServicePrincipal\nmetadata: {name: sp-\(index)}\nspec:\n  credentials:\n    - {name: ci, type: password, lifetime: 30d, deliver_to: \"file:.secrets/sp-\(index).json\"}\n"
@@ -34,8 +35,9 @@ struct ConcurrencyTests {
 
     /// A local cloud in this process whose every answer is `latency` seconds late, and the
     /// environment that logs in to it (its bootstrap owner); its cloud file is `DIR/cloud.json`.
-    static func slowCloud(latency: Double, cloudFileIn directory: String) async throws -> (LiveCloud, [String: String])
-    {
+    static func slowCloud(latency: Double, cloudFileIn directory: String) async throws -> (
+        LiveCloud, [String: String], spec: String
+    ) {
         var options = LocalCloudOptions()
         var faults = FaultPlan()
         faults.latency = latency
@@ -49,7 +51,8 @@ struct ConcurrencyTests {
             [
                 "AZURE_TENANT_ID": state.tenantID, "AZURE_CLIENT_ID": state.bootstrapClientID,
                 "AZURE_CLIENT_SECRET": state.bootstrapClientSecret,
-            ]
+            ],
+            "cloud: cloud.json, tenant_id: \(state.tenantID), subscription_id: \(state.subscriptionID)"
         )
     }
 
@@ -66,7 +69,7 @@ struct ConcurrencyTests {
     @Test func twoConcurrentAppliesMakeOneOfEach() throws {
         let directory = try Self.temporaryDirectory("race")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Self.manifests(target: "race", cloud: "local", count: 3).write(
+        try Self.manifests(target: "race", cloud: "cloud: local", count: 3).write(
             toFile: directory + "/race.yaml", atomically: true, encoding: .utf8)
         let first = try BackgroundCommand(["apply", directory, "--auto-approve"])
         let second = try BackgroundCommand(["apply", directory, "--auto-approve"])
@@ -97,9 +100,9 @@ struct ConcurrencyTests {
     @Test func aSecondApplyWaitsThenNamesTheHolder() async throws {
         let directory = try Self.temporaryDirectory("lease")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (live, environment) = try await Self.slowCloud(latency: 0.1, cloudFileIn: directory)
+        let (live, environment, spec) = try await Self.slowCloud(latency: 0.1, cloudFileIn: directory)
         defer { Task { await live.stopAndRemove() } }
-        try Self.manifests(target: "lease", cloud: "cloud.json", count: 3).write(
+        try Self.manifests(target: "lease", cloud: spec, count: 3).write(
             toFile: directory + "/lease.yaml", atomically: true, encoding: .utf8)
         let holder = try BackgroundCommand(
             ["apply", directory, "--auto-approve", "--parallelism", "1"], environment: environment)
@@ -127,9 +130,9 @@ struct ConcurrencyTests {
     func aSignalStopsBetweenChanges(signal: Int32) async throws {
         let directory = try Self.temporaryDirectory("signal")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (live, environment) = try await Self.slowCloud(latency: 0.1, cloudFileIn: directory)
+        let (live, environment, spec) = try await Self.slowCloud(latency: 0.1, cloudFileIn: directory)
         defer { Task { await live.stopAndRemove() } }
-        try Self.manifests(target: "sig", cloud: "cloud.json", count: 3).write(
+        try Self.manifests(target: "sig", cloud: spec, count: 3).write(
             toFile: directory + "/sig.yaml", atomically: true, encoding: .utf8)
         let apply = try BackgroundCommand(
             ["apply", directory, "--auto-approve", "--parallelism", "1"], environment: environment)

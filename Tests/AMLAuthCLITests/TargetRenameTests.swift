@@ -10,7 +10,7 @@ struct TargetRenameTests {
         let directory = try ConcurrencyTests.temporaryDirectory("rename")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let file = directory + "/m.yaml"
-        let manifests = ConcurrencyTests.manifests(target: "team-a", cloud: "local", count: 1)
+        let manifests = ConcurrencyTests.manifests(target: "team-a", cloud: "cloud: local", count: 1)
         try manifests.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try CommandRunner.amlauth(["apply", directory, "--auto-approve"]).status == 0)
 
