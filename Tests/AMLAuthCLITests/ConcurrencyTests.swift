@@ -169,4 +169,24 @@ struct ConcurrencyTests {
         #expect(
             try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"], environment: environment).status == 0)
     }
+
+    /// A second signal does not wait for the changes in flight: apply exits at once.
+    @Test func aSecondSignalExitsAtOnce() async throws {
+        let directory = try Self.temporaryDirectory("signal-twice")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (live, environment, spec) = try await Self.slowCloud(latency: 0.5, cloudFileIn: directory)
+        defer { Task { await live.stopAndRemove() } }
+        try Self.manifests(target: "twice", cloud: spec, count: 1).write(
+            toFile: directory + "/twice.yaml", atomically: true, encoding: .utf8)
+        let apply = try BackgroundCommand(
+            ["apply", directory, "--auto-approve", "--parallelism", "1"], environment: environment)
+        #expect(apply.waitFor { out, _ in out.contains("ServicePrincipal/sp-0: creating…") })
+        apply.send(SIGINT)
+        #expect(apply.waitFor { _, err in err.contains("SIGINT received") })
+        apply.send(SIGINT)
+        let result = apply.wait()
+        #expect(result.status == 130)
+        #expect(result.stderr.contains("SIGINT again: exiting now"))
+        #expect(!result.stdout.contains("ServicePrincipal/sp-0: created"), "it did not wait for the change in flight")
+    }
 }
