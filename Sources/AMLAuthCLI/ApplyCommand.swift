@@ -69,8 +69,14 @@ struct ApplyCommand: AsyncParsableCommand {
         // The lease is taken before the live state is read: an apply that waited plans against
         // what the other one left, never against what it saw before.
         choices.beforeReading = { session, loaded in
+            var cloudLease = ApplyLease(directory: session.provider.directory, target: loaded.target.name)
+            let thisHost = ProcessInfo.processInfo.hostName
+            cloudLease.host = thisHost
+            cloudLease.pid = getpid()
+            // A holder on this host whose process is gone (killed) gives the lease up at once.
+            cloudLease.isAlive = { host, pid in host == thisHost ? kill(pid, 0) == 0 || errno == EPERM : nil }
             try await lease.acquire(
-                ApplyLease(directory: session.provider.directory, target: loaded.target.name),
+                cloudLease,
                 holder: LeaseHolder.describe(environment: environment), wait: waitForLease,
                 stop: { interruption.requested })
         }

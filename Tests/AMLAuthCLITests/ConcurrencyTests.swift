@@ -33,27 +33,42 @@ struct ConcurrencyTests {
         return text
     }
 
-    /// A local cloud in this process whose every answer is `latency` seconds late, and the
-    /// environment that logs in to it (its bootstrap owner); its cloud file is `DIR/cloud.json`.
-    static func slowCloud(latency: Double, cloudFileIn directory: String) async throws -> (
-        LiveCloud, [String: String], spec: String
-    ) {
-        var options = LocalCloudOptions()
-        var faults = FaultPlan()
-        faults.latency = latency
-        options.faults = faults
-        let live = try await LiveCloud.start(options: options)
-        try await live.cloudFile.serialized().write(
-            toFile: directory + "/cloud.json", atomically: true, encoding: .utf8)
-        let state = await live.cloud.store.state
-        return (
-            live,
-            [
-                "AZURE_TENANT_ID": state.tenantID, "AZURE_CLIENT_ID": state.bootstrapClientID,
-                "AZURE_CLIENT_SECRET": state.bootstrapClientSecret,
-            ],
-            "cloud: cloud.json, tenant_id: \(state.tenantID), subscription_id: \(state.subscriptionID)"
-        )
+    /// `amlauth local-cloud serve` in its own process, every answer `latency` late: nothing in the
+    /// test process has to answer while a test waits for a child process.
+    final class SlowCloud {
+        let server: BackgroundCommand
+        let data: String
+        /// The environment that logs in as its bootstrap owner.
+        let environment: [String: String]
+        /// The Target spec that points at it (`cloud: cloud.json` with tenant and subscription).
+        let spec: String
+
+        init(latency: String, cloudFileIn directory: String) throws {
+            data = directory + "/cloud-data"
+            server = try BackgroundCommand(["local-cloud", "serve", "--data", data, "--faults", "latency=\(latency)"])
+            #expect(server.waitFor { out, _ in out.hasSuffix("}\n") || out.hasSuffix("}") }, "the cloud started")
+            let file = server.output.stdout
+            try file.write(toFile: directory + "/cloud.json", atomically: true, encoding: .utf8)
+            let json = try JSONParser.parse(file)
+            let tenant = json["tenantId"]?.stringValue ?? ""
+            environment = [
+                "AZURE_TENANT_ID": tenant, "AZURE_CLIENT_ID": json["bootstrap"]?["clientId"]?.stringValue ?? "",
+                "AZURE_CLIENT_SECRET": json["bootstrap"]?["clientSecret"]?.stringValue ?? "",
+            ]
+            spec =
+                "cloud: cloud.json, tenant_id: \(tenant), subscription_id: \(json["subscriptionId"]?.stringValue ?? "")"
+        }
+
+        /// What the cloud holds now (it saves every change before answering).
+        func state() throws -> CloudState {
+            try JSONDecoder().decode(
+                CloudState.self, from: Data(contentsOf: URL(fileURLWithPath: data + "/state.json")))
+        }
+
+        func stop() {
+            server.send(SIGTERM)
+            _ = server.wait()
+        }
     }
 
     static func applications(_ state: CloudState, tag: String) -> [ApplicationRecord] {
@@ -97,11 +112,12 @@ struct ConcurrencyTests {
 
     /// While one apply holds the Target's lease, a second waits at most --lock-timeout and then
     /// refuses, naming the holder; nothing of its own is changed.
-    @Test func aSecondApplyWaitsThenNamesTheHolder() async throws {
+    @Test func aSecondApplyWaitsThenNamesTheHolder() throws {
         let directory = try Self.temporaryDirectory("lease")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (live, environment, spec) = try await Self.slowCloud(latency: 0.1, cloudFileIn: directory)
-        defer { Task { await live.stopAndRemove() } }
+        let cloud = try SlowCloud(latency: "100ms", cloudFileIn: directory)
+        defer { cloud.stop() }
+        let (environment, spec) = (cloud.environment, cloud.spec)
         try Self.manifests(target: "lease", cloud: spec, count: 3).write(
             toFile: directory + "/lease.yaml", atomically: true, encoding: .utf8)
         let holder = try BackgroundCommand(
@@ -118,7 +134,7 @@ struct ConcurrencyTests {
         #expect(!waiting.stdout.contains("creating"), "it never planned against the half-applied state")
         let first = holder.wait()
         #expect(first.status == 0, "\(first.stdout.suffix(600))\(first.stderr)")
-        let state = await live.cloud.store.state
+        let state = try cloud.state()
         for index in 0..<3 { #expect(Self.applications(state, tag: "amlauth:lease/sp-\(index)").count == 1) }
         #expect(Self.leases(state).isEmpty)
     }
@@ -127,11 +143,12 @@ struct ConcurrencyTests {
     /// after, a report of what was done, exit 130 or 143; every password that exists was
     /// delivered, and the next apply converges.
     @Test(arguments: [SIGINT, SIGTERM])
-    func aSignalStopsBetweenChanges(signal: Int32) async throws {
+    func aSignalStopsBetweenChanges(signal: Int32) throws {
         let directory = try Self.temporaryDirectory("signal")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (live, environment, spec) = try await Self.slowCloud(latency: 0.1, cloudFileIn: directory)
-        defer { Task { await live.stopAndRemove() } }
+        let cloud = try SlowCloud(latency: "100ms", cloudFileIn: directory)
+        defer { cloud.stop() }
+        let (environment, spec) = (cloud.environment, cloud.spec)
         try Self.manifests(target: "sig", cloud: spec, count: 3).write(
             toFile: directory + "/sig.yaml", atomically: true, encoding: .utf8)
         let apply = try BackgroundCommand(
@@ -148,7 +165,7 @@ struct ConcurrencyTests {
         #expect(result.stdout.contains("Apply interrupted: "))
 
         // No password exists that its sink does not hold; no half change; the lease is gone.
-        let state = await live.cloud.store.state
+        let state = try cloud.state()
         for index in 0..<3 {
             for application in Self.applications(state, tag: "amlauth:sig/sp-\(index)") {
                 #expect(state.servicePrincipals.contains { $0.appID == application.appID }, "sp-\(index): whole")
@@ -171,11 +188,12 @@ struct ConcurrencyTests {
     }
 
     /// A second signal does not wait for the changes in flight: apply exits at once.
-    @Test func aSecondSignalExitsAtOnce() async throws {
+    @Test func aSecondSignalExitsAtOnce() throws {
         let directory = try Self.temporaryDirectory("signal-twice")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (live, environment, spec) = try await Self.slowCloud(latency: 0.5, cloudFileIn: directory)
-        defer { Task { await live.stopAndRemove() } }
+        let cloud = try SlowCloud(latency: "500ms", cloudFileIn: directory)
+        defer { cloud.stop() }
+        let (environment, spec) = (cloud.environment, cloud.spec)
         try Self.manifests(target: "twice", cloud: spec, count: 1).write(
             toFile: directory + "/twice.yaml", atomically: true, encoding: .utf8)
         let apply = try BackgroundCommand(

@@ -51,4 +51,25 @@ struct ApplyLeaseTests {
         }
         #expect(leases.isEmpty, "released")
     }
+
+    /// A holder on this host whose process has ended (killed) does not make the next apply wait.
+    @Test func aDeadHolderOnThisHostIsTakenAtOnce() async throws {
+        let live = try await LiveCloud.start()
+        defer { Task { await live.stopAndRemove() } }
+        let engine = try await EngineHarness.connect(live)
+        var crashed = ApplyLease(directory: engine.graph, target: "prod")
+        crashed.host = "build-1"
+        crashed.pid = 4242
+        _ = try await crashed.acquire(holder: "ci pid 4242", wait: 0)
+
+        var elsewhere = ApplyLease(directory: engine.graph, target: "prod")
+        elsewhere.isAlive = { _, _ in nil }
+        await #expect(throws: ApplyLease.Busy.self, "another host cannot tell: it waits") {
+            try await elsewhere.acquire(holder: "other", wait: 0)
+        }
+        var sameHost = ApplyLease(directory: engine.graph, target: "prod")
+        sameHost.isAlive = { host, pid in host == "build-1" && pid == 4242 ? false : nil }
+        let taken = try await sameHost.acquire(holder: "next apply", wait: 0)
+        await sameHost.release(taken)
+    }
 }

@@ -22,8 +22,10 @@ import Foundation
 ///   404 means the lease expired and was taken: reported).
 /// - **release**: delete it by object id.
 ///
-/// A holder that crashed leaves a lease that expires after `ttl`. A lease without tags (its
-/// holder died between the create and the tag write) expires `ttl` after it was first seen.
+/// A holder that crashed leaves a lease that expires after `ttl`; one that ran on this host and
+/// whose process is gone (`isAlive` says so) is taken at once, so the apply after a `kill -9` on
+/// the same machine does not wait. A lease without tags (its holder died between the create and
+/// the tag write) expires `ttl` after it was first seen.
 /// It needs no permission beyond what apply already uses (Application.ReadWrite.All or
 /// .OwnedBy). Unverified against Entra: whether a soft-deleted application keeps its uniqueName
 /// reserved; if it does, the next acquire fails with Graph's error, naming it.
@@ -58,6 +60,11 @@ public struct ApplyLease: Sendable {
     /// Seconds between looks at a held lease.
     public var pollInterval: Double
     public var runtime: Runtime
+    /// This process's host and id, written into the lease.
+    public var host: String?
+    public var pid: Int32?
+    /// Whether process `pid` on `host` is alive; nil when it cannot tell (another host).
+    public var isAlive: @Sendable (_ host: String, _ pid: Int32) -> Bool? = { _, _ in nil }
 
     public init(
         directory: any DirectoryService, target: String, ttl: Double = 120, pollInterval: Double = 2,
@@ -76,6 +83,8 @@ public struct ApplyLease: Sendable {
     static let holderTag = "amlauth-lease:holder="
     static let sinceTag = "amlauth-lease:since="
     static let expiresTag = "amlauth-lease:expires="
+    static let hostTag = "amlauth-lease:host="
+    static let pidTag = "amlauth-lease:pid="
 
     /// Takes the lease, waiting at most `wait` seconds for its holder; `stop` ends the wait early
     /// (a signal), throwing `CancellationError`.
@@ -94,7 +103,7 @@ public struct ApplyLease: Sendable {
             let seen = firstSeen[lease.id] ?? now
             firstSeen[lease.id] = seen
             let expires = Self.value(Self.expiresTag, in: lease.tags) ?? seen + ttl
-            if now >= expires {
+            if now >= expires || holderIsGone(lease.tags) {
                 // By object id: if another apply took the expired lease first, this deletes nothing.
                 try await directory.deleteApplication(id: lease.id)
                 continue
@@ -140,10 +149,20 @@ public struct ApplyLease: Sendable {
 
     private func tags(holder: String, since: Double) -> [String] {
         // Graph allows 256 characters per tag.
-        [
+        var tags = [
             Self.holderTag + String(holder.prefix(200)), Self.sinceTag + String(Int(since)),
             Self.expiresTag + String(Int(runtime.now() + ttl)),
         ]
+        if let host, let pid { tags += [Self.hostTag + String(host.prefix(200)), Self.pidTag + String(pid)] }
+        return tags
+    }
+
+    /// Whether the lease's holder ran on this host and its process has ended.
+    private func holderIsGone(_ tags: [String]) -> Bool {
+        guard let host = Self.text(Self.hostTag, in: tags),
+            let pid = Self.text(Self.pidTag, in: tags).flatMap(Int32.init)
+        else { return false }
+        return isAlive(host, pid) == false
     }
 
     static func text(_ prefix: String, in tags: [String]) -> String? {
