@@ -37,8 +37,15 @@ struct ApplyCommand: AsyncParsableCommand {
     )
     var json = false
 
+    @Option(
+        help:
+            "Seconds to wait while another apply of the same Target holds its lease in the cloud, then refuse naming it."
+    )
+    var lockTimeout: Double = 60
+
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
+        guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout must be 0 or more seconds") }
         if json && !autoApprove && !directory.hasSuffix(".json") {
             throw ValidationError("--json cannot ask for approval: add --auto-approve")
         }
@@ -46,26 +53,66 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        let interruption = Interruption(command: "apply")
+        interruption.install()
         let saved = directory.hasSuffix(".json") ? try PlanFile.read(directory, command: "apply") : nil
         let options = Composition.Options(
             targetDirectory: saved?.manifests ?? directory, environment: environment,
             workingDirectory: FileManager.default.currentDirectoryPath,
             caBundle: connection.caBundle, verbose: connection.verbose)
+        let lease = LeaseSlot()
+        let waitForLease = lockTimeout
+        var choices = PlanningRun.Choices(
+            prune: saved?.prune ?? reconcile.prune, adopt: saved?.adopt ?? reconcile.adopt,
+            allowMassDelete: saved?.allowMassDelete ?? reconcile.allowMassDelete,
+            fileIsComplete: reconcile.fileIsComplete)
+        // The lease is taken before the live state is read: an apply that waited plans against
+        // what the other one left, never against what it saw before.
+        choices.beforeReading = { session, loaded in
+            var cloudLease = ApplyLease(directory: session.provider.directory, target: loaded.target.name)
+            let thisHost = ProcessInfo.processInfo.hostName
+            cloudLease.host = thisHost
+            cloudLease.pid = getpid()
+            // A holder on this host whose process is gone (killed) gives the lease up at once.
+            cloudLease.isAlive = { host, pid in host == thisHost ? kill(pid, 0) == 0 || errno == EPERM : nil }
+            try await lease.acquire(
+                cloudLease,
+                holder: LeaseHolder.describe(environment: environment), wait: waitForLease,
+                stop: { interruption.requested })
+        }
+        choices.cleanup = { await lease.release() }
         let run: PlanningRun
         do {
-            run = try await PlanningRun.prepare(
-                options, prune: saved?.prune ?? reconcile.prune, adopt: saved?.adopt ?? reconcile.adopt)
+            run = try await PlanningRun.prepare(options, choices)
         } catch let failure {
             failure.report(command: "apply")
-            throw ExitCode.failure
+            throw interruption.requested ? ExitCode(interruption.exitCode) : ExitCode.failure
         }
+        let outcome: Result<Void, any Error>
+        do {
+            try await proceed(
+                run, saved: saved, options: options, environment: environment, interruption: interruption)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        await lease.release()
+        await run.session.close()
+        try outcome.get()
+    }
+
+    /// Checks, shows, confirms and applies the prepared plan; the caller releases the lease and
+    /// closes the session whatever happens.
+    private func proceed(
+        _ run: PlanningRun, saved: PlanDocument?, options: Composition.Options, environment: [String: String],
+        interruption: Interruption
+    ) async throws {
         // A saved plan is applied only as it was made (same manifests, same live objects, the same
         // decisions amlauth makes now), and then exactly: its own steps.
         let plan = saved?.plan ?? run.plan
         if let saved {
             // The target selects what is changed (ownership markers, names): an edited one is refused.
             guard saved.plan.target == run.plan.target else {
-                await run.session.close()
                 FileHandle.standardError.write(
                     Data(
                         "amlauth apply: the plan is for target '\(saved.plan.target)', but the manifests declare target '\(run.plan.target)'; nothing was changed\n"
@@ -76,7 +123,6 @@ struct ApplyCommand: AsyncParsableCommand {
                 of: saved, manifests: run.loaded.files, live: run.live, fresh: run.plan,
                 directory: run.loaded.directory, workingDirectory: options.workingDirectory)
             guard stale.isEmpty else {
-                await run.session.close()
                 FileHandle.standardError.write(
                     Data(
                         "amlauth apply: plan is stale; changed since it was made:\n\(stale.map { "  - \($0)" }.joined(separator: "\n"))\nRun 'amlauth plan' again.\n"
@@ -86,7 +132,6 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         FileHandle.standardError.write(Data(run.policyOutput.utf8))
         if run.policyFailed {
-            await run.session.close()
             FileHandle.standardError.write(Data("amlauth apply: a policy check failed; nothing was changed\n".utf8))
             throw ExitCode.failure
         }
@@ -96,14 +141,12 @@ struct ApplyCommand: AsyncParsableCommand {
                 Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(plan)).utf8))
         }
         guard plan.blockers.isEmpty else {
-            await run.session.close()
             if json { FileHandle.standardError.write(Data(PlanRenderer().text(plan).utf8)) }
             FileHandle.standardError.write(
                 Data("amlauth apply: the plan cannot be applied as written (see above); nothing was changed\n".utf8))
             throw ExitCode.failure
         }
         guard plan.hasChanges else {
-            await run.session.close()
             if json {
                 FileHandle.standardOutput.write(
                     Data(ApplyRenderer.report(target: plan.target, ApplyResult(outcomes: [])).utf8))
@@ -112,7 +155,6 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         if !autoApprove && saved == nil {
             guard isatty(STDIN_FILENO) == 1 else {
-                await run.session.close()
                 FileHandle.standardError.write(
                     Data("amlauth apply: not a terminal: rerun with --auto-approve to apply without asking\n".utf8))
                 throw ExitCode.failure
@@ -120,16 +162,21 @@ struct ApplyCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(
                 Data("\nDo you want to perform these actions? Only 'yes' will be accepted: ".utf8))
             guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
-                await run.session.close()
                 FileHandle.standardOutput.write(Data("Apply cancelled.\n".utf8))
                 throw ExitCode.failure
             }
         }
+        if interruption.requested {
+            FileHandle.standardError.write(
+                Data("amlauth apply: interrupted before any change; nothing was changed\n".utf8))
+            throw ExitCode(interruption.exitCode)
+        }
         if !json { FileHandle.standardOutput.write(Data("\n".utf8)) }
         let observer: any ApplyObserver =
             json ? SilentObserver() : ProgressPrinter(total: plan.effective.count, live: isatty(STDOUT_FILENO) == 1)
-        let result = await run.executor(parallelism: parallelism).apply(plan, observer: observer)
-        await run.session.close()
+        var executor = run.executor(parallelism: parallelism)
+        executor.shouldStop = { interruption.requested }
+        let result = await executor.apply(plan, observer: observer)
         let output =
             json ? ApplyRenderer.report(target: plan.target, result) : "\n\(ApplyRenderer.summaryLine(result))\n"
         FileHandle.standardOutput.write(Data(output.utf8))
@@ -139,7 +186,55 @@ struct ApplyCommand: AsyncParsableCommand {
             handle.write(Data(ApplyRenderer.markdown(target: plan.target, result).utf8))
             try? handle.close()
         }
+        if let signal = interruption.caught {
+            let applied = result.outcomes.filter { $0.1 == .applied }.count
+            let notStarted = result.outcomes.filter { $0.1 == .interrupted }.count
+            FileHandle.standardError.write(
+                Data(
+                    "amlauth apply: stopped by \(Interruption.name(signal)): \(applied) of \(result.outcomes.count) changes applied, \(notStarted) not started; no change was left half done. Run 'amlauth plan' to see what is left.\n"
+                        .utf8))
+            throw ExitCode(interruption.exitCode)
+        }
         if result.failed { throw ExitCode.failure }
+    }
+}
+
+/// The apply lease this process holds, if any, with the task that keeps it alive.
+final class LeaseSlot: Sendable {
+    private let held = Mutex<(ApplyLease, ApplyLease.Held, Task<Void, Never>)?>(nil)
+
+    /// Takes the lease or throws a `SessionError` naming the holder.
+    func acquire(_ lease: ApplyLease, holder: String, wait: Double, stop: @escaping @Sendable () -> Bool)
+        async throws
+    {
+        let taken: ApplyLease.Held
+        do {
+            taken = try await lease.acquire(holder: holder, wait: wait, stop: stop)
+        } catch let busy as ApplyLease.Busy {
+            throw SessionError.message("\(busy); nothing was changed")
+        } catch is CancellationError {
+            throw SessionError.message("interrupted while waiting for the apply lease; nothing was changed")
+        } catch {
+            throw SessionError.message("cannot take the apply lease of target '\(lease.target)': \(error)")
+        }
+        let keeper = lease.keep(taken) {
+            FileHandle.standardError.write(
+                Data(
+                    "amlauth apply: warning: the apply lease of target '\(lease.target)' expired and was taken by another apply\n"
+                        .utf8))
+        }
+        held.withLock { $0 = (lease, taken, keeper) }
+    }
+
+    /// Gives the lease up (once).
+    func release() async {
+        let slot = held.withLock { current in
+            defer { current = nil }
+            return current
+        }
+        guard let slot else { return }
+        slot.2.cancel()
+        await slot.0.release(slot.1)
     }
 }
 
@@ -172,7 +267,10 @@ final class ProgressPrinter: ApplyObserver {
     func finished(_ change: Change, _ outcome: ChangeOutcome, seconds: Double) {
         let counts = state.withLock { state in
             state.done += 1
-            if case .skipped = outcome {} else { state.running -= 1 }
+            switch outcome {
+            case .skipped, .interrupted: break
+            case .applied, .failed: state.running -= 1
+            }
             return state
         }
         emit(ApplyRenderer.line(change, outcome, seconds: seconds), counts)

@@ -48,7 +48,11 @@ struct PlanCommand: AsyncParsableCommand {
             caBundle: connection.caBundle, verbose: connection.verbose)
         let run: PlanningRun
         do {
-            run = try await PlanningRun.prepare(options, prune: reconcile.prune, adopt: reconcile.adopt)
+            run = try await PlanningRun.prepare(
+                options,
+                PlanningRun.Choices(
+                    prune: reconcile.prune, adopt: reconcile.adopt, allowMassDelete: reconcile.allowMassDelete,
+                    fileIsComplete: reconcile.fileIsComplete))
         } catch {
             error.report(command: "plan")
             throw ExitCode.failure
@@ -90,7 +94,8 @@ struct PlanCommand: AsyncParsableCommand {
                 plan: plan, manifests: ManifestFiles.display(loaded.directory, relativeTo: workingDirectory),
                 manifestDigest: Fingerprints.manifests(loaded.files), fingerprints: Fingerprints.of(live),
                 createdAt: Date().ISO8601Format(),
-                prune: reconcile.prune || loaded.target.prune, adopt: reconcile.adopt)
+                prune: reconcile.prune || loaded.target.prune, adopt: reconcile.adopt,
+                allowMassDelete: reconcile.allowMassDelete)
             document.diagnostics = run.findings
             document.manifestFiles = Fingerprints.manifestFiles(
                 loaded.files, workingDirectory: workingDirectory, directory: loaded.directory)

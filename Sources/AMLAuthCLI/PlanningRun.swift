@@ -38,12 +38,34 @@ struct PlanningRun {
         }
     }
 
+    /// What plan and apply ask for beyond the manifests, and the hooks apply needs.
+    struct Choices {
+        var prune: Bool
+        var adopt: Bool
+        var allowMassDelete = false
+        var fileIsComplete = false
+        /// Runs once connected, before the live state is read (apply takes its lease here).
+        var beforeReading: (Session, Composition.LoadedManifests) async throws -> Void = { _, _ in }
+        /// Runs when preparing fails after `beforeReading`, before the session closes.
+        var cleanup: () async -> Void = {}
+    }
+
     static func prepare(_ options: Composition.Options, prune: Bool, adopt: Bool) async throws(SessionError)
         -> PlanningRun
     {
+        try await prepare(options, Choices(prune: prune, adopt: adopt))
+    }
+
+    static func prepare(_ options: Composition.Options, _ choices: Choices) async throws(SessionError) -> PlanningRun {
         let loaded = try Composition.load(options)
+        let prune = choices.prune || loaded.target.prune
+        let adopt = choices.adopt
+        if prune && !choices.fileIsComplete, let refusal = PruneScope.singleFileRefusal(options) {
+            throw .message(refusal)
+        }
         let session = try await Composition.connect(loaded, options)
         do {
+            try await choices.beforeReading(session, loaded)
             guard let subscription = GUID(session.subscriptionID) else {
                 throw SessionError.message("'\(session.subscriptionID)' is not a subscription GUID")
             }
@@ -58,11 +80,13 @@ struct PlanningRun {
                 loaded.manifests, desired: desired, reader: LiveStateReader(provider: session.provider),
                 delivery: delivery,
                 options: Planner.Options(
-                    prune: prune || loaded.target.prune, adopt: adopt, now: Date().timeIntervalSince1970))
+                    prune: prune, adopt: adopt, allowMassDelete: choices.allowMassDelete,
+                    now: Date().timeIntervalSince1970))
             return PlanningRun(
                 loaded: loaded, session: session, desired: desired, live: outcome.live, plan: outcome.plan,
                 delivery: delivery, policy: outcome.policy)
         } catch {
+            await choices.cleanup()
             await session.close()
             if let failure = error as? SessionError { throw failure }
             throw .message("\(error)")

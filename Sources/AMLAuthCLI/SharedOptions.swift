@@ -21,4 +21,15 @@ struct ReconcileOptions: ParsableArguments {
 
     @Flag(help: "Take over matching objects amlauth does not own yet (also 'adopt: true' on a resource).")
     var adopt = false
+
+    @Flag(
+        help:
+            "Let a prune delete more than half of the objects the Target owns (and more than 3); refused without it.")
+    var allowMassDelete = false
+
+    @Flag(
+        help:
+            "With --prune and a single manifest file: assert the file holds every manifest of the Target (else refused)."
+    )
+    var fileIsComplete = false
 }

@@ -143,6 +143,7 @@ public final class LocalCloud: Sendable {
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }
+            if segment.lowercased().hasPrefix("applications(uniquename") { return "applications(uniqueName={})" }
             if segment.lowercased().hasPrefix("applications(") { return "applications(appId={})" }
             if segment.lowercased().hasPrefix("serviceprincipals(") { return "servicePrincipals(appId={})" }
             return "{}"

@@ -25,13 +25,13 @@ public struct LocalCloudInstance: Sendable {
         try FileManager.default.createDirectory(
             atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let directory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
-        let keys = try KeyMaterial.loadOrCreate(in: directory)
-        let state: CloudState
-        if let existing = try CloudStore.load(directory: directory) {
-            state = existing
-        } else {
-            state = try seed.makeState(now: options.now())
+        // Under the directory lock: two processes opening a new directory at once seed it once.
+        let (keys, state) = try CloudStore.withDirectoryLock(directory) { () throws -> (KeyMaterial, CloudState) in
+            let keys = try KeyMaterial.loadOrCreate(in: directory)
+            if let existing = try CloudStore.load(directory: directory) { return (keys, existing) }
+            let state = try seed.makeState(now: options.now())
             try CloudStore.save(state, to: directory)
+            return (keys, state)
         }
         let store = CloudStore(state: state, directory: directory)
         return LocalCloudInstance(

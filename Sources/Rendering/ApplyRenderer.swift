@@ -7,10 +7,13 @@ public enum ApplyRenderer {
     /// `Apply complete: 3 added, 1 changed, 0 replaced, 0 destroyed, 1 rotated.`
     public static func summaryLine(_ result: ApplyResult) -> String {
         let (counts, failures, skipped) = Self.counts(result)
-        let head = failures + skipped == 0 ? "Apply complete" : "Apply failed"
+        let notStarted = result.outcomes.filter { $0.1 == .interrupted }.count
+        let head =
+            notStarted > 0 ? "Apply interrupted" : failures + skipped == 0 ? "Apply complete" : "Apply failed"
         var line =
             "\(head): \(counts.add) added, \(counts.change) changed, \(counts.replace) replaced, \(counts.destroy) destroyed, \(counts.rotate) rotated."
         if failures + skipped > 0 { line += " \(failures) failed, \(skipped) skipped." }
+        if notStarted > 0 { line += " \(notStarted) not started." }
         return line
     }
 
@@ -61,6 +64,7 @@ public enum ApplyRenderer {
                             pairs += [
                                 ("outcome", .string("skipped")), ("skipped_because", .string(blocker.description)),
                             ]
+                        case .interrupted: pairs.append(("outcome", .string("not_started")))
                         }
                         return .object(pairs)
                     })
@@ -80,6 +84,7 @@ public enum ApplyRenderer {
                 case .applied: done(change.action)
                 case .failed(let failure): "failed" + (failure.code.map { ": `\($0)`" } ?? "")
                 case .skipped(let blocker): "skipped: `\(blocker)` failed"
+                case .interrupted: "not started: apply was interrupted"
                 }
             output += "| `\(change.action.symbol)` | `\(change.address)` | \(text) |\n"
         }
@@ -92,6 +97,7 @@ public enum ApplyRenderer {
         case .applied: "\(change.address): \(done(change.action)) in \(oneDecimal(seconds))s"
         case .failed(let failure): "\(change.address): failed after \(oneDecimal(seconds))s: \(failure.message)"
         case .skipped(let blocker): "\(change.address): skipped because \(blocker) failed"
+        case .interrupted: "\(change.address): not started (apply was interrupted)"
         }
     }
 

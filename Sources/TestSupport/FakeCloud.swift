@@ -107,6 +107,40 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         return application
     }
 
+    public func upsertApplication(uniqueName: String, displayName: String, tags: [String]?) throws(AzureError)
+        -> (application: GraphApplication, created: Bool)
+    {
+        try record("upsertApplication \(displayName)")
+        if let index = applications.firstIndex(where: { $0.application.uniqueName == uniqueName }) {
+            applications[index].application.displayName = displayName
+            if let tags { applications[index].application.tags = tags }
+            return (applications[index].application, false)
+        }
+        let application = GraphApplication(
+            id: newID(), appID: newID(), displayName: displayName, tags: tags ?? [], uniqueName: uniqueName)
+        applications.append(Application(application: application))
+        return (application, true)
+    }
+
+    public func application(uniqueName: String) throws(AzureError) -> GraphApplication? {
+        try record("application uniqueName \(uniqueName)")
+        return applications.map(\.application).first { $0.uniqueName == uniqueName }
+    }
+
+    public func applications(uniqueNamesAnyOf names: [String]) throws(AzureError) -> [GraphApplication] {
+        guard !names.isEmpty else { return [] }
+        try record("applications uniqueNamed \(names.count)")
+        return applications.map(\.application).filter { $0.uniqueName.map(names.contains) ?? false }
+    }
+
+    public func upsertServicePrincipal(appID: String, tags: [String]) throws(AzureError) -> GraphServicePrincipal {
+        if let existing = servicePrincipals.first(where: { $0.appID == appID }) {
+            try record("upsertServicePrincipal \(appID)")
+            return existing
+        }
+        return try createServicePrincipal(appID: appID, tags: tags)
+    }
+
     public func updateApplication(id: String, _ update: ApplicationUpdate) throws(AzureError) {
         try record("updateApplication \(id)")
         let index = try applicationIndex(id)

@@ -79,7 +79,7 @@ struct ExecutorTests {
             fixture.delivery.deliveredKeyID(.file(".secrets/ml-auth.json"))
                 == second.live.applications.first?.passwords.first?.keyID)
         let calls = await fixture.cloud.calls
-        #expect(calls.filter { $0.hasPrefix("createApplication") }.count == 1)
+        #expect(calls.filter { $0.hasPrefix("upsertApplication") }.count == 1)
         #expect(calls.filter { $0.hasPrefix("createService ") }.count == 2)
     }
 
@@ -87,7 +87,7 @@ struct ExecutorTests {
         let fixture = try await Fixture()
         defer { fixture.remove() }
         await fixture.cloud.failNext(
-            "createApplication",
+            "upsertApplication",
             with: AzureError(
                 service: .graph, status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges",
                 requestID: "req-42", target: "POST /applications"))

@@ -133,10 +133,10 @@ struct LiveStateReaderTests {
         live.cloud.counters.reset()
         let state = try await engine.reader.read(desired)
         #expect(Set(state.applications.map(\.objectID)) == Set(handmade.map(\.id)))
-        // The tagged query, then ⌈40 / 15⌉ = 3 name queries: not one per principal.
+        // The tagged query, then ⌈40 / 15⌉ = 3 name queries and 3 uniqueName queries: not one per principal.
         let federatedReads = live.cloud.counters.total(matching: "federatedIdentityCredentials")
         #expect(federatedReads == handmade.count, "one federated-credential read per application found")
-        #expect(live.cloud.counters.total(matching: "applications") - federatedReads == 4)
+        #expect(live.cloud.counters.total(matching: "applications") - federatedReads == 7)
         #expect(
             live.cloud.counters.total(matching: "servicePrincipals") == 1,
             "the found applications' principals in one query")

@@ -85,8 +85,8 @@ struct PersistenceTests {
         #expect(reloaded.directoryObjects.map(\.id) == ["abc"])
         #expect(reloaded.tenantID == state.tenantID)
         #expect(
-            try FileManager.default.contentsOfDirectory(atPath: directory) == ["state.json"],
-            "no temporary files left behind")
+            Set(try FileManager.default.contentsOfDirectory(atPath: directory)) == ["state.json", "state.lock"],
+            "no temporary files left behind (the lock file stays: it is what processes lock)")
     }
 
     @Test func damagedFileStopsInsteadOfStartingEmpty() throws {

@@ -15,6 +15,21 @@ public enum DeterministicName {
         GUID(uuidV5(namespace: namespace, name: "\(scope.canonicalKey)|\(principalID.value)|\(role.value)"))!
     }
 
+    /// The `uniqueName` (Graph's client-chosen alternate key) of the application for manifest
+    /// resource `address` of Target `target`: `amlauth-` and UUIDv5 of "application|target|address".
+    /// Creating by this key (`PATCH /applications(uniqueName='…')`, `Prefer: create-if-missing`)
+    /// makes creation idempotent: two applies that both planned the create make one application.
+    /// The Target's name is part of it, as it is of every ownership marker: a renamed Target owns
+    /// new objects.
+    public static func applicationUniqueName(target: String, address: ResourceAddress) -> String {
+        "amlauth-" + uuidV5(namespace: namespace, name: "application|\(target)|\(address)")
+    }
+
+    /// The `uniqueName` of the Graph object that serialises applies of Target `target` (a lease).
+    public static func applyLeaseUniqueName(target: String) -> String {
+        "amlauth-lease-" + uuidV5(namespace: namespace, name: "apply-lease|\(target)")
+    }
+
     /// RFC 4122 version-5 UUID (SHA-1 of namespace and name), lower case.
     public static func uuidV5(namespace: [UInt8], name: String) -> String {
         var digest = Array(SHA1.hash(namespace + Array(name.utf8)).prefix(16))

@@ -22,6 +22,8 @@ public enum ChangeOutcome: Sendable, Equatable {
     case failed(ApplyFailure)
     /// Not attempted because a change it depends on failed: the root cause, reported once.
     case skipped(because: ResourceAddress)
+    /// Not started because apply was interrupted (SIGINT, SIGTERM) before its turn.
+    case interrupted
 }
 
 /// What an apply did, change by change, in plan order.
@@ -31,4 +33,7 @@ public struct ApplyResult: Sendable {
     public init(outcomes: [(Change, ChangeOutcome)]) { self.outcomes = outcomes }
 
     public var failed: Bool { outcomes.contains { if case .applied = $0.1 { false } else { true } } }
+
+    /// Whether some change was not started because apply was interrupted.
+    public var interrupted: Bool { outcomes.contains { $0.1 == .interrupted } }
 }

@@ -51,7 +51,9 @@ public struct DesiredState: Sendable {
                         else { return nil }
                         return DesiredCertificate(name: credential.name, der: der)
                     },
-                    adopt: principal.adopt))
+                    adopt: principal.adopt,
+                    uniqueName: DeterministicName.applicationUniqueName(
+                        target: target, address: ResourceAddress(.servicePrincipal, principal.name))))
         }
         for assignment in set.roleAssignments {
             let scope: AzureResourceID
@@ -148,6 +150,8 @@ public struct DesiredServicePrincipal: Sendable {
     public var federatedCredentials: [DesiredFederatedCredential]
     public var certificates: [DesiredCertificate] = []
     public var adopt: Bool
+    /// The application's Graph `uniqueName`, from the Target and address (`DeterministicName`).
+    public var uniqueName: String
 }
 
 /// Whose role assignment: a service principal of these manifests, or an existing object.

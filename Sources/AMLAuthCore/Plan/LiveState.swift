@@ -126,9 +126,12 @@ public struct LiveApplication: Sendable, Codable, Equatable {
     /// The service principal's object id; nil when the application has none yet.
     public var servicePrincipalID: String?
     public var keyCredentials: [LiveKeyCredential] = []
+    /// Graph's `uniqueName` alternate key: amlauth creates its applications with one.
+    public var uniqueName: String?
 
     private enum CodingKeys: String, CodingKey {
         case objectID, appID, displayName, tags, passwords, federatedCredentials, servicePrincipalID, keyCredentials
+        case uniqueName
     }
 
     public init(from decoder: any Decoder) throws {
@@ -141,6 +144,7 @@ public struct LiveApplication: Sendable, Codable, Equatable {
         federatedCredentials = try container.decode([LiveFederatedCredential].self, forKey: .federatedCredentials)
         servicePrincipalID = try container.decodeIfPresent(String.self, forKey: .servicePrincipalID)
         keyCredentials = try container.decodeIfPresent([LiveKeyCredential].self, forKey: .keyCredentials) ?? []
+        uniqueName = try container.decodeIfPresent(String.self, forKey: .uniqueName)
     }
 
     public init(

@@ -22,11 +22,14 @@ public struct PlanDocument: Sendable, Equatable {
     /// The options the plan was made with, so apply reproduces it exactly.
     public var prune = false
     public var adopt = false
+    /// `--allow-mass-delete`; written only when set.
+    public var allowMassDelete = false
 
     public init(
         plan: Plan, manifests: String? = nil, manifestDigest: String? = nil, fingerprints: [String: String] = [:],
-        createdAt: String? = nil, prune: Bool = false, adopt: Bool = false
+        createdAt: String? = nil, prune: Bool = false, adopt: Bool = false, allowMassDelete: Bool = false
     ) {
+        self.allowMassDelete = allowMassDelete
         self.plan = plan
         self.manifests = manifests
         self.manifestDigest = manifestDigest
@@ -53,7 +56,11 @@ public struct PlanDocument: Sendable, Equatable {
             pairs.append(("fingerprints", .object(fingerprints.keys.sorted().map { ($0, .string(fingerprints[$0]!)) })))
         }
         if let createdAt { pairs.append(("created_at", .string(createdAt))) }
-        if manifests != nil { pairs.append(("options", .object([("prune", .bool(prune)), ("adopt", .bool(adopt))]))) }
+        if manifests != nil {
+            var options: [(String, JSONValue)] = [("prune", .bool(prune)), ("adopt", .bool(adopt))]
+            if allowMassDelete { options.append(("allow_mass_delete", .bool(true))) }
+            pairs.append(("options", .object(options)))
+        }
         pairs += [
             ("diagnostics", .array(Diagnostic.sortedForDisplay(diagnostics).map(Self.json))),
             (
@@ -201,7 +208,8 @@ public struct PlanDocument: Sendable, Equatable {
             plan: Plan(target: target, changes: changes, notes: notes), manifests: json["manifests"]?.stringValue,
             manifestDigest: json["manifest_digest"]?.stringValue, fingerprints: fingerprints,
             createdAt: json["created_at"]?.stringValue,
-            prune: json["options"]?["prune"]?.boolValue ?? false, adopt: json["options"]?["adopt"]?.boolValue ?? false)
+            prune: json["options"]?["prune"]?.boolValue ?? false, adopt: json["options"]?["adopt"]?.boolValue ?? false,
+            allowMassDelete: json["options"]?["allow_mass_delete"]?.boolValue ?? false)
         document.manifestFiles = manifestFiles
         document.diagnostics = (json["diagnostics"]?.arrayValue ?? []).compactMap(Self.diagnostic)
         return document

@@ -12,8 +12,13 @@ extension Planner {
         var principals: [ResourceAddress: AssigneeReference] = [:]
         for principal in desired.servicePrincipals {
             let tag = Markers.resourceTag(desired.target, principal.address.name)
-            if let application = live.applications.first(where: { $0.tags.contains(tag) }) {
-                let change = update(principal, application, delivered: live.deliveredPasswords, &draft)
+            // Ours by marker, or by the uniqueName amlauth creates with (an apply cut short before
+            // the tags were written, or tags edited by hand): the marker is then set again.
+            if let application = live.applications.first(where: { $0.tags.contains(tag) })
+                ?? live.applications.first(where: { $0.uniqueName == principal.uniqueName })
+            {
+                var change = update(principal, application, delivered: live.deliveredPasswords, &draft)
+                if !application.tags.contains(tag) { Self.restoreMarkers(principal, application, &change) }
                 principals[principal.address] = Self.reference(application, change)
                 draft.changes.append(change)
                 continue
@@ -88,7 +93,8 @@ extension Planner {
             FieldChange("tags", before: nil, after: .string(principal.tags.joined(separator: ", "))),
         ]
         var steps: [Step] = [
-            .createApplication(displayName: principal.displayName, tags: principal.tags),
+            .createApplication(
+                displayName: principal.displayName, tags: principal.tags, uniqueName: principal.uniqueName),
             .ensureServicePrincipal(tags: principal.tags),
         ]
         for password in principal.passwords {
@@ -298,5 +304,24 @@ extension Planner {
                     "federated_credential.\(wanted.name)", before: nil, after: "\(wanted.issuer) \(wanted.subject)"))
         }
         return (fields, deletions + changes)
+    }
+}
+
+extension Planner {
+    /// An application found by amlauth's `uniqueName` without its marker tags: they are written
+    /// again (kept tags plus the markers), as the first thing the change does.
+    static func restoreMarkers(
+        _ principal: DesiredServicePrincipal, _ application: LiveApplication, _ change: inout Change
+    ) {
+        let tags = Array(Set(application.tags + principal.tags)).sorted()
+        change.fields.insert(
+            FieldChange(
+                "tags", before: .string(application.tags.joined(separator: ", ")),
+                after: .string(principal.tags.joined(separator: ", "))), at: 0)
+        if change.steps.isEmpty { change.steps = [.useApplication(reference(application))] }
+        change.steps.insert(.setApplicationTags(tags), at: 1)
+        if change.action == .noOp { change.action = .update }
+        change.reason =
+            change.reason ?? "application \(application.appID) has amlauth's uniqueName but lost its marker tags"
     }
 }

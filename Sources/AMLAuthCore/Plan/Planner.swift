@@ -5,12 +5,15 @@ public struct Planner: Sendable {
     public struct Options: Sendable {
         public var prune = false
         public var adopt = false
+        /// Lets a prune delete more than half of what the Target owns (`Planner+MassDelete`).
+        public var allowMassDelete = false
         /// Seconds since 1970, for password expiry.
         public var now: Double
 
-        public init(prune: Bool = false, adopt: Bool = false, now: Double) {
+        public init(prune: Bool = false, adopt: Bool = false, allowMassDelete: Bool = false, now: Double) {
             self.prune = prune
             self.adopt = adopt
+            self.allowMassDelete = allowMassDelete
             self.now = now
         }
     }
@@ -31,6 +34,8 @@ public struct Planner: Sendable {
         planRoleAssignments(desired, live, principals, &draft)
         planWebservices(desired, live, &draft)
         orderDeletions(live, &draft.changes)
+        guardMassDelete(desired, live, &draft)
+        noteOtherTargets(desired, live, &draft)
         draft.changes.sort { ($0.address, $0.action.rawValue) < ($1.address, $1.action.rawValue) }
         return Plan(target: desired.target, changes: draft.changes, notes: draft.notes)
     }

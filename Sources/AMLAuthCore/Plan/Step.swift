@@ -7,7 +7,9 @@
 /// the one `createApplication` makes; they run in order.
 public enum Step: Sendable, Equatable {
     // MARK: Applications and service principals (Microsoft Graph)
-    case createApplication(displayName: String, tags: [String])
+    /// Creates the application by its deterministic `uniqueName` (Graph's upsert), or updates the
+    /// one that already has it: two applies that both planned this create make one application.
+    case createApplication(displayName: String, tags: [String], uniqueName: String)
     case useApplication(ApplicationReference)
     case setApplicationTags([String])
     case setDisplayName(String)

@@ -8,9 +8,10 @@ extension Step {
         func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
         func id(_ value: AzureResourceID) -> JSONValue { .string(value.description) }
         switch self {
-        case .createApplication(let displayName, let tags):
+        case .createApplication(let displayName, let tags, let uniqueName):
             return .object([
                 ("op", .string("create_application")), ("display_name", .string(displayName)), ("tags", strings(tags)),
+                ("unique_name", .string(uniqueName)),
             ])
         case .useApplication(let reference):
             return .object([
@@ -143,7 +144,9 @@ extension Step {
         let op = try reader.string("op")
         switch op {
         case "create_application":
-            self = .createApplication(displayName: try reader.string("display_name"), tags: try reader.strings("tags"))
+            self = .createApplication(
+                displayName: try reader.string("display_name"), tags: try reader.strings("tags"),
+                uniqueName: try reader.string("unique_name"))
         case "use_application":
             self = .useApplication(
                 ApplicationReference(

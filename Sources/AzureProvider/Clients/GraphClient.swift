@@ -12,10 +12,12 @@ public struct GraphApplication: Sendable, Equatable {
     public var tags: [String]
     public var passwords: [LivePassword]
     public var keyCredentials: [LiveKeyCredential]
+    /// The client-chosen alternate key amlauth creates its applications with, if any.
+    public var uniqueName: String?
 
     public init(
         id: String, appID: String, displayName: String, tags: [String], passwords: [LivePassword] = [],
-        keyCredentials: [LiveKeyCredential] = []
+        keyCredentials: [LiveKeyCredential] = [], uniqueName: String? = nil
     ) {
         self.id = id
         self.appID = appID
@@ -23,6 +25,7 @@ public struct GraphApplication: Sendable, Equatable {
         self.tags = tags
         self.passwords = passwords
         self.keyCredentials = keyCredentials
+        self.uniqueName = uniqueName
     }
 
     init?(_ json: JSONValue) {
@@ -30,6 +33,7 @@ public struct GraphApplication: Sendable, Equatable {
         self.id = id
         self.appID = appID
         displayName = json["displayName"]?.stringValue ?? ""
+        uniqueName = json["uniqueName"]?.stringValue
         tags = json["tags"]?.arrayValue?.compactMap(\.stringValue) ?? []
         passwords = (json["passwordCredentials"]?.arrayValue ?? []).compactMap { item in
             item["keyId"]?.stringValue.map { keyID in
@@ -138,7 +142,7 @@ public struct GraphClient: Sendable {
 
     var root: String { cloud.microsoftGraph + "v1.0" }
 
-    private func request(_ method: String, _ path: String, json: JSONValue? = nil, accept: Set<Int> = [])
+    func request(_ method: String, _ path: String, json: JSONValue? = nil, accept: Set<Int> = [])
         -> AzurePipeline.Request
     {
         AzurePipeline.Request(
@@ -328,18 +332,17 @@ public struct GraphClient: Sendable {
             GraphServicePrincipal.init, "POST /servicePrincipals")
     }
 
-    private func optional(_ request: AzurePipeline.Request) async throws(AzureError) -> JSONValue? {
+    func optional(_ request: AzurePipeline.Request) async throws(AzureError) -> JSONValue? {
         let response = try await pipeline.send(request)
         return response.status == 404 ? nil : try? JSONParser.parse(response.body)
     }
 
-    private static func typed<T>(_ json: JSONValue, _ make: (JSONValue) -> T?, _ target: String) throws(AzureError) -> T
-    {
+    static func typed<T>(_ json: JSONValue, _ make: (JSONValue) -> T?, _ target: String) throws(AzureError) -> T {
         guard let value = make(json) else { throw incomplete(target) }
         return value
     }
 
-    private static func incomplete(_ target: String) -> AzureError {
+    static func incomplete(_ target: String) -> AzureError {
         AzureError(
             service: .graph, status: 200, code: "InvalidResponse",
             message: "Graph answered without the fields amlauth needs", target: target)

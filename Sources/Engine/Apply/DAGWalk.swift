@@ -8,9 +8,11 @@ public import AMLAuthCore
 public enum DAGWalk {
     /// Walks `changes` and returns each one's outcome, in the order given. `body` applies one change;
     /// `skipped` hears of each change skipped without running.
+    /// Once `stop` answers true (apply was interrupted), no further change starts: those running
+    /// finish, every other one ends `.interrupted`.
     public static func run(
         _ changes: [Change], parallelism: Int, skipped: @Sendable (Change, ChangeOutcome) -> Void = { _, _ in },
-        _ body: @escaping @Sendable (Change) async -> ChangeOutcome
+        stop: @Sendable () -> Bool = { false }, _ body: @escaping @Sendable (Change) async -> ChangeOutcome
     ) async -> [ChangeOutcome] {
         let limit = max(1, parallelism)
         var indicesByAddress: [ResourceAddress: [Int]] = [:]
@@ -35,7 +37,7 @@ public enum DAGWalk {
                 switch outcomes[dependency] {
                 case .failed?: return changes[dependency].address
                 case .skipped(let root)?: return root
-                case .applied?, nil: continue
+                case .applied?, .interrupted?, nil: continue
                 }
             }
             return nil
@@ -43,6 +45,12 @@ public enum DAGWalk {
 
         return await withTaskGroup(of: (Int, ChangeOutcome).self) { group in
             while true {
+                if stop() {
+                    for index in changes.indices where outcomes[index] == nil && !running.contains(index) {
+                        finish(index, .interrupted)
+                        skipped(changes[index], .interrupted)
+                    }
+                }
                 // Skip what can no longer run, until nothing more is skipped (skips cascade).
                 var cascaded = true
                 while cascaded {

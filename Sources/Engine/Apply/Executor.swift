@@ -21,6 +21,10 @@ public struct Executor: Sendable {
     public var parallelism: Int
     /// How long a just-created principal may stay invisible to ARM before the assignment fails.
     public var replicationWait = 120.0
+    /// Asked before each change starts: true once apply was interrupted, after which no new change
+    /// starts and the running ones finish (a change's steps, such as add password and deliver it,
+    /// run to their end or their own rollback, never half).
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     public init(
         provider: Provider, delivery: SecretDelivery, tenantID: String, subscriptionID: String,
@@ -53,7 +57,7 @@ public struct Executor: Sendable {
         }
         let outcomes = await DAGWalk.run(
             changes, parallelism: parallelism,
-            skipped: { change, outcome in observer.finished(change, outcome, seconds: 0) }, body)
+            skipped: { change, outcome in observer.finished(change, outcome, seconds: 0) }, stop: shouldStop, body)
         return ApplyResult(outcomes: Array(zip(changes, outcomes)))
     }
 }

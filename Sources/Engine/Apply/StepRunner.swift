@@ -43,9 +43,12 @@ struct StepRunner {
 
     private mutating func run(_ step: Step) async throws {
         switch step {
-        case .createApplication(let displayName, let tags):
-            let created = try await directory.createApplication(displayName: displayName, tags: tags)
-            application = ApplicationReference(objectID: created.id, appID: created.appID, servicePrincipalID: nil)
+        case .createApplication(let displayName, let tags, let uniqueName):
+            // Create-or-update by the deterministic uniqueName: a concurrent apply that made it
+            // first leaves this one updating the same application, never a duplicate.
+            let (upserted, _) = try await directory.upsertApplication(
+                uniqueName: uniqueName, displayName: displayName, tags: tags)
+            application = ApplicationReference(objectID: upserted.id, appID: upserted.appID, servicePrincipalID: nil)
         case .useApplication(let reference):
             application = reference
             if let id = reference.servicePrincipalID.flatMap(GUID.init) {
@@ -93,8 +96,9 @@ struct StepRunner {
         try await context.modelManagementBase(workspace, modelManagement)
     }
 
-    /// The application's service principal, created if missing, waiting while Graph replicates a
-    /// new application (bounded backoff).
+    /// The application's service principal, created if missing (Graph's upsert by appId, so a
+    /// concurrent apply cannot make a second), waiting while Graph replicates a new application
+    /// (bounded backoff).
     private func ensureServicePrincipal(_ application: ApplicationReference, tags: [String]) async throws -> GUID {
         if let id = application.servicePrincipalID.flatMap(GUID.init) { return id }
         if let existing = try await directory.servicePrincipal(appID: application.appID), let id = GUID(existing.id) {
@@ -103,7 +107,7 @@ struct StepRunner {
         var delay = 1.0
         while true {
             do {
-                let created = try await directory.createServicePrincipal(appID: application.appID, tags: tags)
+                let created = try await directory.upsertServicePrincipal(appID: application.appID, tags: tags)
                 guard let id = GUID(created.id) else {
                     throw ApplyFailure("Graph returned a service principal whose id is not a GUID")
                 }

@@ -12,6 +12,15 @@ public protocol DirectoryService: Sendable {
     func servicePrincipal(id: String) async throws(AzureError) -> GraphServicePrincipal?
     func federatedCredentials(applicationID: String) async throws(AzureError) -> [LiveFederatedCredential]
     func createApplication(displayName: String, tags: [String]) async throws(AzureError) -> GraphApplication
+    /// Graph's upsert by `uniqueName` (`Prefer: create-if-missing`); `created` tells whether this
+    /// call made it. `tags` nil leaves an existing application's tags alone.
+    func upsertApplication(uniqueName: String, displayName: String, tags: [String]?) async throws(AzureError)
+        -> (application: GraphApplication, created: Bool)
+    func application(uniqueName: String) async throws(AzureError) -> GraphApplication?
+    /// One request per 15 names.
+    func applications(uniqueNamesAnyOf names: [String]) async throws(AzureError) -> [GraphApplication]
+    /// Graph's upsert of an application's service principal by appId.
+    func upsertServicePrincipal(appID: String, tags: [String]) async throws(AzureError) -> GraphServicePrincipal
     func updateApplication(id: String, _ update: ApplicationUpdate) async throws(AzureError)
     func deleteApplication(id: String) async throws(AzureError)
     func createServicePrincipal(appID: String, tags: [String]) async throws(AzureError) -> GraphServicePrincipal

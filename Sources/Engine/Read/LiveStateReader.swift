@@ -43,6 +43,9 @@ public struct LiveStateReader: Sendable {
             !ownedTags.contains(Markers.resourceTag(desired.target, $0.address.name))
         }
         found += try await directory.applications(namedAnyOf: Array(Set(unowned.map(\.displayName))).sorted())
+        // And by the uniqueName amlauth creates with: an application of ours whose marker tags were
+        // lost (edited by hand) is still ours, never a second create (15 names per request).
+        found += try await directory.applications(uniqueNamesAnyOf: unowned.map(\.uniqueName).sorted())
         var seen: Set<String> = []
         found = found.filter { seen.insert($0.id).inserted }
         let principals = try await directory.servicePrincipals(appIDsAnyOf: found.map(\.appID))
@@ -57,6 +60,7 @@ public struct LiveStateReader: Sendable {
                 federatedCredentials: try await directory.federatedCredentials(applicationID: application.id),
                 servicePrincipalID: principalByAppID[application.appID.lowercased()]?.id)
             live.keyCredentials = application.keyCredentials
+            live.uniqueName = application.uniqueName
             applications.append(live)
         }
         return applications

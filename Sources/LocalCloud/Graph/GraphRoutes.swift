@@ -39,6 +39,15 @@ struct GraphRoutes {
         case .collection("applications"): return await applications(Array(path.dropFirst()), key: nil, state: state)
         case .byAppID("applications", let appID):
             return await applications(Array(path.dropFirst()), key: .appID(appID), state: state)
+        case .byUniqueName(let uniqueName):
+            if request.method == "PATCH" && path.count == 1 { return await upsertApplication(uniqueName: uniqueName) }
+            guard
+                let id = state.applications.first(where: { $0.uniqueName?.lowercased() == uniqueName.lowercased() })?
+                    .id
+            else { return notFound(uniqueName) }
+            return await applications(Array(path.dropFirst()), key: .id(id), state: state)
+        case .byAppID("servicePrincipals", let appID) where request.method == "PATCH" && path.count == 1:
+            return await upsertServicePrincipal(appID: appID)
         case .collection("servicePrincipals"):
             return await servicePrincipals(Array(path.dropFirst()), key: nil, state: state)
         case .byAppID("servicePrincipals", let appID):
@@ -50,6 +59,8 @@ struct GraphRoutes {
     enum Entity {
         case collection(String)
         case byAppID(String, String)
+        /// `applications(uniqueName='…')`: the client-chosen alternate key.
+        case byUniqueName(String)
         case other
     }
     enum Key {
@@ -57,8 +68,14 @@ struct GraphRoutes {
         case appID(String)
     }
 
-    /// `applications`, `applications(appId='…')` (alternate key), case-insensitively.
+    /// `applications`, `applications(appId='…')`, `applications(uniqueName='…')` (alternate keys),
+    /// case-insensitively.
     static func entity(_ segment: String) -> Entity {
+        let uniquePrefix = "applications(uniquename="
+        if segment.lowercased().hasPrefix(uniquePrefix), segment.hasSuffix(")") {
+            let quoted = String(segment.dropFirst(uniquePrefix.count).dropLast())
+            return .byUniqueName(GraphFilter.quoted(quoted) ?? quoted)
+        }
         for name in ["applications", "servicePrincipals"] {
             if segment.lowercased() == name.lowercased() { return .collection(name) }
             let prefix = name.lowercased() + "(appid="
@@ -75,13 +92,13 @@ struct GraphRoutes {
         ErrorBody.graph(status, code, message, requestID: context.requestID, date: context.timestamp)
     }
 
-    private func notFound(_ id: String) -> CloudResponse {
+    func notFound(_ id: String) -> CloudResponse {
         error(
             404, "Request_ResourceNotFound",
             "Resource '\(id)' does not exist or one of its queried reference-property objects are not present.")
     }
 
-    private func persistenceFailure(_ failure: any Error) -> CloudResponse {
+    func persistenceFailure(_ failure: any Error) -> CloudResponse {
         error(500, "generalException", "The local cloud could not persist the change: \(failure)")
     }
 
@@ -159,6 +176,7 @@ struct GraphRoutes {
             ("id", .string(application.id)), ("deletedDateTime", .null), ("appId", .string(application.appID)),
             ("createdDateTime", .string(ISOTime.format(application.createdDateTime))),
             ("displayName", .string(application.displayName)),
+            ("uniqueName", application.uniqueName.map(JSONValue.string) ?? .null),
             ("identifierUris", .array([])), ("publisherDomain", .string("amlauthlocal.onmicrosoft.com")),
             ("signInAudience", .string("AzureADMyOrg")),
             ("tags", .array(application.tags.map(JSONValue.string))),
@@ -217,12 +235,12 @@ struct GraphRoutes {
         return .json(201, applicationBody(application, context: true))
     }
 
-    private func tags(_ json: JSONValue) -> [String] { json["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+    func tags(_ json: JSONValue) -> [String] { json["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
 
     /// `keyCredentials` as PATCH sends them: each `key` a base64 DER certificate, or an existing
     /// credential named by `keyId` alone (`key: null`), kept as it is, the way azure-cli's
     /// `credential reset --append` re-sends what a plain GET returned.
-    private func keyCredentials(_ value: JSONValue, existing: [KeyCredentialRecord]) -> Result<
+    func keyCredentials(_ value: JSONValue, existing: [KeyCredentialRecord] = []) -> Result<
         [KeyCredentialRecord], CloudResponse
     > {
         var records: [KeyCredentialRecord] = []
@@ -265,6 +283,9 @@ struct GraphRoutes {
             return error(
                 400, "Request_BadRequest",
                 "Property 'passwordCredentials' cannot be updated with PATCH; use addPassword and removePassword.")
+        }
+        if let unique = json["uniqueName"], unique.stringValue != application.uniqueName {
+            return uniqueNameImmutable()
         }
         var keys: [KeyCredentialRecord]?
         if let value = json["keyCredentials"] {
@@ -410,43 +431,7 @@ struct GraphRoutes {
             return error(400, "Request_BadRequest", "Property 'appId' is required.")
         }
         guard let application = state.applications.first(where: { $0.appID == appID }) else {
-            return .json(
-                400,
-                .object([
-                    (
-                        "error",
-                        .object([
-                            ("code", .string("Request_BadRequest")),
-                            (
-                                "message",
-                                .string(
-                                    "The appId '\(appID)' of the service principal does not reference a valid application object."
-                                )
-                            ),
-                            (
-                                "details",
-                                .array([
-                                    .object([
-                                        ("code", .string("NoBackingApplicationObject")), ("target", .string("appId")),
-                                        (
-                                            "message",
-                                            .string(
-                                                "The appId of the service principal does not reference a valid application object."
-                                            )
-                                        ),
-                                    ])
-                                ])
-                            ),
-                            (
-                                "innerError",
-                                .object([
-                                    ("date", .string(context.timestamp)), ("request-id", .string(context.requestID)),
-                                    ("client-request-id", .string(context.requestID)),
-                                ])
-                            ),
-                        ])
-                    )
-                ]))
+            return noBackingApplication(appID)
         }
         guard !state.servicePrincipals.contains(where: { $0.appID == appID }) else {
             return error(
@@ -463,6 +448,47 @@ struct GraphRoutes {
             try await cloud.store.write { $0.servicePrincipals.append(principal) }
         } catch { return persistenceFailure(error) }
         return .json(201, servicePrincipalBody(principal, context: true))
+    }
+
+    /// Graph's answer to a service principal for an application it does not know (yet).
+    func noBackingApplication(_ appID: String) -> CloudResponse {
+        .json(
+            400,
+            .object([
+                (
+                    "error",
+                    .object([
+                        ("code", .string("Request_BadRequest")),
+                        (
+                            "message",
+                            .string(
+                                "The appId '\(appID)' of the service principal does not reference a valid application object."
+                            )
+                        ),
+                        (
+                            "details",
+                            .array([
+                                .object([
+                                    ("code", .string("NoBackingApplicationObject")), ("target", .string("appId")),
+                                    (
+                                        "message",
+                                        .string(
+                                            "The appId of the service principal does not reference a valid application object."
+                                        )
+                                    ),
+                                ])
+                            ])
+                        ),
+                        (
+                            "innerError",
+                            .object([
+                                ("date", .string(context.timestamp)), ("request-id", .string(context.requestID)),
+                                ("client-request-id", .string(context.requestID)),
+                            ])
+                        ),
+                    ])
+                )
+            ]))
     }
 
     // MARK: Lists, filters, paging
@@ -500,7 +526,7 @@ struct GraphRoutes {
             clauses.allSatisfy {
                 $0.matches(
                     id: application.id, appID: application.appID, displayName: application.displayName,
-                    tags: application.tags)
+                    tags: application.tags, uniqueName: application.uniqueName)
             }
         }
     }
@@ -603,7 +629,7 @@ enum GraphFilter {
         return nil
     }
 
-    func matches(id: String, appID: String, displayName: String, tags: [String]) -> Bool {
+    func matches(id: String, appID: String, displayName: String, tags: [String], uniqueName: String? = nil) -> Bool {
         switch self {
         case .tag(let value): return tags.contains(value)
         case .startsWith(let property, let prefix):
@@ -611,13 +637,14 @@ enum GraphFilter {
         case .oneOf(let property, let values):
             return values.contains {
                 GraphFilter.equals(property: property, value: $0).matches(
-                    id: id, appID: appID, displayName: displayName, tags: tags)
+                    id: id, appID: appID, displayName: displayName, tags: tags, uniqueName: uniqueName)
             }
         case .equals(let property, let value):
             switch property {
             case "appid": return appID == value.lowercased()
             case "id": return id == value.lowercased()
             case "displayname": return displayName == value
+            case "uniquename": return uniqueName?.lowercased() == value.lowercased()
             default: return false
             }
         }

@@ -94,6 +94,8 @@ public struct ApplicationRecord: Codable, Sendable {
     public var displayName: String
     public var tags: [String]
     public var createdDateTime: Double
+    /// The client-chosen alternate key (`applications(uniqueName='…')`); set once, immutable.
+    public var uniqueName: String?
     public var passwordCredentials: [PasswordRecord] = []
     public var keyCredentials: [KeyCredentialRecord] = []
     public var federatedCredentials: [FederatedCredentialRecord] = []
