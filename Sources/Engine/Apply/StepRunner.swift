@@ -17,6 +17,7 @@ struct StepRunner {
 
     private var directory: any DirectoryService { executor.provider.directory }
     private var modelManagement: any ModelManagementService { executor.provider.modelManagement }
+    private var uncertain: UncertainCreates { UncertainCreates(directory: directory, runtime: executor.runtime) }
 
     mutating func run() async throws(ApplyFailure) {
         for step in change.steps {
@@ -44,7 +45,7 @@ struct StepRunner {
     private mutating func run(_ step: Step) async throws {
         switch step {
         case .createApplication(let displayName, let tags):
-            let created = try await directory.createApplication(displayName: displayName, tags: tags)
+            let created = try await uncertain.createApplication(displayName: displayName, tags: tags)
             application = ApplicationReference(objectID: created.id, appID: created.appID, servicePrincipalID: nil)
         case .useApplication(let reference):
             application = reference
@@ -118,7 +119,7 @@ struct StepRunner {
     /// reported, so no secret exists that nobody holds.
     private func addPassword(_ request: PasswordRequest, to application: ApplicationReference) async throws {
         let end = executor.runtime.now() + Double(request.lifetime.seconds)
-        let created = try await directory.addPassword(
+        let created = try await uncertain.addPassword(
             applicationID: application.objectID, displayName: request.displayName, endDateTime: end)
         do {
             try executor.delivery.deliver(
