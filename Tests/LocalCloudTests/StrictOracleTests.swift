@@ -105,6 +105,7 @@ struct StrictOracleTests {
     @Test(arguments: [
         "/resourceGroups/ml-rg/..", "/resourceGroups/ml-rg/%2e%2e", "/resourceGroups/ml-rg/.",
         "/resourceGroups//ml-rg", "/resourceGroups/ml-rg/providers/x/..%2f..", "/resourceGroups/ml-rg/",
+        "/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-example/../../../..",
     ])
     func roleAssignmentScopesWithTraversalAreRefused(suffix: String) async throws {
         let harness = try Harness.make()
