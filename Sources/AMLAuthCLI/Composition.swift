@@ -138,8 +138,10 @@ enum Composition {
                 service: .credential, status: nil, code: "NoSubscription",
                 message: "the Target names no subscription_id", target: "Target")
         }
-        let caBundle = options.caBundle ?? options.environment["AMLAUTH_CA_BUNDLE"] ?? cloud.caCertificate
-        let transport = try CurlTransport(configuration: CurlTransportConfiguration(extraCABundle: caBundle))
+        // `--ca-bundle` (or AMLAUTH_CA_BUNDLE) adds to the cloud file's CA; it never replaces it.
+        let caBundles = [cloud.caCertificate, options.caBundle ?? options.environment["AMLAUTH_CA_BUNDLE"]]
+            .compactMap { $0 }
+        let transport = try CurlTransport(configuration: CurlTransportConfiguration(extraCABundles: caBundles))
         var log: (@Sendable (String) -> Void)?
         if options.verbose {
             log = { line in FileHandle.standardError.write(Data("amlauth: \(line)\n".utf8)) }

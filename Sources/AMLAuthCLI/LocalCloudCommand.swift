@@ -35,7 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
             identity provider, for testing federated credentials.
 
             --faults takes comma-separated KEY=VALUE: 429, 500, 503 and reset with a rate from 0 to 1, \
-            latency=20ms, route=TEXT (only paths containing TEXT), seed=N. Example: 429=0.2,reset=0.02,seed=7.
+            latency=20ms, retry-after=50ms (what a 429 or 503 asks clients to wait; 1 s by default), \
+            route=TEXT (only paths containing TEXT), seed=N. Example: 429=0.2,reset=0.02,seed=7.
 
             Stops cleanly on SIGINT or SIGTERM.
             """)

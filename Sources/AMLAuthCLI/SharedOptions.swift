@@ -4,7 +4,9 @@ import ArgumentParser
 struct ConnectionOptions: ParsableArguments {
     @Option(
         name: .customLong("ca-bundle"),
-        help: "Extra trusted CA certificates (PEM), on top of the system store. Also AMLAUTH_CA_BUNDLE.")
+        help:
+            "Extra trusted CA certificates (PEM), on top of the system store and the cloud file's CA. Also AMLAUTH_CA_BUNDLE."
+    )
     var caBundle: String?
 
     @Flag(

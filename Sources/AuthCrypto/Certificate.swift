@@ -44,6 +44,15 @@ public final class Certificate: @unchecked Sendable {
         return String(decoding: bio.contents, as: UTF8.self)
     }
 
+    /// The subject's common name (CN), or nil when it has none.
+    public var subjectCommonName: String? {
+        guard let name = X509_get_subject_name(pointer) else { return nil }
+        var buffer = [CChar](repeating: 0, count: 256)
+        let length = X509_NAME_get_text_by_NID(name, NID_commonName, &buffer, Int32(buffer.count))
+        guard length >= 0 else { return nil }
+        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// SHA-1 of the DER encoding: the `x5t` thumbprint.
     public var sha1Thumbprint: [UInt8] { Digest.sha1(der) }
     /// SHA-256 of the DER encoding: the `x5t#S256` thumbprint.

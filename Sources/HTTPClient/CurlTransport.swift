@@ -4,9 +4,9 @@ import Synchronization
 
 /// How the libcurl transport connects.
 public struct CurlTransportConfiguration: Sendable {
-    /// A PEM file of extra trusted CAs, added on top of the system store (`--ca-bundle`,
-    /// `AMLAUTH_CA_BUNDLE`). TLS verification is always on.
-    public var extraCABundle: String?
+    /// PEM files of extra trusted CAs, all added on top of the system store (the cloud file's CA,
+    /// `--ca-bundle`, `AMLAUTH_CA_BUNDLE`). TLS verification is always on.
+    public var extraCABundles: [String]
     public var connectTimeout: Double = 10
     public var totalTimeout: Double = 120
     /// Transfers in flight at once; further requests wait. Bounds open connections, so a burst of
@@ -18,8 +18,14 @@ public struct CurlTransportConfiguration: Sendable {
     /// `all_proxy`; nil reads the environment. Loopback requests never use a proxy.
     public var proxy: String?
 
+    /// One extra CA file, or none.
     public init(extraCABundle: String? = nil) {
-        self.extraCABundle = extraCABundle
+        extraCABundles = extraCABundle.map { [$0] } ?? []
+    }
+
+    /// Several extra CA files, each trusted.
+    public init(extraCABundles: [String]) {
+        self.extraCABundles = extraCABundles
     }
 }
 
@@ -40,16 +46,21 @@ public final class CurlTransport: HTTPTransport {
         _ = Self.globalInit
         self.configuration = configuration
         limiter = AsyncLimiter(limit: max(1, configuration.maxConcurrentTransfers))
-        if let path = configuration.extraCABundle {
-            guard let extra = FileManager.default.contents(atPath: path),
-                String(decoding: extra, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
-            else {
-                throw TransportError(.tls, "cannot read a PEM CA bundle from '\(path)'", target: "CA bundle")
-            }
-            let system = Self.systemCABundle().flatMap { FileManager.default.contents(atPath: $0) } ?? Data()
-            trustedCAs = [UInt8](system) + Array("\n".utf8) + [UInt8](extra)
-        } else {
+        if configuration.extraCABundles.isEmpty {
             trustedCAs = nil
+        } else {
+            // libcurl takes one CA blob: the system store and every extra file, concatenated.
+            let system = Self.systemCABundle().flatMap { FileManager.default.contents(atPath: $0) } ?? Data()
+            var blob = [UInt8](system)
+            for path in configuration.extraCABundles {
+                guard let extra = FileManager.default.contents(atPath: path),
+                    String(decoding: extra, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
+                else {
+                    throw TransportError(.tls, "cannot read a PEM CA bundle from '\(path)'", target: "CA bundle")
+                }
+                blob += Array("\n".utf8) + [UInt8](extra)
+            }
+            trustedCAs = blob
         }
     }
 

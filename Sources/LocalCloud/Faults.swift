@@ -1,7 +1,7 @@
 import AMLAuthCore
 import Synchronization
 
-/// Which faults to inject and how often: `--faults 429=0.2,500=0.05,503=0.05,reset=0.02,latency=20ms,route=roleAssignments,seed=7`.
+/// Which faults to inject and how often: `--faults 429=0.2,500=0.05,503=0.05,reset=0.02,latency=20ms,retry-after=50ms,route=roleAssignments,seed=7`.
 public struct FaultPlan: Sendable, Equatable {
     public var throttle = 0.0
     public var serverError = 0.0
@@ -9,6 +9,10 @@ public struct FaultPlan: Sendable, Equatable {
     public var reset = 0.0
     /// Added to every matching request, in seconds.
     public var latency = 0.0
+    /// Seconds a 429 or 503 asks the client to wait. ARM sends whole seconds in `Retry-After`;
+    /// below one second the answer also carries `x-ms-retry-after-ms`, which clients read first,
+    /// so fault runs stay fast while the client still honours what the server asks.
+    public var retryAfter = 1.0
     /// Only requests whose path contains this (case-insensitive) are affected.
     public var route: String?
     public var seed: UInt64 = 1
@@ -40,12 +44,18 @@ public struct FaultPlan: Sendable, Equatable {
                     throw ParseError(description: "latency=\(value): write milliseconds, e.g. latency=20ms")
                 }
                 latency = milliseconds / 1000
+            case "retry-after":
+                guard value.hasSuffix("ms"), let milliseconds = Double(value.dropLast(2)), milliseconds >= 0 else {
+                    throw ParseError(description: "retry-after=\(value): write milliseconds, e.g. retry-after=50ms")
+                }
+                retryAfter = milliseconds / 1000
             case "route": route = value
             case "seed":
                 guard let number = UInt64(value) else { throw ParseError(description: "seed=\(value): a whole number") }
                 seed = number
             default:
-                throw ParseError(description: "unknown fault '\(key)'; use 429, 500, 503, reset, latency, route, seed")
+                throw ParseError(
+                    description: "unknown fault '\(key)'; use 429, 500, 503, reset, latency, retry-after, route, seed")
             }
         }
     }
@@ -56,6 +66,8 @@ public struct PlannedFault: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case none, throttle, serverError, unavailable, reset }
     public var kind: Kind
     public var latency: Double
+    /// Seconds a 429 or 503 asks the client to wait.
+    public var retryAfter = 1.0
 
     /// The response that replaces the real one, if any. Status 0 means "drop the connection".
     func response(context: RequestContext) -> CloudResponse? {
@@ -67,14 +79,14 @@ public struct PlannedFault: Sendable, Equatable {
                 429, "TooManyRequests",
                 "The request is being throttled as the limit has been reached for operation type - 'Read'. For more information, see - https://aka.ms/msdn-throttling"
             )
-            .adding("Retry-After", "1")
+            .retrying(after: retryAfter)
         case .serverError:
             return ErrorBody.arm(
                 500, "InternalServerError",
                 "Encountered internal server error. Diagnostic information: timestamp '\(context.timestamp)'.")
         case .unavailable:
             return ErrorBody.arm(503, "ServiceUnavailable", "The server is currently unable to handle the request.")
-                .adding("Retry-After", "1")
+                .retrying(after: retryAfter)
         }
     }
 }
@@ -127,6 +139,17 @@ final class FaultInjector: Sendable {
         } else {
             kind = .none
         }
-        return PlannedFault(kind: kind, latency: plan.latency)
+        return PlannedFault(kind: kind, latency: plan.latency, retryAfter: plan.retryAfter)
+    }
+}
+
+extension CloudResponse {
+    /// `Retry-After` in whole seconds (at least 1), plus `x-ms-retry-after-ms` when the wait is not
+    /// a whole number of seconds.
+    fileprivate func retrying(after seconds: Double) -> CloudResponse {
+        let whole = max(1, Int(seconds.rounded(.up)))
+        let response = adding("Retry-After", String(whole))
+        guard Double(whole) != seconds else { return response }
+        return response.adding("x-ms-retry-after-ms", String(Int((seconds * 1000).rounded())))
     }
 }

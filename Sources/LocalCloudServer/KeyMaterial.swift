@@ -18,9 +18,10 @@ public struct KeyMaterial: Sendable {
             return try load(files)
         }
         let caKey = try RSAPrivateKey.generate()
+        // A subject of its own per cloud: TLS libraries find a certificate's issuer by subject, so
+        // two local clouds' CAs in one trust store must not share one (the serial is random too).
         let ca = try Certificate.issue(
-            .init(commonName: "amlauth local cloud CA", days: 3650, isCA: true), key: caKey, issuer: nil,
-            issuerKey: caKey)
+            .init(commonName: caCommonName(), days: 3650, isCA: true), key: caKey, issuer: nil, issuerKey: caKey)
         let serverKey = try RSAPrivateKey.generate()
         let server = try Certificate.issue(
             .init(commonName: "localhost", days: 825, isCA: false, subjectAltNames: ["IP:127.0.0.1", "DNS:localhost"]),
@@ -35,6 +36,12 @@ public struct KeyMaterial: Sendable {
         try AtomicFile.write(Array((try server.pem() + ca.pem()).utf8), to: files.serverCertificate, mode: 0o644)
         try AtomicFile.write(Array(try ca.pem().utf8), to: files.caCertificate, mode: 0o644)
         return try load(files)
+    }
+
+    /// `amlauth local cloud CA 1a2b3c4d5e6f7a8b`: the fixed prefix says what it is, the random
+    /// suffix tells one cloud's CA from another's.
+    static func caCommonName() -> String {
+        "amlauth local cloud CA " + SecureRandom.bytes(8).map { String(format: "%02x", $0) }.joined()
     }
 
     private static func load(_ files: Files) throws -> KeyMaterial {

@@ -23,6 +23,7 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
     /// Every call, as `method target` (`createApplication ml-auth`, `deleteRoleAssignment <name>`…).
     public private(set) var calls: [String] = []
     private var failures: [String: AzureError] = [:]
+    private var lostAnswers: [String: AzureError] = [:]
     private var counter = 0
 
     public init() {}
@@ -32,6 +33,18 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
 
     /// Makes the next call whose record starts with `prefix` fail with `error` (once).
     public func failNext(_ prefix: String, with error: AzureError) { failures[prefix] = error }
+
+    /// Makes the next `createApplication` or `addPassword` whose record starts with `prefix` take
+    /// effect and then fail with `error` (once): the answer lost on the way back.
+    public func loseNextAnswer(_ prefix: String, with error: AzureError) { lostAnswers[prefix] = error }
+
+    private func answer(_ call: String) throws(AzureError) {
+        if let prefix = lostAnswers.keys.sorted().first(where: { call.hasPrefix($0) }),
+            let error = lostAnswers.removeValue(forKey: prefix)
+        {
+            throw error
+        }
+    }
 
     /// Adds a workspace (with its model-management base `fake-mms:<id>`).
     public func addWorkspace(_ id: AzureResourceID, location: String) {
@@ -95,6 +108,11 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         return servicePrincipals.first { $0.id == id }
     }
 
+    public func application(id: String) throws(AzureError) -> GraphApplication? {
+        try record("application \(id)")
+        return applications.first { $0.application.id == id }?.application
+    }
+
     public func federatedCredentials(applicationID: String) throws(AzureError) -> [LiveFederatedCredential] {
         try record("federatedCredentials \(applicationID)")
         return applications[try applicationIndex(applicationID)].federated
@@ -104,6 +122,7 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         try record("createApplication \(displayName)")
         let application = GraphApplication(id: newID(), appID: newID(), displayName: displayName, tags: tags)
         applications.append(Application(application: application))
+        try answer("createApplication \(displayName)")
         return application
     }
 
@@ -186,6 +205,7 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         let keyID = newID()
         applications[index].application.passwords.append(
             LivePassword(keyID: keyID, displayName: displayName, hint: "fak", endDateTime: endDateTime ?? 0))
+        try answer("addPassword \(displayName)")
         return CreatedPassword(keyID: keyID, secretText: "fake-secret-\(keyID)")
     }
 

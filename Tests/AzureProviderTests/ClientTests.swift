@@ -169,6 +169,30 @@ struct ClientTests {
         #expect(log.contains("→ connection"))
     }
 
+    /// Issue 15 item 11: the creates whose repeat is safe (Graph answers a second one with 409)
+    /// adopt what an earlier attempt made instead of failing; a second removal of a password is
+    /// not an error once a first attempt may have done it.
+    @Test func repeatedCreatesAdoptWhatAnEarlierAttemptMade() async throws {
+        let connected = try await Connected.start()
+        defer { Task { await connected.stop() } }
+        let graph = GraphClient(pipeline: connected.pipeline(connected.bootstrapCredential()), cloud: connected.cloud)
+        let app = try await graph.createApplication(displayName: "twice", tags: [])
+        let first = try await graph.createServicePrincipal(appID: app.appID, tags: [])
+        #expect(try await graph.createServicePrincipal(appID: app.appID, tags: []) == first)
+        #expect(await connected.live.cloud.store.state.servicePrincipals.filter { $0.appID == app.appID }.count == 1)
+        let credential = DesiredFederatedCredential(
+            name: "gh", issuer: "https://token.actions.githubusercontent.com", subject: "repo:o/r:ref:refs/heads/main",
+            audiences: ["api://AzureADTokenExchange"])
+        try await graph.createFederatedCredential(applicationID: app.id, credential)
+        try await graph.createFederatedCredential(applicationID: app.id, credential)
+        #expect(try await graph.federatedCredentials(applicationID: app.id).count == 1)
+        var other = credential
+        other.subject = "repo:o/r:ref:refs/heads/other"
+        await #expect(throws: AzureError.self, "the same name for another subject is a real conflict") {
+            try await graph.createFederatedCredential(applicationID: app.id, other)
+        }
+    }
+
     @Test func federatedCredentialsChangeInPlace() async throws {
         let connected = try await Connected.start()
         defer { Task { await connected.stop() } }

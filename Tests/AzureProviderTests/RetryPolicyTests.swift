@@ -16,8 +16,37 @@ struct RetryPolicyTests {
         }
         #expect(delays == [0.4, 0.8, 1.6, 3.2])
         #expect(
-            policy.delay(after: .status(503, retryAfter: nil), attempt: 5, idempotent: true, waited: 0, random: half)
-                == nil, "bounded attempts")
+            policy.delay(after: .status(503, retryAfter: nil), attempt: 9, idempotent: true, waited: 0, random: half)
+                == 15, "capped at 30 s, halved")
+        #expect(
+            policy.delay(after: .status(503, retryAfter: nil), attempt: 10, idempotent: true, waited: 0, random: half)
+                == nil, "ten attempts for a write, as azure-core's retry_total")
+    }
+
+    /// Issue 15 item 11: a read that fails stops the whole plan, so reads go on for minutes, not
+    /// for a count of attempts.
+    @Test func readsRetryWithinATimeBudget() {
+        #expect(
+            policy.delay(
+                after: .status(500, retryAfter: nil), attempt: 15, idempotent: true, read: true, waited: 200,
+                random: half) == 15)
+        #expect(
+            policy.delay(
+                after: .transport(retryable: true), attempt: 20, idempotent: true, read: true, waited: 500,
+                random: half) == 15)
+        #expect(
+            policy.delay(
+                after: .status(429, retryAfter: 20), attempt: 20, idempotent: true, read: true, waited: 590,
+                random: half) == nil, "the budget is spent")
+    }
+
+    @Test func honoursRetryAfterUpToMinutes() {
+        #expect(
+            policy.delay(after: .status(429, retryAfter: 240), attempt: 1, idempotent: true, waited: 0, random: half)
+                == 240)
+        #expect(
+            policy.delay(after: .status(429, retryAfter: 3_600), attempt: 1, idempotent: true, waited: 0, random: half)
+                == nil, "an hour is an outage, reported rather than slept through")
     }
 
     @Test func honoursRetryAfterEvenForPOST() {
@@ -46,11 +75,11 @@ struct RetryPolicyTests {
 
     @Test func boundsTotalWaiting() {
         #expect(
-            policy.delay(after: .status(429, retryAfter: 100), attempt: 1, idempotent: true, waited: 30, random: half)
+            policy.delay(after: .status(429, retryAfter: 100), attempt: 1, idempotent: true, waited: 250, random: half)
                 == nil)
         #expect(
-            policy.delay(after: .status(429, retryAfter: 90), attempt: 1, idempotent: true, waited: 30, random: half)
-                == 90)
+            policy.delay(after: .status(429, retryAfter: 40), attempt: 1, idempotent: true, waited: 250, random: half)
+                == 40)
     }
 
     @Test func parsesRetryAfterForms() {
@@ -118,16 +147,39 @@ struct PipelineTests {
         let transport = ScriptedTransport(
             Array(
                 repeating: Self.status(503, body: #"{"error":{"code":"ServiceUnavailable","message":"busy"}}"#),
-                count: 10))
+                count: 12))
         let pipeline = AzurePipeline(transport: transport, tokens: nil, runtime: manual.runtime)
         await #expect {
             _ = try await pipeline.send(
-                .init("GET", "https://example.test/x?secret=1", service: .resourceManager, audience: nil))
+                .init("PUT", "https://example.test/x?secret=1", service: .resourceManager, audience: nil))
         } throws: { error in
             let error = error as! AzureError
-            return error.code == "ServiceUnavailable" && error.status == 503 && error.attempts == 5 && error.isRetryable
-                && error.target == "GET https://example.test/x"
+            return error.code == "ServiceUnavailable" && error.status == 503 && error.attempts == 10
+                && error.isRetryable && error.target == "PUT https://example.test/x"
         }
+    }
+
+    /// Issue 15 item 11: fifteen faults in a row do not fail a read, and a PATCH (which sets
+    /// values) is repeated after a 500 like a PUT.
+    @Test func readsOutlastLongFaultRunsAndPatchesAreRepeated() async throws {
+        let manual = ManualRuntime()
+        let transport = ScriptedTransport(
+            (0..<15).map {
+                $0 % 3 == 2 ? .failure(TransportError(.connection, "reset", target: "x")) : Self.status(500)
+            }
+                + [Self.status(200)])
+        let pipeline = AzurePipeline(transport: transport, tokens: nil, runtime: manual.runtime)
+        let response = try await pipeline.send(
+            .init("GET", "https://example.test/x", service: .resourceManager, audience: nil))
+        #expect(response.status == 200)
+        #expect(transport.requests.count == 16)
+
+        let patched = ScriptedTransport([Self.status(500), Self.status(204)])
+        let patching = AzurePipeline(transport: patched, tokens: nil, runtime: manual.runtime)
+        #expect(
+            try await patching.send(.init("PATCH", "https://example.test/a", service: .graph, audience: nil)).status
+                == 204)
+        #expect(patched.requests.count == 2)
     }
 
     @Test func doesNotRepeatAPostWithoutRetryAfter() async throws {

@@ -197,6 +197,7 @@ public struct GraphClient: Sendable {
             ])
             var lookup = request("POST", "/directoryObjects/getByIds", json: body)
             lookup.idempotent = true
+            lookup.read = true
             for item in try await pipeline.json(lookup)["value"]?.arrayValue ?? [] {
                 guard let id = item["id"]?.stringValue else { continue }
                 // `#microsoft.graph.group` → `Group`, as role assignments write principal types.
@@ -263,10 +264,22 @@ public struct GraphClient: Sendable {
         return CreatedPassword(keyID: keyID, secretText: secret)
     }
 
+    /// Removes a password. Repeating it is safe: when a repeat (after a broken connection or a
+    /// 5xx) finds the key gone, an earlier attempt removed it, which is what was asked.
     public func removePassword(applicationID: String, keyID: String) async throws(AzureError) {
-        _ = try await pipeline.send(
-            request("POST", "/applications/\(applicationID)/removePassword", json: .object([("keyId", .string(keyID))]))
-        )
+        var remove = request(
+            "POST", "/applications/\(applicationID)/removePassword", json: .object([("keyId", .string(keyID))]))
+        remove.idempotent = true
+        do {
+            _ = try await pipeline.send(remove)
+        } catch  where error.attempts > 1 && (error.status == 400 || error.status == 404) {
+            return
+        }
+    }
+
+    /// One application by object id, nil when it does not exist.
+    public func application(id: String) async throws(AzureError) -> GraphApplication? {
+        try await optional(request("GET", "/applications/\(id)", accept: [404])).flatMap(GraphApplication.init)
     }
 
     public func federatedCredentials(applicationID: String) async throws(AzureError) -> [LiveFederatedCredential] {
@@ -280,17 +293,31 @@ public struct GraphClient: Sendable {
             }
     }
 
+    /// Creates a federated credential. Repeating the POST is safe because Graph keeps names unique
+    /// (a second create answers 409): a 409 whose existing credential is exactly this one means an
+    /// earlier attempt made it.
     public func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential)
         async throws(AzureError)
     {
-        _ = try await pipeline.json(
-            request(
-                "POST", "/applications/\(applicationID)/federatedIdentityCredentials",
-                json: .object([
-                    ("name", .string(credential.name)), ("issuer", .string(credential.issuer)),
-                    ("subject", .string(credential.subject)),
-                    ("audiences", .array(credential.audiences.map(JSONValue.string))),
-                ])))
+        var create = request(
+            "POST", "/applications/\(applicationID)/federatedIdentityCredentials",
+            json: .object([
+                ("name", .string(credential.name)), ("issuer", .string(credential.issuer)),
+                ("subject", .string(credential.subject)),
+                ("audiences", .array(credential.audiences.map(JSONValue.string))),
+            ]))
+        create.idempotent = true
+        do {
+            _ = try await pipeline.json(create)
+        } catch  where error.status == 409 {
+            let existing = try await federatedCredentials(applicationID: applicationID)
+            guard
+                existing.contains(where: {
+                    $0.name == credential.name && $0.issuer == credential.issuer && $0.subject == credential.subject
+                        && $0.audiences == credential.audiences
+                })
+            else { throw error }
+        }
     }
 
     /// `PATCH …/federatedIdentityCredentials/{id}` (204): issuer, subject and audiences change in
@@ -322,14 +349,22 @@ public struct GraphClient: Sendable {
             GraphServicePrincipal.init)
     }
 
+    /// Creates the application's service principal, or adopts the one that exists. Repeating the
+    /// POST is safe because an application has at most one service principal: a second create
+    /// answers 409 `Request_MultipleObjectsWithSameKeyValue`, and the existing one is read by appId.
     public func createServicePrincipal(appID: String, tags: [String]) async throws(AzureError) -> GraphServicePrincipal
     {
-        try Self.typed(
-            try await pipeline.json(
-                request(
-                    "POST", "/servicePrincipals",
-                    json: .object([("appId", .string(appID)), ("tags", .array(tags.map(JSONValue.string)))]))),
-            GraphServicePrincipal.init, "POST /servicePrincipals")
+        var create = request(
+            "POST", "/servicePrincipals",
+            json: .object([("appId", .string(appID)), ("tags", .array(tags.map(JSONValue.string)))]))
+        create.idempotent = true
+        do {
+            return try Self.typed(
+                try await pipeline.json(create), GraphServicePrincipal.init, "POST /servicePrincipals")
+        } catch  where error.status == 409 {
+            guard let existing = try await servicePrincipal(appID: appID) else { throw error }
+            return existing
+        }
     }
 
     func optional(_ request: AzurePipeline.Request) async throws(AzureError) -> JSONValue? {

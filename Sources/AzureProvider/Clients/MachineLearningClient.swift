@@ -182,10 +182,18 @@ public struct MachineLearningClient: Sendable {
         return response.status == 404 ? nil : (try? JSONParser.parse(response.body)).flatMap(Service.init)
     }
 
-    /// Creates a service and waits for its operation.
+    /// Creates a service and waits for its operation. Repeating the POST is safe because names are
+    /// unique in a workspace: when a repeat answers 409, an earlier attempt created the service.
     public func createService(base: String, _ definition: ServiceDefinition) async throws(AzureError) {
-        _ = try await waitForOperation(
-            base: base, try await pipeline.send(mms("POST", base + "/services", json: Self.payload(definition))))
+        var create = mms("POST", base + "/services", json: Self.payload(definition))
+        create.idempotent = true
+        let response: HTTPResponse
+        do {
+            response = try await pipeline.send(create)
+        } catch  where error.status == 409 && error.attempts > 1 {
+            return
+        }
+        _ = try await waitForOperation(base: base, response)
     }
 
     /// The create payload azureml-core's `Webservice.deploy_from_image` family sends (v1 MMS).
@@ -251,13 +259,23 @@ public struct MachineLearningClient: Sendable {
 
     /// Deletes a service and waits until the delete has finished, so the name is free for a
     /// replacement (MMS deletes asynchronously: 202 and an operation, as azureml-core's
-    /// `Webservice.delete()` follows; 200 or 204 when there is nothing to wait for).
+    /// `Webservice.delete()` follows; 200 or 204 when there is nothing to wait for). One already
+    /// gone (an earlier attempt deleted it) is not an error.
     public func deleteService(base: String, name: String) async throws(AzureError) {
-        _ = try await waitForOperation(base: base, try await pipeline.send(mms("DELETE", base + "/services/\(name)")))
+        do {
+            _ = try await waitForOperation(
+                base: base, try await pipeline.send(mms("DELETE", base + "/services/\(name)")))
+        } catch  where error.status == 404 && error.attempts > 1 {
+            return
+        }
     }
 
     public func listKeys(base: String, name: String) async throws(AzureError) -> (primary: String, secondary: String) {
-        let json = try await pipeline.json(mms("POST", base + "/services/\(name)/listkeys"))
+        // A POST that only reads: safe to repeat, retried as a read.
+        var list = mms("POST", base + "/services/\(name)/listkeys")
+        list.idempotent = true
+        list.read = true
+        let json = try await pipeline.json(list)
         guard let primary = json["primaryKey"]?.stringValue, let secondary = json["secondaryKey"]?.stringValue else {
             throw AzureError(
                 service: .modelManagement, status: 200, code: "InvalidResponse",
@@ -272,8 +290,11 @@ public struct MachineLearningClient: Sendable {
             case .primary: "Primary"
             case .secondary: "Secondary"
             }
-        let response = try await pipeline.send(
-            mms("POST", base + "/services/\(name)/regenerateKeys", json: .object([("keyType", .string(keyType))])))
+        // Regenerating twice leaves a fresh key, which is what was asked: safe to repeat.
+        var regenerate = mms(
+            "POST", base + "/services/\(name)/regenerateKeys", json: .object([("keyType", .string(keyType))]))
+        regenerate.idempotent = true
+        let response = try await pipeline.send(regenerate)
         _ = try await waitForOperation(base: base, response)
     }
 
@@ -284,7 +305,11 @@ public struct MachineLearningClient: Sendable {
     }
 
     public func token(base: String, name: String) async throws(AzureError) -> ServiceToken {
-        let json = try await pipeline.json(mms("POST", base + "/services/\(name)/token"))
+        // Each call mints a fresh token and changes nothing else: safe to repeat.
+        var mint = mms("POST", base + "/services/\(name)/token")
+        mint.idempotent = true
+        mint.read = true
+        let json = try await pipeline.json(mint)
         guard let token = json["accessToken"]?.stringValue, let refresh = json["refreshAfter"]?.numberValue,
             let expiry = json["expiryOn"]?.numberValue
         else {

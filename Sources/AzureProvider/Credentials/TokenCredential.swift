@@ -44,6 +44,7 @@ public struct TokenClient: Sendable {
         request.body = Array(fields.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&").utf8)
         // Token requests change nothing: safe to repeat, as azure-identity does.
         request.idempotent = true
+        request.read = true
         let pipeline = AzurePipeline(transport: transport, tokens: nil, runtime: runtime, retry: retry, log: log)
         let json: JSONValue
         do {

@@ -44,8 +44,13 @@ public struct AzurePipeline: Sendable {
         public var audience: String?
         public var headers: [(String, String)] = []
         public var body: [UInt8] = []
-        /// Safe to repeat after a broken connection. Defaults to false for POST and PATCH.
+        /// Safe to repeat after a broken connection or a 5xx. Defaults to false for POST only:
+        /// every PATCH amlauth sends sets values (Graph properties, JSON-patch `replace`), so
+        /// sending it twice leaves what sending it once does.
         public var idempotent: Bool
+        /// Only reads: retried within `RetryPolicy.maxReadWait` rather than `maxAttempts`.
+        /// Defaults to true for GET.
+        public var read: Bool
         /// Statuses returned to the caller instead of thrown (e.g. 404 for "does it exist?").
         public var accept: Set<Int> = []
 
@@ -58,7 +63,8 @@ public struct AzurePipeline: Sendable {
             self.service = service
             self.audience = audience
             self.accept = accept
-            idempotent = method != "POST" && method != "PATCH"
+            idempotent = method != "POST"
+            read = method == "GET"
             if let json {
                 body = Array(json.compact().utf8)
                 headers.append(("Content-Type", "application/json"))
@@ -114,7 +120,7 @@ public struct AzurePipeline: Sendable {
                 guard
                     let delay = retry.delay(
                         after: .transport(retryable: error.isRetryable), attempt: attempt,
-                        idempotent: request.idempotent, waited: waited, random: runtime.random)
+                        idempotent: request.idempotent, read: request.read, waited: waited, random: runtime.random)
                 else {
                     var failure = AzureError.from(error, service: request.service)
                     failure.attempts = attempt
@@ -143,7 +149,7 @@ public struct AzurePipeline: Sendable {
                 guard
                     let delay = retry.delay(
                         after: .status(response.status, retryAfter: retryAfter), attempt: attempt,
-                        idempotent: request.idempotent, waited: waited, random: runtime.random)
+                        idempotent: request.idempotent, read: request.read, waited: waited, random: runtime.random)
                 else {
                     throw failure
                 }

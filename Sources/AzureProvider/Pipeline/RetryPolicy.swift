@@ -4,14 +4,29 @@ import Foundation
 /// exponential backoff and full jitter, honour `Retry-After` (seconds or HTTP date),
 /// `retry-after-ms` and `x-ms-retry-after-ms`, bound attempts and total waiting, and never repeat a
 /// non-idempotent request unless the server asked for it with Retry-After.
+///
+/// Modelled on azure-core's `RetryPolicy` (azure-sdk-for-python
+/// `sdk/core/azure-core/azure/core/pipeline/policies/_retry.py`): `retry_total=10`, backoff
+/// `0.8 * 2^(n-1)` s, Retry-After honoured in full, GET/PUT/DELETE retried on any retryable
+/// status. Two differences, both for an apply that must not give up on one unlucky read: reads
+/// are bounded by waiting time (`maxReadWait`) rather than by azure-core's ten attempts, and a
+/// Retry-After above `maxRetryAfter` stops at once (as Go azcore's policy does) instead of
+/// sleeping for however long the server names.
 public struct RetryPolicy: Sendable, Equatable {
-    /// Attempts in all, the first included.
-    public var maxAttempts = 5
-    /// Total seconds spent waiting between attempts, at most.
-    public var maxTotalWait = 120.0
+    /// Attempts in all for a write, the first included (azure-core's `retry_total`).
+    public var maxAttempts = 10
+    /// Attempts in all for a read, at most; reads are bounded by `maxReadWait` first.
+    public var maxReadAttempts = 40
+    /// Total seconds spent waiting between attempts of one write, at most.
+    public var maxTotalWait = 300.0
+    /// Total seconds spent waiting between attempts of one read, at most: a read fails only after
+    /// minutes of faults, because a failed read stops the whole plan.
+    public var maxReadWait = 600.0
+    /// The longest single Retry-After honoured; a server that asks for more is reported.
+    public var maxRetryAfter = 300.0
     /// First backoff ceiling; it doubles per attempt.
     public var baseDelay = 0.8
-    /// Largest backoff ceiling (Retry-After may ask for more, within `maxTotalWait`).
+    /// Largest backoff ceiling (Retry-After may ask for more, within `maxRetryAfter`).
     public var maxDelay = 30.0
 
     public static let retryableStatuses: Set<Int> = [408, 429, 500, 502, 503, 504]
@@ -28,16 +43,19 @@ public struct RetryPolicy: Sendable, Equatable {
     /// - Parameters:
     ///   - attempt: attempts made so far (1 after the first).
     ///   - idempotent: whether repeating the request is safe.
+    ///   - read: whether the request only reads (bounded by `maxReadWait`, not `maxAttempts`).
     ///   - waited: seconds already spent waiting on this request.
     public func delay(
-        after outcome: Outcome, attempt: Int, idempotent: Bool, waited: Double, random: (Double) -> Double
+        after outcome: Outcome, attempt: Int, idempotent: Bool, read: Bool = false, waited: Double,
+        random: (Double) -> Double
     ) -> Double? {
-        guard attempt < maxAttempts else { return nil }
+        guard attempt < (read ? maxReadAttempts : maxAttempts) else { return nil }
         let delay: Double
         switch outcome {
         case .status(let status, let retryAfter):
             guard Self.retryableStatuses.contains(status) else { return nil }
             if let retryAfter {
+                guard retryAfter <= maxRetryAfter else { return nil }
                 delay = max(0, retryAfter)
             } else {
                 guard idempotent else { return nil }
@@ -49,7 +67,7 @@ public struct RetryPolicy: Sendable, Equatable {
             guard retryable, idempotent else { return nil }
             delay = random(min(maxDelay, baseDelay * pow(2, Double(attempt - 1))))
         }
-        return waited + delay <= maxTotalWait ? delay : nil
+        return waited + delay <= (read ? maxReadWait : maxTotalWait) ? delay : nil
     }
 
     /// Seconds the server asked to wait: `retry-after-ms`, `x-ms-retry-after-ms`, or `Retry-After`

@@ -17,6 +17,7 @@ struct StepRunner {
 
     private var directory: any DirectoryService { executor.provider.directory }
     private var modelManagement: any ModelManagementService { executor.provider.modelManagement }
+    private var uncertain: UncertainCreates { UncertainCreates(directory: directory, runtime: executor.runtime) }
 
     mutating func run() async throws(ApplyFailure) {
         for step in change.steps {
@@ -123,7 +124,7 @@ struct StepRunner {
     /// reported, so no secret exists that nobody holds.
     private func addPassword(_ request: PasswordRequest, to application: ApplicationReference) async throws {
         let end = executor.runtime.now() + Double(request.lifetime.seconds)
-        let created = try await directory.addPassword(
+        let created = try await uncertain.addPassword(
             applicationID: application.objectID, displayName: request.displayName, endDateTime: end)
         do {
             try executor.delivery.deliver(

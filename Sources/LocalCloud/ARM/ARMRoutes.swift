@@ -37,6 +37,7 @@ struct ARMRoutes {
         }
         let lower = segments.map { $0.lowercased() }
         if let index = authorizationIndex(lower) {
+            if let refusal = Self.scopeRefusal(request.path) { return refusal }
             let scopeSegments = Array(segments[..<index])
             let rest = Array(segments[(index + 2)...])
             if case .failure(let response) = resolveScope(scopeSegments, state: state) { return response }
@@ -83,6 +84,31 @@ struct ARMRoutes {
                 ("value", .array(items)),
                 ("count", .object([("type", .string("Total")), ("value", .number(Double(items.count)))])),
             ]))
+    }
+
+    /// A 400 for a role-assignment or role-definition scope that is not a plain ARM path: empty
+    /// segments (`//`), `.` or `..` (also percent-encoded), or an encoded `/`. Such a scope must
+    /// never be normalised into another one, or the RBAC check and the stored scope would disagree
+    /// with what the caller wrote. The tenant root (`//providers/…`, an empty scope) is valid.
+    static func scopeRefusal(_ path: String) -> CloudResponse? {
+        let raw = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
+            FormEncoding.percentDecode(String($0), plusIsSpace: false)
+        }
+        guard
+            let marker = raw.indices.last(where: {
+                $0 + 1 < raw.count && raw[$0].lowercased() == "providers"
+                    && raw[$0 + 1].lowercased() == "microsoft.authorization"
+            })
+        else { return nil }
+        let scope = Array(raw[..<marker])
+        guard scope != [] && scope != [""] else { return nil }
+        let valid = scope.allSatisfy { segment in
+            !segment.isEmpty && segment != "." && segment != ".." && !segment.contains("/") && !segment.contains("\\")
+        }
+        guard !valid else { return nil }
+        return ErrorBody.arm(
+            400, "InvalidScope",
+            "The scope '/\(scope.joined(separator: "/"))' is not valid: a scope has no empty, '.' or '..' segments.")
     }
 
     /// Index of `providers` in `…/providers/Microsoft.Authorization/…`.

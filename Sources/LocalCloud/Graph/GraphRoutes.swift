@@ -27,11 +27,10 @@ struct GraphRoutes {
         // getByIds is a POST that only reads (Graph asks Directory.Read.All, not a write permission).
         let isLookup =
             path.count == 2 && path[0].lowercased() == "directoryobjects" && path[1].lowercased() == "getbyids"
-        if request.method != "GET" && !isLookup {
-            let permissions = state.applications.first { $0.appID == caller.appID }?.graphPermissions ?? []
-            guard permissions.contains("Application.ReadWrite.All") else {
-                return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
-            }
+        let granted = Set(state.applications.first { $0.appID == caller.appID }?.graphPermissions ?? [])
+        let needed = Self.permissions(method: request.method, lookup: isLookup)
+        guard !granted.isDisjoint(with: needed) else {
+            return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
         }
         guard let head = path.first else { return error(400, "BadRequest", "Resource not found for the segment ''.") }
         if isLookup { return getByIds(state: state) }
@@ -54,6 +53,16 @@ struct GraphRoutes {
             return await servicePrincipals(Array(path.dropFirst()), key: .appID(appID), state: state)
         default: return error(400, "BadRequest", "Resource not found for the segment '\(head)'.")
         }
+    }
+
+    /// The application permissions (app roles) any one of which lets a caller make this request,
+    /// after graph-docs' permission tables: reading applications and service principals takes
+    /// `Application.Read.All` or a broader one; `directoryObjects/getByIds` takes
+    /// `Directory.Read.All` or broader; every write takes `Application.ReadWrite.All`.
+    static func permissions(method: String, lookup: Bool) -> Set<String> {
+        if lookup { return ["Directory.Read.All", "Directory.ReadWrite.All"] }
+        guard method == "GET" else { return ["Application.ReadWrite.All"] }
+        return ["Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"]
     }
 
     enum Entity {

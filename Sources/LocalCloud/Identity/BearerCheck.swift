@@ -1,5 +1,6 @@
 import AMLAuthCore
 import AuthCrypto
+import WireFormat
 
 /// The principal behind a valid access token.
 struct Caller: Sendable {
@@ -7,10 +8,14 @@ struct Caller: Sendable {
     var appID: String
 }
 
-/// Validates `Authorization: Bearer …` the way each API does: signature by the cloud's key,
-/// audience of that API, expiry, tenant; errors in that API's own shape.
+/// Validates `Authorization: Bearer …` the way each API does: signature by the cloud's key named
+/// by `kid`, issuer (`iss`) of this tenant, tenant, audience of that API, not before (`nbf`) and
+/// expiry, each with five minutes of clock skew as Entra allows; errors in that API's own shape.
 enum BearerCheck {
     enum Style { case resourceManager, graph }
+
+    /// Clock skew allowed on `nbf`, as Entra and ARM allow (five minutes).
+    static let clockSkew = 300.0
 
     static func authenticate(
         _ context: RequestContext, cloud: LocalCloud, tenantID: String, audiences: [String], style: Style
@@ -44,6 +49,20 @@ enum BearerCheck {
                 "InvalidAuthenticationToken", "The access token is invalid.",
                 "Access token validation failure. Invalid signature.")
         }
+        // The key the header names must be the key that signed: a token naming another key is
+        // refused even when the signature checks (as `jwt.verify` by JWKS lookup would be).
+        guard jwt.header["kid"]?.stringValue == cloud.keys.keyID else {
+            return fail(
+                "InvalidAuthenticationToken", "The access token is invalid. The signing key was not found.",
+                "Access token validation failure. Invalid signing key.")
+        }
+        let issuer = TokenMinter.issuer(tenantID: tenantID)
+        guard jwt.string("iss") == issuer else {
+            return fail(
+                "InvalidAuthenticationTokenTenant",
+                "The access token is from the wrong issuer '\(jwt.string("iss") ?? "")'. It must match the tenant '\(issuer)' associated with this subscription.",
+                "Access token validation failure. Invalid issuer.")
+        }
         guard jwt.string("tid") == tenantID, let objectID = jwt.string("oid"), let appID = jwt.string("appid") else {
             return fail(
                 "InvalidAuthenticationTokenTenant",
@@ -56,6 +75,12 @@ enum BearerCheck {
                 "InvalidAuthenticationTokenAudience",
                 "The access token has been obtained for wrong audience or resource '\(jwt.audiences.first ?? "")'. It should exactly match with one of the allowed audiences \(allowed).",
                 "Access token validation failure. Invalid audience.")
+        }
+        if let notBefore = jwt.number("nbf"), notBefore > context.now + Self.clockSkew {
+            return fail(
+                "InvalidAuthenticationToken",
+                "The access token is not valid before UTC time '\(ISOTime.format(notBefore))'; current UTC time is '\(context.timestamp)'.",
+                "Lifetime validation failed, the token is not yet valid.")
         }
         guard let expiry = jwt.number("exp"), expiry > context.now else {
             let expiry = jwt.number("exp") ?? 0

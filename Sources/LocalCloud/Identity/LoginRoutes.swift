@@ -341,8 +341,11 @@ struct TokenMinter {
     let state: CloudState
     let now: Double
 
+    /// The `iss` of access tokens for `tenantID` (v1 tokens, as ARM and Graph receive them).
+    static func issuer(tenantID: String) -> String { "https://sts.windows.net/\(tenantID)/" }
+
     func accessToken(audience: String, appID: String, objectID: String, authMethod: String) throws -> String {
-        let issuer = "https://sts.windows.net/\(state.tenantID)/"
+        let issuer = Self.issuer(tenantID: state.tenantID)
         let claims = JSONValue.object([
             ("aud", .string(audience)), ("iss", .string(issuer)), ("iat", .number(now.rounded(.down))),
             ("nbf", .number(now.rounded(.down))), ("exp", .number((now + cloud.options.tokenLifetime).rounded(.down))),
@@ -354,13 +357,15 @@ struct TokenMinter {
         return try sign(claims)
     }
 
-    /// A token for one web service (what `POST …/services/{name}/token` returns).
-    func serviceToken(serviceID: String, objectID: String, lifetime: Double) throws -> String {
+    /// A token for one web service (what `POST …/services/{name}/token` returns), bound to that
+    /// service instance (`instance` is its record id): a service deleted and created again under
+    /// the same name does not take tokens issued for the old one.
+    func serviceToken(serviceID: String, instance: String, objectID: String, lifetime: Double) throws -> String {
         try sign(
             .object([
                 ("aud", .string(serviceID)), ("iss", .string("azureml-local")), ("iat", .number(now.rounded(.down))),
                 ("nbf", .number(now.rounded(.down))), ("exp", .number((now + lifetime).rounded(.down))),
-                ("oid", .string(objectID)),
+                ("oid", .string(objectID)), ("serviceInstance", .string(instance)),
                 ("typ", .string("aml-service-token")),
             ]))
     }

@@ -486,7 +486,7 @@ struct ServiceActions {
         let lifetime = cloud.options.tokenLifetime
         guard
             let token = try? TokenMinter(cloud: cloud, state: state, now: context.now).serviceToken(
-                serviceID: scope.serviceID(name), objectID: caller.objectID, lifetime: lifetime)
+                serviceID: scope.serviceID(name), instance: service.id, objectID: caller.objectID, lifetime: lifetime)
         else {
             return routes.mmsError(500, "InternalServerError", "Token signing failed.")
         }

@@ -4,7 +4,8 @@ import WireFormat
 
 /// Each service's scoring URI (`/scoring/{workspaceId}/{service}/score`), enforcing the service's
 /// auth: key auth takes the current primary or secondary key, token auth an unexpired token issued
-/// for that service, and a service with both off takes anyone. The answer echoes the input.
+/// for that service instance (not one of the same name deleted since), and a service with both off
+/// takes anyone. The answer echoes the input.
 struct ScoringRoutes {
     let cloud: LocalCloud
     let context: RequestContext
@@ -36,8 +37,11 @@ struct ScoringRoutes {
         } else if service.aadAuthEnabled {
             guard let presented, let jwt = JWT(parsing: presented), let key = try? cloud.keys.tokenKey.publicKey,
                 jwt.verify(with: key),
+                jwt.header["kid"]?.stringValue == cloud.keys.keyID,
                 jwt.string("typ") == "aml-service-token", jwt.audiences.contains(scope.serviceID(service.name)),
-                let expiry = jwt.number("exp"), expiry > context.now
+                jwt.string("serviceInstance") == service.id,
+                let expiry = jwt.number("exp"), expiry > context.now,
+                (jwt.number("nbf") ?? 0) <= context.now + BearerCheck.clockSkew
             else { return unauthorized() }
             mode = "token"
         } else {

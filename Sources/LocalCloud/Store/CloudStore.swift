@@ -59,7 +59,15 @@ public actor CloudStore {
             throw PersistenceError(description: "cannot read \(path)")
         }
         do {
-            let state = try JSONDecoder().decode(CloudState.self, from: data)
+            var state = try JSONDecoder().decode(CloudState.self, from: data)
+            // A bootstrap principal seeded before Graph reads were checked: give it the lookup
+            // permission the seed grants now, so its amlauth keeps working.
+            for index in state.applications.indices
+            where state.applications[index].tags.contains("amlauth:local-cloud/bootstrap")
+                && !state.applications[index].graphPermissions.contains("Directory.Read.All")
+            {
+                state.applications[index].graphPermissions.append("Directory.Read.All")
+            }
             guard state.formatVersion == CloudState.formatVersion else {
                 throw PersistenceError(
                     description:

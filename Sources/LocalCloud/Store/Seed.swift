@@ -127,7 +127,8 @@ public struct Seed: Sendable {
             displayName: "amlauth-local-bootstrap", tags: ["amlauth:local-cloud/bootstrap"], appID: bootstrapApp,
             now: now)
         var application = bootstrap.application
-        application.graphPermissions = ["Application.ReadWrite.All"]
+        // What amlauth needs: applications written and read, and principals looked up by id.
+        application.graphPermissions = ["Application.ReadWrite.All", "Directory.Read.All"]
         application.passwordCredentials.append(
             Directory.passwordRecord(secret: secret, displayName: "bootstrap", start: now, end: now + 10 * 365 * 86_400)
         )
