@@ -84,27 +84,26 @@ struct ExecutorTests {
     }
 
     /// Issue 15 item 11: a create whose answer was lost (5xx after Graph carried it out) is
-    /// retried without leaving a duplicate: the application is found by its tag and adopted, the
-    /// password nobody received is removed before a new one is added.
+    /// retried without leaving a duplicate: the password nobody received is removed before a new
+    /// one is added. (Applications are upserted by uniqueName, a PATCH the pipeline repeats freely.)
     @Test func createsWhoseAnswerWasLostAreRetriedWithoutDuplicates() async throws {
         let fixture = try await Fixture()
         defer { fixture.remove() }
         let lost = AzureError(
             service: .graph, status: 500, code: "InternalServerError", message: "lost", target: "POST /applications")
-        await fixture.cloud.loseNextAnswer("createApplication", with: lost)
         await fixture.cloud.loseNextAnswer("addPassword", with: lost)
         let result = await fixture.apply(try await fixture.plan().plan)
         #expect(!result.failed, "\(result.outcomes)")
         let applications = await fixture.cloud.applications.map(\.application).filter {
             $0.tags.contains("amlauth:quickstart/ml-auth")
         }
-        #expect(applications.count == 1, "one application, adopted after the lost answer")
+        #expect(applications.count == 1, "one application")
         #expect(applications.first?.passwords.count == 1, "the password nobody received was removed")
         #expect(
             fixture.delivery.deliveredKeyID(.file(".secrets/ml-auth.json"))
                 == applications.first?.passwords.first?.keyID)
         let calls = await fixture.cloud.calls
-        #expect(calls.filter { $0.hasPrefix("createApplication") }.count == 1, "found by tag, not created again")
+        #expect(calls.filter { $0.hasPrefix("upsertApplication") }.count == 1)
         #expect(calls.filter { $0.hasPrefix("addPassword") }.count == 2)
         #expect(!(try await fixture.plan().plan.hasChanges))
     }

@@ -149,7 +149,11 @@ struct StrictOracleTests {
         let scoring = String(try #require(service.json?["scoringUri"]?.stringValue).dropFirst(Harness.base.count))
         #expect(await harness.send("POST", scoring, token: serviceToken, json: .object([])).status == 200)
 
-        #expect(await harness.send("DELETE", "\(harness.mms)/services/aks-service-1", token: token).status < 300)
+        let deleting = await harness.send("DELETE", "\(harness.mms)/services/aks-service-1", token: token)
+        #expect(deleting.status == 202)
+        // Deletes are asynchronous: the name is free once the operation has finished.
+        _ = await tests.wait(
+            harness, String((deleting.header("Operation-Location") ?? "").dropFirst(Harness.base.count)), token: token)
         _ = await tests.wait(
             harness, try await tests.create(harness, ModelManagementTests.aks, token: token), token: token)
         let recreated = await harness.send("GET", "\(harness.mms)/services/aks-service-1", token: token)

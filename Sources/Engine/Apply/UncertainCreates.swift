@@ -1,39 +1,22 @@
 import AMLAuthCore
 import AzureProvider
 
-/// The two Graph creates that nothing makes idempotent (`POST /applications`, `addPassword`),
-/// retried only in a way that cannot leave a duplicate.
+/// The Graph create that nothing makes idempotent (`addPassword`), retried only in a way that
+/// cannot leave a duplicate. (Applications are upserted by uniqueName, a PATCH the pipeline
+/// repeats freely.)
 ///
 /// The pipeline repeats a POST only when the server said it did nothing (429 or 503 with
 /// Retry-After). A 5xx or a broken connection leaves it unknown whether Graph carried the POST
-/// out, so before each new attempt this looks for what the lost one would have made: an
-/// application carrying amlauth's resource tag is adopted; a password carrying the requested
-/// displayName is removed, since nobody received its secret. (Graph replicates within seconds, so
-/// the look-up waits first; the other creates are safe to repeat as they are: a second service
-/// principal, federated credential or service answers 409, handled in their clients.)
+/// out, so before each new attempt this looks for what the lost one would have made: a password
+/// carrying the requested displayName is removed, since nobody received its secret. (Graph
+/// replicates within seconds, so the look-up waits first; the other creates are safe to repeat as
+/// they are: a second service principal, federated credential or service answers 409, handled in
+/// their clients.)
 struct UncertainCreates {
     let directory: any DirectoryService
     let runtime: Runtime
     /// Attempts per create, the first included; the pipeline retries within each as usual.
     static let attempts = 5
-
-    func createApplication(displayName: String, tags: [String]) async throws -> GraphApplication {
-        let ownership = tags.first { Markers.isMarker($0) && $0.contains("/") }
-        var attempt = 1
-        while true {
-            let failure: AzureError
-            do {
-                return try await directory.createApplication(displayName: displayName, tags: tags)
-            } catch {
-                failure = error
-            }
-            guard failure.isRetryable, attempt < Self.attempts, let ownership else { throw failure }
-            try await runtime.sleep(backoff(attempt))
-            let found = try await directory.applications(taggedWith: ownership)
-            if let made = found.first(where: { $0.displayName == displayName }) { return made }
-            attempt += 1
-        }
-    }
 
     func addPassword(applicationID: String, displayName: String, endDateTime: Double) async throws
         -> CreatedPassword
