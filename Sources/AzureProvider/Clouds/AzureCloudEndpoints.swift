@@ -27,6 +27,16 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
     /// endpoints above, nowhere else (`TokenHostPolicy`). nil: Azure ML lives on the endpoints'
     /// own origins, as in the local cloud.
     public var machineLearningHostSuffix: String? = nil
+    /// Where Key Vault lives (`keyvault:` sinks): vault `v` is `https://v.<suffix>/` in the
+    /// public clouds (`vault.azure.net`, `vault.azure.cn`, `vault.usgovcloudapi.net`). A vault
+    /// token goes to hosts under this suffix only, and no other token goes there.
+    public var keyVaultDNSSuffix: String? = nil
+    /// For clouds without vault host names (the local cloud, on one origin): vault `v` is
+    /// `<keyVaultBase>v/`. Used when `keyVaultDNSSuffix` is nil.
+    public var keyVaultBase: String? = nil
+    /// The resource Key Vault tokens are requested for (`…/.default` is appended): the vault's
+    /// own audience, never ARM's, as azure-keyvault-secrets asks for it.
+    public var keyVaultAudience: String = "https://vault.azure.net"
 
     public static let azureCloud = AzureCloudEndpoints(
         name: "AzureCloud", activeDirectory: "https://login.microsoftonline.com",
@@ -36,7 +46,8 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         activeDirectoryGraphResourceID: "https://graph.windows.net/",
         sqlManagement: "https://management.core.windows.net:8443/", gallery: "https://gallery.azure.com/",
         management: "https://management.core.windows.net/", caCertificate: nil,
-        machineLearningHostSuffix: "api.azureml.ms")
+        machineLearningHostSuffix: "api.azureml.ms", keyVaultDNSSuffix: "vault.azure.net",
+        keyVaultAudience: "https://vault.azure.net")
 
     public static let azureChinaCloud = AzureCloudEndpoints(
         name: "AzureChinaCloud", activeDirectory: "https://login.chinacloudapi.cn",
@@ -47,7 +58,8 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         activeDirectoryGraphResourceID: "https://graph.chinacloudapi.cn/",
         sqlManagement: "https://management.core.chinacloudapi.cn:8443/", gallery: "https://gallery.chinacloudapi.cn/",
         management: "https://management.core.chinacloudapi.cn/", caCertificate: nil,
-        machineLearningHostSuffix: "api.ml.azure.cn")
+        machineLearningHostSuffix: "api.ml.azure.cn", keyVaultDNSSuffix: "vault.azure.cn",
+        keyVaultAudience: "https://vault.azure.cn")
 
     public static let azureUSGovernment = AzureCloudEndpoints(
         name: "AzureUSGovernment", activeDirectory: "https://login.microsoftonline.us",
@@ -57,7 +69,8 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         activeDirectoryGraphResourceID: "https://graph.windows.net/",
         sqlManagement: "https://management.core.usgovcloudapi.net:8443/", gallery: "https://gallery.usgovcloudapi.net/",
         management: "https://management.core.usgovcloudapi.net/", caCertificate: nil,
-        machineLearningHostSuffix: "api.ml.azure.us")
+        machineLearningHostSuffix: "api.ml.azure.us", keyVaultDNSSuffix: "vault.usgovcloudapi.net",
+        keyVaultAudience: "https://vault.usgovcloudapi.net")
 
     public static func builtIn(_ name: String) -> AzureCloudEndpoints? {
         [azureCloud, azureChinaCloud, azureUSGovernment].first { $0.name.lowercased() == name.lowercased() }
@@ -120,11 +133,23 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
             caCertificate: json["caCertificate"]?.stringValue,
             machineLearningHostSuffix: endpoints?["machineLearningHostSuffix"]?.stringValue)
         cloud.management = cloud.resourceManagerAudience
+        // Key Vault: a host suffix as the public clouds have, or (the local cloud) a base URL
+        // under which each vault is a path; its audience defaults to the public cloud's.
+        cloud.keyVaultDNSSuffix = endpoints?["keyVaultDnsSuffix"]?.stringValue
+        if endpoints?["keyVault"] != nil { cloud.keyVaultBase = slash(try required("keyVault")) }
+        if let audience = endpoints?["keyVaultAudience"]?.stringValue { cloud.keyVaultAudience = audience }
         let extras = FileExtras(
             tenantID: json["tenantId"]?.stringValue, subscriptionID: json["subscriptionId"]?.stringValue,
             bootstrapClientID: json["bootstrap"]?["clientId"]?.stringValue,
             bootstrapClientSecret: json["bootstrap"]?["clientSecret"]?.stringValue)
         return (cloud, extras)
+    }
+
+    /// The base URL of vault `name` (with a trailing slash), or nil when this cloud has no Key
+    /// Vault endpoint.
+    public func keyVaultURL(_ name: String) -> String? {
+        if let suffix = keyVaultDNSSuffix { return "https://\(name.lowercased()).\(suffix)/" }
+        return keyVaultBase.map { $0 + name.lowercased() + "/" }
     }
 
     /// The v2 token URL of a tenant.

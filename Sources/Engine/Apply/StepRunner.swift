@@ -121,7 +121,7 @@ struct StepRunner {
         let created = try await directory.addPassword(
             applicationID: application.objectID, displayName: request.displayName, endDateTime: end)
         do {
-            try executor.delivery.deliver(
+            try await executor.delivery.send(
                 SecretDelivery.Secret(
                     clientID: application.appID, clientSecret: created.secretText, tenantID: executor.tenantID,
                     subscriptionID: executor.subscriptionID,

@@ -10,7 +10,7 @@ struct Caller: Sendable {
 /// Validates `Authorization: Bearer …` the way each API does: signature by the cloud's key,
 /// audience of that API, expiry, tenant; errors in that API's own shape.
 enum BearerCheck {
-    enum Style { case resourceManager, graph }
+    enum Style { case resourceManager, graph, keyVault }
 
     static func authenticate(
         _ context: RequestContext, cloud: LocalCloud, tenantID: String, audiences: [String], style: Style
@@ -23,6 +23,16 @@ enum BearerCheck {
                     (
                         "WWW-Authenticate",
                         "Bearer authorization_uri=\"\(context.base)/\(tenantID)\", error=\"invalid_token\", error_description=\"\(armMessage)\""
+                    ))
+                return .failure(response)
+            case .keyVault:
+                // Key Vault's challenge names the tenant and the resource to ask a token for
+                // (what azure-keyvault-secrets' challenge policy reads).
+                var response = KeyVaultRoutes.error(401, "Unauthorized", "AKV10000: \(armMessage)")
+                response.headers.append(
+                    (
+                        "WWW-Authenticate",
+                        "Bearer authorization=\"\(context.base)/\(tenantID)\", resource=\"https://vault.azure.net\""
                     ))
                 return .failure(response)
             case .graph:
