@@ -30,4 +30,18 @@ extension SecretDelivery {
             throw .keyVault(sink.description, error)
         }
     }
+
+    /// What a `keyvault:` sink holds now: the keyId its current version is tagged with, "" when
+    /// the secret is gone or holds something else, nil when the vault could not be asked (no
+    /// client, or a role that may set but not read): then the cloud's delivery record decides.
+    public func keyVaultKeyID(_ sink: SecretSink) async -> String? {
+        guard case .keyVault(let vault, let name) = sink, let keyVault else { return nil }
+        do {
+            return try await keyVault.currentSecretTags(vault: vault, name: name).map {
+                $0[Self.keyVaultKeyIDTag] ?? ""
+            } ?? ""
+        } catch {
+            return nil
+        }
+    }
 }

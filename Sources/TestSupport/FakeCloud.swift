@@ -100,6 +100,11 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         return applications[try applicationIndex(applicationID)].federated
     }
 
+    public func application(id: String) throws(AzureError) -> GraphApplication? {
+        try record("application \(id)")
+        return applications.first { $0.application.id == id }?.application
+    }
+
     public func createApplication(displayName: String, tags: [String]) throws(AzureError) -> GraphApplication {
         try record("createApplication \(displayName)")
         let application = GraphApplication(id: newID(), appID: newID(), displayName: displayName, tags: tags)

@@ -281,6 +281,12 @@ public struct GraphClient: Sendable {
             request("DELETE", "/applications/\(applicationID)/federatedIdentityCredentials/\(id)", accept: [404]))
     }
 
+    /// One application by object id (its tags and passwords as they are now), or nil when Graph
+    /// does not know it.
+    public func application(id: String) async throws(AzureError) -> GraphApplication? {
+        try await optional(request("GET", "/applications/\(id)", accept: [404])).flatMap(GraphApplication.init)
+    }
+
     public func servicePrincipal(appID: String) async throws(AzureError) -> GraphServicePrincipal? {
         try await optional(request("GET", "/servicePrincipals(appId=\(Self.quoted(appID)))", accept: [404])).flatMap(
             GraphServicePrincipal.init)

@@ -11,6 +11,8 @@ public protocol DirectoryService: Sendable {
     func servicePrincipal(appID: String) async throws(AzureError) -> GraphServicePrincipal?
     func servicePrincipal(id: String) async throws(AzureError) -> GraphServicePrincipal?
     func federatedCredentials(applicationID: String) async throws(AzureError) -> [LiveFederatedCredential]
+    /// One application as it is now (tags, passwords); nil when the directory does not know it.
+    func application(id: String) async throws(AzureError) -> GraphApplication?
     func createApplication(displayName: String, tags: [String]) async throws(AzureError) -> GraphApplication
     func updateApplication(id: String, _ update: ApplicationUpdate) async throws(AzureError)
     func deleteApplication(id: String) async throws(AzureError)
