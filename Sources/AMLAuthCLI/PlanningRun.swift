@@ -72,10 +72,11 @@ struct PlanningRun {
             let desired = DesiredState.resolve(
                 loaded.manifests, target: loaded.target.name, subscriptionID: subscription,
                 certificates: loaded.certificates)
-            let delivery = SecretDelivery(
+            var delivery = SecretDelivery(
                 baseDirectory: loaded.directory, cloud: session.cloud, environment: options.environment,
                 // stderr: the runner reads `::add-mask::` there too (actions/runner ScriptHandler.cs), and stdout may be `--json > report.json`.
                 workflowCommands: { FileHandle.standardError.write(Data($0.utf8)) })
+            delivery.keyVault = session.keyVault
             let outcome = try await Reconciliation.plan(
                 loaded.manifests, desired: desired, reader: LiveStateReader(provider: session.provider),
                 delivery: delivery,
@@ -105,6 +106,9 @@ struct PlanningRun {
 extension Session {
     /// The real clients over this session's pipeline.
     var provider: Provider { Provider(pipeline: pipeline, cloud: cloud) }
+    /// Key Vault for `keyvault:` sinks: this session's credential, a pipeline of its own whose
+    /// token (the vault audience) goes to vault hosts only.
+    var keyVault: KeyVaultClient { KeyVaultClient(pipeline: pipeline, cloud: cloud) }
 }
 
 extension SessionError {

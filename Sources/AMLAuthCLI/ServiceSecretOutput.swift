@@ -60,6 +60,13 @@ struct ServiceSecretOutput {
             handle.seekToEndOfFile()
             handle.write(Data(items.map { "\($0.output)=\(Self.plain($0.value))\n" }.joined().utf8))
             try? handle.close()
+        case .keyVault, .adoVariable:
+            // These hold one secret each (a password's client secret); a service's keys and token
+            // come in several values.
+            throw SinkFailure(
+                message:
+                    "\(sink): keys and tokens go to file:, env-file: or github-output sinks; keyvault: and ado-variable: hold one password each"
+            )
         }
     }
 

@@ -6,8 +6,9 @@ import WireFormat
 
 /// Delivers a new password to its sink, and nowhere else: an sdk-auth JSON file, an env file (both
 /// mode 0600, written atomically, never through a symbolic link or over anything but a regular
-/// file, and only in a directory nobody else can write), or the GitHub Actions step output (masked
-/// first; the runner owns that file, so it is appended to as it is).
+/// file, and only in a directory nobody else can write), the GitHub Actions step output (masked
+/// first; the runner owns that file, so it is appended to as it is), an Azure Pipelines secret
+/// variable, or (through `send`, which is asynchronous) a Key Vault secret.
 public struct SecretDelivery: Sendable {
     /// Where relative sink paths start (the manifests' directory).
     public var baseDirectory: String
@@ -15,6 +16,12 @@ public struct SecretDelivery: Sendable {
     public var environment: [String: String]
     /// Receives workflow commands (`::add-mask::`), i.e. standard output.
     public var workflowCommands: @Sendable (String) -> Void
+    /// Receives Azure Pipelines logging commands (`##vso[…]`): the agent reads them on standard
+    /// output ("emit the command via standard output", azure-pipelines-tasks
+    /// docs/authoring/commands.md).
+    public var pipelineCommands: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }
+    /// Writes `keyvault:` sinks; nil refuses them.
+    public var keyVault: (any SecretStore)?
 
     public init(
         baseDirectory: String, cloud: AzureCloudEndpoints, environment: [String: String],
@@ -45,11 +52,19 @@ public struct SecretDelivery: Sendable {
     public enum Failure: Error, CustomStringConvertible, Sendable {
         case cannotWrite(String, String)
         case noGitHubOutput
+        case notInAzurePipelines(String)
+        case noKeyVault(String)
+        case keyVault(String, AzureError)
 
         public var description: String {
             switch self {
             case .cannotWrite(let path, let reason): "cannot write the secret to '\(path)': \(reason)"
             case .noGitHubOutput: "deliver_to: github-output needs GITHUB_OUTPUT (run inside GitHub Actions)"
+            case .notInAzurePipelines(let name):
+                "deliver_to: ado-variable:\(name) works only inside Azure Pipelines (TF_BUILD=True); elsewhere the secret would be printed to a log nobody masks"
+            case .noKeyVault(let sink): "deliver_to: \(sink) needs a Key Vault client, and this command has none"
+            case .keyVault(let sink, let error):
+                "Key Vault refused \(sink): \(error.code)\(error.status.map { " (HTTP \($0))" } ?? ""): \(error.message)"
             }
         }
     }
@@ -85,7 +100,22 @@ public struct SecretDelivery: Sendable {
                     "client-id=\(secret.clientID)\nclient-secret=\(secret.clientSecret)\ntenant-id=\(secret.tenantID)\n"
                         .utf8))
             try? handle.close()
+        case .adoVariable(let name):
+            guard environment["TF_BUILD"]?.lowercased() == "true" else { throw .notInAzurePipelines(name) }
+            pipelineCommands(Self.setSecretVariable(name, secret.clientSecret))
+        case .keyVault:
+            throw .noKeyVault(sink.description)
         }
+    }
+
+    /// `##vso[task.setvariable variable=NAME;issecret=true]VALUE`: the agent masks the value in
+    /// every later line of the job and hands it to later steps as `$(NAME)`, never as an
+    /// environment variable unless mapped. The value is escaped as the agent unescapes it
+    /// (`%AZP25`, `%0D`, `%0A`: azure-pipelines-agent `CommandStringConvertor`), so it cannot end
+    /// the command or start another; variable names are checked when the manifest is read.
+    static func setSecretVariable(_ name: String, _ value: String) -> String {
+        let escaped = value.replacing("%", with: "%AZP25").replacing("\r", with: "%0D").replacing("\n", with: "%0A")
+        return "##vso[task.setvariable variable=\(name);issecret=true]\(escaped)\n"
     }
 
     /// The keyId a file sink last received, if it was written by amlauth: a password in the cloud
@@ -99,7 +129,7 @@ public struct SecretDelivery: Sendable {
             return text.split(separator: "\n").first { $0.hasPrefix("# written by amlauth; password keyId ") }.map {
                 String($0.dropFirst("# written by amlauth; password keyId ".count))
             }
-        case .githubOutput: return nil
+        case .githubOutput, .keyVault, .adoVariable: return nil
         }
     }
 

@@ -103,6 +103,8 @@ public final class LocalCloud: Sendable {
             return CloudMetadataRoutes.endpoints(context: context)
         case "scoring":
             return await ScoringRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
+        case "keyvault":
+            return await KeyVaultRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "oidc-issuer":
             return IssuerRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "_local":
@@ -139,7 +141,7 @@ public final class LocalCloud: Sendable {
             "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
             "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
             "directoryobjects",
-            "getbyids", "metadata", "endpoints", "requests",
+            "getbyids", "metadata", "endpoints", "requests", "keyvault", "secrets",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

@@ -56,6 +56,10 @@ public struct LocalCloudInstance: Sendable {
                     ("oidcIssuer", .string(IssuerRoutes.issuer)),
                     ("oidcIssuerMint", .string(base + "/oidc-issuer/mint")),
                     ("counters", .string(base + "/_local/counters")),
+                    // Vaults are paths on the one origin (`/keyvault/<vault>/secrets/…`), with
+                    // Key Vault's own token audience.
+                    ("keyVault", .string(base + "/keyvault/")),
+                    ("keyVaultAudience", .string("https://vault.azure.net")),
                 ])
             ),
             ("caCertificate", .string(keys.caCertificatePath)),

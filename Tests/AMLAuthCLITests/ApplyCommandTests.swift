@@ -117,11 +117,14 @@ struct ApplyCommandTests {
         #expect(assignments?.count == 1)
         #expect(assignments?.first?["roleDefinitionID"]?.stringValue == "f6c7c914-8db3-469d-8ca1-694a8f32e121")
 
-        // A password whose sink lost it is replaced, and the old one revoked.
+        // A sink file missing on this disk (a fresh CI checkout) is no reason to rotate: the cloud
+        // records the delivery. A new sink is delivered to, and the old password revoked.
         try FileManager.default.removeItem(atPath: directory + "/.secrets/ml-auth.json")
+        #expect(!(try CommandRunner.amlauth(["plan", directory]).stdout.contains("⟳")))
+        try replace("file:.secrets/ml-auth.json", with: "file:.secrets/ml-auth-2.json", in: main)
         #expect(try CommandRunner.amlauth(["plan", directory]).stdout.contains("  ⟳ ServicePrincipal/ml-auth"))
         #expect(try CommandRunner.amlauth(["apply", directory, "--auto-approve"]).status == 0)
-        #expect(FileManager.default.fileExists(atPath: directory + "/.secrets/ml-auth.json"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/.secrets/ml-auth-2.json"))
         let passwords = try state(directory)["applications"]?.arrayValue?.first {
             $0["displayName"]?.stringValue == "ml-auth"
         }?["passwordCredentials"]?.arrayValue

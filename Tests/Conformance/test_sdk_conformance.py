@@ -175,3 +175,56 @@ def test_model_management_token_auth_like_azureml_core(cloud):
     assert answer.status_code == 200
     assert answer.json()["auth"] == "token"
     assert requests.post(scoring, json={}).status_code == 401
+
+
+SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+
+
+def test_keyvault_secrets_client_sets_and_reads_with_rbac(cloud):
+    """azure-keyvault-secrets drives the local vault through its own pipeline as it drives a real
+    one: the unauthenticated first request, the challenge naming https://vault.azure.net, a token
+    for that resource, then RBAC by data role (Owner alone is refused with Key Vault's 403).
+
+    Known difference: local vaults are paths on one origin (`…/keyvault/ml-vault/`), while the
+    SDK's models accept only `https://{vault-host}/secrets/{name}/{version}` ids, so past the 403
+    the calls go through the client's `send_request` (same pipeline, no model parsing)."""
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+    from azure.keyvault.secrets import SecretClient
+
+    # The vault lives on 127.0.0.1, not under vault.azure.net: the SDK's check that the challenge's
+    # resource matches the vault's domain must be switched off, as for any private endpoint alias.
+    client = SecretClient(cloud["endpoints"]["keyVault"] + "ml-vault", bootstrap_credential(cloud),
+                          api_version="7.4", verify_challenge_resource=False)
+    with pytest.raises(HttpResponseError) as refused:
+        client.set_secret("conformance", "first", tags={"amlauth-key-id": "k1"})
+    assert refused.value.status_code == 403
+    assert refused.value.error.code == "Forbidden"
+    assert "Microsoft.KeyVault/vaults/secrets/setSecret/action" in refused.value.error.message
+
+    authorization = AuthorizationManagementClient(
+        bootstrap_credential(cloud), cloud["subscriptionId"], base_url=cloud["endpoints"]["resourceManager"],
+        credential_scopes=[ARM_SCOPE])
+    owner = graph(cloud, "GET", f"/servicePrincipals(appId='{cloud['bootstrap']['clientId']}')").json()["id"]
+    vault = f"/subscriptions/{cloud['subscriptionId']}/resourceGroups/ml-rg/providers/Microsoft.KeyVault/vaults/ml-vault"
+    authorization.role_assignments.create(vault, str(uuid.uuid4()), {
+        "role_definition_id": f"/subscriptions/{cloud['subscriptionId']}/providers/Microsoft.Authorization/roleDefinitions/{SECRETS_OFFICER}",
+        "principal_id": owner, "principal_type": "ServicePrincipal",
+    })
+
+    def put(value, key_id):
+        response = client.send_request(HttpRequest(
+            "PUT", "/secrets/conformance", params={"api-version": "7.4"},
+            json={"value": value, "contentType": "text/plain", "tags": {"amlauth-key-id": key_id}}))
+        assert response.status_code == 200, response.text()
+        return response.json()
+
+    first = put("first", "k1")
+    second = put("second", "k2")
+    assert first["id"].rsplit("/", 1)[0] == second["id"].rsplit("/", 1)[0]
+    assert first["id"] != second["id"]
+    assert second["attributes"]["enabled"] is True
+    current = client.send_request(HttpRequest("GET", "/secrets/conformance", params={"api-version": "7.4"})).json()
+    assert current["value"] == "second" and current["tags"] == {"amlauth-key-id": "k2"}
+    missing = client.send_request(HttpRequest("GET", "/secrets/absent", params={"api-version": "7.4"}))
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "SecretNotFound"

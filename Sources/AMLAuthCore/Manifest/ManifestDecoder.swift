@@ -287,7 +287,9 @@ struct ManifestDecoder {
             checker.diagnostics.report(
                 .credentialShape, "password credential '\(name)' needs 'deliver_to', or its secret would be lost",
                 at: value.location,
-                hint: "deliver_to: file:.secrets/\(name).json | env-file:PATH | github-output")
+                hint:
+                    "deliver_to: file:.secrets/\(name).json | env-file:PATH | github-output | keyvault:VAULT/SECRET | ado-variable:NAME"
+            )
         }
         return CredentialManifest(
             name: name, kind: .password(lifetime: lifetime, renewBefore: renewBefore, deliverTo: sink), value: value)

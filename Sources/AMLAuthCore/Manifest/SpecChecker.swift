@@ -264,11 +264,13 @@ struct SpecChecker {
                 return false
             }
         case .sink:
-            if SecretSink(parsing: text) == nil {
-                diagnostics.report(
-                    .invalidSink,
-                    "\(shown) is not a secret sink; expected \(SecretSink.forms.joined(separator: " | "))", at: location
-                )
+            if case .failure(let problem) = SecretSink.parse(text) {
+                // The sink's own reason (a vault name Key Vault would refuse, say), at the value.
+                let message =
+                    text.hasPrefix("keyvault:") || text.hasPrefix("ado-variable:")
+                    ? "\(shown) is not a valid sink: \(problem)"
+                    : "\(shown) is not a secret sink; expected \(SecretSink.forms.joined(separator: " | "))"
+                diagnostics.report(.invalidSink, message, at: location)
                 return false
             }
         case .httpsURL:

@@ -10,9 +10,10 @@ public struct LiveState: Sendable, Codable, Equatable {
     public var workspaces: [LiveWorkspace] = []
     /// AKS computes the web services name, with their regions.
     public var computes: [LiveCompute] = []
-    /// The password keyId each file sink last received, by `ServicePrincipal/name/credential`
-    /// (`Planner.deliveryKey`). A newer password in the cloud than in its sink was never delivered
-    /// (a crash in between).
+    /// The password keyId each sink that can be read holds, by `ServicePrincipal/name/credential`
+    /// (`Planner.deliveryKey`): a file sink on this machine, or a Key Vault secret's current
+    /// version ("" when the vault has no such secret). Absent: the sink cannot be read here, and
+    /// the application's delivery record (`DeliveryRecord`) decides.
     public var deliveredPasswords: [String: String] = [:]
     /// Object ids the manifests name (`principal: {object_id: …}`) that the directory does not
     /// know: a typo plan reports, instead of apply waiting out `PrincipalNotFound`.

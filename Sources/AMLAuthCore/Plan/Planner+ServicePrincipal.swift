@@ -183,9 +183,20 @@ extension Planner {
                 steps.append(.addPassword(request))
                 continue
             }
-            let undelivered =
-                password.sink.path != nil
-                && delivered[Self.deliveryKey(principal.address, password.name)] != newest.keyID
+            // Delivered when the cloud records it (`DeliveryRecord`, written by whichever machine
+            // or job delivered it), or when the sink on this machine holds it (a file written
+            // before records existed). A fresh CI checkout without the git-ignored file is not a
+            // reason to rotate; a crash between delivery and record (no record) is.
+            // A Key Vault sink is asked itself and outranks the record: a secret deleted or
+            // overwritten by hand since is delivered again.
+            let recorded = DeliveryRecord.isRecorded(keyID: newest.keyID, sink: password.sink, in: application.tags)
+            let sinkHolds = delivered[Self.deliveryKey(principal.address, password.name)]
+            let undelivered: Bool
+            if case .keyVault = password.sink, let sinkHolds {
+                undelivered = sinkHolds != newest.keyID
+            } else {
+                undelivered = !recorded && sinkHolds != newest.keyID
+            }
             if undelivered || newest.endDateTime - options.now <= Double(password.renewBefore.seconds) {
                 rotate = true
                 fields.append(

@@ -118,7 +118,10 @@ public enum JSONSchemaGenerator {
         case .resourceID: return pattern("/.+")
         case .httpsURL: return pattern("https://[^/\\s][^\\s]*")
         case .versionedName: return pattern("[A-Za-z0-9._-]+:[1-9][0-9]*")
-        case .sink: return pattern("(file:.+|env-file:.+|github-output)")
+        case .sink:
+            return pattern(
+                "(file:.+|env-file:.+|github-output|keyvault:[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]/[A-Za-z0-9-]{1,127}|ado-variable:[A-Za-z0-9._]+)"
+            )
         case .cloud:
             return .object([
                 (

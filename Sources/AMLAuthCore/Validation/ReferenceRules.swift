@@ -121,11 +121,15 @@ enum ReferenceRules {
         var seen: [String: SourceLocation] = [:]
         for principal in set.servicePrincipals {
             for credential in principal.credentials {
-                guard case .password(_, _, let sink?) = credential.kind, let path = sink.path else { continue }
+                guard case .password(_, _, let sink?) = credential.kind, let path = sink.exclusiveTarget else {
+                    continue
+                }
                 let location = credential.value["deliver_to"]?.location ?? credential.value.location
                 if let first = seen[path] {
                     diagnostics.report(
-                        .duplicateItem, "two credentials deliver to '\(path)'; each needs its own file", at: location,
+                        .duplicateItem,
+                        "two credentials deliver to '\(path)'; each needs its own \(sink.path == nil ? "sink" : "file")",
+                        at: location,
                         notes: [Diagnostic.Note("the other one is here", at: first)])
                 } else {
                     seen[path] = location

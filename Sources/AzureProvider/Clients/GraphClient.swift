@@ -277,11 +277,6 @@ public struct GraphClient: Sendable {
         }
     }
 
-    /// One application by object id, nil when it does not exist.
-    public func application(id: String) async throws(AzureError) -> GraphApplication? {
-        try await optional(request("GET", "/applications/\(id)", accept: [404])).flatMap(GraphApplication.init)
-    }
-
     public func federatedCredentials(applicationID: String) async throws(AzureError) -> [LiveFederatedCredential] {
         try await pipeline.listAll(request("GET", "/applications/\(applicationID)/federatedIdentityCredentials"))
             .compactMap { item in
@@ -337,6 +332,12 @@ public struct GraphClient: Sendable {
     public func deleteFederatedCredential(applicationID: String, id: String) async throws(AzureError) {
         _ = try await pipeline.send(
             request("DELETE", "/applications/\(applicationID)/federatedIdentityCredentials/\(id)", accept: [404]))
+    }
+
+    /// One application by object id (its tags and passwords as they are now), or nil when Graph
+    /// does not know it.
+    public func application(id: String) async throws(AzureError) -> GraphApplication? {
+        try await optional(request("GET", "/applications/\(id)", accept: [404])).flatMap(GraphApplication.init)
     }
 
     public func servicePrincipal(appID: String) async throws(AzureError) -> GraphServicePrincipal? {

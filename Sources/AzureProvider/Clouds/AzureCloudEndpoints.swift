@@ -38,6 +38,17 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
     /// accept (fidelity audit D10).
     public var machineLearningAudience: String { management ?? resourceManagerAudience }
 
+    /// Where Key Vault lives (`keyvault:` sinks): vault `v` is `https://v.<suffix>/` in the
+    /// public clouds (`vault.azure.net`, `vault.azure.cn`, `vault.usgovcloudapi.net`). A vault
+    /// token goes to hosts under this suffix only, and no other token goes there.
+    public var keyVaultDNSSuffix: String? = nil
+    /// For clouds without vault host names (the local cloud, on one origin): vault `v` is
+    /// `<keyVaultBase>v/`. Used when `keyVaultDNSSuffix` is nil.
+    public var keyVaultBase: String? = nil
+    /// The resource Key Vault tokens are requested for (`…/.default` is appended): the vault's
+    /// own audience, never ARM's, as azure-keyvault-secrets asks for it.
+    public var keyVaultAudience: String = "https://vault.azure.net"
+
     public static let azureCloud = AzureCloudEndpoints(
         name: "AzureCloud", activeDirectory: "https://login.microsoftonline.com",
         resourceManager: "https://management.azure.com/",
@@ -46,7 +57,8 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         activeDirectoryGraphResourceID: "https://graph.windows.net/",
         sqlManagement: "https://management.core.windows.net:8443/", gallery: "https://gallery.azure.com/",
         management: "https://management.core.windows.net/", caCertificate: nil,
-        machineLearningHostSuffix: "api.azureml.ms")
+        machineLearningHostSuffix: "api.azureml.ms", keyVaultDNSSuffix: "vault.azure.net",
+        keyVaultAudience: "https://vault.azure.net")
 
     public static let azureChinaCloud = AzureCloudEndpoints(
         name: "AzureChinaCloud", activeDirectory: "https://login.chinacloudapi.cn",
@@ -57,7 +69,8 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         activeDirectoryGraphResourceID: "https://graph.chinacloudapi.cn/",
         sqlManagement: "https://management.core.chinacloudapi.cn:8443/", gallery: "https://gallery.chinacloudapi.cn/",
         management: "https://management.core.chinacloudapi.cn/", caCertificate: nil,
-        machineLearningHostSuffix: "api.ml.azure.cn", tokenExchangeAudience: "api://AzureADTokenExchangeChina")
+        machineLearningHostSuffix: "api.ml.azure.cn", tokenExchangeAudience: "api://AzureADTokenExchangeChina",
+        keyVaultDNSSuffix: "vault.azure.cn", keyVaultAudience: "https://vault.azure.cn")
 
     public static let azureUSGovernment = AzureCloudEndpoints(
         name: "AzureUSGovernment", activeDirectory: "https://login.microsoftonline.us",
@@ -67,7 +80,8 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         activeDirectoryGraphResourceID: "https://graph.windows.net/",
         sqlManagement: "https://management.core.usgovcloudapi.net:8443/", gallery: "https://gallery.usgovcloudapi.net/",
         management: "https://management.core.usgovcloudapi.net/", caCertificate: nil,
-        machineLearningHostSuffix: "api.ml.azure.us", tokenExchangeAudience: "api://AzureADTokenExchangeUSGov")
+        machineLearningHostSuffix: "api.ml.azure.us", tokenExchangeAudience: "api://AzureADTokenExchangeUSGov",
+        keyVaultDNSSuffix: "vault.usgovcloudapi.net", keyVaultAudience: "https://vault.usgovcloudapi.net")
 
     public static func builtIn(_ name: String) -> AzureCloudEndpoints? {
         [azureCloud, azureChinaCloud, azureUSGovernment].first { $0.name.lowercased() == name.lowercased() }
@@ -131,11 +145,23 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
             machineLearningHostSuffix: endpoints?["machineLearningHostSuffix"]?.stringValue)
         cloud.management = endpoints?["managementAudience"]?.stringValue ?? cloud.resourceManagerAudience
         if let exchange = endpoints?["tokenExchangeAudience"]?.stringValue { cloud.tokenExchangeAudience = exchange }
+        // Key Vault: a host suffix as the public clouds have, or (the local cloud) a base URL
+        // under which each vault is a path; its audience defaults to the public cloud's.
+        cloud.keyVaultDNSSuffix = endpoints?["keyVaultDnsSuffix"]?.stringValue
+        if endpoints?["keyVault"] != nil { cloud.keyVaultBase = slash(try required("keyVault")) }
+        if let audience = endpoints?["keyVaultAudience"]?.stringValue { cloud.keyVaultAudience = audience }
         let extras = FileExtras(
             tenantID: json["tenantId"]?.stringValue, subscriptionID: json["subscriptionId"]?.stringValue,
             bootstrapClientID: json["bootstrap"]?["clientId"]?.stringValue,
             bootstrapClientSecret: json["bootstrap"]?["clientSecret"]?.stringValue)
         return (cloud, extras)
+    }
+
+    /// The base URL of vault `name` (with a trailing slash), or nil when this cloud has no Key
+    /// Vault endpoint.
+    public func keyVaultURL(_ name: String) -> String? {
+        if let suffix = keyVaultDNSSuffix { return "https://\(name.lowercased()).\(suffix)/" }
+        return keyVaultBase.map { $0 + name.lowercased() + "/" }
     }
 
     /// The v2 token URL of a tenant.

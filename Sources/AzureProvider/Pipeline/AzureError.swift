@@ -12,6 +12,7 @@ public struct AzureError: Error, Sendable, CustomStringConvertible {
         case resourceManager = "Azure Resource Manager"
         case modelManagement = "Azure ML model management"
         case scoring = "web service scoring"
+        case keyVault = "Azure Key Vault"
         case credential = "credential"
     }
 

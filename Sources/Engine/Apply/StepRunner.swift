@@ -120,14 +120,17 @@ struct StepRunner {
         }
     }
 
-    /// Add → deliver; a password whose delivery fails is removed again before the error is
-    /// reported, so no secret exists that nobody holds.
+    /// Add → deliver → record; a password whose delivery fails is removed again before the error
+    /// is reported, so no secret exists that nobody holds. The delivery record is written only
+    /// after the sink has the password: if recording fails (or apply dies first), the password
+    /// stays unrecorded, the change stops before any old password is removed, and the next plan
+    /// replaces it.
     private func addPassword(_ request: PasswordRequest, to application: ApplicationReference) async throws {
         let end = executor.runtime.now() + Double(request.lifetime.seconds)
         let created = try await uncertain.addPassword(
             applicationID: application.objectID, displayName: request.displayName, endDateTime: end)
         do {
-            try executor.delivery.deliver(
+            try await executor.delivery.send(
                 SecretDelivery.Secret(
                     clientID: application.appID, clientSecret: created.secretText, tenantID: executor.tenantID,
                     subscriptionID: executor.subscriptionID,
@@ -136,6 +139,15 @@ struct StepRunner {
         } catch {
             try? await directory.removePassword(applicationID: application.objectID, keyID: created.keyID)
             throw ApplyFailure("password '\(request.credential)' was created and removed again: \(error)")
+        }
+        do {
+            try await DeliveryRecording.record(
+                DeliveryRecord(keyID: created.keyID, sink: request.sink), credential: request.credential,
+                applicationID: application.objectID, directory)
+        } catch {
+            throw ApplyFailure(
+                "password '\(request.credential)' (keyId \(created.keyID)) reached \(request.sink), but recording the delivery in the cloud failed (\(error)); the next plan replaces it"
+            )
         }
     }
 

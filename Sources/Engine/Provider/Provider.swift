@@ -11,7 +11,7 @@ public protocol DirectoryService: Sendable {
     func servicePrincipal(appID: String) async throws(AzureError) -> GraphServicePrincipal?
     func servicePrincipal(id: String) async throws(AzureError) -> GraphServicePrincipal?
     func federatedCredentials(applicationID: String) async throws(AzureError) -> [LiveFederatedCredential]
-    /// One application by object id (with its passwords), nil when it does not exist.
+    /// One application as it is now (tags, passwords); nil when the directory does not know it.
     func application(id: String) async throws(AzureError) -> GraphApplication?
     func createApplication(displayName: String, tags: [String]) async throws(AzureError) -> GraphApplication
     /// Graph's upsert by `uniqueName` (`Prefer: create-if-missing`); `created` tells whether this

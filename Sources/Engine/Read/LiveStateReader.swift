@@ -17,8 +17,11 @@ public struct LiveStateReader: Sendable {
         if let delivery {
             for principal in desired.servicePrincipals {
                 for password in principal.passwords {
+                    let key = Planner.deliveryKey(principal.address, password.name)
                     if let keyID = delivery.deliveredKeyID(password.sink) {
-                        live.deliveredPasswords[Planner.deliveryKey(principal.address, password.name)] = keyID
+                        live.deliveredPasswords[key] = keyID
+                    } else if let keyID = await delivery.keyVaultKeyID(password.sink) {
+                        live.deliveredPasswords[key] = keyID
                     }
                 }
             }

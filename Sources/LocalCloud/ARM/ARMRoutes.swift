@@ -125,6 +125,8 @@ struct ARMRoutes {
         case workspace(WorkspaceRecord)
         case compute(ComputeRecord)
         case workspaceChild
+        /// A Key Vault, or one of its secrets (role assignments may name either scope).
+        case vault(VaultRecord)
 
         var readAction: String {
             switch self {
@@ -132,6 +134,7 @@ struct ARMRoutes {
             case .resourceGroups, .resourceGroup: "Microsoft.Resources/subscriptions/resourceGroups/read"
             case .workspace, .workspaceChild: "Microsoft.MachineLearningServices/workspaces/read"
             case .compute: "Microsoft.MachineLearningServices/workspaces/computes/read"
+            case .vault: "Microsoft.KeyVault/vaults/read"
             }
         }
 
@@ -159,6 +162,20 @@ struct ARMRoutes {
                 return Self.resourceGroup(group, state)
             case .workspace(let workspace):
                 return WorkspaceRoutes.workspaceBody(workspace, state: state, context: context)
+            case .vault(let vault):
+                return .object([
+                    ("id", .string(vault.resourceID(subscription: state.subscriptionID))),
+                    ("name", .string(vault.name)), ("type", .string("Microsoft.KeyVault/vaults")),
+                    ("location", .string(vault.location)),
+                    (
+                        "properties",
+                        .object([
+                            ("tenantId", .string(state.tenantID)),
+                            ("vaultUri", .string("\(context.base)/keyvault/\(vault.name)/")),
+                            ("enableRbacAuthorization", .bool(true)), ("provisioningState", .string("Succeeded")),
+                        ])
+                    ),
+                ])
             case .compute(let compute):
                 return .object([
                     (
@@ -218,6 +235,14 @@ struct ARMRoutes {
             404, "ResourceNotFound",
             "The Resource '\(segments.dropFirst(5).joined(separator: "/"))' under resource group '\(segments[3])' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
         )
+        if lower.count >= 8, lower[4] == "providers", lower[5] == "microsoft.keyvault", lower[6] == "vaults" {
+            guard
+                let vault = state.vaults?.first(where: {
+                    $0.resourceGroup.lowercased() == lower[3] && $0.name.lowercased() == lower[7]
+                }), lower.count == 8 || (lower.count == 10 && lower[8] == "secrets")
+            else { return .failure(notFound) }
+            return .success(.vault(vault))
+        }
         guard lower.count >= 8, lower[4] == "providers", lower[5] == "microsoft.machinelearningservices",
             lower[6] == "workspaces",
             let workspace = state.workspaces.first(where: {

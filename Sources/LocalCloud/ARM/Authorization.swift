@@ -15,6 +15,15 @@ enum Authorization {
         }
     }
 
+    /// The same decision for a data-plane action (Key Vault secrets), from roles' dataActions.
+    static func isAllowed(_ principalID: String, dataAction: String, at target: String, in state: CloudState) -> Bool {
+        state.roleAssignments.contains { assignment in
+            assignment.principalID == principalID && covers(assignment.scope, target)
+                && Roles.builtIn(id: assignment.roleDefinitionID).map { Roles.grants($0, dataAction: dataAction) }
+                    == true
+        }
+    }
+
     /// ARM's 403, word for word.
     static func denied(_ caller: Caller, _ action: String, _ scope: String) -> CloudResponse {
         ErrorBody.arm(

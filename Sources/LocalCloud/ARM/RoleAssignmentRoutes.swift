@@ -261,7 +261,8 @@ struct RoleAssignmentRoutes {
                                 .object([
                                     ("actions", .array(role.actions.map(JSONValue.string))),
                                     ("notActions", .array(role.notActions.map(JSONValue.string))),
-                                    ("dataActions", .array([])), ("notDataActions", .array([])),
+                                    ("dataActions", .array(role.dataActions.map(JSONValue.string))),
+                                    ("notDataActions", .array([])),
                                 ])
                             ])
                         ),

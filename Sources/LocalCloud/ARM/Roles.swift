@@ -10,6 +10,9 @@ public struct RoleDefinition: Sendable {
     public var description: String
     public var actions: [String]
     public var notActions: [String]
+    /// Data-plane actions (Key Vault secrets): `actions` never grant them, so Owner cannot read or
+    /// set a secret in an RBAC vault, as in Azure.
+    public var dataActions: [String] = []
 }
 
 public enum Roles {
@@ -125,6 +128,22 @@ public enum Roles {
                 "Microsoft.MachineLearningServices/workspaces/delete",
                 "Microsoft.MachineLearningServices/workspaces/write", "Microsoft.Authorization/*",
             ]),
+        // Key Vault's data-plane roles (RBAC vaults), abridged to secrets.
+        RoleDefinition(
+            id: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7", name: "Key Vault Secrets Officer",
+            description:
+                "Perform any action on the secrets of a key vault, except manage permissions. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+            actions: ["Microsoft.Authorization/*/read", "Microsoft.KeyVault/vaults/*/read"], notActions: [],
+            dataActions: ["Microsoft.KeyVault/vaults/secrets/*"]),
+        RoleDefinition(
+            id: "4633458b-17de-408a-b874-0445c86b69e6", name: "Key Vault Secrets User",
+            description:
+                "Read secret contents. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+            actions: [], notActions: [],
+            dataActions: [
+                "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+                "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+            ]),
     ]
 
     public static func builtIn(named name: String) -> RoleDefinition? {
@@ -137,6 +156,11 @@ public enum Roles {
 
     /// Whether `role` grants `action` (ARM's wildcard rules: `*` matches any run of characters,
     /// case-insensitively; notActions subtract).
+    /// Whether `role` grants the data action (same wildcard rules, over `dataActions` only).
+    public static func grants(_ role: RoleDefinition, dataAction: String) -> Bool {
+        role.dataActions.contains { matches($0, dataAction) }
+    }
+
     public static func grants(_ role: RoleDefinition, _ action: String) -> Bool {
         role.actions.contains { matches($0, action) } && !role.notActions.contains { matches($0, action) }
     }

@@ -12,7 +12,7 @@ struct Caller: Sendable {
 /// by `kid`, issuer (`iss`) of this tenant, tenant, audience of that API, not before (`nbf`) and
 /// expiry, each with five minutes of clock skew as Entra allows; errors in that API's own shape.
 enum BearerCheck {
-    enum Style { case resourceManager, graph }
+    enum Style { case resourceManager, graph, keyVault }
 
     /// Clock skew allowed on `nbf`, as Entra and ARM allow (five minutes).
     static let clockSkew = 300.0
@@ -28,6 +28,16 @@ enum BearerCheck {
                     (
                         "WWW-Authenticate",
                         "Bearer authorization_uri=\"\(context.base)/\(tenantID)\", error=\"invalid_token\", error_description=\"\(armMessage)\""
+                    ))
+                return .failure(response)
+            case .keyVault:
+                // Key Vault's challenge names the tenant and the resource to ask a token for
+                // (what azure-keyvault-secrets' challenge policy reads).
+                var response = KeyVaultRoutes.error(401, "Unauthorized", "AKV10000: \(armMessage)")
+                response.headers.append(
+                    (
+                        "WWW-Authenticate",
+                        "Bearer authorization=\"\(context.base)/\(tenantID)\", resource=\"https://vault.azure.net\""
                     ))
                 return .failure(response)
             case .graph:

@@ -20,6 +20,9 @@ public struct CloudState: Codable, Sendable {
     public var roleAssignments: [RoleAssignmentRecord] = []
     public var services: [ServiceRecord] = []
     public var operations: [OperationRecord] = []
+    /// Key Vaults (RBAC model) and their secrets. Optional so that data directories written
+    /// before vaults existed still load (they have none).
+    public var vaults: [VaultRecord]?
     /// The seeded owner's credentials, printed in the cloud file so a first login is possible.
     public var bootstrapClientID: String
     public var bootstrapClientSecret: String

@@ -123,6 +123,11 @@ public struct Seed: Sendable {
                     computeType: "AKS",
                     location: compute.location ?? workspace.location))
         }
+        // One RBAC vault beside the first workspace, for `keyvault:` sinks: nobody may read or set
+        // its secrets until granted a Key Vault data role (Owner is not enough, as in Azure).
+        if let first = workspaces.first {
+            state.vaults = [VaultRecord(name: "ml-vault", resourceGroup: first.resourceGroup, location: first.location)]
+        }
         let bootstrap = Directory.newApplication(
             displayName: "amlauth-local-bootstrap", tags: ["amlauth:local-cloud/bootstrap"], appID: bootstrapApp,
             now: now)
