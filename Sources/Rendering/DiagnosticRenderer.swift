@@ -8,10 +8,20 @@ public struct DiagnosticRenderer: Sendable {
     public var source: SourceText
     /// ANSI colour; the CLI turns it on only for a TTY without `NO_COLOR`.
     public var colored: Bool
+    /// How many diagnostics of one code the text form prints; the rest are counted on one line
+    /// each (`… and 7950 more AMLA101 …`), so a crafted file cannot fill a CI log. The JSON form
+    /// lists every one.
+    public var limitPerCode: Int
 
-    public init(source: SourceText, colored: Bool = false) {
+    /// The text form prints at most this many diagnostics of one code by default.
+    public static let defaultLimitPerCode = 50
+    /// Scalars of a message, hint or note shown in the text form; longer ones end in `…`.
+    public static let maximumMessageLength = 1_000
+
+    public init(source: SourceText, colored: Bool = false, limitPerCode: Int = Self.defaultLimitPerCode) {
         self.source = source
         self.colored = colored
+        self.limitPerCode = limitPerCode
     }
 
     /// One diagnostic in the human form, several lines, ending with a newline.
@@ -34,12 +44,31 @@ public struct DiagnosticRenderer: Sendable {
         return output
     }
 
-    /// Message text for one line of the human form.
-    private static func line(_ text: String) -> String { TextEscaping.message(SecretRedactions.maskShapes(text)) }
+    /// Message text for one line of the human form: masked, escaped, and cut after
+    /// `maximumMessageLength` scalars (a message quoting a 50 MB value shows its start).
+    private static func line(_ text: String) -> String {
+        let masked = SecretRedactions.maskShapes(text)
+        guard masked.unicodeScalars.count > maximumMessageLength else { return TextEscaping.message(masked) }
+        let kept = String(String.UnicodeScalarView(masked.unicodeScalars.prefix(maximumMessageLength)))
+        return TextEscaping.message(kept) + SourceText.ellipsis
+    }
 
-    /// All diagnostics in display order, then the summary line.
+    /// All diagnostics in display order, at most `limitPerCode` of each code, then a count of
+    /// those left out (by code) and the summary line, which counts them all.
     public func text(_ diagnostics: [Diagnostic], summary: ValidationSummary) -> String {
-        Diagnostic.sortedForDisplay(diagnostics).map(text).joined() + summary.line + "\n"
+        var output = ""
+        var seen: [DiagnosticCode: Int] = [:]
+        for diagnostic in Diagnostic.sortedForDisplay(diagnostics) {
+            let count = seen[diagnostic.code, default: 0] + 1
+            seen[diagnostic.code] = count
+            if count <= limitPerCode { output += text(diagnostic) }
+        }
+        for (code, count) in seen.sorted(by: { $0.key < $1.key }) where count > limitPerCode {
+            output +=
+                "\(SourceText.ellipsis) and \(count - limitPerCode) more \(code.rawValue) (\(code.title)); "
+                + "`amlauth validate --format json` lists every one\n"
+        }
+        return output + summary.line + "\n"
     }
 
     /// The quoted source line, secrets masked, with a caret under the column (tabs kept so the
@@ -70,7 +99,7 @@ public struct DiagnosticRenderer: Sendable {
                 ("severity", .string(diagnostic.severity.rawValue)),
                 ("message", .string(SecretRedactions.maskShapes(diagnostic.message))),
             ]
-            if let location = diagnostic.location { pairs.append(("location", locationJSON(location))) }
+            pairs.append(("location", locationJSON(diagnostic)))
             if let hint = diagnostic.hint { pairs.append(("hint", .string(SecretRedactions.maskShapes(hint)))) }
             if !diagnostic.notes.isEmpty {
                 pairs.append(
@@ -101,6 +130,14 @@ public struct DiagnosticRenderer: Sendable {
         ]).serialized()
     }
 
+    /// Where a diagnostic is, always present: `file`, `line`, `column`; for a finding about a path
+    /// with no line (AMLA104) the path with `line` and `column` null; null when it is about no file.
+    private static func locationJSON(_ diagnostic: Diagnostic) -> JSONValue {
+        if let location = diagnostic.location { return locationJSON(location) }
+        guard let path = diagnostic.path else { return .null }
+        return .object([("file", .string(path)), ("line", .null), ("column", .null)])
+    }
+
     private static func locationJSON(_ location: SourceLocation) -> JSONValue {
         .object([
             ("file", .string(location.file)), ("line", .number(Double(location.line))),
@@ -123,6 +160,8 @@ public struct DiagnosticRenderer: Sendable {
                     contentsOf: [
                         "file=\(escapeProperty(location.file))", "line=\(location.line)", "col=\(location.column)",
                     ], at: 0)
+            } else if let path = diagnostic.path {
+                properties.insert("file=\(escapeProperty(path))", at: 0)
             }
             var message = diagnostic.message
             if let hint = diagnostic.hint { message += "\n\(hint)" }
