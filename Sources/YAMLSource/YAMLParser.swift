@@ -97,13 +97,24 @@ public struct YAMLParser: Sendable {
                 parser.problem_value >= 0 ? " (byte 0x\(String(parser.problem_value, radix: 16, uppercase: true)))" : ""
             return YAMLError(.syntax, "\(problem)\(byte): the file must be UTF-8 text", at: location)
         }
-        location = Mark(parser.problem_mark).location(in: file)
+        location = Self.clamped(Mark(parser.problem_mark).location(in: file), in: bytes)
         var message = problem
         if let context = parser.context.map({ String(cString: $0) }) {
             let mark = Mark(parser.context_mark)
             message += ", \(context) at line \(mark.line + 1), column \(mark.column + 1)"
         }
         return YAMLError(.syntax, message, at: location)
+    }
+
+    /// libyaml puts the end of a stream that lacks a final line break on a line of its own, one
+    /// past the last line of the file: such a location moves to the end of the last line, where a
+    /// caret can point at it.
+    private static func clamped(_ location: SourceLocation, in bytes: UnsafeBufferPointer<UInt8>) -> SourceLocation {
+        guard location.line > 1, !bytes.isEmpty, LineBreaks.length(at: bytes.count - 1, in: bytes) == 0 else {
+            return location
+        }
+        let end = Self.location(ofByte: bytes.count, in: bytes, file: location.file)
+        return location.line > end.line ? end : location
     }
 
     /// Counts lines with the breaks libyaml's scanner counts (`LineBreaks`), so this location
