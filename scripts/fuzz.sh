@@ -36,8 +36,9 @@ swift build -c release --product amlauth-fuzz -Xswiftc -sanitize=fuzzer,address 
 binary="$(swift build -c release --show-bin-path)/amlauth-fuzz"
 # Swift's own crash backtracer fights AddressSanitizer for the crash: leave crashes to libFuzzer.
 export SWIFT_BACKTRACE=enable=no
-# Leak checks are off: the Swift runtime keeps caches for the life of the process, which
-# LeakSanitizer would report; growth is bounded by -rss_limit_mb instead.
+# Leak checks are off (libFuzzer's and AddressSanitizer's at exit): the Swift runtime keeps caches
+# for the life of the process, which LeakSanitizer reports; growth is bounded by -rss_limit_mb.
+export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 "$binary" "$work/corpus" "$work/seeds" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -detect_leaks=0 -dict=scripts/fuzz.dict -artifact_prefix="$work/artifacts/" \
     -print_final_stats=1
