@@ -20,6 +20,7 @@ public struct DiagnosticRenderer: Sendable {
     /// Scalars of a message, hint or note shown in the text form; longer ones end in `…`.
     public static let maximumMessageLength = 1_000
 
+    /// A renderer quoting `source`, printing at most `limitPerCode` diagnostics of one code.
     public init(source: SourceText, colored: Bool = false, limitPerCode: Int = Self.defaultLimitPerCode) {
         self.source = source
         self.colored = colored
