@@ -113,6 +113,14 @@ let package = Package(
         ),
         .executableTarget(name: "amlauth", dependencies: ["AMLAuthCLI"], swiftSettings: strictSettings),
 
+        // The properties any input must keep (located diagnostics, well-formed output, no planted
+        // secret echoed), and the libFuzzer target that asserts them (`scripts/fuzz.sh`). Built
+        // without fuzzer flags here; only the script adds `-sanitize=fuzzer`.
+        .target(
+            name: "ManifestFuzzing", dependencies: ["AMLAuthCore", "Rendering", "WireFormat", "YAMLSource"],
+            swiftSettings: strictSettings),
+        .executableTarget(name: "amlauth-fuzz", dependencies: ["ManifestFuzzing"], swiftSettings: strictSettings),
+
         // Plan cost against a one-request-per-resource baseline (Benchmarks/plan/README.md).
         .executableTarget(
             name: "amlauth-plan-benchmark",
@@ -153,7 +161,7 @@ let package = Package(
         .testTarget(name: "YAMLSourceTests", dependencies: ["YAMLSource", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "AMLAuthCoreTests",
-            dependencies: ["WireFormat", "AMLAuthCore", "Rendering", "TestSupport", "YAMLSource"],
+            dependencies: ["WireFormat", "AMLAuthCore", "Rendering", "TestSupport", "YAMLSource", "ManifestFuzzing"],
             swiftSettings: strictSettings
         ),
         .testTarget(

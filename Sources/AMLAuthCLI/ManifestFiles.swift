@@ -23,7 +23,7 @@ public struct ManifestFiles: Sendable {
             let absolute = Self.absolute(path, in: workingDirectory)
             var isDirectory: ObjCBool = false
             guard fileManager.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
-                result.diagnostics.append(Diagnostic(.unreadableInput, "'\(path)' does not exist", at: nil))
+                result.diagnostics.append(Diagnostic(.unreadableInput, "'\(path)' does not exist", at: nil, path: path))
                 continue
             }
             let found = isDirectory.boolValue ? Self.manifests(under: absolute) : [absolute]
@@ -31,12 +31,13 @@ public struct ManifestFiles: Sendable {
                 result.diagnostics.append(
                     Diagnostic(
                         .unreadableInput, "'\(path)' holds no manifest files (*.yaml, *.yml)", at: nil,
-                        hint: "point amlauth at the directory with your manifests"))
+                        hint: "point amlauth at the directory with your manifests", path: path))
             }
             for file in found where seen.insert(file).inserted {
                 let display = Self.display(file, relativeTo: workingDirectory)
                 guard let data = fileManager.contents(atPath: file) else {
-                    result.diagnostics.append(Diagnostic(.unreadableInput, "cannot read '\(display)'", at: nil))
+                    result.diagnostics.append(
+                        Diagnostic(.unreadableInput, "cannot read '\(display)'", at: nil, path: display))
                     continue
                 }
                 let bytes = [UInt8](data)

@@ -7,11 +7,63 @@ public import YAMLSource
 /// by byte range before any line is shown: the ranges the core found (`SecretRedactions`), or,
 /// when a caller has none, a scan made here, so no quoted line can echo a secret whoever builds
 /// the snippet.
+///
+/// Quoting costs the length of what is shown, never the size of the file or the line: a line
+/// longer than `maximumLineBytes` shows as a window of `windowRadius` scalars either side of the
+/// caret, cut ends marked `…`, and a column deep in it is found through checkpoints indexed once.
 public struct SourceText: Sendable {
+    /// Lines longer than this (in bytes) are shown as a window around the caret.
+    public static let maximumLineBytes = 240
+    /// Scalars shown either side of the caret in a long line.
+    public static let windowRadius = 80
+    /// What marks the cut end of a long line.
+    public static let ellipsis = "…"
+    /// Every this many scalars, a long line's checkpoint records the byte offset.
+    private static let checkpointStride = 256
+
     private struct File: Sendable {
         var bytes: [UInt8]
         var lines: [Range<Int>]
         var secrets: [Range<Int>]
+        /// For each line longer than `maximumLineBytes`, by 0-based line index: the byte offsets of
+        /// scalar columns 1, 1 + stride, 1 + 2·stride …
+        var checkpoints: [Int: [Int]]
+
+        init(bytes: [UInt8], lines: [Range<Int>], secrets: [Range<Int>]) {
+            self.bytes = bytes
+            self.lines = lines
+            self.secrets = secrets
+            checkpoints = [:]
+            for (index, line) in lines.enumerated() where line.count > SourceText.maximumLineBytes {
+                var offsets: [Int] = []
+                var position = line.lowerBound
+                var scalars = 0
+                while position < line.upperBound {
+                    if scalars % SourceText.checkpointStride == 0 { offsets.append(position) }
+                    position = SourceText.scalarEnd(at: position, in: bytes, before: line.upperBound)
+                    scalars += 1
+                }
+                checkpoints[index] = offsets
+            }
+        }
+
+        /// The byte offset of 1-based scalar `column` on 0-based line `index` (its end if the
+        /// line is shorter), walking at most one checkpoint stride.
+        func offset(ofColumn column: Int, line index: Int) -> Int {
+            let line = lines[index]
+            var position = line.lowerBound
+            var remaining = max(0, column - 1)
+            if let offsets = checkpoints[index], !offsets.isEmpty {
+                let checkpoint = min(remaining / SourceText.checkpointStride, offsets.count - 1)
+                position = offsets[checkpoint]
+                remaining -= checkpoint * SourceText.checkpointStride
+            }
+            while remaining > 0, position < line.upperBound {
+                position = SourceText.scalarEnd(at: position, in: bytes, before: line.upperBound)
+                remaining -= 1
+            }
+            return position
+        }
     }
 
     /// A line as it is shown: masked and made inert, with the whitespace that puts a caret under
@@ -52,15 +104,32 @@ public struct SourceText: Sendable {
         guard let source = files[file], line >= 1, line <= source.lines.count else { return nil }
         let bytes = source.bytes
         let range = source.lines[line - 1]
-        var secrets = source.secrets[...]
-        while let first = secrets.first, first.upperBound <= range.lowerBound { secrets = secrets.dropFirst() }
+        // A long line: only a window around the caret, so a 6 MB line costs what it shows.
+        var firstColumn = 1
+        var start = range.lowerBound
+        var end = range.upperBound
+        if range.count > Self.maximumLineBytes {
+            firstColumn = max(1, column - Self.windowRadius)
+            start = source.offset(ofColumn: firstColumn, line: line - 1)
+            end = source.offset(ofColumn: firstColumn + 2 * Self.windowRadius, line: line - 1)
+        }
+        // The secrets are sorted and disjoint: skip those that end before the window by bisection.
+        var low = 0
+        var high = source.secrets.count
+        while low < high {
+            let middle = (low + high) / 2
+            if source.secrets[middle].upperBound <= start { low = middle + 1 } else { high = middle }
+        }
+        var secrets = source.secrets[low...]
 
-        var text = ""
-        var lead = ""
-        var scalarColumn = 1
-        var seenNonBlank = false
+        let cutStart = start > range.lowerBound
+        var text = cutStart ? Self.ellipsis : ""
+        var lead = cutStart ? " " : ""
+        var scalarColumn = firstColumn
+        // After a cut, the shown line starts with `…`: it cannot read as a workflow command.
+        var seenNonBlank = cutStart
         var hashes = 0
-        var position = range.lowerBound
+        var position = start
         // `width` source columns shown as `shown`: the lead covers them only if the caret is past them all.
         func show(_ shown: String, width: Int, kept: Unicode.Scalar? = nil) {
             if scalarColumn + width <= column {
@@ -68,22 +137,22 @@ public struct SourceText: Sendable {
             }
             text += shown
         }
-        while position < range.upperBound {
+        while position < end {
             if let secret = secrets.first, secret.lowerBound <= position {
-                let end = min(secret.upperBound, range.upperBound)
-                let scalars = bytes[position..<end].count { $0 & 0xC0 != 0x80 }
+                let secretEnd = min(secret.upperBound, end)
+                let scalars = bytes[position..<secretEnd].count { $0 & 0xC0 != 0x80 }
                 show(SecretRedactions.placeholder, width: scalars)
                 scalarColumn += scalars
-                position = end
+                position = secretEnd
                 secrets = secrets.dropFirst()
                 seenNonBlank = true
                 hashes = 0
                 continue
             }
-            let end = Self.scalarEnd(at: position, in: bytes, before: range.upperBound)
-            let scalar = String(decoding: bytes[position..<end], as: UTF8.self).unicodeScalars.first ?? "\u{FFFD}"
+            let next = Self.scalarEnd(at: position, in: bytes, before: range.upperBound)
+            let scalar = String(decoding: bytes[position..<next], as: UTF8.self).unicodeScalars.first ?? "\u{FFFD}"
             var shown = TextEscaping.visible(scalar)
-            if scalar == ":", !seenNonBlank, end < range.upperBound, bytes[end] == UInt8(ascii: ":") {
+            if scalar == ":", !seenNonBlank, next < range.upperBound, bytes[next] == UInt8(ascii: ":") {
                 shown = "%3A"
             } else if scalar == "[", hashes >= 2 {
                 shown = "%5B"
@@ -92,8 +161,9 @@ public struct SourceText: Sendable {
             hashes = scalar == "#" ? hashes + 1 : 0
             show(shown, width: 1, kept: scalar)
             scalarColumn += 1
-            position = end
+            position = next
         }
+        if end < range.upperBound { text += Self.ellipsis }
         return QuotedLine(text: text, lead: lead)
     }
 

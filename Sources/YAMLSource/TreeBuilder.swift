@@ -34,6 +34,8 @@ struct TreeBuilder {
 
     let file: String
     let limits: YAMLParser.Limits
+    /// The load's budget as it stood before this file.
+    let budget: YAMLParser.AliasBudget
     private(set) var documents: [YAMLDocument] = []
     private(set) var errors: [YAMLError] = []
     private(set) var isRunning = true
@@ -41,11 +43,13 @@ struct TreeBuilder {
     private var stack: [Frame] = []
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
     private var root: YAMLNode?
-    private var expanded = 0
+    /// Nodes this file's aliases added.
+    private(set) var expanded = 0
 
-    init(file: String, limits: YAMLParser.Limits) {
+    init(file: String, limits: YAMLParser.Limits, budget: YAMLParser.AliasBudget) {
         self.file = file
         self.limits = limits
+        self.budget = budget
     }
 
     mutating func fail(_ error: YAMLError) {
@@ -108,11 +112,13 @@ struct TreeBuilder {
             return
         }
         expanded += target.size
-        guard expanded <= limits.aliasExpansion else {
+        guard expanded <= budget.remaining else {
+            // Earlier files of the load share the budget: say so, or the count looks wrong.
+            let scope = budget.used == 0 ? "" : " in this and the files read before it"
             fail(
                 YAMLError(
                     .expansionLimit,
-                    "aliases expand to more than \(limits.aliasExpansion) nodes; the file is rejected (is it a \"billion laughs\" document?)",
+                    "aliases\(scope) expand to more than \(budget.limit) nodes; the file is rejected (is it a \"billion laughs\" document?)",
                     at: location))
             return
         }

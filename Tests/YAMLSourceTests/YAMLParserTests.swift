@@ -183,4 +183,14 @@ struct YAMLParserTests {
         }
         #expect(!YAMLScalar("null", style: .doubleQuoted).isNull)
     }
+
+    /// Found by `scripts/fuzz.sh`: libyaml marks the end of a stream without a final line break
+    /// one line past the file, where no caret can point.
+    @Test func anErrorAtTheEndOfAFileWithoutAFinalBreakIsOnItsLastLine() throws {
+        let error = try #require(parse("a: 1\nb: {c").errors.first)
+        #expect(error.location.line == 2)
+        #expect(error.location.column == 6)
+        let withBreak = try #require(parse("a: 1\nb: {c\n").errors.first)
+        #expect(withBreak.location.line == 3)
+    }
 }

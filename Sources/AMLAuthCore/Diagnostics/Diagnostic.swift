@@ -38,10 +38,13 @@ public struct Diagnostic: Sendable, Hashable, Codable {
     /// What to do about it ("did you mean 'auth_enabled'?").
     public var hint: String?
     public var notes: [Note]
+    /// The file or directory a finding without a line is about (AMLA104: a missing path, an
+    /// unreadable file), so tools can place it; nil when `location` names the file.
+    public var path: String?
 
     public init(
         _ code: DiagnosticCode, _ message: String, at location: SourceLocation?, hint: String? = nil,
-        notes: [Note] = [], severity: Severity? = nil
+        notes: [Note] = [], severity: Severity? = nil, path: String? = nil
     ) {
         self.code = code
         self.severity = severity ?? code.defaultSeverity
@@ -49,6 +52,7 @@ public struct Diagnostic: Sendable, Hashable, Codable {
         self.location = location
         self.hint = hint
         self.notes = notes
+        self.path = location == nil ? path : nil
     }
 
     /// The order diagnostics are shown in: by file, line, column, then code.

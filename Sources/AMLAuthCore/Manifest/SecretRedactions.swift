@@ -12,8 +12,11 @@ public import YAMLSource
 public struct SecretRedactions: Sendable {
     /// Masked byte ranges by file path: sorted, non-overlapping.
     public private(set) var ranges: [String: [Range<Int>]] = [:]
-    /// The masked texts, trimmed, longest first: a message that quotes one shows `<redacted>`.
-    private var texts: [String] = []
+    /// The masked texts, trimmed, as UTF-8: a message that quotes one shows `<redacted>`.
+    private var texts: [[UInt8]] = []
+    /// `texts` by their first four bytes (every text has at least four), so masking a message
+    /// costs its length, not its length times the number of secrets in the files.
+    private var textsByPrefix: [UInt32: [Int]] = [:]
 
     /// What a masked stretch of text is replaced with.
     public static let placeholder = "<redacted>"
@@ -26,6 +29,7 @@ public struct SecretRedactions: Sendable {
         var byPath: [String: [SourceLocation]] = [:]
         for location in locations { byPath[location.file, default: []].append(location) }
         var seen: Set<String> = []
+        var pieces: Set<[UInt8]> = []
         for file in files where seen.insert(file.path).inserted {
             let lines = LineBreaks.lines(file.bytes)
             var scanner = SecretTextScanner(bytes: file.bytes, lines: lines)
@@ -41,11 +45,23 @@ public struct SecretRedactions: Sendable {
             for range in merged {
                 for piece in Self.pieces(of: range, lines: lines, bytes: file.bytes)
                 where piece.unicodeScalars.count >= 4 {
-                    texts.append(piece)
+                    pieces.insert(Array(piece.utf8))
                 }
             }
         }
-        texts = Array(Set(texts)).sorted { ($0.utf8.count, $0) > ($1.utf8.count, $1) }
+        texts = pieces.sorted { $0.lexicographicallyPrecedes($1) }
+        for (index, text) in texts.enumerated() { textsByPrefix[Self.prefix(text[...]), default: []].append(index) }
+    }
+
+    /// The first four bytes of `bytes` as one number.
+    private static func prefix(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var start = bytes.startIndex
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            value = value << 8 | UInt32(bytes[start])
+            start += 1
+        }
+        return value
     }
 
     /// True when nothing was found to mask.
@@ -56,11 +72,32 @@ public struct SecretRedactions: Sendable {
 
     /// `text` with every secret shape and every masked source text replaced by `<redacted>`.
     public func mask(_ text: String) -> String {
-        var result = text
-        for secret in texts where result.contains(secret) {
-            result = result.replacing(secret, with: Self.placeholder)
+        guard !texts.isEmpty, text.utf8.count >= 4 else { return Self.maskShapes(text) }
+        let bytes = Array(text.utf8)
+        var found: [Range<Int>] = []
+        for start in 0...(bytes.count - 4) {
+            guard let candidates = textsByPrefix[Self.prefix(bytes[start..<(start + 4)])] else { continue }
+            for index in candidates {
+                let secret = texts[index]
+                let end = start + secret.count
+                if end <= bytes.count, bytes[start..<end].elementsEqual(secret) { found.append(start..<end) }
+            }
         }
-        return Self.maskShapes(result)
+        guard !found.isEmpty else { return Self.maskShapes(text) }
+        return Self.maskShapes(Self.replacing(Self.merge(found), in: bytes))
+    }
+
+    /// `bytes` with each of `ranges` (sorted, disjoint) replaced by the placeholder.
+    private static func replacing(_ ranges: [Range<Int>], in bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        var position = 0
+        for range in ranges {
+            output += bytes[position..<range.lowerBound]
+            output += Array(placeholder.utf8)
+            position = range.upperBound
+        }
+        output += bytes[position...]
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// The diagnostic with its message, hint and notes masked.
@@ -82,15 +119,7 @@ public struct SecretRedactions: Sendable {
         var scanner = SecretTextScanner(bytes: bytes, lines: [0..<bytes.count], shapesOnly: true)
         let found = scanner.scan()
         guard !found.isEmpty else { return text }
-        var output: [UInt8] = []
-        var position = 0
-        for range in merge(found) {
-            output += bytes[position..<range.lowerBound]
-            output += Array(placeholder.utf8)
-            position = range.upperBound
-        }
-        output += bytes[position...]
-        return String(decoding: output, as: UTF8.self)
+        return replacing(merge(found), in: bytes)
     }
 
     /// The byte offset of 1-based `column` (in Unicode scalars, as libyaml counts) on `line`.
@@ -103,6 +132,18 @@ public struct SecretRedactions: Sendable {
             remaining -= 1
         }
         return index
+    }
+
+    /// The index of the line holding byte `offset` (or its break), found by bisection: the last
+    /// line starting at or before it.
+    static func lineIndex(containing offset: Int, in lines: [Range<Int>]) -> Int {
+        var low = 0
+        var high = lines.count
+        while low < high {
+            let middle = (low + high) / 2
+            if lines[middle].lowerBound <= offset { low = middle + 1 } else { high = middle }
+        }
+        return max(0, low - 1)
     }
 
     static func merge(_ ranges: [Range<Int>]) -> [Range<Int>] {
@@ -119,16 +160,19 @@ public struct SecretRedactions: Sendable {
 
     /// The text of `range` line by line, without surrounding blanks and quotes.
     private static func pieces(of range: Range<Int>, lines: [Range<Int>], bytes: [UInt8]) -> [String] {
-        lines.compactMap { line in
-            let start = max(line.lowerBound, range.lowerBound)
-            let end = min(line.upperBound, range.upperBound)
-            guard start < end else { return nil }
-            let text = String(decoding: bytes[start..<end], as: UTF8.self)
-            let trimmed = text.unicodeScalars.drop { " \t\"'".unicodeScalars.contains($0) }
-            let kept = String(
-                String.UnicodeScalarView(trimmed.reversed().drop { " \t\"',}".unicodeScalars.contains($0) }.reversed()))
-            return kept.isEmpty ? nil : kept
-        }
+        // Only the lines the range touches: a file with thousands of secrets stays linear.
+        lines[lineIndex(containing: range.lowerBound, in: lines)...].prefix { $0.lowerBound < range.upperBound }
+            .compactMap { line in
+                let start = max(line.lowerBound, range.lowerBound)
+                let end = min(line.upperBound, range.upperBound)
+                guard start < end else { return nil }
+                let text = String(decoding: bytes[start..<end], as: UTF8.self)
+                let trimmed = text.unicodeScalars.drop { " \t\"'".unicodeScalars.contains($0) }
+                let kept = String(
+                    String.UnicodeScalarView(
+                        trimmed.reversed().drop { " \t\"',}".unicodeScalars.contains($0) }.reversed()))
+                return kept.isEmpty ? nil : kept
+            }
     }
 }
 
@@ -225,7 +269,8 @@ private struct SecretTextScanner {
     /// PEM private keys: from `-----BEGIN … PRIVATE KEY-----` through the matching END line (to
     /// the end of the file when there is none), whatever the lines in between look like.
     private mutating func privateKey(at index: Int) {
-        let lineEnd = lines.first { $0.contains(index) || $0.upperBound == index }?.upperBound ?? bytes.count
+        let lineEnd =
+            lines.isEmpty ? bytes.count : lines[SecretRedactions.lineIndex(containing: index, in: lines)].upperBound
         guard let close = find("-----", from: index + 10, before: lineEnd),
             find("PRIVATE KEY", from: index + 10, before: close) != nil
         else { return }

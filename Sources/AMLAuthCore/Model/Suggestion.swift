@@ -1,15 +1,26 @@
 /// "Did you mean …?" for misspelt field names, kinds, enum values and references.
 public enum Suggestion {
+    /// Words longer than this get no suggestion: no name amlauth knows is this long, and the edit
+    /// distance costs the product of both lengths (a 50 MB `kind:` value must not hold a CI job).
+    public static let maximumLength = 64
+
     /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
+    ///
+    /// Work is bounded whatever the input: a word or candidate longer than `maximumLength` is
+    /// skipped, as is a candidate whose length alone puts it past the typo limit.
     public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        guard word.utf8.count <= maximumLength * 4 else { return nil }
         let target = Array(word.lowercased().unicodeScalars)
+        guard target.count <= maximumLength else { return nil }
+        let limit = max(1, min(3, target.count / 3))
         var best: (String, Int)?
-        for candidate in candidates {
-            let distance = editDistance(target, Array(candidate.lowercased().unicodeScalars))
+        for candidate in candidates where candidate.utf8.count <= maximumLength * 4 {
+            let scalars = Array(candidate.lowercased().unicodeScalars)
+            guard scalars.count <= maximumLength, abs(scalars.count - target.count) <= limit else { continue }
+            let distance = editDistance(target, scalars)
             if distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
         }
         guard let (candidate, distance) = best else { return nil }
-        let limit = max(1, min(3, target.count / 3))
         return distance <= limit ? candidate : nil
     }
 

@@ -37,8 +37,10 @@ public struct ManifestValidation: Sendable {
         var set = ManifestSet()
         var decoder = ManifestDecoder(environment: environment)
         var complete = true
+        // One alias budget for the whole set: a thousand files each under the limit is one stall.
+        var budget = parser.aliasBudget()
         for file in files {
-            let parsed = parser.parse(file.bytes, file: file.path)
+            let parsed = parser.parse(file.bytes, file: file.path, budget: &budget)
             for error in parsed.errors {
                 diagnostics.append(Self.diagnostic(for: error))
                 if case .duplicateKey = error.kind { continue }
