@@ -169,6 +169,8 @@ let package = Package(
             dependencies: ["WireFormat", 
                 "AMLAuthCLI", "AMLAuthCore", "Rendering", "TestSupport", "YAMLSource", "AzureProvider", "HTTPClient", "AuthCrypto",
                 "LocalCloud", "LocalCloudServer",
+                // CIExamplesTests parses the examples' command lines with the real command tree.
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),

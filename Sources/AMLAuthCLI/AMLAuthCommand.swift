@@ -14,6 +14,7 @@ public struct AMLAuthCommand: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, TokenCommand.self,
             KeysCommand.self, WhoamiCommand.self, SchemaCommand.self,
+            OutputCommand.self,
             LocalCloudCommand.self,
         ])
 

@@ -2,6 +2,7 @@ import AMLAuthCore
 import ArgumentParser
 import AzureProvider
 import Foundation
+import WireFormat
 
 /// `amlauth whoami`: logs in the way plan and apply will, and says as whom.
 struct WhoamiCommand: AsyncParsableCommand {
@@ -23,6 +24,9 @@ struct WhoamiCommand: AsyncParsableCommand {
     var target: String = "."
 
     @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Print JSON: cloud, tenantId, subscriptionId, clientId, objectId, credential, roleAssignments.")
+    var json = false
 
     func run() async throws {
         let options = Composition.Options(
@@ -53,6 +57,36 @@ struct WhoamiCommand: AsyncParsableCommand {
                 assignments = nil
             }
             let names = (try? await authorization.roleDefinitionNames(scope: scope)) ?? [:]
+            let sorted = (assignments ?? []).sorted(by: {
+                ($0.scope.lowercased(), $0.roleDefinitionGUID) < ($1.scope.lowercased(), $1.roleDefinitionGUID)
+            })
+            if json {
+                // roleAssignments is null when the principal may not read them, [] when it holds none.
+                func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+                let document = JSONValue.object([
+                    ("cloud", .string(session.cloud.name)), ("resourceManager", .string(session.cloud.resourceManager)),
+                    ("tenantId", text(session.credential.tenantID)),
+                    ("subscriptionId", .string(session.subscriptionID)),
+                    ("clientId", text(session.credential.clientID)), ("objectId", text(token.objectID)),
+                    ("credential", .string(session.credential.source)),
+                    (
+                        "roleAssignments",
+                        assignments == nil
+                            ? .null
+                            : .array(
+                                sorted.map {
+                                    .object([
+                                        ("role", .string(names[$0.roleDefinitionGUID] ?? $0.roleDefinitionGUID)),
+                                        ("roleDefinitionId", .string($0.roleDefinitionGUID)),
+                                        ("scope", .string($0.scope)),
+                                    ])
+                                })
+                    ),
+                ])
+                FileHandle.standardOutput.write(Data((document.serialized() + "\n").utf8))
+                await session.close()
+                return
+            }
             var lines = [
                 "cloud:         \(session.cloud.name) (\(session.cloud.resourceManager))",
                 "tenant:        \(session.credential.tenantID ?? "unknown")",
@@ -66,9 +100,7 @@ struct WhoamiCommand: AsyncParsableCommand {
                 lines.append("  (not readable: this principal may not read role assignments at \(scope))")
             }
             if assignments?.isEmpty == true { lines.append("  (none)") }
-            for assignment in (assignments ?? []).sorted(by: {
-                ($0.scope.lowercased(), $0.roleDefinitionGUID) < ($1.scope.lowercased(), $1.roleDefinitionGUID)
-            }) {
+            for assignment in sorted {
                 lines.append(
                     "  \(names[assignment.roleDefinitionGUID] ?? assignment.roleDefinitionGUID)  \(assignment.scope)")
             }

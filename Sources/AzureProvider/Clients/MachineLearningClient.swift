@@ -45,6 +45,10 @@ public struct MachineLearningClient: Sendable {
         public var entryScript: String?
         public var environment: String?
         public var state: String?
+        /// Where clients send scoring requests (`scoringUri`, as azureml-core's
+        /// `Webservice.scoring_uri` reads it; the reference azure-api.md lists it for ACI and AKS); nil while
+        /// the service is still being created.
+        public var scoringURI: String?
 
         public init(
             name: String, computeType: String, computeName: String?, authEnabled: Bool, aadAuthEnabled: Bool,
@@ -85,6 +89,7 @@ public struct MachineLearningClient: Sendable {
                 environment?["version"]?.stringValue.map { "\(name):\($0)" } ?? name
             }
             state = json["state"]?.stringValue
+            scoringURI = json["scoringUri"]?.stringValue
         }
     }
 
