@@ -25,6 +25,21 @@ struct RetryPolicyTests {
 
     /// Issue 15 item 11: a read that fails stops the whole plan, so reads go on for minutes, not
     /// for a count of attempts.
+    /// A cloud that cannot be reached is reported after azure-core's three connection retries, not
+    /// after the minutes a read may spend on a service that answers and asks to wait.
+    @Test func refusedConnectionsAreRetriedThreeTimes() {
+        for failures in 1...3 {
+            #expect(
+                policy.delay(
+                    after: .transport(retryable: true, failures: failures), attempt: failures, idempotent: true,
+                    read: true, waited: 0, random: half) != nil)
+        }
+        #expect(
+            policy.delay(
+                after: .transport(retryable: true, failures: 4), attempt: 4, idempotent: true, read: true,
+                waited: 0, random: half) == nil)
+    }
+
     @Test func readsRetryWithinATimeBudget() {
         #expect(
             policy.delay(

@@ -18,10 +18,16 @@ enum PolicyRules {
                         of: service.source.spec["auth_enabled"] == nil ? "compute_type" : "auth_enabled"),
                     hint: "set 'auth_enabled: true'")
             }
-            let mode = service.tokenAuthEnabled == true ? "aml_token" : "key"
+            // It is the SDK and CLI v1 that are out of support, not a documented retirement of the
+            // service (aml-docs includes/sdk-v1-deprecation.md, machine-learning-cli-v1-deprecation.md;
+            // audit D19). Token auth on AKS maps to a Kubernetes endpoint: `aad_token` is managed-only.
+            let target =
+                service.tokenAuthEnabled == true
+                ? "a Kubernetes online endpoint with 'auth_mode: aml_token'"
+                : "a managed online endpoint with 'auth_mode: key'"
             diagnostics.report(
                 .v1EndOfSupport,
-                "Azure ML v1 web services are past end of support (2026-06-30); the v2 equivalent is a managed online endpoint with 'auth_mode: \(mode)'",
+                "Azure ML SDK and CLI v1 are out of support (SDK since 2026-06-30, CLI since 2025-09-30) and new v1 web service deployments are deprecated; the v2 equivalent is \(target)",
                 at: service.source.location)
         }
         return diagnostics

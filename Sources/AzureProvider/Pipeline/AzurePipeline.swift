@@ -80,6 +80,7 @@ public struct AzurePipeline: Sendable {
         }
         var attempt = 0
         var waited = 0.0
+        var connectionFailures = 0
         var refreshedToken = false
         while true {
             attempt += 1
@@ -117,9 +118,10 @@ public struct AzurePipeline: Sendable {
                     "\(request.method) \(Self.redacted(request.url)) → \(error.kind) in \(elapsed) ms (attempt \(attempt))"
                 )
                 if error.kind == .cancelled { throw AzureError.from(error, service: request.service) }
+                connectionFailures += 1
                 guard
                     let delay = retry.delay(
-                        after: .transport(retryable: error.isRetryable), attempt: attempt,
+                        after: .transport(retryable: error.isRetryable, failures: connectionFailures), attempt: attempt,
                         idempotent: request.idempotent, read: request.read, waited: waited, random: runtime.random)
                 else {
                     var failure = AzureError.from(error, service: request.service)
@@ -128,6 +130,8 @@ public struct AzurePipeline: Sendable {
                 }
                 try await wait(delay, &waited, target: target, service: request.service)
             case .success(let response):
+                // The service answered: the connection failures so far were passing ones.
+                connectionFailures = 0
                 let requestID = response.header("x-ms-request-id") ?? response.header("request-id") ?? "-"
                 log?(
                     "\(request.method) \(Self.redacted(request.url)) → \(response.status) in \(elapsed) ms (request id \(requestID), attempt \(attempt))"

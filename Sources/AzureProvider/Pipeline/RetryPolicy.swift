@@ -24,6 +24,11 @@ public struct RetryPolicy: Sendable, Equatable {
     public var maxReadWait = 600.0
     /// The longest single Retry-After honoured; a server that asks for more is reported.
     public var maxRetryAfter = 300.0
+    /// Retries after broken or refused connections in a row, per request (azure-core's
+    /// `retry_connect` and `retry_read` are 3 each): a cloud that cannot be reached is reported in
+    /// seconds, not after the read budget of minutes, which is for a service that answers. Any
+    /// answer from the service starts the count again, so scattered resets are outlasted.
+    public var maxConnectionRetries = 3
     /// First backoff ceiling; it doubles per attempt.
     public var baseDelay = 0.8
     /// Largest backoff ceiling (Retry-After may ask for more, within `maxRetryAfter`).
@@ -36,7 +41,8 @@ public struct RetryPolicy: Sendable, Equatable {
     /// What happened on one attempt, as far as retrying cares.
     public enum Outcome: Sendable {
         case status(Int, retryAfter: Double?)
-        case transport(retryable: Bool)
+        /// `failures`: connection failures of this request in a row, this one included.
+        case transport(retryable: Bool, failures: Int = 1)
     }
 
     /// The delay before the next attempt, or nil to stop.
@@ -61,10 +67,10 @@ public struct RetryPolicy: Sendable, Equatable {
                 guard idempotent else { return nil }
                 delay = random(min(maxDelay, baseDelay * pow(2, Double(attempt - 1))))
             }
-        case .transport(let retryable):
+        case .transport(let retryable, let failures):
             // A request whose connection broke may or may not have been applied: repeat only
             // what is safe to repeat.
-            guard retryable, idempotent else { return nil }
+            guard retryable, idempotent, failures <= maxConnectionRetries else { return nil }
             delay = random(min(maxDelay, baseDelay * pow(2, Double(attempt - 1))))
         }
         return waited + delay <= (read ? maxReadWait : maxTotalWait) ? delay : nil

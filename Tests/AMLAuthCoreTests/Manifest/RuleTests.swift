@@ -204,7 +204,7 @@ struct RuleTests {
             "password lifetime", .passwordLifetime, "longer than the policy maximum of 180d",
             sp(spec: "credentials:\n    - {name: ci, type: password, lifetime: 1️⃣365d, deliver_to: github-output}")),
         RuleCase(
-            "v1 end of support", .v1EndOfSupport, "past end of support",
+            "v1 end of support", .v1EndOfSupport, "are out of support",
             "apiVersion: amlauth/v1\nkind: 1️⃣Webservice\nmetadata: {name: svc}\nspec: {workspace: ml-example, compute_type: ACI, auth_enabled: true, models: [m:1], entry_script: s.py, environment: e:1}\n"
         ),
     ]
