@@ -23,13 +23,17 @@ public struct CurlTransportConfiguration: Sendable {
     }
 }
 
-/// HTTP over libcurl: TLS always verified, HTTP/2 when the server offers it, connections reused
-/// across requests (each pooled easy handle keeps its connection cache), plain http only to a
+/// HTTP over libcurl: TLS always verified (against a CA store parsed once per transport), HTTP/2
+/// when the server offers it, connections reused across requests (each pooled easy handle keeps
+/// its connection cache), transfers run on threads of their own (as many at once as there are
+/// transfer slots, whatever the core count), plain http only to a
 /// loopback IP literal and never with userinfo, proxies from the usual environment variables
 /// except for loopback (which never goes through a proxy), cancellation that aborts the transfer.
 public final class CurlTransport: HTTPTransport {
     public let configuration: CurlTransportConfiguration
-    private let trustedCAs: [UInt8]?
+    /// The trusted CAs, parsed once: the system bundle, plus `extraCABundle` when set. Nil when the
+    /// system bundle cannot be read, and then libcurl loads its default itself.
+    private let caStore: CAStore?
     private let idle = Mutex<[EasyHandle]>([])
     private let opened = Atomic<Int>(0)
     private let limiter: AsyncLimiter
@@ -40,16 +44,17 @@ public final class CurlTransport: HTTPTransport {
         _ = Self.globalInit
         self.configuration = configuration
         limiter = AsyncLimiter(limit: max(1, configuration.maxConcurrentTransfers))
+        let system = Self.systemCABundle().flatMap { FileManager.default.contents(atPath: $0) } ?? Data()
         if let path = configuration.extraCABundle {
             guard let extra = FileManager.default.contents(atPath: path),
-                String(decoding: extra, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
+                String(decoding: extra, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----"),
+                let store = CAStore(pem: [UInt8](system) + Array("\n".utf8) + [UInt8](extra))
             else {
                 throw TransportError(.tls, "cannot read a PEM CA bundle from '\(path)'", target: "CA bundle")
             }
-            let system = Self.systemCABundle().flatMap { FileManager.default.contents(atPath: $0) } ?? Data()
-            trustedCAs = [UInt8](system) + Array("\n".utf8) + [UInt8](extra)
+            caStore = store
         } else {
-            trustedCAs = nil
+            caStore = CAStore(pem: [UInt8](system))
         }
     }
 
@@ -78,10 +83,10 @@ public final class CurlTransport: HTTPTransport {
         let cancelled = CancellationFlag()
         let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
+                handle.queue.async {
                     continuation.resume(
                         returning: handle.perform(
-                            request, target: target, configuration: self.configuration, trustedCAs: self.trustedCAs,
+                            request, target: target, configuration: self.configuration, caStore: self.caStore,
                             cancelled: cancelled))
                 }
             }
@@ -100,6 +105,26 @@ public final class CurlTransport: HTTPTransport {
         guard let parsed = RequestURL(url) else { return "libcurl cannot parse the URL" }
         return parsed.refusal
     }
+}
+
+/// A CA store parsed once and shared by every connection of a transport (see
+/// `CCurl_ca_store_new`): OpenSSL 3 spends milliseconds of CPU parsing a CA bundle, and libcurl
+/// would parse it again for every new connection. OpenSSL counts the store's references, so
+/// connections still open keep it alive after the transport is gone.
+final class CAStore: @unchecked Sendable {
+    // Immutable once built; OpenSSL locks it for concurrent use.
+    let pointer: UnsafeMutableRawPointer
+
+    init?(pem: [UInt8]) {
+        guard
+            let pointer = pem.withUnsafeBytes({ bytes in
+                CCurl_ca_store_new(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+            })
+        else { return nil }
+        self.pointer = pointer
+    }
+
+    deinit { CCurl_ca_store_free(pointer) }
 }
 
 /// Set from another task to abort a transfer in flight.
