@@ -56,6 +56,9 @@ public final class LocalCloud: Sendable {
     public let options: LocalCloudOptions
     let keys: SigningKeys
     public let counters = RequestCounters()
+    /// The requests answered inside Graph `$batch` envelopes, per route and status (the envelope
+    /// itself is one request in `counters`).
+    public let batchItemCounters = RequestCounters()
     /// The shape of each request answered, for request-shape parity with the official SDKs.
     public let requestLog = RequestLog()
     let rateBuckets = RateBuckets()
@@ -114,9 +117,11 @@ public final class LocalCloud: Sendable {
 
     private func localRoutes(_ segments: [String], context: RequestContext) -> CloudResponse {
         switch (context.request.method, segments) {
-        case ("GET", ["counters"]): return .json(200, counters.snapshot())
+        case ("GET", ["counters"]):
+            return .json(200, counters.snapshot().setting("batchItems", to: batchItemCounters.snapshot()))
         case ("POST", ["counters", "reset"]):
             counters.reset()
+            batchItemCounters.reset()
             return .empty(204)
         case ("GET", ["requests"]): return .json(200, requestLog.snapshot())
         case ("POST", ["requests", "reset"]):
@@ -139,7 +144,7 @@ public final class LocalCloud: Sendable {
             "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
             "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
             "directoryobjects",
-            "getbyids", "metadata", "endpoints", "requests",
+            "getbyids", "metadata", "endpoints", "requests", "$batch",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }
@@ -189,11 +194,11 @@ public final class RequestCounters: Sendable {
 
     public func reset() { counts.withLock { $0 = [:] } }
 
-    /// Total requests whose route template contains `fragment` (all statuses).
-    public func total(matching fragment: String = "") -> Int {
+    /// Total requests whose route template contains `fragment`, with any status or only `status`.
+    public func total(matching fragment: String = "", status: Int? = nil) -> Int {
         counts.withLock { table in
-            table.filter { fragment.isEmpty || $0.key.contains(fragment) }.values.reduce(0) {
-                $0 + $1.values.reduce(0, +)
+            table.filter { fragment.isEmpty || $0.key.contains(fragment) }.values.reduce(0) { sum, statuses in
+                sum + statuses.filter { status == nil || $0.key == status }.values.reduce(0, +)
             }
         }
     }

@@ -24,6 +24,11 @@ struct GraphRoutes {
         case .failure(let response): return response
         }
         let path = Array(segments.dropFirst())
+        // A batch needs no permission of its own: each of its requests is checked as if sent alone.
+        if path.count == 1, path[0].lowercased() == "$batch" {
+            guard request.method == "POST" else { return error(405, "Request_BadRequest", "Method not allowed.") }
+            return await BatchRoutes(graph: self).handle()
+        }
         // getByIds is a POST that only reads (Graph asks Directory.Read.All, not a write permission).
         let isLookup =
             path.count == 2 && path[0].lowercased() == "directoryobjects" && path[1].lowercased() == "getbyids"
