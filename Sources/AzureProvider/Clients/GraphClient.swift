@@ -164,19 +164,20 @@ public struct GraphClient: Sendable {
         try await list("servicePrincipals", where: "appId", isAnyOf: appIDs).compactMap(GraphServicePrincipal.init)
     }
 
-    /// `$filter=<property> in (...)`, chunked by Graph's limit of 15 values per `in` clause.
+    /// `$filter=<property> in (...)`, chunked by Graph's limit of 15 values per `in` clause; the
+    /// chunks are read together and merged in order.
     private func list(_ entitySet: String, where property: String, isAnyOf values: [String]) async throws(AzureError)
         -> [JSONValue]
     {
-        var found: [JSONValue] = []
-        var start = 0
-        while start < values.count {
+        let requests = stride(from: 0, to: values.count, by: Self.maximumInValues).map { start in
             let chunk = values[start..<min(start + Self.maximumInValues, values.count)]
             let filter = "\(property) in (" + chunk.map(Self.quoted).joined(separator: ", ") + ")"
-            found += try await pipeline.listAll(request("GET", "/\(entitySet)?$filter=" + TokenClient.encode(filter)))
-            start += Self.maximumInValues
+            return request("GET", "/\(entitySet)?$filter=" + TokenClient.encode(filter))
         }
-        return found
+        let pipeline = pipeline
+        return try await Concurrently.map(requests) { request throws(AzureError) in try await pipeline.listAll(request)
+        }
+        .flatMap { $0 }
     }
 
     /// The ids among `ids` that the directory knows (users, groups, service principals), with
@@ -257,13 +258,7 @@ public struct GraphClient: Sendable {
 
     public func federatedCredentials(applicationID: String) async throws(AzureError) -> [LiveFederatedCredential] {
         try await pipeline.listAll(request("GET", "/applications/\(applicationID)/federatedIdentityCredentials"))
-            .compactMap { item in
-                guard let id = item["id"]?.stringValue, let name = item["name"]?.stringValue else { return nil }
-                return LiveFederatedCredential(
-                    id: id, name: name, issuer: item["issuer"]?.stringValue ?? "",
-                    subject: item["subject"]?.stringValue ?? "",
-                    audiences: item["audiences"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-            }
+            .compactMap(Self.federatedCredential)
     }
 
     public func createFederatedCredential(applicationID: String, _ credential: DesiredFederatedCredential)
