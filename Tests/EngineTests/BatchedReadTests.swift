@@ -55,8 +55,10 @@ struct BatchedReadTests {
             #expect(application.federatedCredentials == expected[application.objectID], "\(application.displayName)")
         }
         #expect(state.applications.reduce(0) { $0 + $1.federatedCredentials.count } == 45 + 15)
-        // ⌈45 / 20⌉ = 3 batches, no single federated-credential read.
-        #expect(live.cloud.counters.total(matching: "POST /graph/v1.0/$batch") == 3)
+        // ⌈45 / 20⌉ = 3 batches of credentials, no single federated-credential read; and one batch
+        // of ⌈45 / 15⌉ = 3 service-principal queries.
+        #expect(live.cloud.counters.total(matching: "POST /graph/v1.0/$batch") == 3 + 1)
+        #expect(live.cloud.batchItemCounters.total(matching: "servicePrincipals") == 3)
         #expect(live.cloud.counters.total(matching: "federatedIdentityCredentials") == 0)
         #expect(live.cloud.batchItemCounters.total(matching: "federatedIdentityCredentials") == 45)
     }

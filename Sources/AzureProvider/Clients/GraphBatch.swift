@@ -98,23 +98,29 @@ extension GraphClient {
     }
 
     /// The federated credentials of each application, in the order of `applicationIDs`: one batch
-    /// per 20 applications, the batches in flight together (the transport bounds how many at once).
-    /// A list longer than one page continues with ordinary GETs of its `@odata.nextLink`.
+    /// per 20 applications, the batches in flight together.
     public func federatedCredentials(applicationIDs: [String]) async throws(AzureError) -> [[LiveFederatedCredential]] {
-        let chunks = stride(from: 0, to: applicationIDs.count, by: Self.maximumBatchSize).map {
-            Array(applicationIDs[$0..<min($0 + Self.maximumBatchSize, applicationIDs.count)])
+        try await lists(applicationIDs.map { "/applications/\($0)/federatedIdentityCredentials" }).map {
+            $0.compactMap(Self.federatedCredential)
+        }
+    }
+
+    /// The items of each list (a URL relative to `/v1.0`), in the order of `urls`: 20 lists per
+    /// batch, the batches in flight together (the transport bounds how many at once). A list longer
+    /// than one page continues with ordinary GETs of its `@odata.nextLink`.
+    func lists(_ urls: [String]) async throws(AzureError) -> [[JSONValue]] {
+        let chunks = stride(from: 0, to: urls.count, by: Self.maximumBatchSize).map {
+            Array(urls[$0..<min($0 + Self.maximumBatchSize, urls.count)])
         }
         let client = self
         let answers = try await Concurrently.map(chunks) { chunk throws(AzureError) in
-            let responses = try await client.batch(
-                chunk.map { BatchRead(url: "/applications/\($0)/federatedIdentityCredentials") })
-            var lists: [[LiveFederatedCredential]] = []
-            for (applicationID, response) in zip(chunk, responses) {
-                let target = "GET /applications/\(applicationID)/federatedIdentityCredentials"
+            let responses = try await client.batch(chunk.map { BatchRead(url: $0) })
+            var lists: [[JSONValue]] = []
+            for (url, response) in zip(chunk, responses) {
                 guard let page = try? JSONParser.parse(response.body) else {
                     throw AzureError(
                         service: .graph, status: response.status, code: "InvalidResponse",
-                        message: "the response is not JSON", target: target)
+                        message: "the response is not JSON", target: "GET " + AzurePipeline.withoutQuery(url))
                 }
                 var items = page["value"]?.arrayValue ?? []
                 if let link = page["@odata.nextLink"]?.stringValue, !link.isEmpty {
@@ -122,7 +128,7 @@ extension GraphClient {
                         AzurePipeline.Request(
                             "GET", link, service: .graph, audience: client.cloud.microsoftGraphAudience))
                 }
-                lists.append(items.compactMap(Self.federatedCredential))
+                lists.append(items)
             }
             return lists
         }

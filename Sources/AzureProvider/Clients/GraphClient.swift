@@ -147,10 +147,15 @@ public struct GraphClient: Sendable {
 
     static func quoted(_ value: String) -> String { "'" + value.replacing("'", with: "''") + "'" }
 
-    /// Applications carrying `tag` (`$filter=tags/any(t:t eq '…')`), across pages.
+    /// Applications carrying `tag` (`$filter=tags/any(t:t eq '…')`), across pages of 999, the
+    /// largest `$top` Graph allows for directory objects (the default page is 100;
+    /// learn.microsoft.com/graph/paging), so that a target's applications take one round trip,
+    /// not one per hundred.
     public func applications(taggedWith tag: String) async throws(AzureError) -> [GraphApplication] {
         try await pipeline.listAll(
-            request("GET", "/applications?$filter=" + TokenClient.encode("tags/any(t:t eq \(Self.quoted(tag)))"))
+            request(
+                "GET",
+                "/applications?$filter=" + TokenClient.encode("tags/any(t:t eq \(Self.quoted(tag)))") + "&$top=999")
         ).compactMap(GraphApplication.init)
     }
 
@@ -164,20 +169,19 @@ public struct GraphClient: Sendable {
         try await list("servicePrincipals", where: "appId", isAnyOf: appIDs).compactMap(GraphServicePrincipal.init)
     }
 
-    /// `$filter=<property> in (...)`, chunked by Graph's limit of 15 values per `in` clause; the
-    /// chunks are read together and merged in order.
+    /// `$filter=<property> in (...)`, chunked by Graph's limit of 15 values per `in` clause; more
+    /// than one chunk goes as the items of `$batch` requests (20 queries per round trip), merged in
+    /// order.
     private func list(_ entitySet: String, where property: String, isAnyOf values: [String]) async throws(AzureError)
         -> [JSONValue]
     {
-        let requests = stride(from: 0, to: values.count, by: Self.maximumInValues).map { start in
+        let urls = stride(from: 0, to: values.count, by: Self.maximumInValues).map { start in
             let chunk = values[start..<min(start + Self.maximumInValues, values.count)]
             let filter = "\(property) in (" + chunk.map(Self.quoted).joined(separator: ", ") + ")"
-            return request("GET", "/\(entitySet)?$filter=" + TokenClient.encode(filter))
+            return "/\(entitySet)?$filter=" + TokenClient.encode(filter)
         }
-        let pipeline = pipeline
-        return try await Concurrently.map(requests) { request throws(AzureError) in try await pipeline.listAll(request)
-        }
-        .flatMap { $0 }
+        if urls.count == 1 { return try await pipeline.listAll(request("GET", urls[0])) }
+        return try await lists(urls).flatMap { $0 }
     }
 
     /// The ids among `ids` that the directory knows (users, groups, service principals), with
