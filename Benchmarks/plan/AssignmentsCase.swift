@@ -1,6 +1,3 @@
-// Plan-time cost at 100 / 1,000 / 10,000 role assignments: amlauth's reader (one paged list per
-// scope) against a baseline that reads one assignment per request, in the same run, against the
-// local cloud over loopback TLS. Run: swift run -c release amlauth-plan-benchmark [sizes…]
 import AMLAuthCore
 import AuthCrypto
 import AzureProvider
@@ -11,10 +8,10 @@ import LocalCloud
 import LocalCloudServer
 import WireFormat
 
-@main
-struct PlanBenchmark {
-    static func main() async throws {
-        let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+/// Plan-time cost at 100 / 1,000 / 10,000 role assignments: amlauth's reader (one paged list per
+/// scope) against a baseline that reads one assignment per request, in the same run.
+enum AssignmentsCase {
+    static func run(_ sizes: [Int]) async throws {
         var rows: [String] = []
         for size in sizes.isEmpty ? [100, 1_000, 10_000] : sizes {
             rows.append(try await measure(size))
@@ -93,9 +90,6 @@ struct PlanBenchmark {
         let baselineRequests = counters.total()
         await running.stop()
 
-        func seconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        }
         let ratio = seconds(baselineTime) / max(seconds(planTime), 1e-9)
         return
             "| \(count) | \(String(format: "%.2f", seconds(planTime))) | \(planRequests) | \(String(format: "%.2f", seconds(baselineTime))) | \(baselineRequests) | \(String(format: "%.1f", ratio))× faster |"

@@ -1,0 +1,22 @@
+// Plan-time cost against the local cloud over loopback TLS, in one process:
+//   amlauth-plan-benchmark [sizes…]              role assignments on an empty directory (100 1000 10000)
+//   amlauth-plan-benchmark steady [latency-ms…]  200 principals × 5 roles already applied (0 100)
+//   amlauth-plan-benchmark transport             100 GETs one after another and 8 at a time
+// Build once: swift build -c release --scratch-path .build-release --product amlauth-plan-benchmark
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "steady":
+    let latencies = arguments.dropFirst().compactMap { Double($0) }
+    try await SteadyStateCase.run(latencies: latencies.isEmpty ? [0, 100] : latencies)
+case "transport":
+    try await TransportCase.run()
+default:
+    try await AssignmentsCase.run(arguments.compactMap { Int($0) })
+}
+
+/// Seconds in a duration.
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
