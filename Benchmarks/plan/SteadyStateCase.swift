@@ -74,9 +74,9 @@ enum SteadyStateCase {
         await setup.stop()
 
         print(
-            "| latency | amlauth plan (s) | requests | refresh, \(refreshParallelism) at a time (s) | requests | time ratio |"
+            "| latency | amlauth plan (s) | of which reading (s) | requests | refresh, \(refreshParallelism) at a time (s) | requests | time ratio |"
         )
-        print("|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
         for latency in latencies {
             var faulted = options
             var faults = FaultPlan()
@@ -89,14 +89,19 @@ enum SteadyStateCase {
         }
     }
 
-    /// One latency: a plan as `amlauth plan` makes it (a new transport, new tokens, both counted),
+    /// One latency: a plan as `amlauth plan` makes it (a new transport, new tokens, manifest
+    /// validation, reading, planning and the policy checks, all counted; reading alone beside it),
     /// then the per-resource refresh with its tokens fetched beforehand.
     static func measure(_ live: LiveCloud, yaml: String, sinks: String, latency: Double) async throws -> String {
         live.cloud.counters.reset()
         let started = ContinuousClock.now
         let engine = try await EngineHarness.connect(live)
         let (manifestSet, desired) = engine.desired(yaml, target: "bench")
-        let plan = try await engine.plan(desired, manifestSet, delivery: engine.delivery(sinks)).plan
+        let readStarted = ContinuousClock.now
+        let liveState = try await engine.reader.read(desired, delivery: engine.delivery(sinks))
+        let readTime = seconds(ContinuousClock.now - readStarted)
+        let plan = Planner(options: Planner.Options(now: Date().timeIntervalSince1970)).plan(desired, liveState)
+        _ = PlanPolicy.check(manifestSet, desired, liveState)
         let planTime = seconds(ContinuousClock.now - started)
         let planRequests = live.cloud.counters.total()
         precondition(!plan.hasChanges, "the benchmark set must be in sync: \(plan.summary.line)")
@@ -139,6 +144,6 @@ enum SteadyStateCase {
         let refreshTime = seconds(ContinuousClock.now - refreshStarted)
         let refreshRequests = live.cloud.counters.total()
         return
-            "| \(Int(latency)) ms | \(String(format: "%.2f", planTime)) | \(planRequests) | \(String(format: "%.2f", refreshTime)) | \(refreshRequests) | \(String(format: "%.1f", refreshTime / max(planTime, 1e-9)))× |"
+            "| \(Int(latency)) ms | \(String(format: "%.2f", planTime)) | \(String(format: "%.2f", readTime)) | \(planRequests) | \(String(format: "%.2f", refreshTime)) | \(refreshRequests) | \(String(format: "%.1f", refreshTime / max(planTime, 1e-9)))× |"
     }
 }

@@ -12,6 +12,8 @@ import WireFormat
 /// JSON batching" (learn.microsoft.com/graph/json-batching).
 struct BatchRoutes {
     let graph: GraphRoutes
+    /// Who sent the envelope: its requests run as this caller (the token is checked once).
+    let caller: Caller
     var context: RequestContext { graph.context }
 
     /// Requests one batch may hold.
@@ -107,8 +109,8 @@ struct BatchRoutes {
 
     private func answer(_ item: Item) async -> CloudResponse {
         let request = inner(item)
-        let segments = Array(request.segments.dropFirst())  // after "graph"
-        if segments.count > 1, segments[1].lowercased() == "$batch" {
+        let path = Array(request.segments.dropFirst(2))  // after "graph/v1.0"
+        if path.first?.lowercased() == "$batch" {
             return graph.error(400, "BadRequest", "A batch cannot contain another batch.")
         }
         // Faults apply to each item on its own (`route=` selects which); latency is the envelope's.
@@ -127,7 +129,9 @@ struct BatchRoutes {
             }
         }
         let itemContext = RequestContext(request: request, now: context.now, requestID: SecureRandom.uuid())
-        var response = await GraphRoutes(cloud: cloud, context: itemContext).handle(segments)
+        // The state as of this item: an earlier item of the batch may have changed it.
+        let state = await cloud.store.state
+        var response = await GraphRoutes(cloud: cloud, context: itemContext).route(path, caller: caller, state: state)
         response.headers.append(("request-id", itemContext.requestID))
         return response
     }
