@@ -83,12 +83,17 @@ public final class CurlTransport: HTTPTransport {
         let cancelled = CancellationFlag()
         let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                handle.queue.async {
+                // A thread of its own for the blocking transfer: libdispatch's queues on Linux run
+                // about as many blocks as there are cores and add threads for blocked work only
+                // after a delay, which made concurrent requests slower than sequential ones.
+                let configuration = self.configuration
+                let caStore = self.caStore
+                Thread {
                     continuation.resume(
                         returning: handle.perform(
-                            request, target: target, configuration: self.configuration, caStore: self.caStore,
+                            request, target: target, configuration: configuration, caStore: caStore,
                             cancelled: cancelled))
-                }
+                }.start()
             }
         } onCancel: {
             cancelled.set()

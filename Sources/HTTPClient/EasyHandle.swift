@@ -8,11 +8,6 @@ final class EasyHandle: @unchecked Sendable {
     private let handle: UnsafeMutableRawPointer
     /// New connections the last transfer opened.
     private(set) var lastConnections = 0
-    /// Where this handle's blocking `curl_easy_perform` runs. A serial queue of its own runs on a
-    /// thread of its own when it needs one; `DispatchQueue.global()` would run only as many
-    /// transfers at once as there are cores (on Linux, libdispatch adds threads for blocked work only
-    /// after a delay), which made concurrent requests slower than sequential ones.
-    let queue = DispatchQueue(label: "amlauth.curl.transfer")
 
     init?() {
         guard let handle = curl_easy_init() else { return nil }

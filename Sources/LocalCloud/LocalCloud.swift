@@ -59,6 +59,8 @@ public final class LocalCloud: Sendable {
     /// The requests answered inside Graph `$batch` envelopes, per route and status (the envelope
     /// itself is one request in `counters`).
     public let batchItemCounters = RequestCounters()
+    /// Requests being answered at once, and the most there have been: whether clients overlap.
+    public let inFlight = InFlightGauge()
     /// The shape of each request answered, for request-shape parity with the official SDKs.
     public let requestLog = RequestLog()
     let rateBuckets = RateBuckets()
@@ -77,6 +79,8 @@ public final class LocalCloud: Sendable {
         let route = Self.routeTemplate(for: request)
         if !request.path.hasPrefix("/_local") { requestLog.record(request) }
         let fault = faults?.decide(for: request)
+        inFlight.enter()
+        defer { inFlight.leave() }
         if let latency = fault?.latency, latency > 0 { try? await Task.sleep(for: .seconds(latency)) }
         if let fault, let response = fault.response(context: context) {
             counters.record(route: route, status: response.status)
@@ -182,6 +186,19 @@ enum ISOTime {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: text)?.timeIntervalSince1970
     }
+}
+
+/// How many requests are being answered now, and the peak since the last reset.
+public final class InFlightGauge: Sendable {
+    private let state = Mutex<(now: Int, peak: Int)>((0, 0))
+
+    func enter() { state.withLock { $0 = ($0.now + 1, max($0.peak, $0.now + 1)) } }
+    func leave() { state.withLock { $0.now -= 1 } }
+
+    /// The most requests answered at once since the last reset.
+    public var peak: Int { state.withLock { $0.peak } }
+
+    public func reset() { state.withLock { $0.peak = $0.now } }
 }
 
 /// Requests per route template and status, readable at `GET /_local/counters`.

@@ -12,9 +12,10 @@ struct ConcurrencyTests {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// 16 requests at 1 s of latency each, 8 transfer slots: two waves, about 2 s. A second of
-    /// latency dwarfs the CPU work, so the bound holds on a loaded machine. Run on a thread pool as
-    /// wide as the cores (2 here), as before, they took 8 s or more; one after another, 16 s.
+    /// 16 requests at 1 s of latency each, 8 transfer slots: the cloud sees 8 at once, in two
+    /// waves, about 2 s alone (on libdispatch's global queue, as before, about 9 s; see
+    /// Benchmarks/plan). The wall time is not asserted: under the whole suite's load it stretches
+    /// whatever the transport does.
     @Test func concurrentRequestsOverlapUpToTheTransferLimit() async throws {
         var options = LocalCloudOptions()
         var faults = FaultPlan()
@@ -34,8 +35,9 @@ struct ConcurrencyTests {
             }
             for try await status in group { #expect(status == 200) }
         }
-        let concurrent = Self.seconds(ContinuousClock.now - started)
-        #expect(concurrent >= 2, "8 slots: no more than 8 requests in flight")
-        #expect(concurrent < 4, "16 requests in 8 slots at 1 s each took \(concurrent) s")
+        let elapsed = Self.seconds(ContinuousClock.now - started)
+        #expect(live.cloud.inFlight.peak >= 6, "at most \(live.cloud.inFlight.peak) requests overlapped")
+        #expect(live.cloud.inFlight.peak <= 8, "no more requests in flight than transfer slots")
+        #expect(elapsed >= 2, "16 requests in 8 slots at 1 s each need two waves")
     }
 }
