@@ -124,7 +124,7 @@ let package = Package(
         // Plan cost against a one-request-per-resource baseline (Benchmarks/plan/README.md).
         .executableTarget(
             name: "amlauth-plan-benchmark",
-            dependencies: ["WireFormat", "AMLAuthCore", "AuthCrypto", "AzureProvider", "Engine", "HTTPClient", "LocalCloud", "LocalCloudServer"],
+            dependencies: ["WireFormat", "AMLAuthCore", "AuthCrypto", "AzureProvider", "Engine", "HTTPClient", "LocalCloud", "LocalCloudServer", "TestSupport"],
             path: "Benchmarks/plan",
             exclude: ["README.md"],
             swiftSettings: strictSettings

@@ -29,13 +29,17 @@ public struct CurlTransportConfiguration: Sendable {
     }
 }
 
-/// HTTP over libcurl: TLS always verified, HTTP/2 when the server offers it, connections reused
-/// across requests (each pooled easy handle keeps its connection cache), plain http only to a
+/// HTTP over libcurl: TLS always verified (against a CA store parsed once per transport), HTTP/2
+/// when the server offers it, connections reused across requests (each pooled easy handle keeps
+/// its connection cache), transfers run on threads of their own (as many at once as there are
+/// transfer slots, whatever the core count), plain http only to a
 /// loopback IP literal and never with userinfo, proxies from the usual environment variables
 /// except for loopback (which never goes through a proxy), cancellation that aborts the transfer.
 public final class CurlTransport: HTTPTransport {
     public let configuration: CurlTransportConfiguration
-    private let trustedCAs: [UInt8]?
+    /// The trusted CAs, parsed once: the system bundle, plus every `extraCABundles` file. Nil when the
+    /// system bundle cannot be read, and then libcurl loads its default itself.
+    private let caStore: CAStore?
     private let idle = Mutex<[EasyHandle]>([])
     private let opened = Atomic<Int>(0)
     private let limiter: AsyncLimiter
@@ -46,21 +50,25 @@ public final class CurlTransport: HTTPTransport {
         _ = Self.globalInit
         self.configuration = configuration
         limiter = AsyncLimiter(limit: max(1, configuration.maxConcurrentTransfers))
-        if configuration.extraCABundles.isEmpty {
-            trustedCAs = nil
-        } else {
-            // libcurl takes one CA blob: the system store and every extra file, concatenated.
-            let system = Self.systemCABundle().flatMap { FileManager.default.contents(atPath: $0) } ?? Data()
-            var blob = [UInt8](system)
-            for path in configuration.extraCABundles {
-                guard let extra = FileManager.default.contents(atPath: path),
-                    String(decoding: extra, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
-                else {
-                    throw TransportError(.tls, "cannot read a PEM CA bundle from '\(path)'", target: "CA bundle")
-                }
-                blob += Array("\n".utf8) + [UInt8](extra)
+        // One parsed CA store for every connection: the system store and every extra file.
+        let system = Self.systemCABundle().flatMap { FileManager.default.contents(atPath: $0) } ?? Data()
+        var pem = [UInt8](system)
+        for path in configuration.extraCABundles {
+            guard let extra = FileManager.default.contents(atPath: path),
+                String(decoding: extra, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
+            else {
+                throw TransportError(.tls, "cannot read a PEM CA bundle from '\(path)'", target: "CA bundle")
             }
-            trustedCAs = blob
+            pem += Array("\n".utf8) + [UInt8](extra)
+        }
+        if configuration.extraCABundles.isEmpty {
+            caStore = CAStore(pem: pem)
+        } else {
+            guard let store = CAStore(pem: pem) else {
+                throw TransportError(
+                    .tls, "cannot read the CA bundles \(configuration.extraCABundles)", target: "CA bundle")
+            }
+            caStore = store
         }
     }
 
@@ -89,12 +97,17 @@ public final class CurlTransport: HTTPTransport {
         let cancelled = CancellationFlag()
         let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
+                // A thread of its own for the blocking transfer: libdispatch's queues on Linux run
+                // about as many blocks as there are cores and add threads for blocked work only
+                // after a delay, which made concurrent requests slower than sequential ones.
+                let configuration = self.configuration
+                let caStore = self.caStore
+                Thread {
                     continuation.resume(
                         returning: handle.perform(
-                            request, target: target, configuration: self.configuration, trustedCAs: self.trustedCAs,
+                            request, target: target, configuration: configuration, caStore: caStore,
                             cancelled: cancelled))
-                }
+                }.start()
             }
         } onCancel: {
             cancelled.set()
@@ -111,6 +124,26 @@ public final class CurlTransport: HTTPTransport {
         guard let parsed = RequestURL(url) else { return "libcurl cannot parse the URL" }
         return parsed.refusal
     }
+}
+
+/// A CA store parsed once and shared by every connection of a transport (see
+/// `CCurl_ca_store_new`): OpenSSL 3 spends milliseconds of CPU parsing a CA bundle, and libcurl
+/// would parse it again for every new connection. OpenSSL counts the store's references, so
+/// connections still open keep it alive after the transport is gone.
+final class CAStore: @unchecked Sendable {
+    // Immutable once built; OpenSSL locks it for concurrent use.
+    let pointer: UnsafeMutableRawPointer
+
+    init?(pem: [UInt8]) {
+        guard
+            let pointer = pem.withUnsafeBytes({ bytes in
+                CCurl_ca_store_new(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+            })
+        else { return nil }
+        self.pointer = pointer
+    }
+
+    deinit { CCurl_ca_store_free(pointer) }
 }
 
 /// Set from another task to abort a transfer in flight.

@@ -25,7 +25,7 @@ final class EasyHandle: @unchecked Sendable {
     }
 
     func perform(
-        _ request: HTTPRequest, target: String, configuration: CurlTransportConfiguration, trustedCAs: [UInt8]?,
+        _ request: HTTPRequest, target: String, configuration: CurlTransportConfiguration, caStore: CAStore?,
         cancelled: CancellationFlag
     ) -> Result<HTTPResponse, TransportError> {
         curl_easy_reset(handle)
@@ -48,83 +48,73 @@ final class EasyHandle: @unchecked Sendable {
         defer { curl_slist_free_all(headerList) }
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
-            var blob = curl_blob()
-            return withUnsafeMutablePointer(to: &blob) { blobPointer -> CURLcode in
-                _ = CCurl_setopt_curlu(handle, url)
-                _ = CCurl_setopt_long(handle, CURLOPT_DISALLOW_USERNAME_IN_URL, 1)
-                _ = CCurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-                _ = CCurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-                _ = CCurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
-                _ = CCurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
-                _ = CCurl_setopt_long(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
-                _ = CCurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
-                _ = CCurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout * 1000))
-                _ = CCurl_setopt_string(handle, CURLOPT_USERAGENT, configuration.userAgent)
-                if parsed.isLoopback {
-                    // "" turns proxies off, the environment's included: loopback traffic (plain
-                    // http with a client secret, say) must not leave the machine through a proxy.
-                    _ = CCurl_setopt_string(handle, CURLOPT_PROXY, "")
-                } else if let proxy = configuration.proxy {
-                    _ = CCurl_setopt_string(handle, CURLOPT_PROXY, proxy)
-                }
-                _ = CCurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
-                _ = CCurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
-                _ = CCurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
-                if let trustedCAs {
-                    trustedCAs.withUnsafeBytes { bytes in
-                        blobPointer.pointee = curl_blob(
-                            data: UnsafeMutableRawPointer(mutating: bytes.baseAddress), len: bytes.count,
-                            flags: UInt32(CURL_BLOB_COPY))
-                        _ = CCurl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, blobPointer)
-                    }
-                }
-                switch request.method {
-                case "GET": _ = CCurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-                case "HEAD": _ = CCurl_setopt_long(handle, CURLOPT_NOBODY, 1)
-                default: _ = CCurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
-                }
-                if request.method != "GET", request.method != "HEAD" {
-                    _ = CCurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, request.body.count)
-                    request.body.withUnsafeBytes { bytes in
-                        _ = CCurl_setopt_pointer(
-                            handle, CURLOPT_COPYPOSTFIELDS,
-                            UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
-                    }
-                }
-                _ = CCurl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
-                    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-                    let length = size * count
-                    if let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
-                    return length
-                }
-                _ = CCurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
-                _ = CCurl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
-                    let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
-                    let length = size * count
-                    guard let data else { return length }
-                    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-                        .trimmingCharacters(in: .whitespacesAndNewlines)
-                    if line.hasPrefix("HTTP/") {
-                        transfer.headers = []  // a new response (after 100 Continue or a redirect)
-                    } else if let colon = line.firstIndex(of: ":") {
-                        transfer.headers.append(
-                            (
-                                String(line[..<colon]),
-                                line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                            ))
-                    }
-                    return length
-                }
-                _ = CCurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
-                _ = CCurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
-                _ = CCurl_setopt_xferinfo_function(handle) { context, _, _, _, _ in
-                    Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().cancelled.isSet ? 1 : 0
-                }
-                _ = CCurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context.toOpaque())
-                let code = curl_easy_perform(handle)
-                _ = CCurl_setopt_curlu(handle, nil)  // `url` is freed when perform returns
-                return code
+            _ = CCurl_setopt_curlu(handle, url)
+            _ = CCurl_setopt_long(handle, CURLOPT_DISALLOW_USERNAME_IN_URL, 1)
+            _ = CCurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+            _ = CCurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+            _ = CCurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+            _ = CCurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+            _ = CCurl_setopt_long(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
+            _ = CCurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
+            _ = CCurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout * 1000))
+            _ = CCurl_setopt_string(handle, CURLOPT_USERAGENT, configuration.userAgent)
+            if parsed.isLoopback {
+                // "" turns proxies off, the environment's included: loopback traffic (plain
+                // http with a client secret, say) must not leave the machine through a proxy.
+                _ = CCurl_setopt_string(handle, CURLOPT_PROXY, "")
+            } else if let proxy = configuration.proxy {
+                _ = CCurl_setopt_string(handle, CURLOPT_PROXY, proxy)
             }
+            _ = CCurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
+            _ = CCurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
+            _ = CCurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+            if let caStore { _ = CCurl_setopt_ca_store(handle, caStore.pointer) }
+            switch request.method {
+            case "GET": _ = CCurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+            case "HEAD": _ = CCurl_setopt_long(handle, CURLOPT_NOBODY, 1)
+            default: _ = CCurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+            }
+            if request.method != "GET", request.method != "HEAD" {
+                _ = CCurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, request.body.count)
+                request.body.withUnsafeBytes { bytes in
+                    _ = CCurl_setopt_pointer(
+                        handle, CURLOPT_COPYPOSTFIELDS,
+                        UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                }
+            }
+            _ = CCurl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+                let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                let length = size * count
+                if let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
+                return length
+            }
+            _ = CCurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
+            _ = CCurl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+                let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                let length = size * count
+                guard let data else { return length }
+                let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                if line.hasPrefix("HTTP/") {
+                    transfer.headers = []  // a new response (after 100 Continue or a redirect)
+                } else if let colon = line.firstIndex(of: ":") {
+                    transfer.headers.append(
+                        (
+                            String(line[..<colon]),
+                            line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                        ))
+                }
+                return length
+            }
+            _ = CCurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
+            _ = CCurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+            _ = CCurl_setopt_xferinfo_function(handle) { context, _, _, _, _ in
+                Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue().cancelled.isSet ? 1 : 0
+            }
+            _ = CCurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context.toOpaque())
+            let code = curl_easy_perform(handle)
+            _ = CCurl_setopt_curlu(handle, nil)  // `url` is freed when perform returns
+            return code
         }
         var connections = 0
         _ = CCurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connections)

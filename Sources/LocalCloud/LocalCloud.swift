@@ -56,6 +56,11 @@ public final class LocalCloud: Sendable {
     public let options: LocalCloudOptions
     let keys: SigningKeys
     public let counters = RequestCounters()
+    /// The requests answered inside Graph `$batch` envelopes, per route and status (the envelope
+    /// itself is one request in `counters`).
+    public let batchItemCounters = RequestCounters()
+    /// Requests being answered at once, and the most there have been: whether clients overlap.
+    public let inFlight = InFlightGauge()
     /// The shape of each request answered, for request-shape parity with the official SDKs.
     public let requestLog = RequestLog()
     let rateBuckets = RateBuckets()
@@ -74,6 +79,8 @@ public final class LocalCloud: Sendable {
         let route = Self.routeTemplate(for: request)
         if !request.path.hasPrefix("/_local") { requestLog.record(request) }
         let fault = faults?.decide(for: request)
+        inFlight.enter()
+        defer { inFlight.leave() }
         if let latency = fault?.latency, latency > 0 { try? await Task.sleep(for: .seconds(latency)) }
         if let fault, let response = fault.response(context: context) {
             counters.record(route: route, status: response.status)
@@ -116,9 +123,11 @@ public final class LocalCloud: Sendable {
 
     private func localRoutes(_ segments: [String], context: RequestContext) -> CloudResponse {
         switch (context.request.method, segments) {
-        case ("GET", ["counters"]): return .json(200, counters.snapshot())
+        case ("GET", ["counters"]):
+            return .json(200, counters.snapshot().setting("batchItems", to: batchItemCounters.snapshot()))
         case ("POST", ["counters", "reset"]):
             counters.reset()
+            batchItemCounters.reset()
             return .empty(204)
         case ("GET", ["requests"]): return .json(200, requestLog.snapshot())
         case ("POST", ["requests", "reset"]):
@@ -141,7 +150,7 @@ public final class LocalCloud: Sendable {
             "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
             "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
             "directoryobjects",
-            "getbyids", "metadata", "endpoints", "requests", "keyvault", "secrets",
+            "getbyids", "metadata", "endpoints", "requests", "keyvault", "secrets", "$batch",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }
@@ -182,6 +191,19 @@ enum ISOTime {
     }
 }
 
+/// How many requests are being answered now, and the peak since the last reset.
+public final class InFlightGauge: Sendable {
+    private let state = Mutex<(now: Int, peak: Int)>((0, 0))
+
+    func enter() { state.withLock { $0 = ($0.now + 1, max($0.peak, $0.now + 1)) } }
+    func leave() { state.withLock { $0.now -= 1 } }
+
+    /// The most requests answered at once since the last reset.
+    public var peak: Int { state.withLock { $0.peak } }
+
+    public func reset() { state.withLock { $0.peak = $0.now } }
+}
+
 /// Requests per route template and status, readable at `GET /_local/counters`.
 public final class RequestCounters: Sendable {
     private let counts = Mutex<[String: [Int: Int]]>([:])
@@ -192,11 +214,11 @@ public final class RequestCounters: Sendable {
 
     public func reset() { counts.withLock { $0 = [:] } }
 
-    /// Total requests whose route template contains `fragment` (all statuses).
-    public func total(matching fragment: String = "") -> Int {
+    /// Total requests whose route template contains `fragment`, with any status or only `status`.
+    public func total(matching fragment: String = "", status: Int? = nil) -> Int {
         counts.withLock { table in
-            table.filter { fragment.isEmpty || $0.key.contains(fragment) }.values.reduce(0) {
-                $0 + $1.values.reduce(0, +)
+            table.filter { fragment.isEmpty || $0.key.contains(fragment) }.values.reduce(0) { sum, statuses in
+                sum + statuses.filter { status == nil || $0.key == status }.values.reduce(0, +)
             }
         }
     }

@@ -15,17 +15,19 @@ public struct EngineHarness: Sendable {
     public let runtime: Runtime
 
     /// Connects to `live` as its bootstrap principal. `runtime` and `retry` make retries and waits
-    /// virtual in fault tests.
-    public static func connect(_ live: LiveCloud, runtime: Runtime = .system, retry: RetryPolicy = RetryPolicy())
-        async throws -> EngineHarness
-    {
+    /// virtual in fault tests; `transfers` sets the transport's transfer slots.
+    public static func connect(
+        _ live: LiveCloud, runtime: Runtime = .system, retry: RetryPolicy = RetryPolicy(), transfers: Int? = nil
+    ) async throws -> EngineHarness {
         let (cloud, extras) = try AzureCloudEndpoints.parse(
             cloudFile: Array(await live.cloudFile.compact().utf8), path: "cloud")
         guard let subscription = extras.subscriptionID.flatMap(GUID.init), let tenantID = extras.tenantID,
             let clientID = extras.bootstrapClientID,
             let secret = extras.bootstrapClientSecret
         else { throw HarnessError(description: "the cloud file lacks the bootstrap principal") }
-        let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
+        var configuration = CurlTransportConfiguration(extraCABundle: cloud.caCertificate)
+        if let transfers { configuration.maxConcurrentTransfers = transfers }
+        let transport = try CurlTransport(configuration: configuration)
         let credential = ClientSecretCredential(tenantID: tenantID, clientID: clientID, secret: secret, source: "test")
         let tokens = TokenCache(
             credential: credential,

@@ -2,10 +2,13 @@ public import AMLAuthCore
 public import AzureProvider
 
 /// Reads the live objects a plan needs with O(scopes) requests, not O(resources): one tagged query
-/// for the target's applications (plus each one's federated credentials), their service principals
-/// and the adoption candidates 15 per request, one paged list of role assignments for the
-/// subscription (and one per desired scope outside it), one list of services per declared workspace. It
-/// parses everything into typed `Live*` values here, once.
+/// for the target's applications, their federated credentials 20 applications per Graph `$batch`,
+/// their service principals and the adoption candidates 15 per request, one paged list of role
+/// assignments for the subscription (and one per desired scope outside it), one list of services
+/// per declared workspace. Reads that do not depend on each other are in flight together (bounded
+/// by `Concurrently.defaultLimit` and the transport's transfer slots), so a plan waits a few round
+/// trips, not one per request; results are merged in a fixed order, so the plan does not depend
+/// on which answer came first. It parses everything into typed `Live*` values here, once.
 public struct LiveStateReader: Sendable {
     public let provider: Provider
 
@@ -26,14 +29,28 @@ public struct LiveStateReader: Sendable {
                 }
             }
         }
-        live.applications = try await applications(desired)
-        live.roleAssignments = try await roleAssignments(desired)
-        (live.missingPrincipals, live.directoryObjects) = try await namedPrincipals(
-            desired, existing: Set(live.roleAssignments.map(\.key)))
-        let (workspaces, services) = try await webservices(desired)
-        live.workspaces = workspaces
-        live.webservices = services
-        (live.computes, live.missingComputes) = try await computes(desired)
+        // Four independent chains, in flight together; the ARM and Graph tokens they need are
+        // fetched concurrently too (the token cache shares one request per audience). Failures are
+        // reported in this fixed order.
+        async let applications = Concurrently.capture { () async throws(AzureError) in
+            try await self.applications(desired)
+        }
+        async let assignments = Concurrently.capture { () async throws(AzureError) in
+            let assignments = try await self.roleAssignments(desired)
+            let named = try await self.namedPrincipals(desired, existing: Set(assignments.map(\.key)))
+            return (assignments, named)
+        }
+        async let webservices = Concurrently.capture { () async throws(AzureError) in
+            try await self.webservices(desired)
+        }
+        async let computes = Concurrently.capture { () async throws(AzureError) in try await self.computes(desired) }
+        let results = await (applications, assignments, webservices, computes)
+        live.applications = try results.0.get()
+        let named: (missing: [GUID], found: [String: LiveDirectoryObject])
+        (live.roleAssignments, named) = try results.1.get()
+        (live.missingPrincipals, live.directoryObjects) = named
+        (live.workspaces, live.webservices) = try results.2.get()
+        (live.computes, live.missingComputes) = try results.3.get()
         return live
     }
 
@@ -51,16 +68,23 @@ public struct LiveStateReader: Sendable {
         found += try await directory.applications(uniqueNamesAnyOf: unowned.map(\.uniqueName).sorted())
         var seen: Set<String> = []
         found = found.filter { seen.insert($0.id).inserted }
-        let principals = try await directory.servicePrincipals(appIDsAnyOf: found.map(\.appID))
+        let applicationList = found
+        async let principalLookup = Concurrently.capture { () async throws(AzureError) in
+            try await directory.servicePrincipals(appIDsAnyOf: applicationList.map(\.appID))
+        }
+        async let credentialLookup = Concurrently.capture { () async throws(AzureError) in
+            try await directory.federatedCredentials(applicationIDs: applicationList.map(\.id))
+        }
+        let (principals, credentials) = await (principalLookup, credentialLookup)
         let principalByAppID = Dictionary(
-            principals.map { ($0.appID.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+            try principals.get().map { ($0.appID.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
         var applications: [LiveApplication] = []
-        for application in found {
+        for (application, federatedCredentials) in zip(found, try credentials.get()) {
             var live = LiveApplication(
                 objectID: application.id, appID: application.appID, displayName: application.displayName,
                 tags: application.tags,
                 passwords: application.passwords,
-                federatedCredentials: try await directory.federatedCredentials(applicationID: application.id),
+                federatedCredentials: federatedCredentials,
                 servicePrincipalID: principalByAppID[application.appID.lowercased()]?.id)
             live.keyCredentials = application.keyCredentials
             live.uniqueName = application.uniqueName
@@ -71,16 +95,16 @@ public struct LiveStateReader: Sendable {
 
     private func roleAssignments(_ desired: DesiredState) async throws(AzureError) -> [LiveRoleAssignment] {
         let subscription = "/subscriptions/\(desired.subscriptionID)"
-        // Without atScope(): everything at, above and below the subscription, in one paged list.
-        var listed = try await provider.authorization.listRoleAssignments(
-            scope: subscription, atScopeOnly: false, principalID: nil)
+        // Without atScope(): everything at, above and below the subscription, in one paged list;
+        // each scope outside it at that scope only. The lists are read together, merged in order.
         let outside = Set(
             desired.roleAssignments.map(\.scope).filter { $0.subscription != desired.subscriptionID }.map(\.description)
         )
-        for scope in outside.sorted() {
-            listed += try await provider.authorization.listRoleAssignments(
-                scope: scope, atScopeOnly: true, principalID: nil)
-        }
+        let authorization = provider.authorization
+        let listed = try await Concurrently.map([subscription] + outside.sorted()) { scope throws(AzureError) in
+            try await authorization.listRoleAssignments(
+                scope: scope, atScopeOnly: scope != subscription, principalID: nil)
+        }.flatMap { $0 }
         var seen: Set<String> = []
         var assignments: [LiveRoleAssignment] = []
         for assignment in listed where seen.insert(assignment.name.lowercased()).inserted {
@@ -105,21 +129,22 @@ public struct LiveStateReader: Sendable {
     }
 
     private func webservices(_ desired: DesiredState) async throws(AzureError) -> ([LiveWorkspace], [LiveWebservice]) {
-        var workspaces: [LiveWorkspace] = []
-        var services: [LiveWebservice] = []
         // Every declared workspace, not only those with services in the manifests: the last service
         // of a workspace must still be found (to prune or report it), and `location` is checked.
-        for workspace in desired.workspaces {
-            guard let found = try await provider.modelManagement.workspace(id: workspace.id) else {
+        // Workspaces are read together, merged in declaration order.
+        let modelManagement = provider.modelManagement
+        let read = try await Concurrently.map(desired.workspaces) {
+            workspace throws(AzureError) -> (LiveWorkspace, [LiveWebservice]) in
+            guard let found = try await modelManagement.workspace(id: workspace.id) else {
                 throw AzureError(
                     service: .resourceManager, status: 404, code: "WorkspaceNotFound",
                     message:
                         "\(workspace.address) (\(workspace.id)) does not exist; amlauth reads workspaces, it does not create them",
                     target: "GET \(workspace.id)")
             }
-            workspaces.append(LiveWorkspace(id: found.id, location: found.location))
-            let base = try await provider.modelManagement.modelManagementBase(for: found)
-            for service in try await provider.modelManagement.services(base: base) {
+            var services: [LiveWebservice] = []
+            let base = try await modelManagement.modelManagementBase(for: found)
+            for service in try await modelManagement.services(base: base) {
                 var live = LiveWebservice(
                     workspaceID: found.id, name: service.name, computeType: service.computeType,
                     computeName: service.computeName,
@@ -132,23 +157,31 @@ public struct LiveStateReader: Sendable {
                 live.state = service.state
                 services.append(live)
             }
+            return (LiveWorkspace(id: found.id, location: found.location), services)
         }
-        return (workspaces, services)
+        return (read.map(\.0), read.flatMap(\.1))
     }
 
     /// The AKS computes the services name (for the region check) and those that do not exist, one
-    /// GET per distinct compute.
+    /// GET per distinct compute, the GETs in flight together.
     private func computes(_ desired: DesiredState) async throws(AzureError) -> (
         [LiveCompute], missing: [AzureResourceID]
     ) {
         var seen: Set<AzureResourceID> = []
-        var computes: [LiveCompute] = []
-        var missing: [AzureResourceID] = []
+        var ids: [AzureResourceID] = []
         for service in desired.webservices where service.computeType == .aks {
             guard let name = service.computeTarget else { continue }
             let id = service.workspaceID.child("computes", name)
-            guard seen.insert(id).inserted else { continue }
-            if let location = try await provider.modelManagement.computeLocation(id: id) {
+            if seen.insert(id).inserted { ids.append(id) }
+        }
+        let modelManagement = provider.modelManagement
+        let locations = try await Concurrently.map(ids) { id throws(AzureError) in
+            try await modelManagement.computeLocation(id: id)
+        }
+        var computes: [LiveCompute] = []
+        var missing: [AzureResourceID] = []
+        for (id, location) in zip(ids, locations) {
+            if let location {
                 computes.append(LiveCompute(id: id, location: location))
             } else {
                 missing.append(id)

@@ -24,6 +24,18 @@ struct GraphRoutes {
         case .failure(let response): return response
         }
         let path = Array(segments.dropFirst())
+        // A batch needs no permission of its own: each of its requests is checked as if sent alone,
+        // as the envelope's caller.
+        if path.count == 1, path[0].lowercased() == "$batch" {
+            guard request.method == "POST" else { return error(405, "Request_BadRequest", "Method not allowed.") }
+            return await BatchRoutes(graph: self, caller: caller).handle()
+        }
+        return await route(path, caller: caller, state: state)
+    }
+
+    /// A request authenticated as `caller` (by its own token, or by the batch it came in), with
+    /// `path` below `/v1.0`.
+    func route(_ path: [String], caller: Caller, state: CloudState) async -> CloudResponse {
         // getByIds is a POST that only reads (Graph asks Directory.Read.All, not a write permission).
         let isLookup =
             path.count == 2 && path[0].lowercased() == "directoryobjects" && path[1].lowercased() == "getbyids"
