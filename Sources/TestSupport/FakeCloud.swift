@@ -316,6 +316,11 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
 
     // MARK: ModelManagementService
 
+    public func workspaces(subscriptionID: String) throws(AzureError) -> [MachineLearningClient.Workspace] {
+        try record("workspaces \(subscriptionID)")
+        return workspaces
+    }
+
     public func workspace(id: AzureResourceID) throws(AzureError) -> MachineLearningClient.Workspace? {
         try record("workspace \(id)")
         return workspaces.first { $0.id == id }

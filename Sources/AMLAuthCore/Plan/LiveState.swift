@@ -6,6 +6,9 @@ public struct LiveState: Sendable, Codable, Equatable {
     public var applications: [LiveApplication] = []
     public var roleAssignments: [LiveRoleAssignment] = []
     public var webservices: [LiveWebservice] = []
+    /// Why the subscription's workspaces could not be listed (so services the Target owns in a
+    /// workspace no manifest declares were not looked for); nil when they were.
+    public var undeclaredWorkspacesUnread: String?
     /// Workspaces that exist, by lower-cased ID.
     public var workspaces: [LiveWorkspace] = []
     /// AKS computes the web services name, with their regions.

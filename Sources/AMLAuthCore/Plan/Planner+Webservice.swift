@@ -76,6 +76,7 @@ extension Planner {
             }
             draft.changes.append(update(service, current, target: desired.target, adopting: false, &draft))
         }
+        if let unread = live.undeclaredWorkspacesUnread { draft.notes.append(PlanNote(unread)) }
         var orphans: [String: [LiveWebservice]] = [:]
         for service in live.webservices where service.kvTags[Markers.serviceTarget] == desired.target {
             let name = service.kvTags[Markers.serviceName] ?? service.name

@@ -124,6 +124,21 @@ public struct MachineLearningClient: Sendable {
             discoveryURL: json["properties"]?["discoveryUrl"]?.stringValue ?? "")
     }
 
+    /// Every workspace of a subscription the caller may read, across pages: where services a Target
+    /// owns may live when no manifest declares their workspace any more.
+    public func workspaces(subscriptionID: String) async throws(AzureError) -> [Workspace] {
+        let url =
+            cloud.resourceManager.trimmingSuffixSlash
+            + "/subscriptions/\(subscriptionID)/providers/Microsoft.MachineLearningServices/workspaces?api-version=2022-05-01"
+        return try await pipeline.listAll(arm("GET", url)).compactMap { json in
+            guard let id = json["id"]?.stringValue.flatMap({ try? AzureResourceID.parse($0).get() }) else { return nil }
+            return Workspace(
+                id: id, name: json["name"]?.stringValue ?? id.segments.last?.name ?? "",
+                location: json["location"]?.stringValue ?? "",
+                discoveryURL: json["properties"]?["discoveryUrl"]?.stringValue ?? "")
+        }
+    }
+
     /// The region of a workspace compute (`properties.computeLocation`, else `location`); nil when absent.
     public func computeLocation(id: AzureResourceID) async throws(AzureError) -> String? {
         try await computeLocation(id: id.description)

@@ -56,6 +56,8 @@ public protocol AuthorizationService: Sendable {
 /// Azure ML v1: workspaces, computes and the model-management services API.
 public protocol ModelManagementService: Sendable {
     func workspace(id: AzureResourceID) async throws(AzureError) -> MachineLearningClient.Workspace?
+    /// Every workspace of the subscription the caller may read.
+    func workspaces(subscriptionID: String) async throws(AzureError) -> [MachineLearningClient.Workspace]
     func modelManagementBase(for workspace: MachineLearningClient.Workspace) async throws(AzureError) -> String
     /// The workspace's ARM read and discovery in one: `WorkspaceNotFound` when it does not exist.
     func modelManagementBase(workspaceID: AzureResourceID) async throws(AzureError) -> String

@@ -49,7 +49,7 @@ public struct LiveStateReader: Sendable {
         let named: (missing: [GUID], found: [String: LiveDirectoryObject])
         (live.roleAssignments, named) = try results.1.get()
         (live.missingPrincipals, live.directoryObjects) = named
-        (live.workspaces, live.webservices) = try results.2.get()
+        (live.workspaces, live.webservices, live.undeclaredWorkspacesUnread) = try results.2.get()
         (live.computes, live.missingComputes) = try results.3.get()
         return live
     }
@@ -128,7 +128,9 @@ public struct LiveStateReader: Sendable {
         return assignments
     }
 
-    private func webservices(_ desired: DesiredState) async throws(AzureError) -> ([LiveWorkspace], [LiveWebservice]) {
+    private func webservices(_ desired: DesiredState) async throws(AzureError) -> (
+        [LiveWorkspace], [LiveWebservice], undeclaredUnread: String?
+    ) {
         // Every declared workspace, not only those with services in the manifests: the last service
         // of a workspace must still be found (to prune or report it), and `location` is checked.
         // Workspaces are read together, merged in declaration order.
@@ -142,24 +144,47 @@ public struct LiveStateReader: Sendable {
                         "\(workspace.address) (\(workspace.id)) does not exist; amlauth reads workspaces, it does not create them",
                     target: "GET \(workspace.id)")
             }
-            var services: [LiveWebservice] = []
             let base = try await modelManagement.modelManagementBase(for: found)
-            for service in try await modelManagement.services(base: base) {
-                var live = LiveWebservice(
-                    workspaceID: found.id, name: service.name, computeType: service.computeType,
-                    computeName: service.computeName,
-                    authEnabled: service.authEnabled, aadAuthEnabled: service.aadAuthEnabled,
-                    cpuCores: service.cpuCores, memoryGB: service.memoryGB,
-                    kvTags: service.kvTags)
-                live.models = service.models
-                live.entryScript = service.entryScript
-                live.environment = service.environment
-                live.state = service.state
-                services.append(live)
-            }
+            let services = try await modelManagement.services(base: base).map { Self.live($0, in: found.id) }
             return (LiveWorkspace(id: found.id, location: found.location), services)
         }
-        return (read.map(\.0), read.flatMap(\.1))
+        // The Target's services in workspaces no manifest declares any more (the last service of a
+        // workspace whose Workspace manifest went too): found through the subscription's workspace
+        // list, so that they are pruned or reported, never silently left serving.
+        let declared = Set(desired.workspaces.map(\.id.canonicalKey))
+        let others: [MachineLearningClient.Workspace]
+        do {
+            others = try await modelManagement.workspaces(subscriptionID: desired.subscriptionID.value).filter {
+                !declared.contains($0.id.canonicalKey)
+            }
+        } catch  where error.status == 403 {
+            return (
+                read.map(\.0), read.flatMap(\.1),
+                "the subscription's workspaces could not be listed (\(error.code)), so services this Target owns in workspaces no manifest declares were not looked for"
+            )
+        }
+        let target = desired.target
+        let elsewhere = try await Concurrently.map(others) { workspace throws(AzureError) -> [LiveWebservice] in
+            let base = try await modelManagement.modelManagementBase(for: workspace)
+            return try await modelManagement.services(base: base).filter { $0.kvTags[Markers.serviceTarget] == target }
+                .map { Self.live($0, in: workspace.id) }
+        }
+        return (read.map(\.0), read.flatMap(\.1) + elsewhere.flatMap { $0 }, nil)
+    }
+
+    private static func live(_ service: MachineLearningClient.Service, in workspace: AzureResourceID) -> LiveWebservice
+    {
+        var live = LiveWebservice(
+            workspaceID: workspace, name: service.name, computeType: service.computeType,
+            computeName: service.computeName,
+            authEnabled: service.authEnabled, aadAuthEnabled: service.aadAuthEnabled,
+            cpuCores: service.cpuCores, memoryGB: service.memoryGB,
+            kvTags: service.kvTags)
+        live.models = service.models
+        live.entryScript = service.entryScript
+        live.environment = service.environment
+        live.state = service.state
+        return live
     }
 
     /// The AKS computes the services name (for the region check) and those that do not exist, one

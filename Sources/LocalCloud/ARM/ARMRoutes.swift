@@ -59,6 +59,11 @@ struct ARMRoutes {
                 "The local cloud reads subscriptions, resource groups and workspaces; it does not change them.")
         }
         if lower == ["subscriptions"] { return subscriptionList(caller, state: state) }
+        if lower.count == 5, lower[0] == "subscriptions", lower[1] == state.subscriptionID, lower[2] == "providers",
+            lower[3] == "microsoft.machinelearningservices", lower[4] == "workspaces"
+        {
+            return workspaceList(caller, state: state)
+        }
         switch resolveScope(segments, state: state) {
         case .failure(let response): return response
         case .success(let resource):
@@ -68,6 +73,25 @@ struct ARMRoutes {
             }
             return .json(200, resource.body(context: context, state: state))
         }
+    }
+
+    /// `GET /subscriptions/{id}/providers/Microsoft.MachineLearningServices/workspaces`: the
+    /// workspaces the caller may read (ARM filters a list by read permission, it does not refuse it).
+    private func workspaceList(_ caller: Caller, state: CloudState) -> CloudResponse {
+        let readable = state.workspaces.filter { workspace in
+            let id =
+                "/subscriptions/\(state.subscriptionID)/resourceGroups/\(workspace.resourceGroup)/providers/Microsoft.MachineLearningServices/workspaces/\(workspace.name)"
+            return Authorization.isAllowed(
+                caller.objectID, Resource.workspace(workspace).readAction, at: id, in: state)
+        }
+        return .json(
+            200,
+            .object([
+                (
+                    "value",
+                    .array(readable.map { WorkspaceRoutes.workspaceBody($0, state: state, context: context) })
+                )
+            ]))
     }
 
     /// `GET /subscriptions`: the subscriptions the caller holds any role in (ARM lists those the
