@@ -151,6 +151,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(
                     Data(ApplyRenderer.report(target: plan.target, ApplyResult(outcomes: [])).utf8))
             }
+            try Self.reportUnplanned(plan)
             return
         }
         if !autoApprove && saved == nil {
@@ -196,6 +197,19 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ExitCode(interruption.exitCode)
         }
         if result.failed { throw ExitCode.failure }
+        try Self.reportUnplanned(plan)
+    }
+
+    /// Exit 1 when part of the cloud could not be read: what was planned was applied, the rest
+    /// was not decided (the plan's notes say which resources).
+    private static func reportUnplanned(_ plan: Plan) throws {
+        guard plan.unplanned.isEmpty else {
+            FileHandle.standardError.write(
+                Data(
+                    "amlauth apply: \(plan.unplanned.count) resource(s) were not planned because part of the cloud could not be read; the rest was applied. Run apply again.\n"
+                        .utf8))
+            throw ExitCode.failure
+        }
     }
 }
 

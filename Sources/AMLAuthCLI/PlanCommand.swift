@@ -76,6 +76,13 @@ struct PlanCommand: AsyncParsableCommand {
                 Data("amlauth plan: the plan cannot be applied as written (see above)\n".utf8))
             throw ExitCode.failure
         }
+        guard run.plan.unplanned.isEmpty else {
+            FileHandle.standardError.write(
+                Data(
+                    "amlauth plan: \(run.plan.unplanned.count) resource(s) not planned: part of the cloud could not be read (see the notes)\n"
+                        .utf8))
+            throw ExitCode.failure
+        }
         if detailedExitcode && run.plan.hasChanges { throw ExitCode(2) }
     }
 

@@ -108,6 +108,31 @@ struct ExecutorTests {
         #expect(!(try await fixture.plan().plan.hasChanges))
     }
 
+    /// Issue 15 item 11: a role-assignment list that fails after every retry fails only what lies
+    /// under its scope: the principal is still planned and applied, the assignment is left out
+    /// with a note, and the next plan, with the scope readable again, plans it.
+    @Test func aFailedReadOfOneScopeFailsOnlyWhatNeedsIt() async throws {
+        let fixture = try await Fixture()
+        defer { fixture.remove() }
+        await fixture.cloud.failNext(
+            "listRoleAssignments",
+            with: AzureError(
+                service: .resourceManager, status: 503, code: "ServiceUnavailable", message: "try later",
+                target: "GET roleAssignments"))
+        let plan = try await fixture.plan().plan
+        #expect(plan.unplanned.map(\.address?.description) == ["RoleAssignment/ml-auth-reads-workspace"])
+        #expect(plan.unplanned.first?.message.contains("ServiceUnavailable") == true)
+        #expect(plan.blockers.isEmpty)
+        let planned = plan.effective.map(\.address.description)
+        #expect(
+            planned.contains("ServicePrincipal/ml-auth") && !planned.contains("RoleAssignment/ml-auth-reads-workspace"))
+        let result = await fixture.apply(plan)
+        #expect(!result.failed, "\(result.outcomes)")
+        let next = try await fixture.plan().plan
+        #expect(next.unplanned.isEmpty)
+        #expect(next.effective.map(\.address.description) == ["RoleAssignment/ml-auth-reads-workspace"])
+    }
+
     @Test func aFailureKeepsAzuresCodeAndSkipsOnlyItsDependents() async throws {
         let fixture = try await Fixture()
         defer { fixture.remove() }

@@ -9,6 +9,9 @@ public struct LiveState: Sendable, Codable, Equatable {
     /// Why the subscription's workspaces could not be listed (so services the Target owns in a
     /// workspace no manifest declares were not looked for); nil when they were.
     public var undeclaredWorkspacesUnread: String?
+    /// Scopes whose role assignments or web services could not be read (their reads failed after
+    /// every retry): what lies under them is not planned, and everything else is.
+    public var unreadScopes: [UnreadScope] = []
     /// Workspaces that exist, by lower-cased ID.
     public var workspaces: [LiveWorkspace] = []
     /// AKS computes the web services name, with their regions.
@@ -318,5 +321,28 @@ public struct LiveCompute: Sendable, Codable, Equatable {
     public init(id: AzureResourceID, location: String) {
         self.id = id
         self.location = location
+    }
+}
+
+/// A part of the cloud a plan could not read: the role assignments at and below a scope, or a
+/// workspace's web services.
+public struct UnreadScope: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable { case roleAssignments, webservices }
+    public var kind: Kind
+    public var scope: AzureResourceID
+    /// The error, as the reader got it (Azure's code and message).
+    public var reason: String
+
+    public init(kind: Kind, scope: AzureResourceID, reason: String) {
+        self.kind = kind
+        self.scope = scope
+        self.reason = reason
+    }
+
+    /// The note of a resource left out because of this.
+    public func note(for address: ResourceAddress) -> PlanNote {
+        let what = kind == .roleAssignments ? "the role assignments at \(scope)" : "the web services of \(scope)"
+        return PlanNote(
+            "not planned: \(what) could not be read (\(reason)); run plan again", address: address, unplanned: true)
     }
 }

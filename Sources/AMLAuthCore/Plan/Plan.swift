@@ -88,11 +88,15 @@ public struct PlanNote: Sendable, Equatable {
     public var address: ResourceAddress?
     public var message: String
     public var blocking: Bool
+    /// A resource the plan could not decide (the part of the cloud it needs could not be read):
+    /// nothing is planned for it, the rest of the plan stands, and plan and apply exit 1.
+    public var unplanned: Bool
 
-    public init(_ message: String, address: ResourceAddress? = nil, blocking: Bool = false) {
+    public init(_ message: String, address: ResourceAddress? = nil, blocking: Bool = false, unplanned: Bool = false) {
         self.address = address
         self.message = message
         self.blocking = blocking
+        self.unplanned = unplanned
     }
 }
 
@@ -117,6 +121,8 @@ public struct Plan: Sendable, Equatable {
     public var hasChanges: Bool { !effective.isEmpty }
     /// Notes that stop plan and apply: a change that cannot be made as the manifests ask.
     public var blockers: [PlanNote] { notes.filter(\.blocking) }
+    /// Resources left out because what they need could not be read (see `PlanNote.unplanned`).
+    public var unplanned: [PlanNote] { notes.filter(\.unplanned) }
 
     public struct Summary: Sendable, Equatable {
         public var add = 0, change = 0, replace = 0, destroy = 0, rotate = 0

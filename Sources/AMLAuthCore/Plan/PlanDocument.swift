@@ -104,6 +104,7 @@ public struct PlanDocument: Sendable, Equatable {
                         .object([
                             ("address", note.address.map { .string($0.description) } ?? .null),
                             ("message", .string(note.message)), ("blocking", .bool(note.blocking)),
+                            ("unplanned", .bool(note.unplanned)),
                         ])
                     })
             ),
@@ -198,7 +199,7 @@ public struct PlanDocument: Sendable, Equatable {
             notes.append(
                 PlanNote(
                     item["message"]?.stringValue ?? "", address: noteAddress,
-                    blocking: item["blocking"]?.boolValue ?? false))
+                    blocking: item["blocking"]?.boolValue ?? false, unplanned: item["unplanned"]?.boolValue ?? false))
         }
         var fingerprints: [String: String] = [:]
         for (key, value) in json["fingerprints"]?.objectValue ?? [] { fingerprints[key] = value.stringValue }

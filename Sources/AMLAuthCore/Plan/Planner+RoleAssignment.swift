@@ -15,7 +15,13 @@ extension Planner {
                 byOwner[owner.name, default: []].append(assignment)
             }
         }
+        let unreadScopes = live.unreadScopes.filter { $0.kind == .roleAssignments }
         for assignment in desired.roleAssignments {
+            // What could not be read is not decided: a create here could duplicate what exists.
+            if let unread = unreadScopes.first(where: { $0.scope.covers(assignment.scope) }) {
+                draft.notes.append(unread.note(for: assignment.address))
+                continue
+            }
             let reference: AssigneeReference?
             let principalType: PrincipalType?
             var dependsOn: [ResourceAddress] = []

@@ -2,7 +2,13 @@
 /// their keys regenerated once per generation the manifests ask for.
 extension Planner {
     func planWebservices(_ desired: DesiredState, _ live: LiveState, _ draft: inout Draft) {
+        let unreadWorkspaces = live.unreadScopes.filter { $0.kind == .webservices }
         for service in desired.webservices {
+            if let unread = unreadWorkspaces.first(where: { $0.scope.canonicalKey == service.workspaceID.canonicalKey })
+            {
+                draft.notes.append(unread.note(for: service.address))
+                continue
+            }
             let inWorkspace = live.webservices.filter { $0.workspaceID == service.workspaceID }
             let dependsOn = [service.workspace]
             guard

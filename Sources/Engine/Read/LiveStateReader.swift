@@ -36,9 +36,9 @@ public struct LiveStateReader: Sendable {
             try await self.applications(desired)
         }
         async let assignments = Concurrently.capture { () async throws(AzureError) in
-            let assignments = try await self.roleAssignments(desired)
+            let (assignments, unread) = try await self.roleAssignments(desired)
             let named = try await self.namedPrincipals(desired, existing: Set(assignments.map(\.key)))
-            return (assignments, named)
+            return (assignments, unread, named)
         }
         async let webservices = Concurrently.capture { () async throws(AzureError) in
             try await self.webservices(desired)
@@ -47,9 +47,13 @@ public struct LiveStateReader: Sendable {
         let results = await (applications, assignments, webservices, computes)
         live.applications = try results.0.get()
         let named: (missing: [GUID], found: [String: LiveDirectoryObject])
-        (live.roleAssignments, named) = try results.1.get()
+        let unreadAssignments: [UnreadScope]
+        (live.roleAssignments, unreadAssignments, named) = try results.1.get()
+        live.unreadScopes += unreadAssignments
         (live.missingPrincipals, live.directoryObjects) = named
-        (live.workspaces, live.webservices, live.undeclaredWorkspacesUnread) = try results.2.get()
+        let unreadWorkspaces: [UnreadScope]
+        (live.workspaces, live.webservices, live.undeclaredWorkspacesUnread, unreadWorkspaces) = try results.2.get()
+        live.unreadScopes += unreadWorkspaces
         (live.computes, live.missingComputes) = try results.3.get()
         return live
     }
@@ -93,7 +97,9 @@ public struct LiveStateReader: Sendable {
         return applications
     }
 
-    private func roleAssignments(_ desired: DesiredState) async throws(AzureError) -> [LiveRoleAssignment] {
+    private func roleAssignments(_ desired: DesiredState) async throws(AzureError) -> (
+        [LiveRoleAssignment], unread: [UnreadScope]
+    ) {
         let subscription = "/subscriptions/\(desired.subscriptionID)"
         // Without atScope(): everything at, above and below the subscription, in one paged list;
         // each scope outside it at that scope only. The lists are read together, merged in order.
@@ -101,10 +107,30 @@ public struct LiveStateReader: Sendable {
             desired.roleAssignments.map(\.scope).filter { $0.subscription != desired.subscriptionID }.map(\.description)
         )
         let authorization = provider.authorization
-        let listed = try await Concurrently.map([subscription] + outside.sorted()) { scope throws(AzureError) in
-            try await authorization.listRoleAssignments(
-                scope: scope, atScopeOnly: scope != subscription, principalID: nil)
-        }.flatMap { $0 }
+        let scopes = [subscription] + outside.sorted()
+        // A scope whose list fails (after every retry) fails only what lies under it: it is
+        // recorded, and the planner leaves those assignments out with a note (issue 15 item 11).
+        let results = try await Concurrently.map(scopes) {
+            scope throws(AzureError) -> Result<[AuthorizationClient.RoleAssignment], AzureError> in
+            do throws(AzureError) {
+                return .success(
+                    try await authorization.listRoleAssignments(
+                        scope: scope, atScopeOnly: scope != subscription, principalID: nil))
+            } catch {
+                if error.code == "Cancelled" { throw error }
+                return .failure(error)
+            }
+        }
+        var unread: [UnreadScope] = []
+        var listed: [AuthorizationClient.RoleAssignment] = []
+        for (scope, result) in zip(scopes, results) {
+            switch result {
+            case .success(let items): listed += items
+            case .failure(let error):
+                guard case .success(let id) = AzureResourceID.parse(scope) else { throw error }
+                unread.append(UnreadScope(kind: .roleAssignments, scope: id, reason: "\(error.code): \(error.message)"))
+            }
+        }
         var seen: Set<String> = []
         var assignments: [LiveRoleAssignment] = []
         for assignment in listed where seen.insert(assignment.name.lowercased()).inserted {
@@ -125,29 +151,45 @@ public struct LiveStateReader: Sendable {
                     principalType: assignment.principalType,
                     description: assignment.description))
         }
-        return assignments
+        return (assignments, unread)
     }
 
     private func webservices(_ desired: DesiredState) async throws(AzureError) -> (
-        [LiveWorkspace], [LiveWebservice], undeclaredUnread: String?
+        [LiveWorkspace], [LiveWebservice], undeclaredUnread: String?, unread: [UnreadScope]
     ) {
         // Every declared workspace, not only those with services in the manifests: the last service
         // of a workspace must still be found (to prune or report it), and `location` is checked.
         // Workspaces are read together, merged in declaration order.
         let modelManagement = provider.modelManagement
-        let read = try await Concurrently.map(desired.workspaces) {
-            workspace throws(AzureError) -> (LiveWorkspace, [LiveWebservice]) in
-            guard let found = try await modelManagement.workspace(id: workspace.id) else {
+        // A workspace whose reads fail (after every retry) fails only its own services: it is
+        // recorded, and the planner leaves them out with a note. One that does not exist is an error.
+        let attempts = try await Concurrently.map(desired.workspaces) {
+            workspace throws(AzureError) -> (LiveWorkspace?, [LiveWebservice], UnreadScope?) in
+            func unread(_ error: AzureError) throws(AzureError) -> UnreadScope {
+                if error.code == "Cancelled" { throw error }
+                return UnreadScope(kind: .webservices, scope: workspace.id, reason: "\(error.code): \(error.message)")
+            }
+            let found: MachineLearningClient.Workspace?
+            do throws(AzureError) { found = try await modelManagement.workspace(id: workspace.id) } catch {
+                return (nil, [], try unread(error))
+            }
+            guard let found else {
                 throw AzureError(
                     service: .resourceManager, status: 404, code: "WorkspaceNotFound",
                     message:
                         "\(workspace.address) (\(workspace.id)) does not exist; amlauth reads workspaces, it does not create them",
                     target: "GET \(workspace.id)")
             }
-            let base = try await modelManagement.modelManagementBase(for: found)
-            let services = try await modelManagement.services(base: base).map { Self.live($0, in: found.id) }
-            return (LiveWorkspace(id: found.id, location: found.location), services)
+            let live = LiveWorkspace(id: found.id, location: found.location)
+            do throws(AzureError) {
+                let base = try await modelManagement.modelManagementBase(for: found)
+                return (live, try await modelManagement.services(base: base).map { Self.live($0, in: found.id) }, nil)
+            } catch {
+                return (live, [], try unread(error))
+            }
         }
+        let read = attempts.compactMap { attempt in attempt.0.map { ($0, attempt.1) } }
+        let unreadWorkspaces = attempts.compactMap(\.2)
         // The Target's services in workspaces no manifest declares any more (the last service of a
         // workspace whose Workspace manifest went too): found through the subscription's workspace
         // list, so that they are pruned or reported, never silently left serving.
@@ -160,7 +202,8 @@ public struct LiveStateReader: Sendable {
         } catch  where error.status == 403 {
             return (
                 read.map(\.0), read.flatMap(\.1),
-                "the subscription's workspaces could not be listed (\(error.code)), so services this Target owns in workspaces no manifest declares were not looked for"
+                "the subscription's workspaces could not be listed (\(error.code)), so services this Target owns in workspaces no manifest declares were not looked for",
+                unreadWorkspaces
             )
         }
         let target = desired.target
@@ -169,7 +212,7 @@ public struct LiveStateReader: Sendable {
             return try await modelManagement.services(base: base).filter { $0.kvTags[Markers.serviceTarget] == target }
                 .map { Self.live($0, in: workspace.id) }
         }
-        return (read.map(\.0), read.flatMap(\.1) + elsewhere.flatMap { $0 }, nil)
+        return (read.map(\.0), read.flatMap(\.1) + elsewhere.flatMap { $0 }, nil, unreadWorkspaces)
     }
 
     private static func live(_ service: MachineLearningClient.Service, in workspace: AzureResourceID) -> LiveWebservice
