@@ -1,4 +1,5 @@
 import AMLAuthCore
+import ArgumentParser
 import AzureProvider
 import Foundation
 import HTTPClient
@@ -80,6 +81,18 @@ enum Composition {
             directory: directory,
             certificates: outcome.certificates,
             diagnosticsOutput: shown, diagnostics: outcome.diagnostics.filter { $0.severity != .error })
+    }
+
+    /// Loads the manifests and connects, for commands that need both; a failure is reported as
+    /// `amlauth <command>: …` and becomes exit 1.
+    static func open(_ options: Options, command: String) async throws -> (LoadedManifests, Session) {
+        do {
+            let loaded = try load(options)
+            return (loaded, try await connect(loaded, options))
+        } catch {
+            error.report(command: command)
+            throw ExitCode.failure
+        }
     }
 
     /// Connects to the loaded Target's cloud with the first credential the chain finds.

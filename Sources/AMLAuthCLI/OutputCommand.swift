@@ -31,15 +31,7 @@ struct OutputCommand: AsyncParsableCommand {
             targetDirectory: directory, environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath, caBundle: connection.caBundle,
             verbose: connection.verbose)
-        let loaded: Composition.LoadedManifests
-        let session: Session
-        do {
-            loaded = try Composition.load(options)
-            session = try await Composition.connect(loaded, options)
-        } catch {
-            error.report(command: "output")
-            throw ExitCode.failure
-        }
+        let (loaded, session) = try await Composition.open(options, command: "output")
         let outputs: TargetOutputs
         do {
             guard let subscription = GUID(session.subscriptionID) else {

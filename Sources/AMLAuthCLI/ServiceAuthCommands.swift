@@ -13,15 +13,7 @@ private func withService<T: Sendable>(
         targetDirectory: target, environment: ProcessInfo.processInfo.environment,
         workingDirectory: FileManager.default.currentDirectoryPath,
         caBundle: connection.caBundle, verbose: connection.verbose, amlauthFilesOnly: true)
-    let loaded: Composition.LoadedManifests
-    let session: Session
-    do {
-        loaded = try Composition.load(options)
-        session = try await Composition.connect(loaded, options)
-    } catch {
-        error.report(command: command)
-        throw ExitCode.failure
-    }
+    let (loaded, session) = try await Composition.open(options, command: command)
     do {
         guard let service = loaded.manifests.webservices.first(where: { $0.name == name }),
             let workspace = loaded.manifests.workspaces.first(where: { $0.name == service.workspace })

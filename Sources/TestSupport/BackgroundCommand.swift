@@ -19,18 +19,8 @@ public final class BackgroundCommand {
     public init(_ arguments: [String], environment: [String: String] = [:], in directory: String = Paths.packageRoot)
         throws
     {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Paths.amlauthBinary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var env = environment
-        env["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        let (process, out, err) = try CommandRunner.start(arguments, environment: environment, in: directory)
+        self.process = process
         for (pipe, buffer) in [(out, stdout), (err, stderr)] {
             let handle = pipe.fileHandleForReading
             readers.enter()

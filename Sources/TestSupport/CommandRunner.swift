@@ -18,6 +18,21 @@ public enum CommandRunner {
     public static func amlauth(
         _ arguments: [String], environment: [String: String] = [:], in directory: String = Paths.packageRoot
     ) throws -> Result {
+        let (process, out, err) = try start(arguments, environment: environment, in: directory)
+        // Read both pipes before waiting, so a large output cannot fill a pipe and block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Starts `amlauth arguments…` in `directory` with exactly `environment` (plus PATH), its
+    /// stdout and stderr on the returned pipes.
+    static func start(_ arguments: [String], environment: [String: String], in directory: String) throws -> (
+        Process, stdout: Pipe, stderr: Pipe
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Paths.amlauthBinary)
         process.arguments = arguments
@@ -30,12 +45,6 @@ public enum CommandRunner {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes before waiting, so a large output cannot fill a pipe and block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        return (process, out, err)
     }
 }

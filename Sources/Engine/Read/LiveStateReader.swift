@@ -207,10 +207,23 @@ public struct LiveStateReader: Sendable {
             )
         }
         let target = desired.target
-        let elsewhere = try await Concurrently.map(others) { workspace throws(AzureError) -> [LiveWebservice] in
-            let base = try await modelManagement.modelManagementBase(for: workspace)
-            return try await modelManagement.services(base: base).filter { $0.kvTags[Markers.serviceTarget] == target }
+        let elsewhere: [[LiveWebservice]]
+        do {
+            elsewhere = try await Concurrently.map(others) { workspace throws(AzureError) -> [LiveWebservice] in
+                let base = try await modelManagement.modelManagementBase(for: workspace)
+                return try await modelManagement.services(base: base).filter {
+                    $0.kvTags[Markers.serviceTarget] == target
+                }
                 .map { Self.live($0, in: workspace.id) }
+            }
+        } catch  where error.code != "Cancelled" {
+            // As for a declared workspace: a read that fails fails only what needs it, here the
+            // search for services outside the manifests, which the plan then says was not done.
+            return (
+                read.map(\.0), read.flatMap(\.1),
+                "the services of workspaces no manifest declares could not be read (\(error.code)), so services this Target owns there were not looked for",
+                unreadWorkspaces
+            )
         }
         return (read.map(\.0), read.flatMap(\.1) + elsewhere.flatMap { $0 }, nil, unreadWorkspaces)
     }

@@ -76,7 +76,9 @@ struct ARMRoutes {
     }
 
     /// `GET /subscriptions/{id}/providers/Microsoft.MachineLearningServices/workspaces`: the
-    /// workspaces the caller may read (ARM filters a list by read permission, it does not refuse it).
+    /// workspaces the caller may read. Assumed (UNVERIFIED): ARM answers a caller with read access
+    /// below the subscription with the resources it may read rather than 403; amlauth's reader
+    /// handles both (a 403 becomes a plan note).
     private func workspaceList(_ caller: Caller, state: CloudState) -> CloudResponse {
         let readable = state.workspaces.filter { workspace in
             let id =

@@ -296,14 +296,25 @@ struct GraphRoutes {
         return .success(records)
     }
 
-    private func patchApplication(_ application: ApplicationRecord) async -> CloudResponse {
+    /// An application PATCH body (update or upsert): a JSON object that does not touch passwords.
+    func applicationPatchBody() -> Result<JSONValue, CloudResponse> {
         guard let json = try? JSONParser.parse(request.body), json.objectValue != nil else {
-            return error(400, "Request_BadRequest", "Invalid JSON in the request body.")
+            return .failure(error(400, "Request_BadRequest", "Invalid JSON in the request body."))
         }
         if json["passwordCredentials"] != nil {
-            return error(
-                400, "Request_BadRequest",
-                "Property 'passwordCredentials' cannot be updated with PATCH; use addPassword and removePassword.")
+            return .failure(
+                error(
+                    400, "Request_BadRequest",
+                    "Property 'passwordCredentials' cannot be updated with PATCH; use addPassword and removePassword."))
+        }
+        return .success(json)
+    }
+
+    private func patchApplication(_ application: ApplicationRecord) async -> CloudResponse {
+        let json: JSONValue
+        switch applicationPatchBody() {
+        case .success(let body): json = body
+        case .failure(let response): return response
         }
         if let unique = json["uniqueName"], unique.stringValue != application.uniqueName {
             return uniqueNameImmutable()

@@ -29,13 +29,10 @@ extension GraphRoutes {
     }
 
     func upsertApplication(uniqueName: String) async -> CloudResponse {
-        guard let json = try? JSONParser.parse(request.body), json.objectValue != nil else {
-            return error(400, "Request_BadRequest", "Invalid JSON in the request body.")
-        }
-        if json["passwordCredentials"] != nil {
-            return error(
-                400, "Request_BadRequest",
-                "Property 'passwordCredentials' cannot be updated with PATCH; use addPassword and removePassword.")
+        let json: JSONValue
+        switch applicationPatchBody() {
+        case .success(let body): json = body
+        case .failure(let response): return response
         }
         if let named = json["uniqueName"], named.stringValue?.lowercased() != uniqueName.lowercased() {
             return uniqueNameImmutable()
