@@ -106,3 +106,24 @@ public struct Provider: Sendable {
             modelManagement: machineLearning)
     }
 }
+
+/// Azure ML v2 online endpoints and their deployments (ARM), as the engine needs them. Every write
+/// waits for ARM's long-running operation (`Azure-AsyncOperation`, then `Location`) to end.
+public protocol OnlineEndpointService: Sendable {
+    /// Every online endpoint of the workspace, across pages.
+    func onlineEndpoints(workspaceID: AzureResourceID) async throws(AzureError) -> [OnlineEndpoint]
+    /// Every deployment of the endpoint, across pages.
+    func onlineDeployments(endpointID: AzureResourceID) async throws(AzureError) -> [OnlineDeployment]
+    /// Creates or replaces the endpoint (PUT) and waits until ARM says it succeeded.
+    func putOnlineEndpoint(_ definition: OnlineEndpointDefinition) async throws(AzureError) -> OnlineEndpoint
+    /// Creates or replaces the deployment (PUT) and waits.
+    func putOnlineDeployment(_ definition: OnlineDeploymentDefinition) async throws(AzureError) -> OnlineDeployment
+    /// Deletes and waits; a missing endpoint is success.
+    func deleteOnlineEndpoint(id: AzureResourceID) async throws(AzureError)
+    func deleteOnlineDeployment(id: AzureResourceID) async throws(AzureError)
+    func onlineEndpointKeys(id: AzureResourceID) async throws(AzureError) -> OnlineEndpointKeys
+    /// `keyValue` nil lets Azure generate the key; a value keeps a known one (migration from v1).
+    func regenerateOnlineEndpointKey(id: AzureResourceID, keyType: OnlineEndpointKeyType, keyValue: String?)
+        async throws(AzureError)
+    func onlineEndpointToken(id: AzureResourceID) async throws(AzureError) -> OnlineEndpointToken
+}
