@@ -276,7 +276,14 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         -> [AuthorizationClient.RoleAssignment]
     {
         try record("listRoleAssignments \(scope)")
-        return roleAssignments.filter { principalID == nil || $0.principalID == principalID?.lowercased() }
+        // ARM's list at a scope: what lies at and above it, and below it too without `atScope()`.
+        guard case .success(let asked) = AzureResourceID.parse(scope) else { return [] }
+        return roleAssignments.filter { assignment in
+            guard principalID == nil || assignment.principalID == principalID?.lowercased(),
+                case .success(let at) = AzureResourceID.parse(assignment.scope)
+            else { return false }
+            return at.covers(asked) || (!atScopeOnly && asked.covers(at))
+        }
     }
 
     public func createRoleAssignment(

@@ -133,6 +133,28 @@ struct ExecutorTests {
         #expect(next.effective.map(\.address.description) == ["RoleAssignment/ml-auth-reads-workspace"])
     }
 
+    /// A caller that may not list the whole subscription's role assignments (403) gets them listed
+    /// at each manifest scope instead: the assignments are planned, and the plan says what it could
+    /// not see (fidelity audit D18). Before, every assignment was left unplanned.
+    @Test func aForbiddenSubscriptionListFallsBackToTheManifestScopes() async throws {
+        let fixture = try await Fixture()
+        defer { fixture.remove() }
+        let subscription = "/subscriptions/\(ExecutorTests.subscription.value)"
+        await fixture.cloud.failNext(
+            "listRoleAssignments \(subscription)",
+            with: AzureError(
+                service: .resourceManager, status: 403, code: "AuthorizationFailed",
+                message: "does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read'",
+                target: "GET roleAssignments"))
+        let plan = try await fixture.plan().plan
+        #expect(plan.unplanned.isEmpty, "\(plan.notes)")
+        #expect(plan.effective.map(\.address.description).contains("RoleAssignment/ml-auth-reads-workspace"))
+        let note = try #require(plan.notes.first { $0.message.contains("could not be listed") })
+        #expect(note.message.contains("AuthorizationFailed") && note.message.contains("/resourceGroups/"))
+        let calls = await fixture.cloud.calls.filter { $0.hasPrefix("listRoleAssignments ") }
+        #expect(calls.contains { $0.lowercased().contains("/resourcegroups/") }, "\(calls)")
+    }
+
     @Test func aFailureKeepsAzuresCodeAndSkipsOnlyItsDependents() async throws {
         let fixture = try await Fixture()
         defer { fixture.remove() }

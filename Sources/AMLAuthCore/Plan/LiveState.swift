@@ -12,6 +12,10 @@ public struct LiveState: Sendable, Codable, Equatable {
     /// Scopes whose role assignments or web services could not be read (their reads failed after
     /// every retry): what lies under them is not planned, and everything else is.
     public var unreadScopes: [UnreadScope] = []
+    /// Set when the caller may not list the subscription's role assignments and the reader listed
+    /// them at the manifests' scopes instead (fidelity audit D18): owned assignments elsewhere in
+    /// the subscription are then neither seen nor pruned, and the plan says so.
+    public var narrowedRoleAssignmentRead: NarrowedRoleAssignmentRead?
     /// Workspaces that exist, by lower-cased ID.
     public var workspaces: [LiveWorkspace] = []
     /// AKS computes the web services name, with their regions.
@@ -326,6 +330,28 @@ public struct LiveCompute: Sendable, Codable, Equatable {
 
 /// A part of the cloud a plan could not read: the role assignments at and below a scope, or a
 /// workspace's web services.
+/// The scopes the reader listed role assignments at, instead of the whole subscription, and why.
+public struct NarrowedRoleAssignmentRead: Sendable, Equatable {
+    public var subscription: AzureResourceID
+    public var scopes: [AzureResourceID]
+    /// The subscription list's error, as the reader got it.
+    public var reason: String
+
+    public init(subscription: AzureResourceID, scopes: [AzureResourceID], reason: String) {
+        self.subscription = subscription
+        self.scopes = scopes
+        self.reason = reason
+    }
+
+    /// The plan's note: what was read instead, and what that leaves unseen.
+    public var note: PlanNote {
+        let listed = scopes.map(\.description).joined(separator: ", ")
+        return PlanNote(
+            "the role assignments of \(subscription) could not be listed (\(reason)); they were listed at \(listed) instead, so an assignment this Target owns elsewhere in the subscription is not seen, kept or pruned"
+        )
+    }
+}
+
 public struct UnreadScope: Sendable, Codable, Equatable {
     public enum Kind: String, Sendable, Codable { case roleAssignments, webservices }
     public var kind: Kind

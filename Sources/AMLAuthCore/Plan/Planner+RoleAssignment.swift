@@ -125,6 +125,7 @@ extension Planner {
                         dependsOn: dependsOn))
             }
         }
+        if let narrowed = live.narrowedRoleAssignmentRead { draft.notes.append(narrowed.note) }
         let desiredNames = Set(desired.roleAssignments.map(\.address.name))
         var orphans: [String: [LiveRoleAssignment]] = [:]
         for assignment in live.roleAssignments where !claimed.contains(assignment.name) {

@@ -36,9 +36,9 @@ public struct LiveStateReader: Sendable {
             try await self.applications(desired)
         }
         async let assignments = Concurrently.capture { () async throws(AzureError) in
-            let (assignments, unread) = try await self.roleAssignments(desired)
+            let (assignments, unread, narrowed) = try await self.roleAssignments(desired)
             let named = try await self.namedPrincipals(desired, existing: Set(assignments.map(\.key)))
-            return (assignments, unread, named)
+            return (assignments, unread, narrowed, named)
         }
         async let webservices = Concurrently.capture { () async throws(AzureError) in
             try await self.webservices(desired)
@@ -48,7 +48,7 @@ public struct LiveStateReader: Sendable {
         live.applications = try results.0.get()
         let named: (missing: [GUID], found: [String: LiveDirectoryObject])
         let unreadAssignments: [UnreadScope]
-        (live.roleAssignments, unreadAssignments, named) = try results.1.get()
+        (live.roleAssignments, unreadAssignments, live.narrowedRoleAssignmentRead, named) = try results.1.get()
         live.unreadScopes += unreadAssignments
         (live.missingPrincipals, live.directoryObjects) = named
         let unreadWorkspaces: [UnreadScope]
@@ -98,7 +98,7 @@ public struct LiveStateReader: Sendable {
     }
 
     private func roleAssignments(_ desired: DesiredState) async throws(AzureError) -> (
-        [LiveRoleAssignment], unread: [UnreadScope]
+        [LiveRoleAssignment], unread: [UnreadScope], narrowed: NarrowedRoleAssignmentRead?
     ) {
         let subscription = "/subscriptions/\(desired.subscriptionID)"
         // Without atScope(): everything at, above and below the subscription, in one paged list;
@@ -123,7 +123,31 @@ public struct LiveStateReader: Sendable {
         }
         var unread: [UnreadScope] = []
         var listed: [AuthorizationClient.RoleAssignment] = []
-        for (scope, result) in zip(scopes, results) {
+        var narrowed: NarrowedRoleAssignmentRead?
+        var outcomes = Array(zip(scopes, results))
+        // A caller that may manage assignments in one resource group but not read the whole
+        // subscription's list (a common least-privilege CI identity) gets 403 there: list at each
+        // manifest scope inside the subscription instead, at, above and below it (fidelity audit D18).
+        if case .failure(let error) = results[0], error.status == 403,
+            case .success(let subscriptionID) = AzureResourceID.parse(subscription)
+        {
+            let inside = desired.roleAssignments.map(\.scope).filter { $0.subscription == desired.subscriptionID }
+            let narrow = Self.outermost(inside)
+            let narrowResults = try await Concurrently.map(narrow.map(\.description)) {
+                scope throws(AzureError) -> Result<[AuthorizationClient.RoleAssignment], AzureError> in
+                do throws(AzureError) {
+                    return .success(
+                        try await authorization.listRoleAssignments(scope: scope, atScopeOnly: false, principalID: nil))
+                } catch {
+                    if error.code == "Cancelled" { throw error }
+                    return .failure(error)
+                }
+            }
+            outcomes = Array(zip(narrow.map(\.description), narrowResults)) + outcomes.dropFirst()
+            narrowed = NarrowedRoleAssignmentRead(
+                subscription: subscriptionID, scopes: narrow, reason: "\(error.code): \(error.message)")
+        }
+        for (scope, result) in outcomes {
             switch result {
             case .success(let items): listed += items
             case .failure(let error):
@@ -151,7 +175,14 @@ public struct LiveStateReader: Sendable {
                     principalType: assignment.principalType,
                     description: assignment.description))
         }
-        return (assignments, unread)
+        return (assignments, unread, narrowed)
+    }
+
+    /// The scopes none of the others covers, in order: one list at a resource group also returns
+    /// what lies below it.
+    static func outermost(_ scopes: [AzureResourceID]) -> [AzureResourceID] {
+        let unique = Array(Set(scopes)).sorted { $0.canonicalKey < $1.canonicalKey }
+        return unique.filter { scope in !unique.contains { $0 != scope && $0.covers(scope) } }
     }
 
     private func webservices(_ desired: DesiredState) async throws(AzureError) -> (
