@@ -96,10 +96,12 @@ struct PlanningRun {
 
     /// The executor for this run's cloud and sinks.
     func executor(parallelism: Int) -> Executor {
-        Executor(
+        var executor = Executor(
             provider: session.provider, delivery: delivery, tenantID: session.credential.tenantID ?? "",
             subscriptionID: desired.subscriptionID.value,
             parallelism: parallelism)
+        executor.secretProof = session.pipeline.tokens.map { SecretProof(client: $0.client) }
+        return executor
     }
 }
 

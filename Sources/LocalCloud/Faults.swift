@@ -16,8 +16,25 @@ public struct FaultPlan: Sendable, Equatable {
     /// Only requests whose path contains this (case-insensitive) are affected.
     public var route: String?
     public var seed: UInt64 = 1
+    /// Seconds a new application or service principal stays unknown to the Graph replica that
+    /// answers by id: reads and writes of it 404, and creating its service principal 400
+    /// (fidelity audit D4/D5; terraform-provider-azuread retries both for minutes).
+    public var graphReplicationLag = 0.0
+    /// Seconds after `addPassword` before Entra accepts the new secret (AADSTS7000215 meanwhile;
+    /// microsoft-graph-docs#17966 reports 4–18 s), so rotation must prove it before removing the old.
+    public var passwordActivationLag = 0.0
 
     public init() {}
+
+    /// Azure's awkward behaviours, short enough for tests: Graph replication lag after creates and
+    /// a new password that works only after a moment (issue 10 item 5). The engine and conformance
+    /// tests run with these on.
+    public static let awkward: FaultPlan = {
+        var plan = FaultPlan()
+        plan.graphReplicationLag = 0.3
+        plan.passwordActivationLag = 0.3
+        return plan
+    }()
 
     public struct ParseError: Error, CustomStringConvertible, Sendable {
         public var description: String
@@ -49,13 +66,24 @@ public struct FaultPlan: Sendable, Equatable {
                     throw ParseError(description: "retry-after=\(value): write milliseconds, e.g. retry-after=50ms")
                 }
                 retryAfter = milliseconds / 1000
+            case "graph-lag", "password-lag":
+                guard value.hasSuffix("ms"), let milliseconds = Double(value.dropLast(2)), milliseconds >= 0 else {
+                    throw ParseError(description: "\(key)=\(value): write milliseconds, e.g. \(key)=300ms")
+                }
+                if key == "graph-lag" {
+                    graphReplicationLag = milliseconds / 1000
+                } else {
+                    passwordActivationLag = milliseconds / 1000
+                }
             case "route": route = value
             case "seed":
                 guard let number = UInt64(value) else { throw ParseError(description: "seed=\(value): a whole number") }
                 seed = number
             default:
                 throw ParseError(
-                    description: "unknown fault '\(key)'; use 429, 500, 503, reset, latency, retry-after, route, seed")
+                    description:
+                        "unknown fault '\(key)'; use 429, 500, 503, reset, latency, retry-after, graph-lag, password-lag, route, seed"
+                )
             }
         }
     }

@@ -59,9 +59,11 @@ public struct EngineHarness: Sendable {
     }
 
     public func executor(delivery: SecretDelivery, parallelism: Int = 8) -> Executor {
-        Executor(
+        var executor = Executor(
             provider: provider, delivery: delivery, tenantID: tenantID, subscriptionID: subscription.value,
             runtime: runtime, parallelism: parallelism)
+        executor.secretProof = pipeline.tokens.map { SecretProof(client: $0.client) }
+        return executor
     }
 
     /// Reads and plans as `amlauth plan` does.

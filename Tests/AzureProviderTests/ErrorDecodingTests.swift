@@ -27,4 +27,22 @@ struct ErrorDecodingTests {
         #expect(entra.message == "Invalid client secret.")
         #expect(decode(500, "not json", .resourceManager).message == "the service answered 500")
     }
+
+    /// Both answers Graph gives to a service principal for an application it has not replicated
+    /// yet are waited out: 400 for callers with `.All`, 403 for `Application.ReadWrite.OwnedBy`
+    /// (audit D5). Any other 403 is not.
+    @Test func servicePrincipalReplicationErrorsInBothShapes() {
+        let bad = decode(
+            400,
+            #"{"error": {"code": "Request_BadRequest", "message": "The appId 'x' of the service principal does not reference a valid application object."}}"#,
+            .graph)
+        let forbidden = decode(
+            403,
+            #"{"error": {"code": "Authorization_RequestDenied", "message": "When using this permission, the backing application of the service principal being created must in the local tenant"}}"#,
+            .graph)
+        let denied = decode(
+            403, #"{"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges"}}"#, .graph)
+        #expect(bad.isApplicationNotReplicated && forbidden.isApplicationNotReplicated)
+        #expect(!denied.isApplicationNotReplicated)
+    }
 }

@@ -31,9 +31,19 @@ def bootstrap_credential(cloud):
 
 
 def graph(cloud, method, path, **kwargs):
+    """One Graph request. Requests on objects made a moment ago wait out replication as real
+    clients must (the local cloud runs with graph-lag): 404, and 400 NoBackingApplicationObject
+    for a service principal, retried for up to 10 s, as terraform-provider-azuread does
+    (applications.go applicationUpdateRetryFunc, service_principal_resource.go)."""
     token = bootstrap_credential(cloud).get_token(GRAPH_SCOPE).token
-    return requests.request(method, cloud["endpoints"]["microsoftGraph"] + "v1.0" + path,
-                            headers={"Authorization": "Bearer " + token}, **kwargs)
+    deadline = time.time() + 10
+    while True:
+        response = requests.request(method, cloud["endpoints"]["microsoftGraph"] + "v1.0" + path,
+                                    headers={"Authorization": "Bearer " + token}, **kwargs)
+        lagging = response.status_code == 404 or "NoBackingApplicationObject" in response.text
+        if not lagging or time.time() > deadline:
+            return response
+        time.sleep(0.2)
 
 
 def new_principal(cloud, name):

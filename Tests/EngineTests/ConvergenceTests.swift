@@ -22,13 +22,16 @@ struct ConvergenceTests {
     }
 
     @Test func quickstartConvergesUnderFaults() async throws {
+        // Retries wait on a virtual clock: the test does not sleep through Retry-After. The cloud
+        // keeps the same clock, so its replication lags pass as the client waits.
+        let virtual = Mutex<Double>(Date().timeIntervalSince1970)
         var options = LocalCloudOptions()
-        options.faults = try FaultPlan(parsing: "429=0.2,500=0.05,reset=0.02,seed=5")
+        options.faults = try FaultPlan(
+            parsing: "429=0.2,500=0.05,reset=0.02,graph-lag=3000ms,password-lag=5000ms,seed=5")
         options.replicationDelay = 20
+        options.now = { virtual.withLock { $0 } }
         let live = try await LiveCloud.start(options: options)
         defer { Task { await live.stopAndRemove() } }
-        // Retries wait on a virtual clock: the test does not sleep through Retry-After.
-        let virtual = Mutex<Double>(Date().timeIntervalSince1970)
         let runtime = Runtime(
             now: { virtual.withLock { $0 } }, sleep: { seconds in virtual.withLock { $0 += seconds } },
             random: { $0 / 2 })
@@ -83,8 +86,11 @@ struct FaultyConvergenceTests {
     /// Applies (plan, then apply) until a plan shows no change; the number of applies, or nil
     /// when three plans were not enough.
     static func converge(seed: UInt64, keys: String) async throws -> (applies: Int?, live: LiveCloud) {
+        let virtual = Mutex<Double>(Date().timeIntervalSince1970)
         var options = LocalCloudOptions()
-        options.faults = try FaultPlan(parsing: "429=0.3,500=0.1,reset=0.05,retry-after=10ms,seed=\(seed)")
+        options.faults = try FaultPlan(
+            parsing: "429=0.3,500=0.1,reset=0.05,retry-after=10ms,graph-lag=2000ms,password-lag=2000ms,seed=\(seed)")
+        options.now = { virtual.withLock { $0 } }
         // Fresh state per run; the keys (slow to make) are copied from one set made for all runs.
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-faulty-\(UUID().uuidString)")
             .path
@@ -93,7 +99,6 @@ struct FaultyConvergenceTests {
             try FileManager.default.copyItem(atPath: keys + "/" + file, toPath: data + "/" + file)
         }
         let live = try await LiveCloud.start(options: options, directory: data)
-        let virtual = Mutex<Double>(Date().timeIntervalSince1970)
         let runtime = Runtime(
             now: { virtual.withLock { $0 } }, sleep: { seconds in virtual.withLock { $0 += seconds } },
             random: { $0 / 2 })

@@ -21,6 +21,9 @@ extension GraphClient {
     /// the order of `reads`. Items answered with a retryable status (429, 503, …) are sent again,
     /// alone in a smaller batch, after the longest `Retry-After` among them, under the pipeline's
     /// retry policy; any other failure of an item throws, naming that item.
+    /// How often a batched read answered 404 is sent again (0.25 s doubling: ~16 s in all).
+    static let notReplicatedAttempts = 6
+
     func batch(_ reads: [BatchRead]) async throws(AzureError) -> [HTTPResponse] {
         precondition(reads.count <= Self.maximumBatchSize, "a Graph batch holds at most 20 requests")
         var answers: [HTTPResponse?] = Array(repeating: nil, count: reads.count)
@@ -60,11 +63,21 @@ extension GraphClient {
                 var failure = AzureError.from(response, service: .graph, target: target)
                 failure.attempts = attempt
                 let retryAfter = RetryPolicy.retryAfter({ response.header($0) }, now: pipeline.runtime.now())
-                guard
-                    let wait = pipeline.retry.delay(
-                        after: .status(response.status, retryAfter: retryAfter), attempt: attempt, idempotent: true,
-                        waited: waited, random: pipeline.runtime.random)
-                else { throw failure }
+                let wait: Double
+                if response.status == 404 {
+                    // Every read here is of an object a list just returned: a replica that does not
+                    // know it yet answers 404 (fidelity audit D4, Graph replication). Waited out a
+                    // few times, briefly; an object really deleted meanwhile fails after ~16 s.
+                    guard attempt <= Self.notReplicatedAttempts else { throw failure }
+                    wait = 0.25 * Double(1 << (attempt - 1))
+                } else {
+                    guard
+                        let delay = pipeline.retry.delay(
+                            after: .status(response.status, retryAfter: retryAfter), attempt: attempt,
+                            idempotent: true, waited: waited, random: pipeline.runtime.random)
+                    else { throw failure }
+                    wait = delay
+                }
                 retry.append(index)
                 delay = max(delay, wait)
             }

@@ -19,7 +19,7 @@ public struct AccessToken: Sendable {
 /// concurrent callers share one in-flight request.
 public actor TokenCache {
     public let credential: any TokenCredential
-    let client: TokenClient
+    public nonisolated let client: TokenClient
     private var cached: [String: AccessToken] = [:]
     private var inFlight: [String: Task<Result<AccessToken, AzureError>, Never>] = [:]
     /// Token requests actually sent (for tests and `whoami`).

@@ -48,10 +48,18 @@ public struct AzureError: Error, Sendable, CustomStringConvertible {
     /// Graph's answer to creating a service principal for an application it has not replicated
     /// yet (real Entra: 400 `Request_BadRequest`, "…does not reference a valid application
     /// object…", also seen as `NoBackingApplicationObject`): worth waiting out.
+    /// A caller holding only `Application.ReadWrite.OwnedBy` gets 403 instead ("When using this
+    /// permission, the backing application of the service principal being created must in the
+    /// local tenant", sic), also "usually due to the application object not being fully
+    /// replicated": terraform-provider-azuread service_principal_resource.go retries both (audit D5).
     public var isApplicationNotReplicated: Bool {
-        service == .graph && status == 400
-            && (code == "NoBackingApplicationObject"
-                || message.contains("does not reference a valid application object"))
+        guard service == .graph else { return false }
+        if status == 400 {
+            return code == "NoBackingApplicationObject"
+                || message.contains("does not reference a valid application object")
+        }
+        return status == 403
+            && message.contains("backing application of the service principal being created must in the local tenant")
     }
 
     public var description: String {

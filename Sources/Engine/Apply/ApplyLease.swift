@@ -97,7 +97,21 @@ public struct ApplyLease: Sendable {
                 uniqueName: uniqueName, displayName: displayName, tags: nil)
             let now = runtime.now()
             if created {
-                try await directory.updateApplication(id: lease.id, .tags(tags(holder: holder, since: now)))
+                // The lease was made a moment ago: a Graph replica may not know it yet (404), as
+                // for any new application (fidelity audit D4). Waited out briefly.
+                var delay = 0.25
+                while true {
+                    let failure: AzureError
+                    do {
+                        try await directory.updateApplication(id: lease.id, .tags(tags(holder: holder, since: now)))
+                        break
+                    } catch {
+                        failure = error
+                    }
+                    guard failure.status == 404, delay <= 8 else { throw failure }
+                    try await runtime.sleep(delay)
+                    delay *= 2
+                }
                 return Held(objectID: lease.id, holder: holder, since: now)
             }
             let seen = firstSeen[lease.id] ?? now
@@ -144,7 +158,19 @@ public struct ApplyLease: Sendable {
 
     /// Gives the lease up (by object id: never someone else's).
     public func release(_ held: Held) async {
-        try? await directory.deleteApplication(id: held.objectID)
+        // A lease taken a moment ago may not have reached every Graph replica (404): a few short
+        // waits, so the next apply does not wait out its expiry.
+        var delay = 0.25
+        while true {
+            do {
+                try await directory.deleteApplication(id: held.objectID)
+                return
+            } catch {
+                guard error.status == 404, delay <= 2, runtime.now() - held.since < 30 else { return }
+                do { try await runtime.sleep(delay) } catch { return }
+                delay *= 2
+            }
+        }
     }
 
     private func tags(holder: String, since: Double) -> [String] {

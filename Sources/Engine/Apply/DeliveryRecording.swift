@@ -10,7 +10,11 @@ enum DeliveryRecording {
         _ record: DeliveryRecord, credential: String, applicationID: String, _ directory: any DirectoryService
     ) async throws {
         guard let application = try await directory.application(id: applicationID) else {
-            throw ApplyFailure("application \(applicationID) no longer exists")
+            // Graph's own answer for an object its replica does not know: a just-created
+            // application may still be replicating (the caller waits that out).
+            throw AzureError(
+                service: .graph, status: 404, code: "Request_ResourceNotFound",
+                message: "application \(applicationID) does not exist (or not yet)", target: "GET /applications")
         }
         let live = Set(application.passwords.map(\.keyID))
         let sameCredential = Set(

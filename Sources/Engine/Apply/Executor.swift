@@ -21,6 +21,9 @@ public struct Executor: Sendable {
     public var parallelism: Int
     /// How long a just-created principal may stay invisible to ARM before the assignment fails.
     public var replicationWait = 120.0
+    /// Proves a new client secret before a rotation removes an old one (audit D7); nil proves
+    /// nothing (tests of the executor alone).
+    public var secretProof: SecretProof?
     /// Asked before each change starts: true once apply was interrupted, after which no new change
     /// starts and the running ones finish (a change's steps, such as add password and deliver it,
     /// run to their end or their own rollback, never half).

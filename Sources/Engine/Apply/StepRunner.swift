@@ -8,6 +8,11 @@ struct StepRunner {
     let context: ApplyContext
     let change: Change
     private var application: ApplicationReference?
+    /// Set when this change made the application: Graph may not know it on every replica yet.
+    private var applicationIsNew = false
+    /// The secret added in this change that no token request has proven yet. In memory only,
+    /// for as long as the change runs; never logged.
+    private var unprovenSecret: (clientID: String, secret: String)?
 
     init(executor: Executor, context: ApplyContext, change: Change) {
         self.executor = executor
@@ -20,9 +25,15 @@ struct StepRunner {
     private var uncertain: UncertainCreates { UncertainCreates(directory: directory, runtime: executor.runtime) }
 
     mutating func run() async throws(ApplyFailure) {
-        for step in change.steps {
+        for step in change.steps + [nil] {
             do {
-                try await run(step)
+                if let step {
+                    try await run(step)
+                } else {
+                    // A change ends once the secret it delivered works, so the pipeline that
+                    // reads it next can log in (audit D7).
+                    try await proveNewSecret()
+                }
             } catch let failure as ApplyFailure {
                 throw failure
             } catch let error as AzureError {
@@ -47,31 +58,44 @@ struct StepRunner {
         case .createApplication(let displayName, let tags, let uniqueName):
             // Create-or-update by the deterministic uniqueName: a concurrent apply that made it
             // first leaves this one updating the same application, never a duplicate.
-            let (upserted, _) = try await directory.upsertApplication(
+            let (upserted, created) = try await directory.upsertApplication(
                 uniqueName: uniqueName, displayName: displayName, tags: tags)
             application = ApplicationReference(objectID: upserted.id, appID: upserted.appID, servicePrincipalID: nil)
+            applicationIsNew = created
         case .useApplication(let reference):
             application = reference
             if let id = reference.servicePrincipalID.flatMap(GUID.init) {
                 context.remember(principal: change.address, objectID: id)
             }
         case .setApplicationTags(let tags):
-            try await directory.updateApplication(id: try current().objectID, .tags(tags))
+            let id = try current().objectID
+            try await replicated { () async throws in try await directory.updateApplication(id: id, .tags(tags)) }
         case .setDisplayName(let name):
-            try await directory.updateApplication(id: try current().objectID, .displayName(name))
+            let id = try current().objectID
+            try await replicated { () async throws in try await directory.updateApplication(id: id, .displayName(name))
+            }
         case .ensureServicePrincipal(let tags):
             let id = try await ensureServicePrincipal(try current(), tags: tags)
             application?.servicePrincipalID = id.value
             context.remember(principal: change.address, objectID: id)
         case .addPassword(let request):
-            try await addPassword(request, to: try current())
+            let application = try current()
+            let secret = try await addPassword(request, to: application)
+            unprovenSecret = (application.appID, secret)
         case .removePassword(let keyID):
+            // The old secret goes only once the new one works (audit D7).
+            try await proveNewSecret()
             try await directory.removePassword(applicationID: try current().objectID, keyID: keyID)
         case .setCertificates(let uploads, let keeping):
-            try await directory.updateApplication(
-                id: try current().objectID, .keyCredentials(uploads, keeping: keeping))
+            let id = try current().objectID
+            try await replicated { () async throws in
+                try await directory.updateApplication(id: id, .keyCredentials(uploads, keeping: keeping))
+            }
         case .createFederatedCredential(let credential):
-            try await directory.createFederatedCredential(applicationID: try current().objectID, credential)
+            let id = try current().objectID
+            try await replicated { () async throws in
+                try await directory.createFederatedCredential(applicationID: id, credential)
+            }
         case .updateFederatedCredential(let id, let credential):
             try await directory.updateFederatedCredential(applicationID: try current().objectID, id: id, credential)
         case .deleteFederatedCredential(let id, _):
@@ -93,6 +117,35 @@ struct StepRunner {
         }
     }
 
+    /// Asks Entra for a token with the secret this change added, if it has not been proven yet.
+    private mutating func proveNewSecret() async throws {
+        guard let (clientID, secret) = unprovenSecret else { return }
+        unprovenSecret = nil
+        try await executor.secretProof?.prove(tenantID: executor.tenantID, clientID: clientID, secret: secret)
+    }
+
+    /// Runs a Graph call on the application this change just created, waiting out the replicas
+    /// that do not know it yet: they answer 404 `Request_ResourceNotFound` for a while after
+    /// `POST /applications` (audit D4; terraform-provider-azuread's `applicationUpdateRetryFunc`
+    /// in applications.go retries "not found" for the same reason). Bounded by the executor's
+    /// replication wait; a call on an application that existed before fails at once.
+    private func replicated<T>(_ body: () async throws -> T) async throws -> T {
+        var waited = 0.0
+        var delay = 0.25
+        while true {
+            do {
+                return try await body()
+            } catch let error as AzureError {
+                guard applicationIsNew, error.status == 404, waited + delay <= executor.replicationWait else {
+                    throw error
+                }
+                try await executor.runtime.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 15)
+            }
+        }
+    }
+
     private func base(_ workspace: AzureResourceID) async throws(AzureError) -> String {
         try await context.modelManagementBase(workspace, modelManagement)
     }
@@ -105,7 +158,8 @@ struct StepRunner {
         if let existing = try await directory.servicePrincipal(appID: application.appID), let id = GUID(existing.id) {
             return id
         }
-        var delay = 1.0
+        var waited = 0.0
+        var delay = 0.5
         while true {
             do {
                 let created = try await directory.upsertServicePrincipal(appID: application.appID, tags: tags)
@@ -113,9 +167,12 @@ struct StepRunner {
                     throw ApplyFailure("Graph returned a service principal whose id is not a GUID")
                 }
                 return id
-            } catch let error as AzureError where error.isApplicationNotReplicated && delay < 32 {
+            } catch let error as AzureError
+                where error.isApplicationNotReplicated && waited + delay <= executor.replicationWait
+            {
                 try await executor.runtime.sleep(delay)
-                delay *= 2
+                waited += delay
+                delay = min(delay * 2, 15)
             }
         }
     }
@@ -125,10 +182,13 @@ struct StepRunner {
     /// after the sink has the password: if recording fails (or apply dies first), the password
     /// stays unrecorded, the change stops before any old password is removed, and the next plan
     /// replaces it.
-    private func addPassword(_ request: PasswordRequest, to application: ApplicationReference) async throws {
+    private func addPassword(_ request: PasswordRequest, to application: ApplicationReference) async throws -> String {
         let end = executor.runtime.now() + Double(request.lifetime.seconds)
-        let created = try await uncertain.addPassword(
-            applicationID: application.objectID, displayName: request.displayName, endDateTime: end)
+        let uncertain = uncertain
+        let created = try await replicated { () async throws in
+            try await uncertain.addPassword(
+                applicationID: application.objectID, displayName: request.displayName, endDateTime: end)
+        }
         do {
             try await executor.delivery.send(
                 SecretDelivery.Secret(
@@ -141,14 +201,18 @@ struct StepRunner {
             throw ApplyFailure("password '\(request.credential)' was created and removed again: \(error)")
         }
         do {
-            try await DeliveryRecording.record(
-                DeliveryRecord(keyID: created.keyID, sink: request.sink), credential: request.credential,
-                applicationID: application.objectID, directory)
+            let directory = directory
+            try await replicated { () async throws in
+                try await DeliveryRecording.record(
+                    DeliveryRecord(keyID: created.keyID, sink: request.sink), credential: request.credential,
+                    applicationID: application.objectID, directory)
+            }
         } catch {
             throw ApplyFailure(
                 "password '\(request.credential)' (keyId \(created.keyID)) reached \(request.sink), but recording the delivery in the cloud failed (\(error)); the next plan replaces it"
             )
         }
+        return created.secretText
     }
 
     /// PUT with the planned (or, for a principal created in this apply, the deterministic) name.

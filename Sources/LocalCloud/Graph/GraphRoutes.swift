@@ -147,7 +147,7 @@ struct GraphRoutes {
         case .id(let id): application = state.applications.first { $0.id == id }
         case .appID(let appID): application = state.applications.first { $0.appID == appID }
         }
-        guard let application else {
+        guard let application, replicated(application.createdDateTime) else {
             switch key {
             case .id(let id), .appID(let id): return notFound(id)
             }
@@ -356,8 +356,9 @@ struct GraphRoutes {
             return error(400, "Request_BadRequest", "endDateTime must be later than startDateTime.")
         }
         let secret = BootstrapSecret.make()
-        let record = Directory.passwordRecord(
+        var record = Directory.passwordRecord(
             secret: secret, displayName: credential["displayName"]?.stringValue, start: start, end: end)
+        record.createdDateTime = context.now
         do {
             try await cloud.store.write { state in
                 guard let index = state.applications.firstIndex(where: { $0.id == application.id }) else { return }
@@ -411,7 +412,7 @@ struct GraphRoutes {
         case .id(let id): principal = state.servicePrincipals.first { $0.id == id }
         case .appID(let appID): principal = state.servicePrincipals.first { $0.appID == appID }
         }
-        guard let principal else {
+        guard let principal, replicated(principal.createdDateTime) else {
             switch key {
             case .id(let id), .appID(let id): return notFound(id)
             }
@@ -462,7 +463,9 @@ struct GraphRoutes {
         guard let appID = (try? JSONParser.parse(request.body))?["appId"]?.stringValue?.lowercased() else {
             return error(400, "Request_BadRequest", "Property 'appId' is required.")
         }
-        guard let application = state.applications.first(where: { $0.appID == appID }) else {
+        guard let application = state.applications.first(where: { $0.appID == appID }),
+            replicated(application.createdDateTime)
+        else {
             return noBackingApplication(appID)
         }
         guard !state.servicePrincipals.contains(where: { $0.appID == appID }) else {
@@ -480,6 +483,13 @@ struct GraphRoutes {
             try await cloud.store.write { $0.servicePrincipals.append(principal) }
         } catch { return persistenceFailure(error) }
         return .json(201, servicePrincipalBody(principal, context: true))
+    }
+
+    /// Whether an object created at `created` is visible to the replica answering now: not before
+    /// the fault plan's Graph replication lag has passed (fidelity audit D4/D5).
+    func replicated(_ created: Double) -> Bool {
+        guard let lag = cloud.options.faults?.graphReplicationLag, lag > 0 else { return true }
+        return created + lag <= context.now
     }
 
     /// Graph's answer to a service principal for an application it does not know (yet).

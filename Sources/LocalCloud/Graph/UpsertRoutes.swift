@@ -89,6 +89,7 @@ extension GraphRoutes {
         let newTags = json["tags"] == nil ? nil : tags(json)
         let displayName = json["displayName"]?.stringValue
         let now = context.now
+        let lag = cloud.options.faults?.graphReplicationLag ?? 0
         let outcome: Upsert<ServicePrincipalRecord>
         do {
             outcome = try await cloud.store.write { state -> Upsert<ServicePrincipalRecord> in
@@ -98,7 +99,9 @@ extension GraphRoutes {
                     return .updated
                 }
                 guard create else { return .missing }
-                guard let application = state.applications.first(where: { $0.appID == appID }) else {
+                guard let application = state.applications.first(where: { $0.appID == appID }),
+                    application.createdDateTime + lag <= now
+                else {
                     return .refused(status: 400, code: "NoBackingApplicationObject", message: appID)
                 }
                 let principal = ServicePrincipalRecord(

@@ -116,7 +116,11 @@ struct LoginRoutes {
             }
             method = "2"
         } else if let secret {
-            let valid = application.passwordCredentials.filter { Directory.matches(secret, $0) }
+            // A password Entra has not propagated yet is rejected as if unknown (fault plan's lag).
+            let lag = cloud.options.faults?.passwordActivationLag ?? 0
+            let valid = application.passwordCredentials.filter {
+                Directory.matches(secret, $0) && ($0.createdDateTime ?? 0) + lag <= context.now
+            }
             guard !valid.isEmpty else {
                 return entraError(
                     401, "invalid_client", 7_000_215,

@@ -68,6 +68,8 @@ public struct PasswordRecord: Codable, Sendable {
     public var endDateTime: Double
     public var salt: String
     public var hash: String
+    /// When `addPassword` made it (nil for passwords from older data and the bootstrap's).
+    public var createdDateTime: Double?
 }
 
 public struct KeyCredentialRecord: Codable, Sendable {
