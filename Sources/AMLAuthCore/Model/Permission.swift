@@ -54,7 +54,7 @@ public struct Permission: Sendable, Equatable, Hashable {
             case .data: dataActions
             }
         return patterns.filter { ActionPattern.matches($0, operation.name) }
-            .map { $0.utf8.count { $0 != UInt8(ascii: "*") } }.max()
+            .map { pattern in pattern.utf8.count { $0 != UInt8(ascii: "*") } }.max()
     }
 }
 

@@ -40,7 +40,8 @@ public struct PermissionsReader: Sendable {
         if !missing.isEmpty {
             for (scope, answer) in try await read(missing) { answers[scope] = answer }
         }
-        let grant: GraphGrant = needs.graphWriters.isEmpty ? .claims(roles: [], scopes: []) : await graph()
+        var grant = GraphGrant.claims(roles: [], scopes: [])
+        if !needs.graphWriters.isEmpty { grant = await graph() }
         // Key Vault sinks name the vault only; its scope is not looked up yet, so their
         // setSecret is reported as not checked (see PreflightReport).
         return PreflightReport(needs, arm: answers, vaults: [:], graph: grant)
