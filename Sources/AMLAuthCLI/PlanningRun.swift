@@ -82,7 +82,7 @@ struct PlanningRun {
                 delivery: delivery,
                 options: Planner.Options(
                     prune: prune, adopt: adopt, allowMassDelete: choices.allowMassDelete,
-                    now: Date().timeIntervalSince1970))
+                    now: Date().timeIntervalSince1970), preflight: session.permissionsReader)
             return PlanningRun(
                 loaded: loaded, session: session, desired: desired, live: outcome.live, plan: outcome.plan,
                 delivery: delivery, policy: outcome.policy)
@@ -111,6 +111,17 @@ extension Session {
     /// Key Vault for `keyvault:` sinks: this session's credential, a pipeline of its own whose
     /// token (the vault audience) goes to vault hosts only.
     var keyVault: KeyVaultClient { KeyVaultClient(pipeline: pipeline, cloud: cloud) }
+    /// Preflight's reads: ARM's permissions API over this session, and the Graph token's claims.
+    var permissionsReader: PermissionsReader {
+        let (tokens, audience) = (tokens, cloud.microsoftGraphAudience)
+        return PermissionsReader(authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud)) {
+            do throws(AzureError) {
+                return GraphGrant(graphToken: try await tokens.accessToken(audience: audience))
+            } catch {
+                return .unreadable("no Microsoft Graph token (\(error.code))")
+            }
+        }
+    }
 }
 
 extension SessionError {

@@ -25,10 +25,20 @@ struct WhoamiCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @Option(
+        name: .customLong("for"),
+        help:
+            "Check, without planning, that this identity holds every permission applying the manifests in this directory needs; exit 1 when any is missing."
+    )
+    var forDirectory: String?
+
     @Flag(help: "Print JSON: cloud, tenantId, subscriptionId, clientId, objectId, credential, roleAssignments.")
     var json = false
 
     func run() async throws {
+        if let forDirectory {
+            return try await PreflightCheck.run(directory: forDirectory, connection: connection, json: json)
+        }
         let options = Composition.Options(
             targetDirectory: target, environment: ProcessInfo.processInfo.environment,
             workingDirectory: FileManager.default.currentDirectoryPath, caBundle: connection.caBundle,

@@ -13,10 +13,27 @@ public enum Reconciliation {
 
     public static func plan(
         _ manifests: ManifestSet, desired: DesiredState, reader: LiveStateReader, delivery: SecretDelivery?,
-        options: Planner.Options
+        options: Planner.Options, preflight: PermissionsReader? = nil
     ) async throws(AzureError) -> Outcome {
-        let live = try await reader.read(desired, delivery: delivery)
-        let plan = Planner(options: options).plan(desired, live)
+        // Preflight: the permissions of the scopes the plan will likely need are read together
+        // with the live state; once the plan is known, what it needs is checked (reading any
+        // other scope it turned out to need) and each missing permission becomes a blocking note.
+        async let early = Concurrently.capture { () async throws(AzureError) in
+            try await preflight?.read(PermissionNeeds.likelyScopes(desired)) ?? [:]
+        }
+        let live: LiveState
+        do throws(AzureError) {
+            live = try await reader.read(desired, delivery: delivery)
+        } catch {
+            _ = await early
+            throw error
+        }
+        var plan = Planner(options: options).plan(desired, live)
+        if let preflight {
+            let report = try await preflight.report(
+                PermissionNeeds(plan: plan, live: live), known: try await early.get())
+            plan.notes += report.notes
+        }
         return Outcome(live: live, plan: plan, policy: PlanPolicy.check(manifests, desired, live).all)
     }
 }

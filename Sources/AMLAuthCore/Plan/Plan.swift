@@ -91,6 +91,9 @@ public struct PlanNote: Sendable, Equatable {
     /// A resource the plan could not decide (the part of the cloud it needs could not be read):
     /// nothing is planned for it, the rest of the plan stands, and plan and apply exit 1.
     public var unplanned: Bool
+    /// A permission preflight found the caller lacks (a blocking note); its fields are also in
+    /// the JSON plan, for tools.
+    public var missingPermission: MissingPermission?
 
     public init(_ message: String, address: ResourceAddress? = nil, blocking: Bool = false, unplanned: Bool = false) {
         self.address = address

@@ -101,11 +101,13 @@ public struct PlanDocument: Sendable, Equatable {
                 "notes",
                 .array(
                     plan.notes.map { note in
-                        .object([
+                        var fields: [(String, JSONValue)] = [
                             ("address", note.address.map { .string($0.description) } ?? .null),
                             ("message", .string(note.message)), ("blocking", .bool(note.blocking)),
                             ("unplanned", .bool(note.unplanned)),
-                        ])
+                        ]
+                        if let missing = note.missingPermission { fields.append(("missingPermission", missing.json)) }
+                        return .object(fields)
                     })
             ),
         ]
@@ -196,10 +198,11 @@ public struct PlanDocument: Sendable, Equatable {
         for item in json["notes"]?.arrayValue ?? [] {
             let noteAddress: ResourceAddress? =
                 item["address"]?.stringValue == nil ? nil : try address(item["address"]?.stringValue)
-            notes.append(
-                PlanNote(
-                    item["message"]?.stringValue ?? "", address: noteAddress,
-                    blocking: item["blocking"]?.boolValue ?? false, unplanned: item["unplanned"]?.boolValue ?? false))
+            var note = PlanNote(
+                item["message"]?.stringValue ?? "", address: noteAddress,
+                blocking: item["blocking"]?.boolValue ?? false, unplanned: item["unplanned"]?.boolValue ?? false)
+            note.missingPermission = item["missingPermission"].flatMap(MissingPermission.init(json:))
+            notes.append(note)
         }
         var fingerprints: [String: String] = [:]
         for (key, value) in json["fingerprints"]?.objectValue ?? [] { fingerprints[key] = value.stringValue }

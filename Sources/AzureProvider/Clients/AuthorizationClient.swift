@@ -53,13 +53,13 @@ public struct AuthorizationClient: Sendable {
         }
     }
 
-    private func url(_ scope: String, _ rest: String, query: String = "") -> String {
+    func url(_ scope: String, _ rest: String, query: String = "") -> String {
         let base = cloud.resourceManager.trimmingSuffixSlash
         let path = scope.hasPrefix("/") ? scope : "/" + scope
         return "\(base)\(path)/providers/Microsoft.Authorization/\(rest)?api-version=\(Self.apiVersion)\(query)"
     }
 
-    private func request(_ method: String, _ url: String, json: JSONValue? = nil, accept: Set<Int> = [])
+    func request(_ method: String, _ url: String, json: JSONValue? = nil, accept: Set<Int> = [])
         -> AzurePipeline.Request
     {
         AzurePipeline.Request(

@@ -46,6 +46,7 @@ struct ARMRoutes {
             switch rest.first?.lowercased() {
             case "roleassignments": return await routes.handle(Array(rest.dropFirst()))
             case "roledefinitions": return routes.roleDefinitions(Array(rest.dropFirst()), state: state)
+            case "permissions" where rest.count == 1: return routes.permissions(state: state)
             default:
                 return ErrorBody.arm(
                     400, "InvalidResourceType",

@@ -1,3 +1,5 @@
+import AMLAuthCore
+
 /// ARM's authorization decision: does any role assigned to the caller at the scope or above it
 /// grant the action?
 enum Authorization {
@@ -8,20 +10,23 @@ enum Authorization {
         return scope.isEmpty || scope == "/" || target == scope || target.hasPrefix(scope + "/")
     }
 
-    static func isAllowed(_ principalID: String, _ action: String, at target: String, in state: CloudState) -> Bool {
-        state.roleAssignments.contains { assignment in
-            assignment.principalID == principalID && covers(assignment.scope, target)
-                && Roles.builtIn(id: assignment.roleDefinitionID).map { Roles.grants($0, action) } == true
+    /// What `principalID` holds at `target`: one entry per role assigned to it at that scope or
+    /// above. The permissions API returns exactly this, and every RBAC check below decides from
+    /// it, so the two cannot disagree.
+    static func permissions(of principalID: String, at target: String, in state: CloudState) -> [Permission] {
+        state.roleAssignments.compactMap { assignment in
+            guard assignment.principalID == principalID, covers(assignment.scope, target) else { return nil }
+            return Roles.builtIn(id: assignment.roleDefinitionID)?.permission
         }
+    }
+
+    static func isAllowed(_ principalID: String, _ action: String, at target: String, in state: CloudState) -> Bool {
+        permissions(of: principalID, at: target, in: state).contains { $0.grants(action: action) }
     }
 
     /// The same decision for a data-plane action (Key Vault secrets), from roles' dataActions.
     static func isAllowed(_ principalID: String, dataAction: String, at target: String, in state: CloudState) -> Bool {
-        state.roleAssignments.contains { assignment in
-            assignment.principalID == principalID && covers(assignment.scope, target)
-                && Roles.builtIn(id: assignment.roleDefinitionID).map { Roles.grants($0, dataAction: dataAction) }
-                    == true
-        }
+        permissions(of: principalID, at: target, in: state).contains { $0.grants(dataAction: dataAction) }
     }
 
     /// ARM's 403, word for word.

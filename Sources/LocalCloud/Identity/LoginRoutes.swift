@@ -358,6 +358,14 @@ struct TokenMinter {
             ("idtyp", .string("app")), ("oid", .string(objectID)), ("rh", .string("local")), ("sub", .string(objectID)),
             ("tid", .string(state.tenantID)), ("uti", .string(SecureRandom.uuid())), ("ver", .string("1.0")),
         ])
+        // An app-only token for Graph carries the application permissions granted to the app in
+        // `roles` (Entra omits the claim when there are none; learn.microsoft.com, "Access token
+        // claims reference"): what preflight reads, and what GraphRoutes enforces.
+        let granted = state.applications.first { $0.appID == appID }?.graphPermissions ?? []
+        if Audience.graph.contains(audience), !granted.isEmpty, case .object(var pairs) = claims {
+            pairs.append(("roles", .array(granted.sorted().map(JSONValue.string))))
+            return try sign(.object(pairs))
+        }
         return try sign(claims)
     }
 
