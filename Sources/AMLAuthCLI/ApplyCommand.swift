@@ -1,5 +1,6 @@
 import AMLAuthCore
 import ArgumentParser
+import AzureProvider
 import Engine
 import Foundation
 import Rendering
@@ -229,7 +230,13 @@ final class LeaseSlot: Sendable {
         } catch is CancellationError {
             throw SessionError.message("interrupted while waiting for the apply lease; nothing was changed")
         } catch {
-            throw SessionError.message("cannot take the apply lease of target '\(lease.target)': \(error)")
+            // The lease is a Graph application: an identity that may not write applications
+            // cannot hold it (and could not apply a principal either).
+            let hint =
+                (error as? AzureError)?.status == 403
+                ? " (the lease is a Graph application: the deploying identity needs Application.ReadWrite.OwnedBy)" : ""
+            throw SessionError.message(
+                "cannot take the apply lease of target '\(lease.target)'\(hint): \(error); nothing was changed")
         }
         let keeper = lease.keep(taken) {
             FileHandle.standardError.write(

@@ -1,4 +1,5 @@
 import AMLAuthCore
+import AzureProvider
 import Foundation
 import LocalCloud
 import LocalCloudServer

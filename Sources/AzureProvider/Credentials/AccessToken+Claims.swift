@@ -1,4 +1,5 @@
 import AuthCrypto
+import WireFormat
 
 extension AccessToken {
     /// The permissions the token carries (read, not verified): app-only tokens list the granted

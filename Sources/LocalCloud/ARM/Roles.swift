@@ -1,4 +1,4 @@
-import AMLAuthCore
+public import AMLAuthCore
 
 /// A built-in role definition the local cloud serves: the roles it models carry their actions and
 /// notActions (abridged from the real definitions to the resource types the local cloud serves);
