@@ -65,6 +65,8 @@ public enum PrivateFile {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             prefix += "/" + component
+            var existing = stat()
+            if stat(prefix, &existing) == 0 { continue }
             if mkdir(prefix, 0o700) != 0, errno != EEXIST {
                 throw Problem(path: prefix, reason: "cannot create it: \(String(cString: strerror(errno)))")
             }

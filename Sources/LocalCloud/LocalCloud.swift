@@ -155,7 +155,8 @@ public final class LocalCloud: Sendable {
             "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
             "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
             "directoryobjects",
-            "getbyids", "metadata", "devicecode", "devicelogin", "endpoints", "requests", "keyvault", "secrets", "$batch",
+            "getbyids", "metadata", "devicecode", "devicelogin", "endpoints", "requests", "keyvault", "secrets",
+            "$batch",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

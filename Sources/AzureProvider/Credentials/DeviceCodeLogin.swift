@@ -1,5 +1,6 @@
 import AMLAuthCore
 import AuthCrypto
+import HTTPClient
 import WireFormat
 
 /// Who signed in with `amlauth login`: what the login cache keeps besides the refresh token.

@@ -26,7 +26,8 @@ public struct LoginCache: Sendable, Equatable {
             return .failure(LoginCacheError(description: "it is not an amlauth login cache (no 'accounts')"))
         }
         guard json["format_version"]?.numberValue == Double(formatVersion) else {
-            return .failure(LoginCacheError(description: "unknown format_version: run 'amlauth logout' and log in again"))
+            return .failure(
+                LoginCacheError(description: "unknown format_version: run 'amlauth logout' and log in again"))
         }
         var cache = LoginCache()
         for item in accounts {
@@ -34,7 +35,10 @@ public struct LoginCache: Sendable, Equatable {
                 let home = item["home_account_id"]?.stringValue, let client = item["client_id"]?.stringValue,
                 let refresh = item["refresh_token"]?.stringValue
             else {
-                return .failure(LoginCacheError(description: "an account lacks tenant_id, username, home_account_id, client_id or refresh_token"))
+                return .failure(
+                    LoginCacheError(
+                        description: "an account lacks tenant_id, username, home_account_id, client_id or refresh_token"
+                    ))
             }
             cache.entries.append(
                 Entry(

@@ -27,7 +27,9 @@ extension GraphRoutes {
         let principals = Dictionary(
             state.servicePrincipals.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         // Users who sign in are directory objects too.
-        let users = (state.users ?? []).map { DirectoryObjectRecord(id: $0.id, type: "User", displayName: $0.displayName) }
+        let users = (state.users ?? []).map {
+            DirectoryObjectRecord(id: $0.id, type: "User", displayName: $0.displayName)
+        }
         let objects = Dictionary(
             (state.directoryObjects + users).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let applications = Dictionary(state.applications.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })

@@ -43,7 +43,9 @@ final class DeviceCodes: Sendable {
     /// Changes the entry with `userCode` (case-insensitive); false when there is none.
     func update(userCode: String, _ change: (inout Entry) -> Void) -> Bool {
         entries.withLock { table in
-            guard let key = table.first(where: { $0.value.userCode == userCode.uppercased() })?.key else { return false }
+            guard let key = table.first(where: { $0.value.userCode == userCode.uppercased() })?.key else {
+                return false
+            }
             change(&table[key]!)
             return true
         }
