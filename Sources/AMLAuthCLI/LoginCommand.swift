@@ -56,10 +56,12 @@ struct LoginCommand: AsyncParsableCommand {
         let (cloud, extras, running) = opened
         let tenant = tenant ?? loaded.target.tenantID?.value ?? extras.tenantID ?? "organizations"
         do {
+            var log: (@Sendable (String) -> Void)?
+            if connection.verbose {
+                log = { line in FileHandle.standardError.write(Data("amlauth: \(line)\n".utf8)) }
+            }
             let client = TokenClient(
-                cloud: cloud, transport: try Composition.transport(cloud: cloud, options: options),
-                log: connection.verbose
-                    ? { FileHandle.standardError.write(Data("amlauth: \($0)\n".utf8)) } : nil)
+                cloud: cloud, transport: try Composition.transport(cloud: cloud, options: options), log: log)
             let outcome = try await DeviceCodeLogin(client: client, tenant: tenant, clientID: clientID).run {
                 FileHandle.standardError.write(Data(($0.message + "\n").utf8))
             }

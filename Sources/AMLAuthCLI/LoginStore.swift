@@ -20,7 +20,8 @@ struct LoginStore {
     }
 
     static func refused(_ message: String) -> AzureError {
-        AzureError(service: .credential, status: nil, code: "LoginCacheRefused", message: message, target: "login cache")
+        AzureError(
+            service: .credential, status: nil, code: "LoginCacheRefused", message: message, target: "login cache")
     }
 
     /// The cache; empty when there is no file.
@@ -69,7 +70,9 @@ struct LoginStore {
             } catch {
                 // The old refresh token stays valid; the next run rotates again.
                 FileHandle.standardError.write(
-                    Data("amlauth: warning: could not store the rotated login: \(error.message)\n".utf8))
+                    Data(
+                        "amlauth: warning: could not store the rotated login: \((error as? AzureError)?.message ?? "\(error)")\n"
+                            .utf8))
             }
         }
     }
