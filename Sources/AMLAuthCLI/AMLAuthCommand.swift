@@ -13,7 +13,7 @@ public struct AMLAuthCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, TokenCommand.self,
-            KeysCommand.self, WhoamiCommand.self, SchemaCommand.self,
+            KeysCommand.self, WhoamiCommand.self, LoginCommand.self, LogoutCommand.self, SchemaCommand.self,
             OutputCommand.self,
             LocalCloudCommand.self,
         ])

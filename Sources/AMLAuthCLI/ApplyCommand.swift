@@ -147,6 +147,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 Data("amlauth apply: the plan cannot be applied as written (see above); nothing was changed\n".utf8))
             throw ExitCode.failure
         }
+        try Self.writeWorkspaceConfigs(run, json: json)
         guard plan.hasChanges else {
             if json {
                 FileHandle.standardOutput.write(

@@ -97,6 +97,21 @@ enum Composition {
 
     /// Connects to the loaded Target's cloud with the first credential the chain finds.
     static func connect(_ loaded: LoadedManifests, _ options: Options) async throws(SessionError) -> Session {
+        let (cloud, extras, running) = try await openCloud(loaded)
+        do {
+            return try makeSession(
+                target: loaded.target, cloud: cloud, extras: extras, running: running, options: options)
+        } catch {
+            await running?.stop()
+            throw .message((error as? AzureError)?.message ?? "\(error)")
+        }
+    }
+
+    /// The Target's cloud endpoints, starting the local cloud in this process for `cloud: local`
+    /// (the caller stops it).
+    static func openCloud(_ loaded: LoadedManifests) async throws(SessionError) -> (
+        AzureCloudEndpoints, AzureCloudEndpoints.FileExtras, RunningLocalCloud?
+    ) {
         let (target, directory) = (loaded.target, loaded.directory)
         var cloud: AzureCloudEndpoints
         var extras = AzureCloudEndpoints.FileExtras()
@@ -126,12 +141,7 @@ enum Composition {
                 throw .message("\(error)")
             }
         }
-        do {
-            return try makeSession(target: target, cloud: cloud, extras: extras, running: running, options: options)
-        } catch {
-            await running?.stop()
-            throw .message((error as? AzureError)?.message ?? "\(error)")
-        }
+        return (cloud, extras, running)
     }
 
     private static func makeSession(
@@ -143,18 +153,18 @@ enum Composition {
             bootstrap = CredentialChain.LocalBootstrap(
                 tenantID: extras.tenantID ?? "", clientID: id, clientSecret: secret)
         }
+        let tenant = target.tenantID?.value ?? extras.tenantID
         let resolved = try CredentialChain.resolve(
-            environment: options.environment, tenantID: target.tenantID?.value ?? extras.tenantID,
-            localBootstrap: bootstrap)
+            environment: options.environment, tenantID: tenant, localBootstrap: bootstrap,
+            login: try LoginStore.cachedLogin(
+                environment: options.environment,
+                tenant: target.cloud == .local ? extras.tenantID : options.environment["AZURE_TENANT_ID"] ?? tenant))
         guard let subscription = target.subscriptionID?.value ?? resolved.subscriptionID ?? extras.subscriptionID else {
             throw AzureError(
                 service: .credential, status: nil, code: "NoSubscription",
                 message: "the Target names no subscription_id", target: "Target")
         }
-        // `--ca-bundle` (or AMLAUTH_CA_BUNDLE) adds to the cloud file's CA; it never replaces it.
-        let caBundles = [cloud.caCertificate, options.caBundle ?? options.environment["AMLAUTH_CA_BUNDLE"]]
-            .compactMap { $0 }
-        let transport = try CurlTransport(configuration: CurlTransportConfiguration(extraCABundles: caBundles))
+        let transport = try self.transport(cloud: cloud, options: options)
         var log: (@Sendable (String) -> Void)?
         if options.verbose {
             log = { line in FileHandle.standardError.write(Data("amlauth: \(line)\n".utf8)) }
@@ -165,5 +175,13 @@ enum Composition {
         return Session(
             cloud: cloud, subscriptionID: subscription, credential: resolved.credential, pipeline: pipeline,
             tokens: tokens, localCloud: running)
+    }
+
+    /// The libcurl transport for `cloud`: `--ca-bundle` (or AMLAUTH_CA_BUNDLE) adds to the cloud
+    /// file's CA; it never replaces it.
+    static func transport(cloud: AzureCloudEndpoints, options: Options) throws -> CurlTransport {
+        let caBundles = [cloud.caCertificate, options.caBundle ?? options.environment["AMLAUTH_CA_BUNDLE"]]
+            .compactMap { $0 }
+        return try CurlTransport(configuration: CurlTransportConfiguration(extraCABundles: caBundles))
     }
 }

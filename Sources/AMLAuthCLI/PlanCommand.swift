@@ -61,6 +61,7 @@ struct PlanCommand: AsyncParsableCommand {
         // Findings are diagnostics: stderr (and annotations), and inside every form of the plan a
         // reviewer reads (JSON, Markdown, the step summary); stdout holds the plan alone.
         run.reportFindings(environment: environment)
+        Self.reportWorkspaceConfigs(run)
         do {
             try emit(run, environment: environment)
         } catch {

@@ -13,7 +13,8 @@ struct WhoamiCommand: AsyncParsableCommand {
             Credentials, first match wins: AZURE_CREDENTIALS (sdk-auth JSON); AZURE_CLIENT_ID and \
             AZURE_TENANT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH (PEM with key) or \
             AZURE_FEDERATED_TOKEN_FILE; GitHub Actions OIDC (ACTIONS_ID_TOKEN_REQUEST_URL with AZURE_CLIENT_ID); \
-            with 'cloud: local', the local cloud's bootstrap owner; the Azure CLI. Errors name the source tried \
+            the person signed in with 'amlauth login'; with 'cloud: local', the local cloud's bootstrap owner; \
+            the Azure CLI. Errors name the source tried \
             and Entra's AADSTS code, never a secret.
             """)
 

@@ -64,6 +64,8 @@ public final class LocalCloud: Sendable {
     /// The shape of each request answered, for request-shape parity with the official SDKs.
     public let requestLog = RequestLog()
     let rateBuckets = RateBuckets()
+    /// Device-code sign-ins in progress.
+    let deviceCodes = DeviceCodes()
     let faults: FaultInjector?
 
     public init(store: CloudStore, keys: SigningKeys, options: LocalCloudOptions = LocalCloudOptions()) {
@@ -115,6 +117,9 @@ public final class LocalCloud: Sendable {
         case "oidc-issuer":
             return IssuerRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "_local":
+            if segments.count == 2, segments[1].lowercased() == "devicelogin" {
+                return DeviceCodeRoutes(cloud: self, context: context).admin(state: await store.state)
+            }
             return localRoutes(Array(segments.dropFirst()), context: context)
         default:
             return await LoginRoutes(cloud: self, context: context).handle(segments)
@@ -150,7 +155,8 @@ public final class LocalCloud: Sendable {
             "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
             "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
             "directoryobjects",
-            "getbyids", "metadata", "endpoints", "requests", "keyvault", "secrets", "$batch",
+            "getbyids", "metadata", "devicecode", "devicelogin", "endpoints", "requests", "keyvault", "secrets",
+            "$batch",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

@@ -43,7 +43,9 @@ struct ClientTests {
                 ).name == name)
         }
         let listed = try await authorization.listRoleAssignments(scope: scope)
-        #expect(listed.count == 8, "seven at the group and the bootstrap owner's above it, over three pages")
+        #expect(
+            listed.count == 9,
+            "seven at the group, and the bootstrap owner's and the seeded user's above it, over three pages")
         #expect(Set(listed.filter { $0.roleDefinitionGUID == reader }.map(\.principalID)) == Set(principals))
         #expect(
             connected.live.cloud.counters.total(

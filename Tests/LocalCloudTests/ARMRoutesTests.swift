@@ -185,8 +185,9 @@ struct ARMRoutesTests {
             }
             return items
         }
-        // At the workspace, atScope(): its two, the group's one, and the bootstrap owner's at the subscription.
-        #expect(await collect(harness.workspace, filter: "atScope()").count == 4)
+        // At the workspace, atScope(): its two, the group's one, and the bootstrap owner's and the
+        // seeded user's at the subscription.
+        #expect(await collect(harness.workspace, filter: "atScope()").count == 5)
         #expect(
             await collect(harness.workspace, filter: "atScope() and principalId eq '\(principal.objectID)'").count == 3)
         // At the resource group without atScope(): below counts too.

@@ -80,7 +80,8 @@ struct LiveServerTests {
                 url:
                     "\(live.base)\(scope)/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()",
                 headers: [("Authorization", "Bearer \(arm)")]))
-        #expect((try? JSONParser.parse(list.body))?["value"]?.arrayValue?.count == 2)
+        // The new one, the bootstrap owner's and the seeded user's (at the subscription, above).
+        #expect((try? JSONParser.parse(list.body))?["value"]?.arrayValue?.count == 3)
         let delete = try await transport.send(
             HTTPRequest(
                 method: "DELETE",

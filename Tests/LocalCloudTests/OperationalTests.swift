@@ -130,7 +130,8 @@ struct SeedTests {
         #expect(state.workspaces.last?.location == "chinaeast2")
         #expect(state.computes.last?.location == "chinanorth3")
         #expect(state.directoryObjects.first?.id == "7f3c2a10-5b1e-4c55-9d2e-0a6b8c9d1e2f")
-        #expect(state.roleAssignments.count == 2)
+        // The bootstrap owner's, the seeded sign-in user's and the group's.
+        #expect(state.roleAssignments.count == 3)
     }
 
     @Test func seedErrorsNameTheLine() {

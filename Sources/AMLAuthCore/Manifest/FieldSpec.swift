@@ -23,6 +23,8 @@ public enum StringFormat: Sendable, Equatable {
     case role
     case cloud
     case sink
+    /// `workspace-config:PATH` (a Workspace's `deliver_to`).
+    case workspaceConfig
     case httpsURL
     /// `name:version`, as the Azure ML SDK writes models and environments.
     case versionedName

@@ -209,6 +209,7 @@ struct ManifestDecoder {
     private func decodeWorkspace(_ name: String, _ source: ResourceSource) -> WorkspaceDraft {
         WorkspaceDraft(
             name: name, resourceGroup: source.spec["resource_group"]?.string, location: source.spec["location"]?.string,
+            configSink: source.spec["deliver_to"]?.string.flatMap { try? WorkspaceConfigSink.parse($0).get() },
             source: source)
     }
 

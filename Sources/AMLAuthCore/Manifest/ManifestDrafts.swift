@@ -39,12 +39,14 @@ struct WorkspaceDraft: Sendable {
     var name: String
     var resourceGroup: String?
     var location: String?
+    var configSink: WorkspaceConfigSink?
     var source: ResourceSource
 
     /// The complete manifest, when `resource_group` is valid.
     var manifest: WorkspaceManifest? {
         guard let resourceGroup else { return nil }
-        return WorkspaceManifest(name: name, resourceGroup: resourceGroup, location: location, source: source)
+        return WorkspaceManifest(
+            name: name, resourceGroup: resourceGroup, location: location, configSink: configSink, source: source)
     }
 }
 

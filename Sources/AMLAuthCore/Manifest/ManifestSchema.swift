@@ -64,6 +64,11 @@ public enum ManifestSchema {
             FieldSpec(
                 "resource_group", .string(.text), required: true, env: true, doc: "Resource group of the workspace."),
             FieldSpec("location", .string(.text), doc: "Expected region; checked against the live workspace."),
+            FieldSpec(
+                "deliver_to", .string(.workspaceConfig),
+                doc:
+                    "workspace-config:PATH: apply writes the config.json Workspace.from_config() reads (subscription, resource group, workspace; no secret)."
+            ),
         ])
 
     static let credential = ObjectSpec(

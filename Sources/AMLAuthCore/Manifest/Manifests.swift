@@ -59,6 +59,8 @@ public struct WorkspaceManifest: Sendable {
     public var name: String
     public var resourceGroup: String
     public var location: String?
+    /// Where apply writes the workspace's `config.json`, if anywhere.
+    public var configSink: WorkspaceConfigSink?
     public var source: ResourceSource
 }
 

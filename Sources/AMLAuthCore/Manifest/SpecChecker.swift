@@ -268,9 +268,15 @@ struct SpecChecker {
                 // The sink's own reason (a vault name Key Vault would refuse, say), at the value.
                 let message =
                     text.hasPrefix("keyvault:") || text.hasPrefix("ado-variable:")
+                        || text.hasPrefix(WorkspaceConfigSink.prefix)
                     ? "\(shown) is not a valid sink: \(problem)"
                     : "\(shown) is not a secret sink; expected \(SecretSink.forms.joined(separator: " | "))"
                 diagnostics.report(.invalidSink, message, at: location)
+                return false
+            }
+        case .workspaceConfig:
+            if case .failure(let problem) = WorkspaceConfigSink.parse(text) {
+                diagnostics.report(.invalidSink, "\(shown) is not a valid sink: \(problem)", at: location)
                 return false
             }
         case .httpsURL:
@@ -342,7 +348,7 @@ struct SpecChecker {
             case .duration: "a duration"
             case .resourceID: "an Azure resource ID"
             case .httpsURL: "an https URL"
-            case .text, .role, .cloud, .sink, .versionedName, .path, .reference: "a string"
+            case .text, .role, .cloud, .sink, .workspaceConfig, .versionedName, .path, .reference: "a string"
             }
         case .boolean: "true or false"
         case .integer: "a whole number"

@@ -33,6 +33,12 @@ public enum SecretSink: Sendable, Hashable, CustomStringConvertible {
             if let problem = SinkNames.secretProblem(secret) { return .failure(SinkSyntaxError(problem)) }
             return .success(.keyVault(vault: vault, secret: secret))
         }
+        if text.hasPrefix(WorkspaceConfigSink.prefix) {
+            return .failure(
+                SinkSyntaxError(
+                    "workspace-config: writes a Workspace's config.json and no secret; put it in the Workspace's deliver_to, and send this password to \(forms.joined(separator: " | "))"
+                ))
+        }
         if text.hasPrefix("ado-variable:") {
             let name = String(text.dropFirst("ado-variable:".count))
             if let problem = SinkNames.pipelineVariableProblem(name) { return .failure(SinkSyntaxError(problem)) }

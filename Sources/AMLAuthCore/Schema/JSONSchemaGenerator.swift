@@ -122,6 +122,8 @@ public enum JSONSchemaGenerator {
             return pattern(
                 "(file:.+|env-file:.+|github-output|keyvault:[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]/[A-Za-z0-9-]{1,127}|ado-variable:[A-Za-z0-9._]+)"
             )
+        case .workspaceConfig:
+            return pattern("workspace-config:.*[^/]")
         case .cloud:
             return .object([
                 (

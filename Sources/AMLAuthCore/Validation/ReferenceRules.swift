@@ -136,5 +136,18 @@ enum ReferenceRules {
                 }
             }
         }
+        // A workspace config written over a password file (or another workspace's config) would
+        // lose one of them.
+        for workspace in set.workspaces {
+            guard let sink = workspace.configSink else { continue }
+            let location = workspace.source.spec["deliver_to"]?.location ?? workspace.source.location
+            if let first = seen[sink.path] {
+                diagnostics.report(
+                    .duplicateItem, "'\(sink.path)' is written by another sink too; each needs its own file",
+                    at: location, notes: [Diagnostic.Note("the other one is here", at: first)])
+            } else {
+                seen[sink.path] = location
+            }
+        }
     }
 }

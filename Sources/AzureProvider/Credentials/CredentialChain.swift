@@ -3,8 +3,14 @@ import WireFormat
 
 /// Picks how amlauth logs in, first match wins (DESIGN.md §6): `AZURE_CREDENTIALS`; `AZURE_CLIENT_ID`
 /// + `AZURE_TENANT_ID` with a secret, a certificate or a federated token file; GitHub Actions OIDC;
-/// the local cloud's bootstrap owner (for `cloud: local`); the Azure CLI. For `cloud: local` the
-/// environment counts only when it names the local cloud's tenant.
+/// the person signed in with `amlauth login` for the tenant; the local cloud's bootstrap owner
+/// (for `cloud: local`); the Azure CLI. For `cloud: local` the environment counts only when it names
+/// the local cloud's tenant.
+///
+/// The `amlauth login` cache comes before the Azure CLI: it is amlauth's own, made for this tool
+/// and tenant on purpose, while an `az login` may be for anything; `amlauth logout` steps back to
+/// the Azure CLI. It comes after every environment credential, so CI (which sets them) is never
+/// changed by a login cached on the same machine.
 public enum CredentialChain {
     public struct Resolved: Sendable {
         public var credential: any TokenCredential
@@ -31,9 +37,27 @@ public enum CredentialChain {
         }
     }
 
-    public static func resolve(environment: [String: String], tenantID: String?, localBootstrap: LocalBootstrap?)
-        throws(AzureError) -> Resolved
-    {
+    /// A cached `amlauth login`, with what to do when Entra rotates its refresh token.
+    public struct CachedLogin: Sendable {
+        public var entry: LoginCache.Entry
+        public var rotate: RefreshTokenCredential.Rotation
+
+        public init(entry: LoginCache.Entry, rotate: @escaping RefreshTokenCredential.Rotation) {
+            self.entry = entry
+            self.rotate = rotate
+        }
+
+        var credential: RefreshTokenCredential {
+            RefreshTokenCredential(account: entry.account, refreshToken: entry.refreshToken, rotate: rotate)
+        }
+    }
+
+    /// - Parameter login: the `amlauth login` cache's entry for the tenant (the caller picks it by
+    ///   the Target's or `AZURE_TENANT_ID`'s tenant), if any.
+    public static func resolve(
+        environment: [String: String], tenantID: String?, localBootstrap: LocalBootstrap?,
+        login: CachedLogin? = nil
+    ) throws(AzureError) -> Resolved {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         // The embedded local cloud is its own tenant: `AZURE_*` variables exported for a real
         // tenant can never log in there, so its bootstrap owner is used unless the variables name
@@ -41,6 +65,9 @@ public enum CredentialChain {
         if let localBootstrap {
             let named = value("AZURE_CREDENTIALS").flatMap { try? JSONParser.parse($0) }?["tenantId"]?.stringValue
             if (named ?? value("AZURE_TENANT_ID"))?.lowercased() != localBootstrap.tenantID.lowercased() {
+                if let login, login.entry.account.tenantID.lowercased() == localBootstrap.tenantID.lowercased() {
+                    return Resolved(credential: login.credential)
+                }
                 var credential = localBootstrap.credential
                 if named != nil || value("AZURE_CLIENT_ID") != nil {
                     credential = localBootstrap.credential(
@@ -121,12 +148,13 @@ public enum CredentialChain {
                         assertion: .githubActions(requestURL: url, requestToken: token), source: "GitHub Actions OIDC"))
             }
         }
+        if let login { return Resolved(credential: login.credential) }
         if let localBootstrap { return Resolved(credential: localBootstrap.credential) }
         if let az = AzureCLICredential.find(path: environment["PATH"]) {
             return Resolved(credential: AzureCLICredential(executable: az, tenantID: tenant))
         }
         throw failure(
-            "no credential found: set AZURE_CREDENTIALS; or AZURE_CLIENT_ID and AZURE_TENANT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE; or run in GitHub Actions with 'permissions: id-token: write' and AZURE_CLIENT_ID; or log in with 'az login'"
+            "no credential found: set AZURE_CREDENTIALS; or AZURE_CLIENT_ID and AZURE_TENANT_ID with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE; or run in GitHub Actions with 'permissions: id-token: write' and AZURE_CLIENT_ID; or log in with 'amlauth login' or 'az login'"
         )
     }
 }

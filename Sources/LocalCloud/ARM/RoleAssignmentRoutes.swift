@@ -211,6 +211,7 @@ struct RoleAssignmentRoutes {
             let replicated = principal.createdDateTime + cloud.options.replicationDelay <= context.now
             return replicated || declared != nil ? "ServicePrincipal" : nil
         }
+        if state.users?.contains(where: { $0.id == id }) == true { return "User" }
         return state.directoryObjects.first { $0.id == id }?.type
     }
 

@@ -26,7 +26,12 @@ extension GraphRoutes {
         // Indexed once: a request may name 1,000 ids in a directory of many thousands.
         let principals = Dictionary(
             state.servicePrincipals.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let objects = Dictionary(state.directoryObjects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Users who sign in are directory objects too.
+        let users = (state.users ?? []).map {
+            DirectoryObjectRecord(id: $0.id, type: "User", displayName: $0.displayName)
+        }
+        let objects = Dictionary(
+            (state.directoryObjects + users).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let applications = Dictionary(state.applications.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var found: [JSONValue] = []
         for id in ids.map({ $0.lowercased() }) {

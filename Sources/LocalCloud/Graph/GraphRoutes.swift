@@ -39,7 +39,11 @@ struct GraphRoutes {
         // getByIds is a POST that only reads (Graph asks Directory.Read.All, not a write permission).
         let isLookup =
             path.count == 2 && path[0].lowercased() == "directoryobjects" && path[1].lowercased() == "getbyids"
-        let granted = Set(state.applications.first { $0.appID == caller.appID }?.graphPermissions ?? [])
+        // A signed-in user acts with their own (delegated) rights; an application with its app roles.
+        let granted = Set(
+            caller.isUser
+                ? state.users?.first { $0.id == caller.objectID }?.graphPermissions ?? []
+                : state.applications.first { $0.appID == caller.appID }?.graphPermissions ?? [])
         let needed = Self.permissions(method: request.method, lookup: isLookup)
         guard !granted.isDisjoint(with: needed) else {
             return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")

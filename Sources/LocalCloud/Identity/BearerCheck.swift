@@ -6,6 +6,8 @@ import WireFormat
 struct Caller: Sendable {
     var objectID: String
     var appID: String
+    /// A person signed in through a public client (`idtyp` = `user`), not an application.
+    var isUser = false
 }
 
 /// Validates `Authorization: Bearer …` the way each API does: signature by the cloud's key named
@@ -99,6 +101,6 @@ enum BearerCheck {
                 "The access token expiry UTC time '\(ISOTime.format(expiry))' is earlier than current UTC time '\(context.timestamp)'.",
                 "Lifetime validation failed, the token is expired.")
         }
-        return .success(Caller(objectID: objectID, appID: appID))
+        return .success(Caller(objectID: objectID, appID: appID, isUser: jwt.string("idtyp") == "user"))
     }
 }

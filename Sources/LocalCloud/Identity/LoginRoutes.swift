@@ -24,6 +24,8 @@ struct LoginRoutes {
         }
         switch (request.method, rest) {
         case ("POST", ["oauth2", "v2.0", "token"]): return await token(state: state, version: 2)
+        case ("POST", ["oauth2", "v2.0", "devicecode"]):
+            return DeviceCodeRoutes(cloud: cloud, context: context).deviceCode(state: state)
         case ("POST", ["oauth2", "token"]): return await token(state: state, version: 1)
         case ("GET", ["v2.0", ".well-known", "openid-configuration"]): return openIDConfiguration(state, version: 2)
         case ("GET", [".well-known", "openid-configuration"]): return openIDConfiguration(state, version: 1)
@@ -55,6 +57,10 @@ struct LoginRoutes {
         guard let grant = form["grant_type"] else {
             return entraError(
                 400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
+        }
+        // People (device code, then refresh tokens) sign in through the v2 endpoint only.
+        if version == 2, grant == DeviceCodeRoutes.deviceCodeGrant || grant == "refresh_token" {
+            return DeviceCodeRoutes(cloud: cloud, context: context).token(grant: grant, state: state)
         }
         guard grant == "client_credentials" else {
             return entraError(
@@ -364,16 +370,16 @@ struct TokenMinter {
         let granted = state.applications.first { $0.appID == appID }?.graphPermissions ?? []
         if Audience.graph.contains(audience), !granted.isEmpty, case .object(var pairs) = claims {
             pairs.append(("roles", .array(granted.sorted().map(JSONValue.string))))
-            return try sign(.object(pairs))
+            return try signed(.object(pairs))
         }
-        return try sign(claims)
+        return try signed(claims)
     }
 
     /// A token for one web service (what `POST …/services/{name}/token` returns), bound to that
     /// service instance (`instance` is its record id): a service deleted and created again under
     /// the same name does not take tokens issued for the old one.
     func serviceToken(serviceID: String, instance: String, objectID: String, lifetime: Double) throws -> String {
-        try sign(
+        try signed(
             .object([
                 ("aud", .string(serviceID)), ("iss", .string("azureml-local")), ("iat", .number(now.rounded(.down))),
                 ("nbf", .number(now.rounded(.down))), ("exp", .number((now + lifetime).rounded(.down))),
@@ -382,7 +388,7 @@ struct TokenMinter {
             ]))
     }
 
-    private func sign(_ claims: JSONValue) throws -> String {
+    func signed(_ claims: JSONValue) throws -> String {
         let header = JSONValue.object([
             ("typ", .string("JWT")), ("alg", .string("RS256")), ("x5t", .string(cloud.keys.keyID)),
             ("kid", .string(cloud.keys.keyID)),

@@ -23,6 +23,9 @@ public struct CloudState: Codable, Sendable {
     /// Key Vaults (RBAC model) and their secrets. Optional so that data directories written
     /// before vaults existed still load (they have none).
     public var vaults: [VaultRecord]?
+    /// People who can sign in with the device-code flow. Optional so that data directories written
+    /// before users existed still load (they have none).
+    public var users: [UserRecord]?
     /// The seeded owner's credentials, printed in the cloud file so a first login is possible.
     public var bootstrapClientID: String
     public var bootstrapClientSecret: String
@@ -126,6 +129,22 @@ public struct DirectoryObjectRecord: Codable, Sendable {
         self.id = id
         self.type = type
         self.displayName = displayName
+    }
+}
+
+/// A person in the directory who signs in interactively (`amlauth login`), with the Graph rights a
+/// directory role would give them (delegated permissions, checked like an application's).
+public struct UserRecord: Codable, Sendable {
+    public var id: String
+    public var userPrincipalName: String
+    public var displayName: String
+    public var graphPermissions: [String]
+
+    public init(id: String, userPrincipalName: String, displayName: String, graphPermissions: [String]) {
+        self.id = id
+        self.userPrincipalName = userPrincipalName
+        self.displayName = displayName
+        self.graphPermissions = graphPermissions
     }
 }
 

@@ -146,6 +146,17 @@ public struct Seed: Sendable {
                 principalID: bootstrap.servicePrincipal.id, principalType: "ServicePrincipal",
                 description: "local cloud bootstrap owner",
                 createdOn: now, createdBy: "local-cloud"))
+        // One person who may sign in with `amlauth login` (device code): Owner of the subscription
+        // and, in Graph, what an Application Administrator may do, so plan and apply work as them.
+        let user = UserRecord(
+            id: SecureRandom.uuid(), userPrincipalName: "amlauth-user@\(state.tenantDomain)",
+            displayName: "amlauth local user", graphPermissions: ["Application.ReadWrite.All", "Directory.Read.All"])
+        state.users = [user]
+        state.roleAssignments.append(
+            RoleAssignmentRecord(
+                name: SecureRandom.uuid(), scope: "/subscriptions/\(state.subscriptionID)", roleDefinitionID: owner.id,
+                principalID: user.id, principalType: "User", description: "local cloud user",
+                createdOn: now, createdBy: "local-cloud"))
         for principal in principals {
             let id = principal.objectID ?? SecureRandom.uuid()
             if principal.type == "ServicePrincipal" {
