@@ -15,7 +15,7 @@ public struct AMLAuthCommand: AsyncParsableCommand {
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, TokenCommand.self,
             KeysCommand.self, WhoamiCommand.self, SchemaCommand.self,
             OutputCommand.self,
-            DestroyCommand.self,
+            ImportCommand.self, DestroyCommand.self,
             LocalCloudCommand.self,
         ])
 
