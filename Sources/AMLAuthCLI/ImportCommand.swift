@@ -4,6 +4,7 @@ import AzureProvider
 import Engine
 import FileStorage
 import Foundation
+import YAMLSource
 
 /// `amlauth import`: writes manifests for live objects a team wants amlauth to take over, so that
 /// `plan --adopt` on them shows adoptions and nothing else.
@@ -86,7 +87,7 @@ struct ImportCommand: AsyncParsableCommand {
             }
             let context = ImportReader.Context(
                 target: loaded.target.name, subscriptionID: subscription, declared: declared ?? loaded.manifests)
-            let request = try request(declared: context.declared, subscription: subscription)
+            let request = try makeRequest(declared: context.declared, subscription: subscription)
             let reader = ImportReader(
                 graph: GraphClient(pipeline: session.pipeline, cloud: session.cloud),
                 authorization: AuthorizationClient(pipeline: session.pipeline, cloud: session.cloud),
@@ -130,7 +131,7 @@ struct ImportCommand: AsyncParsableCommand {
         return absolute
     }
 
-    private func request(declared: ManifestSet, subscription: GUID) throws -> ImportReader.Request {
+    private func makeRequest(declared: ManifestSet, subscription: GUID) throws -> ImportReader.Request {
         var request = ImportReader.Request()
         for text in workspace {
             if case .success(let id) = AzureResourceID.parse(text), !id.segments.isEmpty {

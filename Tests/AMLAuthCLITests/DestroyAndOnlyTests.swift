@@ -1,4 +1,5 @@
 import AMLAuthCore
+import AzureProvider
 import Foundation
 import TestSupport
 import Testing
@@ -47,7 +48,8 @@ struct DestroyAndOnlyTests {
         let services = {
             (try Self.state(directory)["services"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         }
-        #expect(try !services().contains("aci-service-1") && services().contains("aks-service-1"), "\(try services())")
+        let remaining = try services()
+        #expect(!remaining.contains("aci-service-1") && remaining.contains("aks-service-1"), "\(remaining)")
 
         // The other 3: no more than 3, so no flag needed.
         let destroyed = try CommandRunner.amlauth(["destroy", directory, "--auto-approve"])

@@ -70,10 +70,10 @@ struct ImportCommandTests {
             var machineLearning = MachineLearningClient(pipeline: pipeline, cloud: cloud)
             machineLearning.pollInterval = 0.05
             let base = try await machineLearning.modelManagementBase(workspaceID: AzureResourceID(workspace)!)
-            for (name, type, target, key, token, cpu) in [
-                ("legacy-aci", ComputeType.aci, nil, true, false, 0.5),
-                ("legacy-aks", .aks, "aks-cluster-1", false, true, 1),
-            ] {
+            let services: [(String, ComputeType, String?, Bool, Bool, Double)] = [
+                ("legacy-aci", .aci, nil, true, false, 0.5), ("legacy-aks", .aks, "aks-cluster-1", false, true, 1),
+            ]
+            for (name, type, target, key, token, cpu) in services {
                 try await machineLearning.createService(
                     base: base,
                     ServiceDefinition(

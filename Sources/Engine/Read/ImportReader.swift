@@ -34,6 +34,8 @@ public struct ImportReader: Sendable {
     /// A request that cannot be served as asked (nothing found, another subscription…).
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// The Target's side of the import: its subscription and what its manifests already declare

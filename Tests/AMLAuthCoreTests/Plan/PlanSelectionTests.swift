@@ -1,5 +1,6 @@
 import AMLAuthCore
 import Testing
+import WireFormat
 
 /// `--only` in the planner: the listed resources and what they depend on, deletions only when
 /// listed, unknown addresses named with a suggestion; and `destroy`'s empty desired set.
