@@ -1,4 +1,5 @@
 import AMLAuthCore
+import Rendering
 import Testing
 import WireFormat
 
@@ -111,5 +112,21 @@ struct PlanSelectionTests {
         #expect(allowed.blockers.isEmpty)
         let principal = try #require(allowed.changes.first { $0.address.kind == .servicePrincipal })
         #expect(principal.dependsOn == [ResourceAddress(.roleAssignment, "ml-auth-reads-workspace")])
+    }
+
+    @Test func aLimitedPlanNeverClaimsTheCloudMatchesTheManifests() throws {
+        let clean = try plan(try PlannerTests.inSync(), only: [ResourceAddress(.webservice, "aks-service-1")])
+        let text = PlanRenderer().text(clean)
+        #expect(
+            text.contains(
+                "Limited with --only to Webservice/aks-service-1 and what they depend on: the plan may be incomplete."))
+        #expect(text.contains("No changes to the selected resources. The rest of the manifests was not planned"))
+        #expect(!text.contains("The cloud matches the manifests"))
+        let markdown = PlanRenderer().markdown(clean)
+        #expect(markdown.contains("> Limited with --only to Webservice/aks-service-1"))
+        #expect(!markdown.contains("The cloud matches the manifests"))
+        let whole = try plan(try PlannerTests.inSync(), only: [])
+        #expect(PlanRenderer().text(whole).contains("No changes. The cloud matches the manifests."))
+        #expect(!PlanRenderer().text(whole).contains("--only"))
     }
 }
