@@ -46,6 +46,9 @@ struct ApplyCommand: AsyncParsableCommand {
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
         guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout must be 0 or more seconds") }
+        if directory.hasSuffix(".json") && !reconcile.only.isEmpty {
+            throw ValidationError("--only cannot be combined with a plan file: the plan records its own selection")
+        }
         if json && !autoApprove && !directory.hasSuffix(".json") {
             throw ValidationError("--json cannot ask for approval: add --auto-approve")
         }

@@ -50,13 +50,15 @@ struct DestroyCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Apply's own options, spelled as a user would: every option apply adds later keeps its default.
-        var arguments = [directory, "--parallelism", String(parallelism), "--lock-timeout", String(lockTimeout)]
+        var arguments = ["--parallelism", String(parallelism), "--lock-timeout", String(lockTimeout)]
         if let caBundle = connection.caBundle { arguments += ["--ca-bundle", caBundle] }
         if connection.verbose { arguments.append("--verbose") }
         if autoApprove { arguments.append("--auto-approve") }
         if allowMassDelete { arguments.append("--allow-mass-delete") }
         if json { arguments.append("--json") }
         for address in only { arguments += ["--only", address] }
+        // After `--`, a directory named like an option stays a directory.
+        arguments += ["--", directory]
         let apply: ApplyCommand
         do {
             apply = try ApplyCommand.parse(arguments)

@@ -102,6 +102,9 @@ struct DestroyAndOnlyTests {
                 "--only Webservice/aks-servce-1: no such resource in the manifests, and target 'quickstart' owns none by that address; did you mean Webservice/aks-service-1?"
             ), "\(typo.stderr)")
         #expect(typo.stdout.isEmpty)
+        let mixed = try CommandRunner.amlauth(["apply", planFile, "--only", "Webservice/aks-service-1"])
+        #expect(mixed.status != 0)
+        #expect(mixed.stderr.contains("--only cannot be combined with a plan file"), "\(mixed.stderr)")
         let malformed = try CommandRunner.amlauth(["apply", directory, "--only", "Service/x"])
         #expect(malformed.status != 0)
         #expect(malformed.stderr.contains("--only 'Service/x' is not a resource address"), "\(malformed.stderr)")

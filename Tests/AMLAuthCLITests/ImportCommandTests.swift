@@ -132,6 +132,12 @@ struct ImportCommandTests {
             #expect(Set(paths).isSubset(of: ["tags", "description", "kv_tags"]), "\(paths)")
         }
 
+        // By display name too; what the manifests now declare is not written twice.
+        let byName = try CommandRunner.amlauth(["import", "--target", directory, "--application", displayName])
+        #expect(byName.status == 0, "\(byName.stderr)")
+        #expect(byName.stdout.contains("already declared as ServicePrincipal/legacy-app-x-team"), "\(byName.stdout)")
+        #expect(!byName.stdout.contains("kind: ServicePrincipal"))
+
         // Never overwritten without --force; with it, the same bytes (no clock in the file).
         let again = try CommandRunner.amlauth(arguments)
         #expect(again.status == 1)
