@@ -99,7 +99,8 @@ struct PlanningRun {
             }
             return PlanningRun(
                 loaded: loaded, session: session, desired: desired, live: outcome.live, plan: outcome.plan,
-                delivery: delivery, policy: outcome.policy)
+                // Policy judges what the manifests keep; destroy keeps nothing, so no finding can stop it.
+                delivery: delivery, policy: choices.destroy ? [] : outcome.policy)
         } catch {
             await choices.cleanup()
             await session.close()
