@@ -47,12 +47,19 @@ struct ApplyCommand: AsyncParsableCommand {
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
         guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout must be 0 or more seconds") }
+        if directory.hasSuffix(".json") && !reconcile.only.isEmpty {
+            throw ValidationError("--only cannot be combined with a plan file: the plan records its own selection")
+        }
         if json && !autoApprove && !directory.hasSuffix(".json") {
             throw ValidationError("--json cannot ask for approval: add --auto-approve")
         }
     }
 
-    func run() async throws {
+    func run() async throws { try await run(destroying: false) }
+
+    /// Apply, or with `destroying` (`amlauth destroy`) plan the deletion of everything the Target
+    /// owns and apply that, through the same lease, guard, confirmation and executor.
+    func run(destroying: Bool) async throws {
         let environment = ProcessInfo.processInfo.environment
         let interruption = Interruption(command: "apply")
         interruption.install()
@@ -67,6 +74,8 @@ struct ApplyCommand: AsyncParsableCommand {
             prune: saved?.prune ?? reconcile.prune, adopt: saved?.adopt ?? reconcile.adopt,
             allowMassDelete: saved?.allowMassDelete ?? reconcile.allowMassDelete,
             fileIsComplete: reconcile.fileIsComplete)
+        choices.only = saved.map(\.only) ?? reconcile.onlyAddresses
+        choices.destroy = destroying
         // The lease is taken before the live state is read: an apply that waited plans against
         // what the other one left, never against what it saw before.
         choices.beforeReading = { session, loaded in
@@ -92,7 +101,8 @@ struct ApplyCommand: AsyncParsableCommand {
         let outcome: Result<Void, any Error>
         do {
             try await proceed(
-                run, saved: saved, options: options, environment: environment, interruption: interruption)
+                run, saved: saved, options: options, environment: environment, interruption: interruption,
+                destroying: destroying)
             outcome = .success(())
         } catch {
             outcome = .failure(error)
@@ -106,7 +116,7 @@ struct ApplyCommand: AsyncParsableCommand {
     /// closes the session whatever happens.
     private func proceed(
         _ run: PlanningRun, saved: PlanDocument?, options: Composition.Options, environment: [String: String],
-        interruption: Interruption
+        interruption: Interruption, destroying: Bool
     ) async throws {
         // A saved plan is applied only as it was made (same manifests, same live objects, the same
         // decisions amlauth makes now), and then exactly: its own steps.
@@ -162,8 +172,11 @@ struct ApplyCommand: AsyncParsableCommand {
                     Data("amlauth apply: not a terminal: rerun with --auto-approve to apply without asking\n".utf8))
                 throw ExitCode.failure
             }
-            FileHandle.standardOutput.write(
-                Data("\nDo you want to perform these actions? Only 'yes' will be accepted: ".utf8))
+            let question =
+                destroying
+                ? "Do you really want to destroy everything target '\(plan.target)' owns? There is no undo."
+                : "Do you want to perform these actions?"
+            FileHandle.standardOutput.write(Data("\n\(question) Only 'yes' will be accepted: ".utf8))
             guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
                 FileHandle.standardOutput.write(Data("Apply cancelled.\n".utf8))
                 throw ExitCode.failure

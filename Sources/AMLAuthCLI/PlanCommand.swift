@@ -52,7 +52,7 @@ struct PlanCommand: AsyncParsableCommand {
                 options,
                 PlanningRun.Choices(
                     prune: reconcile.prune, adopt: reconcile.adopt, allowMassDelete: reconcile.allowMassDelete,
-                    fileIsComplete: reconcile.fileIsComplete))
+                    fileIsComplete: reconcile.fileIsComplete, only: reconcile.onlyAddresses))
         } catch {
             error.report(command: "plan")
             throw ExitCode.failure
@@ -105,6 +105,7 @@ struct PlanCommand: AsyncParsableCommand {
                 prune: reconcile.prune || loaded.target.prune, adopt: reconcile.adopt,
                 allowMassDelete: reconcile.allowMassDelete)
             document.diagnostics = run.findings
+            document.only = reconcile.onlyAddresses
             document.manifestFiles = Fingerprints.manifestFiles(
                 loaded.files, workingDirectory: workingDirectory, directory: loaded.directory)
             try OutputFile.write(

@@ -44,6 +44,11 @@ struct PlanningRun {
         var adopt: Bool
         var allowMassDelete = false
         var fileIsComplete = false
+        /// `--only`: limit the plan to these resources and what they depend on.
+        var only: [ResourceAddress] = []
+        /// `amlauth destroy`: plan as if the manifests declared nothing but the Target and its
+        /// workspaces (so every owned object is an orphan), with prune.
+        var destroy = false
         /// Runs once connected, before the live state is read (apply takes its lease here).
         var beforeReading: (Session, Composition.LoadedManifests) async throws -> Void = { _, _ in }
         /// Runs when preparing fails after `beforeReading`, before the session closes.
@@ -58,9 +63,10 @@ struct PlanningRun {
 
     static func prepare(_ options: Composition.Options, _ choices: Choices) async throws(SessionError) -> PlanningRun {
         let loaded = try Composition.load(options)
-        let prune = choices.prune || loaded.target.prune
+        let prune = choices.prune || loaded.target.prune || choices.destroy
         let adopt = choices.adopt
-        if prune && !choices.fileIsComplete, let refusal = PruneScope.singleFileRefusal(options) {
+        // Destroy does not depend on the manifests being complete: it deletes whatever the Target owns.
+        if prune && !choices.fileIsComplete && !choices.destroy, let refusal = PruneScope.singleFileRefusal(options) {
             throw .message(refusal)
         }
         let session = try await Composition.connect(loaded, options)
@@ -69,9 +75,10 @@ struct PlanningRun {
             guard let subscription = GUID(session.subscriptionID) else {
                 throw SessionError.message("'\(session.subscriptionID)' is not a subscription GUID")
             }
-            let desired = DesiredState.resolve(
+            var desired = DesiredState.resolve(
                 loaded.manifests, target: loaded.target.name, subscriptionID: subscription,
                 certificates: loaded.certificates)
+            if choices.destroy { desired = desired.destroying }
             var delivery = SecretDelivery(
                 baseDirectory: loaded.directory, cloud: session.cloud, environment: options.environment,
                 // stderr: the runner reads `::add-mask::` there too (actions/runner ScriptHandler.cs), and stdout may be `--json > report.json`.
@@ -81,11 +88,19 @@ struct PlanningRun {
                 loaded.manifests, desired: desired, reader: LiveStateReader(provider: session.provider),
                 delivery: delivery,
                 options: Planner.Options(
-                    prune: prune, adopt: adopt, allowMassDelete: choices.allowMassDelete,
+                    prune: prune, adopt: adopt, allowMassDelete: choices.allowMassDelete, only: choices.only,
                     now: Date().timeIntervalSince1970), preflight: session.permissionsReader)
+            if let selection = outcome.plan.selection {
+                // An address that names nothing is refused before anything is shown.
+                if let refusal = selection.refusal(target: outcome.plan.target) {
+                    throw SessionError.message(refusal + "\nnothing was changed")
+                }
+                FileHandle.standardError.write(Data((selection.warning + "\n").utf8))
+            }
             return PlanningRun(
                 loaded: loaded, session: session, desired: desired, live: outcome.live, plan: outcome.plan,
-                delivery: delivery, policy: outcome.policy)
+                // Policy judges what the manifests keep; destroy keeps nothing, so no finding can stop it.
+                delivery: delivery, policy: choices.destroy ? [] : outcome.policy)
         } catch {
             await choices.cleanup()
             await session.close()

@@ -1,3 +1,4 @@
+import AMLAuthCore
 import ArgumentParser
 
 /// How commands that talk to Azure connect: extra CA bundle and request logging.
@@ -34,4 +35,23 @@ struct ReconcileOptions: ParsableArguments {
             "With --prune and a single manifest file: assert the file holds every manifest of the Target (else refused)."
     )
     var fileIsComplete = false
+
+    @Option(
+        name: .customLong("only"),
+        help: ArgumentHelp(
+            "Limit the plan to this resource (as the plan names it, e.g. ServicePrincipal/ml-auth) and what it depends on; repeatable. The plan may be incomplete: not for routine use.",
+            valueName: "address"))
+    var only: [String] = []
+
+    /// `--only` as addresses (checked by `validate()`).
+    var onlyAddresses: [ResourceAddress] { only.compactMap(ResourceAddress.init(parsing:)) }
+
+    func validate() throws {
+        for text in only where ResourceAddress(parsing: text) == nil {
+            let kinds = ManifestKind.allCases.filter { $0 != .target }.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError(
+                "--only '\(text)' is not a resource address: write Kind/name as the plan prints it (Kind is one of \(kinds))"
+            )
+        }
+    }
 }

@@ -11,9 +11,10 @@ public struct PlanRenderer: Sendable {
 
     public func text(_ plan: Plan) -> String {
         var output = "amlauth plan for target '\(plan.target)'\n\n"
+        if let selection = plan.selection { output += Self.selected(selection) + "\n\n" }
         let effective = plan.effective
         if effective.isEmpty {
-            output += "No changes. The cloud matches the manifests.\n"
+            output += Self.noChanges(plan) + "\n"
         }
         for change in effective {
             output += paint("  \(change.action.symbol) \(change.address)", change.action)
@@ -58,6 +59,19 @@ public struct PlanRenderer: Sendable {
     }
 
     /// Findings as a Markdown list, in display order: severity, code, `file:line:col`, message.
+    /// The line that says a plan was limited with `--only` (Terraform's `-target` warning).
+    static func selected(_ selection: PlanSelection) -> String {
+        "Limited with --only to " + selection.addresses.map(\.description).joined(separator: ", ")
+            + " and what they depend on: the plan may be incomplete."
+    }
+
+    /// "No changes", never claiming more than was planned: with `--only`, only the selection.
+    static func noChanges(_ plan: Plan) -> String {
+        plan.selection == nil
+            ? "No changes. The cloud matches the manifests."
+            : "No changes to the selected resources. The rest of the manifests was not planned (--only)."
+    }
+
     static func markdownFindings(_ diagnostics: [Diagnostic]) -> String {
         guard !diagnostics.isEmpty else { return "" }
         return "**Findings**\n\n"
@@ -127,9 +141,10 @@ public struct PlanRenderer: Sendable {
     public func markdown(_ plan: Plan, diagnostics: [Diagnostic] = []) -> String {
         var output = "### amlauth plan: `\(plan.target)`\n\n"
         output += Self.markdownFindings(diagnostics)
+        if let selection = plan.selection { output += "> " + Self.inlineText(Self.selected(selection)) + "\n\n" }
         let effective = plan.effective
         if effective.isEmpty {
-            output += "No changes. The cloud matches the manifests.\n"
+            output += Self.noChanges(plan) + "\n"
         } else {
             output += "| | resource | action |\n|---|---|---|\n"
             for change in effective {

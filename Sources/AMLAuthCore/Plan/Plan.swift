@@ -112,6 +112,8 @@ public struct Plan: Sendable, Equatable {
     public var target: String
     public var changes: [Change]
     public var notes: [PlanNote]
+    /// `--only`: what the plan was limited to; nil for a whole plan.
+    public var selection: PlanSelection?
 
     public init(target: String, changes: [Change], notes: [PlanNote]) {
         self.target = target

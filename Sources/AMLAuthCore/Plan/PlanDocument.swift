@@ -24,6 +24,9 @@ public struct PlanDocument: Sendable, Equatable {
     public var adopt = false
     /// `--allow-mass-delete`; written only when set.
     public var allowMassDelete = false
+    /// `--only`: the addresses the plan was limited to, so `apply plan.json` plans the same
+    /// selection again; written only when set.
+    public var only: [ResourceAddress] = []
 
     public init(
         plan: Plan, manifests: String? = nil, manifestDigest: String? = nil, fingerprints: [String: String] = [:],
@@ -59,6 +62,7 @@ public struct PlanDocument: Sendable, Equatable {
         if manifests != nil {
             var options: [(String, JSONValue)] = [("prune", .bool(prune)), ("adopt", .bool(adopt))]
             if allowMassDelete { options.append(("allow_mass_delete", .bool(true))) }
+            if !only.isEmpty { options.append(("only", .array(only.map { .string($0.description) }))) }
             pairs.append(("options", .object(options)))
         }
         pairs += [
@@ -215,6 +219,7 @@ public struct PlanDocument: Sendable, Equatable {
             prune: json["options"]?["prune"]?.boolValue ?? false, adopt: json["options"]?["adopt"]?.boolValue ?? false,
             allowMassDelete: json["options"]?["allow_mass_delete"]?.boolValue ?? false)
         document.manifestFiles = manifestFiles
+        for item in json["options"]?["only"]?.arrayValue ?? [] { document.only.append(try address(item.stringValue)) }
         document.diagnostics = (json["diagnostics"]?.arrayValue ?? []).compactMap(Self.diagnostic)
         return document
     }

@@ -7,13 +7,19 @@ public struct Planner: Sendable {
         public var adopt = false
         /// Lets a prune delete more than half of what the Target owns (`Planner+MassDelete`).
         public var allowMassDelete = false
+        /// `--only`: limit the plan to these resources and what they depend on (`Planner+Selection`).
+        public var only: [ResourceAddress] = []
         /// Seconds since 1970, for password expiry.
         public var now: Double
 
-        public init(prune: Bool = false, adopt: Bool = false, allowMassDelete: Bool = false, now: Double) {
+        public init(
+            prune: Bool = false, adopt: Bool = false, allowMassDelete: Bool = false, only: [ResourceAddress] = [],
+            now: Double
+        ) {
             self.prune = prune
             self.adopt = adopt
             self.allowMassDelete = allowMassDelete
+            self.only = only
             self.now = now
         }
     }
@@ -34,10 +40,13 @@ public struct Planner: Sendable {
         planRoleAssignments(desired, live, principals, &draft)
         planWebservices(desired, live, &draft)
         orderDeletions(live, &draft.changes)
+        let selection = select(desired, &draft)
         guardMassDelete(desired, live, &draft)
         noteOtherTargets(desired, live, &draft)
         draft.changes.sort { ($0.address, $0.action.rawValue) < ($1.address, $1.action.rawValue) }
-        return Plan(target: desired.target, changes: draft.changes, notes: draft.notes)
+        var plan = Plan(target: desired.target, changes: draft.changes, notes: draft.notes)
+        plan.selection = selection
+        return plan
     }
 
     /// An object amlauth owns that the manifests no longer name: deleted with prune, else a note.

@@ -168,6 +168,11 @@ public struct GraphClient: Sendable {
         try await list("applications", where: "displayName", isAnyOf: displayNames).compactMap(GraphApplication.init)
     }
 
+    /// Applications with any of these appIds (client ids): one request per 15 appIds.
+    public func applications(appIDsAnyOf appIDs: [String]) async throws(AzureError) -> [GraphApplication] {
+        try await list("applications", where: "appId", isAnyOf: appIDs).compactMap(GraphApplication.init)
+    }
+
     /// Service principals of any of these applications: one request per 15 appIds.
     public func servicePrincipals(appIDsAnyOf appIDs: [String]) async throws(AzureError) -> [GraphServicePrincipal] {
         try await list("servicePrincipals", where: "appId", isAnyOf: appIDs).compactMap(GraphServicePrincipal.init)
