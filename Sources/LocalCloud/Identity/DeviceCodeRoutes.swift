@@ -305,6 +305,13 @@ extension TokenMinter {
     /// `idtyp` user, `scp`, `upn`).
     func userAccessToken(audience: String, user: UserRecord, clientID: String) throws -> String {
         let issuer = Self.issuer(tenantID: state.tenantID)
+        // ARM's delegated scope is `user_impersonation`; a Graph token for the Azure CLI's client
+        // carries its pre-authorised delegated permissions, `Directory.AccessAsUser.All` among them
+        // (what the user may do is then the user's directory roles). The exact list real Entra
+        // sends is UNVERIFIED; these are the ones amlauth's preflight reads.
+        let scopes =
+            Audience.graph.contains(audience)
+            ? "Application.ReadWrite.All Directory.AccessAsUser.All User.Read" : "user_impersonation"
         return try signed(
             .object([
                 ("aud", .string(audience)), ("iss", .string(issuer)), ("iat", .number(now.rounded(.down))),
@@ -313,7 +320,7 @@ extension TokenMinter {
                 ("acr", .string("1")), ("amr", .array([.string("pwd")])), ("appid", .string(clientID)),
                 ("appidacr", .string("0")), ("idp", .string(issuer)), ("idtyp", .string("user")),
                 ("name", .string(user.displayName)), ("oid", .string(user.id)),
-                ("scp", .string("user_impersonation")), ("sub", .string(user.id)), ("tid", .string(state.tenantID)),
+                ("scp", .string(scopes)), ("sub", .string(user.id)), ("tid", .string(state.tenantID)),
                 ("unique_name", .string(user.userPrincipalName)), ("upn", .string(user.userPrincipalName)),
                 ("uti", .string(SecureRandom.uuid())), ("ver", .string("1.0")),
             ]))
