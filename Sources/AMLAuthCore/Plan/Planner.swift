@@ -33,6 +33,7 @@ public struct Planner: Sendable {
         let principals = planServicePrincipals(desired, live, &draft)
         planRoleAssignments(desired, live, principals, &draft)
         planWebservices(desired, live, &draft)
+        planOnlineEndpoints(desired, live, &draft)
         orderDeletions(live, &draft.changes)
         guardMassDelete(desired, live, &draft)
         noteOtherTargets(desired, live, &draft)
