@@ -194,3 +194,36 @@ struct OnlineEndpointApplyTests {
         #expect(await fixture.cloud.endpoints.first { $0.id == id }?.authMode == .amlToken)
     }
 }
+
+/// A saved plan is refused when an endpoint or deployment changed after it was made.
+struct OnlineEndpointFingerprintTests {
+    @Test func anEndpointChangedSinceThePlanMakesItStale() throws {
+        let workspace = DesiredState.workspaceID(
+            subscription: OnlineEndpointApplyTests.subscription, resourceGroup: "ml-rg", name: "ml-example")
+        var live = LiveState()
+        live.onlineEndpoints = [
+            LiveOnlineEndpoint(
+                workspaceID: workspace, name: "mnist", location: "westeurope", authMode: "AMLToken", computeID: nil,
+                tags: [Markers.serviceTarget: "t", Markers.serviceName: "mnist"])
+        ]
+        live.onlineDeployments = [
+            LiveOnlineDeployment(
+                endpointID: workspace.child("onlineEndpoints", "mnist"), name: "blue", model: "azureml:m:1",
+                tags: [Markers.serviceTarget: "t", Markers.serviceName: "mnist-blue"])
+        ]
+        let saved = Fingerprints.of(live)
+        var changed = live
+        changed.onlineEndpoints[0].authMode = "Key"
+        changed.onlineDeployments[0].instanceCount = 3
+        let stale = PlanDocument.staleObjects(saved: saved, current: Fingerprints.of(changed)).map {
+            Fingerprints.label($0, live: changed, target: "t")
+        }
+        #expect(stale == ["OnlineDeployment/mnist-blue", "OnlineEndpoint/mnist"])
+        changed.onlineEndpoints = []
+        let gone = PlanDocument.staleObjects(saved: saved, current: Fingerprints.of(changed)).map {
+            Fingerprints.label($0, live: changed, target: "t")
+        }
+        #expect(gone.contains("OnlineEndpoint/mnist (deleted)"))
+        #expect(Fingerprints.of(live) == saved, "same live state, same fingerprints")
+    }
+}
