@@ -6,7 +6,8 @@ import Foundation
 /// object read, and one over the manifests.
 public enum Fingerprints {
     /// `application/<objectId>`, `roleAssignment/<name>`, `webservice/<workspace>/<name>`,
-    /// `workspace/<id>`, `compute/<id>`, `sink/<credential>` → SHA-256 of the object's stable
+    /// `workspace/<id>`, `compute/<id>`, `sink/<credential>`, `onlineEndpoint/<id>`,
+    /// `onlineDeployment/<id>` → SHA-256 of the object's stable
     /// encoding. Organised by manifest kind, so a new kind does not compile until it says what
     /// it fingerprints.
     public static func of(_ live: LiveState) -> [String: String] {
@@ -32,6 +33,14 @@ public enum Fingerprints {
             case .workspace:
                 for workspace in live.workspaces {
                     result["workspace/\(workspace.id.canonicalKey)"] = digest(workspace)
+                }
+            case .onlineEndpoint:
+                for endpoint in live.onlineEndpoints {
+                    result["onlineEndpoint/\(endpoint.id.canonicalKey)"] = digest(endpoint)
+                }
+            case .onlineDeployment:
+                for deployment in live.onlineDeployments {
+                    result["onlineDeployment/\(deployment.id.canonicalKey)"] = digest(deployment)
                 }
             case .target:
                 break
@@ -78,6 +87,16 @@ public enum Fingerprints {
             return ResourceAddress(.workspace, rest.split(separator: "/").last.map(String.init) ?? rest).description
         case "compute":
             return "compute '\(rest.split(separator: "/").last.map(String.init) ?? rest)'"
+        case "onlineEndpoint":
+            let name = rest.split(separator: "/").last.map(String.init) ?? rest
+            let found = live.onlineEndpoints.first { $0.id.canonicalKey == rest }
+            let address = ResourceAddress(.onlineEndpoint, found?.tags[Markers.serviceName] ?? name).description
+            return found == nil ? "\(address) (deleted)" : address
+        case "onlineDeployment":
+            let name = rest.split(separator: "/").last.map(String.init) ?? rest
+            let found = live.onlineDeployments.first { $0.id.canonicalKey == rest }
+            let address = ResourceAddress(.onlineDeployment, found?.tags[Markers.serviceName] ?? name).description
+            return found == nil ? "\(address) (deleted)" : address
         default:
             return key
         }

@@ -34,6 +34,17 @@ public enum OutputRenderer {
                         ])
                     })
             ),
+            (
+                "onlineEndpoints",
+                .array(
+                    outputs.onlineEndpoints.map { endpoint in
+                        .object([
+                            ("name", .string(endpoint.name)), ("workspace", .string(endpoint.workspace)),
+                            ("id", .string(endpoint.id)), ("authMode", .string(endpoint.authMode)),
+                            ("scoringUri", text(endpoint.scoringURI)), ("exists", .bool(endpoint.exists)),
+                        ])
+                    })
+            ),
         ])
         return document.serialized() + "\n"
     }
@@ -58,6 +69,13 @@ public enum OutputRenderer {
             lines.append("Webservice/\(service.name)  (\(service.computeType), \(service.auth) auth)")
             lines.append("  workspace:    \(service.workspace)  \(service.workspaceID)")
             let uri = service.exists ? (service.scoringURI ?? "- (not reported yet)") : "- (not created yet)"
+            lines.append("  scoring uri:  \(uri)")
+        }
+        for endpoint in outputs.onlineEndpoints {
+            lines.append("")
+            lines.append("OnlineEndpoint/\(endpoint.name)  (\(endpoint.authMode) auth)")
+            lines.append("  workspace:    \(endpoint.workspace)")
+            let uri = endpoint.exists ? (endpoint.scoringURI ?? "- (not reported yet)") : "- (not created yet)"
             lines.append("  scoring uri:  \(uri)")
         }
         return lines.joined(separator: "\n") + "\n"

@@ -8,7 +8,7 @@ import WireFormat
 /// enforce where the engine relies on them (ids are assigned, a service principal needs its
 /// application, a role assignment's triple is unique, a missing object is a 404), every call
 /// recorded, and failures injectable per call. Not a second local cloud: no HTTP, no auth.
-public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementService {
+public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementService, OnlineEndpointService {
     public struct Application: Sendable {
         public var application: GraphApplication
         public var federated: [LiveFederatedCredential] = []
@@ -20,6 +20,11 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
     public private(set) var workspaces: [MachineLearningClient.Workspace] = []
     /// Services by model-management base.
     public private(set) var services: [String: [MachineLearningClient.Service]] = [:]
+    /// Azure ML v2 online endpoints and deployments (`FakeCloud+OnlineEndpoints.swift`).
+    public internal(set) var endpoints: [OnlineEndpoint] = []
+    public internal(set) var deployments: [OnlineDeployment] = []
+    /// Each endpoint's keys, by lower-cased endpoint id.
+    public internal(set) var endpointKeys: [String: OnlineEndpointKeys] = [:]
     /// Every call, as `method target` (`createApplication ml-auth`, `deleteRoleAssignment <name>`…).
     public private(set) var calls: [String] = []
     private var failures: [String: AzureError] = [:]
@@ -29,7 +34,9 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
     public init() {}
 
     /// The provider the engine sees.
-    public nonisolated var provider: Provider { Provider(directory: self, authorization: self, modelManagement: self) }
+    public nonisolated var provider: Provider {
+        Provider(directory: self, authorization: self, modelManagement: self, onlineEndpoints: self)
+    }
 
     /// Makes the next call whose record starts with `prefix` fail with `error` (once).
     public func failNext(_ prefix: String, with error: AzureError) { failures[prefix] = error }
@@ -53,7 +60,7 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
                 id: id, name: id.segments.last?.name ?? "", location: location, discoveryURL: "fake-discovery:\(id)"))
     }
 
-    private func record(_ call: String) throws(AzureError) {
+    func record(_ call: String) throws(AzureError) {
         calls.append(call)
         if let prefix = failures.keys.sorted().first(where: { call.hasPrefix($0) }),
             let error = failures.removeValue(forKey: prefix)
@@ -62,13 +69,13 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         }
     }
 
-    private func newID() -> String {
+    func newID() -> String {
         counter += 1
         let hex = String(counter, radix: 16)
         return "00000000-0000-4000-8000-" + String(repeating: "0", count: 12 - hex.count) + hex
     }
 
-    private func notFound(_ service: AzureError.Service, _ what: String) -> AzureError {
+    func notFound(_ service: AzureError.Service, _ what: String) -> AzureError {
         AzureError(service: service, status: 404, code: "NotFound", message: "\(what) does not exist", target: what)
     }
 

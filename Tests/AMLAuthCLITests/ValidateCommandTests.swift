@@ -14,7 +14,7 @@ struct ValidateCommandTests {
         #expect(!result.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
     }
 
-    @Test(arguments: ["examples/quickstart", "examples/multi-workspace", "manifests"])
+    @Test(arguments: ["examples/quickstart", "examples/multi-workspace", "examples/online-endpoints", "manifests"])
     func shippedManifestsValidateClean(_ path: String) throws {
         let result = try CommandRunner.amlauth(["validate", path, "--format", "json"], environment: Self.environment)
         #expect(result.status == 0)

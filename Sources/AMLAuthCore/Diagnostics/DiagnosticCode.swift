@@ -10,6 +10,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case aksRegionMismatch = "AMLA004"
     case passwordLifetime = "AMLA005"
     case v1EndOfSupport = "AMLA006"
+    /// A token client of an online endpoint lacks the action its auth mode needs (plan time).
+    case endpointClientAction = "AMLA007"
+    /// A token client of an online endpoint holds a broad role where one action would do (plan time).
+    case endpointClientBroadRole = "AMLA008"
 
     case yamlSyntax = "AMLA100"
     case duplicateKey = "AMLA101"
@@ -61,6 +65,11 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case workspaceLocation = "AMLA407"
     case principalNotFound = "AMLA408"
     case computeNotFound = "AMLA409"
+    case endpointAuthMode = "AMLA410"
+    case trafficDeployment = "AMLA411"
+    case trafficSum = "AMLA412"
+    /// An online endpoint's name is taken in its region by an endpoint of another workspace (plan time).
+    case endpointNameTaken = "AMLA413"
 
     /// A short kebab-case title, shown in JSON output and usable in docs.
     public var title: String {
@@ -71,6 +80,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .aksRegionMismatch: "aks-region-mismatch"
         case .passwordLifetime: "password-lifetime"
         case .v1EndOfSupport: "v1-end-of-support"
+        case .endpointClientAction: "endpoint-client-action"
+        case .endpointClientBroadRole: "endpoint-client-broad-role"
         case .yamlSyntax: "yaml-syntax"
         case .duplicateKey: "duplicate-key"
         case .expansionLimit: "expansion-limit"
@@ -117,6 +128,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .workspaceLocation: "workspace-location"
         case .principalNotFound: "principal-not-found"
         case .computeNotFound: "compute-not-found"
+        case .endpointAuthMode: "endpoint-auth-mode"
+        case .trafficDeployment: "traffic-deployment"
+        case .trafficSum: "traffic-sum"
+        case .endpointNameTaken: "endpoint-name-taken"
         }
     }
 
@@ -125,7 +140,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
 
     /// True for checks that need live data and therefore run at plan time, not in `validate`.
     public var needsLiveState: Bool {
-        [.aksRegionMismatch, .workspaceLocation, .principalNotFound, .computeNotFound].contains(self)
+        [
+            .aksRegionMismatch, .workspaceLocation, .principalNotFound, .computeNotFound, .endpointClientAction,
+            .endpointClientBroadRole, .endpointNameTaken,
+        ].contains(self)
     }
 
     /// The severity a diagnostic of this code has unless the Target overrides it.
@@ -133,7 +151,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         switch self {
         case .v1EndOfSupport, .foreignDocument: .info
         case .privilegedRole, .tokenClientAccess, .aciKeyAuthOff, .aksRegionMismatch, .passwordLifetime,
-            .tokenClientsWithoutTokenAuth:
+            .tokenClientsWithoutTokenAuth, .endpointClientBroadRole:
             .warning
         case .yamlSyntax, .duplicateKey, .expansionLimit, .unsupportedYAML, .unreadableInput, .notAManifest,
             .apiVersion, .unknownKind, .unknownField, .missingField, .wrongType, .invalidEnum, .invalidDuration,
@@ -143,7 +161,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile,
             .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
-            .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound:
+            .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound, .endpointClientAction,
+            .endpointAuthMode, .trafficDeployment, .trafficSum, .endpointNameTaken:
             .error
         }
     }

@@ -82,6 +82,8 @@ public enum ManifestKind: String, Sendable, CaseIterable, Codable, Comparable {
     case servicePrincipal = "ServicePrincipal"
     case roleAssignment = "RoleAssignment"
     case webservice = "Webservice"
+    case onlineEndpoint = "OnlineEndpoint"
+    case onlineDeployment = "OnlineDeployment"
 
     public static func < (lhs: ManifestKind, rhs: ManifestKind) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

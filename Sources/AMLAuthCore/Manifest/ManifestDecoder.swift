@@ -90,6 +90,14 @@ struct ManifestDecoder {
             let service = decodeWebservice(name, source)
             drafts.webservices.append(service)
             if let complete = service.manifest { set.webservices.append(complete) }
+        case .onlineEndpoint:
+            let endpoint = decodeOnlineEndpoint(name, source)
+            drafts.onlineEndpoints.append(endpoint)
+            if let complete = endpoint.manifest { set.onlineEndpoints.append(complete) }
+        case .onlineDeployment:
+            let deployment = decodeOnlineDeployment(name, source)
+            drafts.onlineDeployments.append(deployment)
+            if let complete = deployment.manifest { set.onlineDeployments.append(complete) }
         }
     }
 
@@ -389,5 +397,42 @@ struct ManifestDecoder {
             tokenClients: spec["token_clients"]?.array?.compactMap(\.string) ?? [],
             description: spec["description"]?.string,
             adopt: spec["adopt"]?.bool ?? false, source: source)
+    }
+
+    private func decodeOnlineEndpoint(_ name: String, _ source: ResourceSource) -> OnlineEndpointDraft {
+        let spec = source.spec
+        let compute: OnlineEndpointComputeReference? =
+            spec.rejected("compute")
+            ? nil : OnlineEndpointComputeReference(parsing: spec["compute"]?.string ?? "managed")
+        let authMode: OnlineEndpointAuth? =
+            spec.rejected("auth_mode")
+            ? nil : spec["auth_mode"]?.string.flatMap(OnlineEndpointAuth.init(rawValue:)) ?? .key
+        var traffic: [String: Int] = [:]
+        for (deployment, percent) in spec["traffic"]?.object ?? [:] {
+            if let value = percent.integer { traffic[deployment] = value }
+        }
+        var tags: [String: String] = [:]
+        for (key, value) in spec["tags"]?.object ?? [:] {
+            if let text = value.string { tags[key] = text }
+        }
+        return OnlineEndpointDraft(
+            name: name, workspace: spec["workspace"]?.string, compute: compute, authMode: authMode,
+            keyRotation: (
+                primary: spec[["key_rotation", "primary"]]?.integer ?? 0,
+                secondary: spec[["key_rotation", "secondary"]]?.integer ?? 0
+            ),
+            tokenClients: spec["token_clients"]?.array?.compactMap(\.string) ?? [], traffic: traffic,
+            publicNetworkAccess: spec["public_network_access"]?.string, description: spec["description"]?.string,
+            tags: tags, adopt: spec["adopt"]?.bool ?? false, source: source)
+    }
+
+    private func decodeOnlineDeployment(_ name: String, _ source: ResourceSource) -> OnlineDeploymentDraft {
+        let spec = source.spec
+        return OnlineDeploymentDraft(
+            name: name, endpoint: spec["endpoint"]?.string, deploymentName: spec["name"]?.string,
+            model: spec["model"]?.string.flatMap(VersionedName.init(parsing:)),
+            environment: spec["environment"]?.string,
+            instanceType: spec["instance_type"]?.string, instanceCount: spec["instance_count"]?.integer ?? 1,
+            source: source)
     }
 }

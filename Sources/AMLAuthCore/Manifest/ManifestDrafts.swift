@@ -9,6 +9,8 @@ struct ManifestDrafts: Sendable {
     var servicePrincipals: [ServicePrincipalManifest] = []
     var roleAssignments: [RoleAssignmentDraft] = []
     var webservices: [WebserviceDraft] = []
+    var onlineEndpoints: [OnlineEndpointDraft] = []
+    var onlineDeployments: [OnlineDeploymentDraft] = []
 
     /// The Target, when there is exactly one.
     var target: TargetDraft? { targets.count == 1 ? targets[0] : nil }
@@ -116,5 +118,51 @@ struct WebserviceDraft: Sendable {
             entryScript: entryScript, environment: environment, cpuCores: cpuCores, memoryGB: memoryGB,
             authEnabledAsWritten: authEnabledAsWritten, tokenAuthEnabled: tokenAuthEnabled, keyRotation: keyRotation,
             tokenClients: tokenClients, description: description, adopt: adopt, source: source)
+    }
+}
+
+/// An OnlineEndpoint whose workspace or auth mode may be missing or invalid (`nil`).
+struct OnlineEndpointDraft: Sendable {
+    var name: String
+    var workspace: String?
+    /// nil when `compute` was written but invalid.
+    var compute: OnlineEndpointComputeReference?
+    /// nil when `auth_mode` was written but invalid.
+    var authMode: OnlineEndpointAuth?
+    var keyRotation: (primary: Int, secondary: Int)
+    var tokenClients: [String]
+    var traffic: [String: Int]
+    var publicNetworkAccess: String?
+    var description: String?
+    var tags: [String: String]
+    var adopt: Bool
+    var source: ResourceSource
+
+    /// The complete manifest, when every field it needs is valid.
+    var manifest: OnlineEndpointManifest? {
+        guard let workspace, let compute, let authMode, !source.spec.rejected("traffic") else { return nil }
+        return OnlineEndpointManifest(
+            name: name, workspace: workspace, compute: compute, authMode: authMode, keyRotation: keyRotation,
+            tokenClients: tokenClients, traffic: traffic, publicNetworkAccess: publicNetworkAccess,
+            description: description, tags: tags, adopt: adopt, source: source)
+    }
+}
+
+/// An OnlineDeployment whose endpoint, name or model may be missing or invalid.
+struct OnlineDeploymentDraft: Sendable {
+    var name: String
+    var endpoint: String?
+    var deploymentName: String?
+    var model: VersionedName?
+    var environment: String?
+    var instanceType: String?
+    var instanceCount: Int
+    var source: ResourceSource
+
+    var manifest: OnlineDeploymentManifest? {
+        guard let endpoint, let deploymentName, let model else { return nil }
+        return OnlineDeploymentManifest(
+            name: name, endpoint: endpoint, deploymentName: deploymentName, model: model, environment: environment,
+            instanceType: instanceType, instanceCount: instanceCount, source: source)
     }
 }

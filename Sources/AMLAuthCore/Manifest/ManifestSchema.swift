@@ -22,6 +22,8 @@ public enum ManifestSchema {
         case .servicePrincipal: servicePrincipal
         case .roleAssignment: roleAssignment
         case .webservice: webservice
+        case .onlineEndpoint: onlineEndpoint
+        case .onlineDeployment: onlineDeployment
         }
     }
 
@@ -33,6 +35,9 @@ public enum ManifestSchema {
         case .servicePrincipal: "An Entra application and its service principal, with credentials."
         case .roleAssignment: "An Azure RBAC role assignment."
         case .webservice: "An Azure ML v1 web service on ACI or AKS, with key or token auth."
+        case .onlineEndpoint:
+            "An Azure ML v2 online endpoint (managed or Kubernetes), with key, aml_token or aad_token auth."
+        case .onlineDeployment: "A deployment behind an OnlineEndpoint: a model served on instances."
         }
     }
 
@@ -185,5 +190,53 @@ public enum ManifestSchema {
                 doc: "ServicePrincipals that fetch tokens; policy checks their roles."),
             FieldSpec("description", .string(.text), doc: "Free text."),
             FieldSpec("adopt", .boolean, default: "false", doc: "Take over a matching service amlauth does not own."),
+        ])
+
+    // Field names follow `az ml online-endpoint` / `online-deployment` v2 YAML (azure-ai-ml
+    // `_schema/_deployment/online/online_endpoint.py`, `online_deployment.py`), snake_case.
+    static let onlineEndpoint = ObjectSpec(
+        "OnlineEndpoint spec",
+        [
+            FieldSpec(
+                "workspace", .string(.reference(.workspace)), required: true,
+                doc: "The Workspace the endpoint lives in."),
+            FieldSpec(
+                "compute", .string(.text), default: "managed",
+                doc: "managed, or the name of an attached Kubernetes compute; changing it replaces the endpoint."),
+            FieldSpec(
+                "auth_mode", .enumeration(OnlineEndpointAuth.allCases.map(\.rawValue)), default: "key",
+                doc: "key | aml_token | aad_token (managed only). v2 has no unauthenticated endpoints."),
+            FieldSpec("key_rotation", .object(keyRotation), doc: "Key generations; raising one regenerates that key."),
+            FieldSpec(
+                "token_clients", .array(.string(.reference(.servicePrincipal)), minItems: 0),
+                doc:
+                    "ServicePrincipals that fetch keys or tokens, or score with Entra tokens; policy checks their roles."
+            ),
+            FieldSpec(
+                "traffic", .map(keys: [], .integer(minimum: 0)),
+                doc: "Deployment name → percent; the percents sum to 100, or 0 for no traffic."),
+            FieldSpec(
+                "public_network_access", .enumeration(["enabled", "disabled"]), default: "enabled",
+                doc: "enabled | disabled."),
+            FieldSpec("description", .string(.text), doc: "Free text."),
+            FieldSpec(
+                "tags", .map(keys: [], .string(.text)), doc: "ARM tags; amlauth adds its ownership markers beside them."
+            ),
+            FieldSpec("adopt", .boolean, default: "false", doc: "Take over a matching endpoint amlauth does not own."),
+        ])
+
+    static let onlineDeployment = ObjectSpec(
+        "OnlineDeployment spec",
+        [
+            FieldSpec(
+                "endpoint", .string(.reference(.onlineEndpoint)), required: true,
+                doc: "The OnlineEndpoint of these manifests the deployment serves."),
+            FieldSpec(
+                "name", .string(.text), required: true,
+                doc: "The deployment's name within its endpoint (such as blue), which traffic names."),
+            FieldSpec("model", .string(.versionedName), required: true, doc: "Model as name:version."),
+            FieldSpec("environment", .string(.text), doc: "Environment reference, such as name:version."),
+            FieldSpec("instance_type", .string(.text), doc: "VM size (managed) or instance type (Kubernetes)."),
+            FieldSpec("instance_count", .integer(minimum: 1), default: "1", doc: "Number of instances."),
         ])
 }

@@ -180,6 +180,8 @@ public struct ManifestSet: Sendable {
     public var servicePrincipals: [ServicePrincipalManifest] = []
     public var roleAssignments: [RoleAssignmentManifest] = []
     public var webservices: [WebserviceManifest] = []
+    public var onlineEndpoints: [OnlineEndpointManifest] = []
+    public var onlineDeployments: [OnlineDeploymentManifest] = []
 
     public init() {}
 
@@ -189,5 +191,6 @@ public struct ManifestSet: Sendable {
     /// Number of resources of all kinds.
     public var count: Int {
         targets.count + workspaces.count + servicePrincipals.count + roleAssignments.count + webservices.count
+            + onlineEndpoints.count + onlineDeployments.count
     }
 }

@@ -50,16 +50,39 @@ public struct TargetOutputs: Sendable, Equatable {
         }
     }
 
+    /// One online endpoint of the manifests.
+    public struct OnlineEndpoint: Sendable, Equatable {
+        public var name: String
+        public var workspace: String
+        /// The endpoint's ARM id.
+        public var id: String
+        /// `key`, `aml_token` or `aad_token`, from the manifests.
+        public var authMode: String
+        public var scoringURI: String?
+        /// Whether the endpoint exists and amlauth owns it for this Target.
+        public var exists: Bool
+
+        public init(name: String, workspace: String, id: String, authMode: String, scoringURI: String?, exists: Bool) {
+            self.name = name
+            self.workspace = workspace
+            self.id = id
+            self.authMode = authMode
+            self.scoringURI = scoringURI
+            self.exists = exists
+        }
+    }
+
     public var target: String
     public var cloud: String
     public var tenantID: String?
     public var subscriptionID: String
     public var servicePrincipals: [ServicePrincipal]
     public var webservices: [Webservice]
+    public var onlineEndpoints: [OnlineEndpoint]
 
     public init(
         target: String, cloud: String, tenantID: String?, subscriptionID: String,
-        servicePrincipals: [ServicePrincipal], webservices: [Webservice]
+        servicePrincipals: [ServicePrincipal], webservices: [Webservice], onlineEndpoints: [OnlineEndpoint] = []
     ) {
         self.target = target
         self.cloud = cloud
@@ -67,5 +90,6 @@ public struct TargetOutputs: Sendable, Equatable {
         self.subscriptionID = subscriptionID
         self.servicePrincipals = servicePrincipals
         self.webservices = webservices
+        self.onlineEndpoints = onlineEndpoints
     }
 }

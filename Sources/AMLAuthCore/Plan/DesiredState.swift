@@ -10,6 +10,8 @@ public struct DesiredState: Sendable {
     public var servicePrincipals: [DesiredServicePrincipal] = []
     public var roleAssignments: [DesiredRoleAssignment] = []
     public var webservices: [DesiredWebservice] = []
+    /// Online endpoints, each with its deployments.
+    public var onlineEndpoints: [DesiredOnlineEndpoint] = []
 
     /// Resolves a validated manifest set (one with no error diagnostics). `certificates` holds the
     /// DER of each certificate credential's file, by `<principal>/<credential>` (read by the caller).
@@ -89,6 +91,33 @@ public struct DesiredState: Sendable {
                     models: service.models, entryScript: service.entryScript, environment: service.environment,
                     description: service.description,
                     adopt: service.adopt))
+        }
+        var locations: [String: String] = [:]
+        for workspace in set.workspaces { locations[workspace.name] = workspace.location }
+        for endpoint in set.onlineEndpoints {
+            let workspaceID = workspaceIDs[endpoint.workspace] ?? subscription
+            let computeID: AzureResourceID?
+            switch endpoint.compute {
+            case .managed: computeID = nil
+            case .kubernetes(let name): computeID = workspaceID.child("computes", name)
+            }
+            let address = ResourceAddress(.onlineEndpoint, endpoint.name)
+            state.onlineEndpoints.append(
+                DesiredOnlineEndpoint(
+                    address: address, workspace: ResourceAddress(.workspace, endpoint.workspace),
+                    workspaceID: workspaceID, location: locations[endpoint.workspace], computeID: computeID,
+                    authMode: endpoint.authMode, keyGenerations: endpoint.keyRotation,
+                    tokenClients: endpoint.tokenClients.map { ResourceAddress(.servicePrincipal, $0) },
+                    traffic: endpoint.traffic,
+                    // ARM writes `Enabled`/`Disabled` (REST spec `PublicNetworkAccessType`).
+                    publicNetworkAccess: endpoint.publicNetworkAccess.map { $0 == "disabled" ? "Disabled" : "Enabled" },
+                    description: endpoint.description, tags: endpoint.tags, adopt: endpoint.adopt,
+                    deployments: set.onlineDeployments.filter { $0.endpoint == endpoint.name }.map {
+                        DesiredOnlineDeployment(
+                            address: ResourceAddress(.onlineDeployment, $0.name), name: $0.deploymentName,
+                            model: $0.model, environment: $0.environment, instanceType: $0.instanceType,
+                            instanceCount: $0.instanceCount)
+                    }))
         }
         return state
     }
@@ -186,4 +215,42 @@ public struct DesiredWebservice: Sendable {
     public var environment: VersionedName
     public var description: String?
     public var adopt: Bool
+}
+
+/// An online endpoint to reconcile, with its deployments.
+public struct DesiredOnlineEndpoint: Sendable {
+    public var address: ResourceAddress
+    public var workspace: ResourceAddress
+    public var workspaceID: AzureResourceID
+    /// The Workspace manifest's `location`; the planner falls back to the live workspace's.
+    public var location: String?
+    /// The attached Kubernetes compute; nil for managed.
+    public var computeID: AzureResourceID?
+    public var authMode: OnlineEndpointAuth
+    public var keyGenerations: (primary: Int, secondary: Int)
+    public var tokenClients: [ResourceAddress]
+    public var traffic: [String: Int]
+    public var publicNetworkAccess: String?
+    public var description: String?
+    public var tags: [String: String]
+    public var adopt: Bool
+    public var deployments: [DesiredOnlineDeployment]
+
+    /// The endpoint's ARM id.
+    public var id: AzureResourceID { workspaceID.child("onlineEndpoints", address.name) }
+
+    /// The address of the change that moves traffic, after the deployments exist.
+    public var trafficAddress: ResourceAddress { ResourceAddress(.onlineEndpoint, address.name + "/traffic") }
+}
+
+/// A deployment behind a desired endpoint.
+public struct DesiredOnlineDeployment: Sendable {
+    /// `OnlineDeployment/<metadata.name>`.
+    public var address: ResourceAddress
+    /// The deployment's name within its endpoint.
+    public var name: String
+    public var model: VersionedName
+    public var environment: String?
+    public var instanceType: String?
+    public var instanceCount: Int
 }

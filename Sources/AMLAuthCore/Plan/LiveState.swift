@@ -6,6 +6,9 @@ public struct LiveState: Sendable, Codable, Equatable {
     public var applications: [LiveApplication] = []
     public var roleAssignments: [LiveRoleAssignment] = []
     public var webservices: [LiveWebservice] = []
+    /// Azure ML v2 online endpoints of the declared workspaces, and their deployments.
+    public var onlineEndpoints: [LiveOnlineEndpoint] = []
+    public var onlineDeployments: [LiveOnlineDeployment] = []
     /// Why the subscription's workspaces could not be listed (so services the Target owns in a
     /// workspace no manifest declares were not looked for); nil when they were.
     public var undeclaredWorkspacesUnread: String?
@@ -38,7 +41,7 @@ public struct LiveState: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case applications, roleAssignments, webservices, workspaces, computes, deliveredPasswords, missingPrincipals,
-            missingComputes, directoryObjects
+            missingComputes, directoryObjects, onlineEndpoints, onlineDeployments
     }
 
     /// Missing lists read as empty, so recorded states stay readable as the type grows.
@@ -47,6 +50,9 @@ public struct LiveState: Sendable, Codable, Equatable {
         applications = try container.decodeIfPresent([LiveApplication].self, forKey: .applications) ?? []
         roleAssignments = try container.decodeIfPresent([LiveRoleAssignment].self, forKey: .roleAssignments) ?? []
         webservices = try container.decodeIfPresent([LiveWebservice].self, forKey: .webservices) ?? []
+        onlineEndpoints = try container.decodeIfPresent([LiveOnlineEndpoint].self, forKey: .onlineEndpoints) ?? []
+        onlineDeployments =
+            try container.decodeIfPresent([LiveOnlineDeployment].self, forKey: .onlineDeployments) ?? []
         workspaces = try container.decodeIfPresent([LiveWorkspace].self, forKey: .workspaces) ?? []
         computes = try container.decodeIfPresent([LiveCompute].self, forKey: .computes) ?? []
         deliveredPasswords = try container.decodeIfPresent([String: String].self, forKey: .deliveredPasswords) ?? [:]
@@ -68,6 +74,8 @@ public struct LiveState: Sendable, Codable, Equatable {
         try container.encode(missingPrincipals.map(\.value), forKey: .missingPrincipals)
         try container.encode(missingComputes, forKey: .missingComputes)
         if !directoryObjects.isEmpty { try container.encode(directoryObjects, forKey: .directoryObjects) }
+        if !onlineEndpoints.isEmpty { try container.encode(onlineEndpoints, forKey: .onlineEndpoints) }
+        if !onlineDeployments.isEmpty { try container.encode(onlineDeployments, forKey: .onlineDeployments) }
     }
 }
 
@@ -353,7 +361,7 @@ public struct NarrowedRoleAssignmentRead: Sendable, Equatable {
 }
 
 public struct UnreadScope: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable { case roleAssignments, webservices }
+    public enum Kind: String, Sendable, Codable { case roleAssignments, webservices, onlineEndpoints }
     public var kind: Kind
     public var scope: AzureResourceID
     /// The error, as the reader got it (Azure's code and message).
@@ -367,7 +375,12 @@ public struct UnreadScope: Sendable, Codable, Equatable {
 
     /// The note of a resource left out because of this.
     public func note(for address: ResourceAddress) -> PlanNote {
-        let what = kind == .roleAssignments ? "the role assignments at \(scope)" : "the web services of \(scope)"
+        let what: String
+        switch kind {
+        case .roleAssignments: what = "the role assignments at \(scope)"
+        case .webservices: what = "the web services of \(scope)"
+        case .onlineEndpoints: what = "the online endpoints of \(scope)"
+        }
         return PlanNote(
             "not planned: \(what) could not be read (\(reason)); run plan again", address: address, unplanned: true)
     }

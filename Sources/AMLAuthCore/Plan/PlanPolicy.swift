@@ -14,6 +14,7 @@ public enum PlanPolicy {
             tokenClients(service, resolved, desired, live, &diagnostics)
             region(service, resolved, live, &diagnostics)
         }
+        onlineEndpoints(manifests, desired, live, &diagnostics)
         if let target = manifests.target { diagnostics.applySeverities(target.policy) }
         return diagnostics
     }

@@ -21,18 +21,24 @@ extension Planner {
                 blocking: true))
     }
 
-    /// Whether a step deletes an application, a role assignment or a web service.
+    /// Whether a step deletes an application, a role assignment, a web service, or an online
+    /// endpoint or deployment.
     static func deletesAnObject(_ step: Step) -> Bool {
         if case .deleteApplication = step { return true }
         if case .deleteRoleAssignment = step { return true }
         if case .deleteService = step { return true }
+        if case .deleteOnlineEndpoint = step { return true }
+        if case .deleteOnlineDeployment = step { return true }
         return false
     }
 
-    /// Applications, role assignments and web services carrying the Target's markers.
+    /// Applications, role assignments, web services, online endpoints and deployments carrying
+    /// the Target's markers.
     static func ownedObjects(_ target: String, _ live: LiveState) -> Int {
         live.applications.filter { $0.tags.contains(Markers.targetTag(target)) }.count
             + live.roleAssignments.filter { Markers.assignmentOwner($0.description)?.target == target }.count
             + live.webservices.filter { $0.kvTags[Markers.serviceTarget] == target }.count
+            + live.onlineEndpoints.filter { $0.tags[Markers.serviceTarget] == target }.count
+            + live.onlineDeployments.filter { $0.tags[Markers.serviceTarget] == target }.count
     }
 }

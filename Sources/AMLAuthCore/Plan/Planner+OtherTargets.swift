@@ -31,6 +31,13 @@ extension Planner {
             else { continue }
             found[ResourceAddress(.webservice, name), default: []].append((target, "web service '\(service.name)'"))
         }
+        for endpoint in live.onlineEndpoints {
+            guard let target = endpoint.tags[Markers.serviceTarget], target != desired.target,
+                let name = endpoint.tags[Markers.serviceName]
+            else { continue }
+            found[ResourceAddress(.onlineEndpoint, name), default: []].append(
+                (target, "online endpoint '\(endpoint.name)'"))
+        }
         for address in affected.sorted() {
             guard let objects = found[address], !objects.isEmpty else { continue }
             let targets = Set(objects.map(\.target)).sorted().map { "'\($0)'" }.joined(separator: ", ")

@@ -39,6 +39,7 @@ public struct Planner: Sendable {
         let principals = planServicePrincipals(desired, live, &draft)
         planRoleAssignments(desired, live, principals, &draft)
         planWebservices(desired, live, &draft)
+        planOnlineEndpoints(desired, live, &draft)
         orderDeletions(live, &draft.changes)
         let selection = select(desired, &draft)
         guardMassDelete(desired, live, &draft)

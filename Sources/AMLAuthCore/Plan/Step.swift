@@ -38,6 +38,15 @@ public enum Step: Sendable, Equatable {
     case patchService(workspace: AzureResourceID, name: String, patches: [ServicePatch])
     case regenerateKey(workspace: AzureResourceID, name: String, key: ServiceKey)
     case deleteService(workspace: AzureResourceID, name: String)
+
+    // MARK: Online endpoints (Azure ML v2, ARM)
+    /// Creates or replaces the endpoint (ARM PUT, whole resource) and waits for it.
+    case putOnlineEndpoint(OnlineEndpointPut)
+    case putOnlineDeployment(OnlineDeploymentPut)
+    case regenerateOnlineEndpointKey(endpoint: AzureResourceID, key: ServiceKey)
+    case deleteOnlineDeployment(AzureResourceID)
+    /// Deletes the endpoint and, with it, its deployments (ARM deletes children with the parent).
+    case deleteOnlineEndpoint(AzureResourceID)
 }
 
 /// A live application the planner found, with what apply needs to act on it.

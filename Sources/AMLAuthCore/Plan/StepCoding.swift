@@ -131,7 +131,37 @@ extension Step {
             ])
         case .deleteService(let workspace, let name):
             return .object([("op", .string("delete_service")), ("workspace", id(workspace)), ("name", .string(name))])
+        case .putOnlineEndpoint(let put):
+            return .object([
+                ("op", .string("put_online_endpoint")), ("workspace", id(put.workspaceID)), ("name", .string(put.name)),
+                ("location", .string(put.location)), ("auth_mode", .string(put.authMode.rawValue)),
+                ("compute", put.computeID.map(id) ?? .null), ("traffic", Self.traffic(put.traffic)),
+                ("public_network_access", put.publicNetworkAccess.map(JSONValue.string) ?? .null),
+                ("description", put.description.map(JSONValue.string) ?? .null), ("tags", Self.tags(put.tags)),
+            ])
+        case .putOnlineDeployment(let put):
+            return .object([
+                ("op", .string("put_online_deployment")), ("endpoint", id(put.endpointID)),
+                ("name", .string(put.name)), ("location", .string(put.location)),
+                ("model", .string(put.model.description)),
+                ("environment", put.environment.map(JSONValue.string) ?? .null),
+                ("instance_type", put.instanceType.map(JSONValue.string) ?? .null),
+                ("instance_count", .number(Double(put.instanceCount))), ("tags", Self.tags(put.tags)),
+            ])
+        case .regenerateOnlineEndpointKey(let endpoint, let key):
+            return .object([
+                ("op", .string("regenerate_online_endpoint_key")), ("endpoint", id(endpoint)),
+                ("key", .string(key.rawValue)),
+            ])
+        case .deleteOnlineDeployment(let deployment):
+            return .object([("op", .string("delete_online_deployment")), ("id", id(deployment))])
+        case .deleteOnlineEndpoint(let endpoint):
+            return .object([("op", .string("delete_online_endpoint")), ("id", id(endpoint))])
         }
+    }
+
+    private static func traffic(_ traffic: [String: Int]) -> JSONValue {
+        .object(traffic.keys.sorted().map { ($0, .number(Double(traffic[$0] ?? 0))) })
     }
 
     private static func tags(_ tags: [String: String]) -> JSONValue {
@@ -279,6 +309,35 @@ extension Step {
             self = .regenerateKey(workspace: try reader.id("workspace"), name: try reader.string("name"), key: key)
         case "delete_service":
             self = .deleteService(workspace: try reader.id("workspace"), name: try reader.string("name"))
+        case "put_online_endpoint":
+            guard let mode = OnlineEndpointAuth(rawValue: try reader.string("auth_mode")) else {
+                throw reader.invalid("auth_mode")
+            }
+            var computeID: AzureResourceID?
+            if reader.optionalString("compute") != nil { computeID = try reader.id("compute") }
+            self = .putOnlineEndpoint(
+                OnlineEndpointPut(
+                    workspaceID: try reader.id("workspace"), name: try reader.string("name"),
+                    location: try reader.string("location"), authMode: mode, computeID: computeID,
+                    traffic: try reader.traffic("traffic"),
+                    publicNetworkAccess: reader.optionalString("public_network_access"),
+                    description: reader.optionalString("description"), tags: try reader.tags("tags")))
+        case "put_online_deployment":
+            guard let model = VersionedName(parsing: try reader.string("model")) else { throw reader.invalid("model") }
+            self = .putOnlineDeployment(
+                OnlineDeploymentPut(
+                    endpointID: try reader.id("endpoint"), name: try reader.string("name"),
+                    location: try reader.string("location"), model: model,
+                    environment: reader.optionalString("environment"),
+                    instanceType: reader.optionalString("instance_type"),
+                    instanceCount: Int(try reader.number("instance_count")), tags: try reader.tags("tags")))
+        case "regenerate_online_endpoint_key":
+            guard let key = ServiceKey(rawValue: try reader.string("key")) else { throw reader.invalid("key") }
+            self = .regenerateOnlineEndpointKey(endpoint: try reader.id("endpoint"), key: key)
+        case "delete_online_deployment":
+            self = .deleteOnlineDeployment(try reader.id("id"))
+        case "delete_online_endpoint":
+            self = .deleteOnlineEndpoint(try reader.id("id"))
         default:
             throw PlanDocument.ParseError(description: "unknown step '\(op)'; this plan was written by another amlauth")
         }
@@ -325,6 +384,16 @@ private struct StepReader {
     func guid(_ field: String) throws(PlanDocument.ParseError) -> GUID {
         guard let value = GUID(try string(field)) else { throw invalid(field) }
         return value
+    }
+
+    func traffic(_ field: String) throws(PlanDocument.ParseError) -> [String: Int] {
+        guard let pairs = json[field]?.objectValue else { throw invalid(field) }
+        var traffic: [String: Int] = [:]
+        for (key, value) in pairs {
+            guard let percent = value.numberValue, percent == percent.rounded() else { throw invalid(field) }
+            traffic[key] = Int(percent)
+        }
+        return traffic
     }
 
     func tags(_ field: String) throws(PlanDocument.ParseError) -> [String: String] {

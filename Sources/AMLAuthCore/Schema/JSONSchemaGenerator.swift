@@ -95,11 +95,11 @@ public enum JSONSchemaGenerator {
             if minItems > 0 { pairs.append(("minItems", .number(Double(minItems)))) }
             return .object(pairs)
         case .map(let keys, let value):
-            return .object([
-                ("type", .string("object")),
-                ("propertyNames", .object([("enum", .array(keys.map(JSONValue.string)))])),
-                ("additionalProperties", self.type(value, env: env)),
-            ])
+            // No key list: any key (traffic's deployment names, tags).
+            let names: [(String, JSONValue)] =
+                keys.isEmpty ? [] : [("propertyNames", .object([("enum", .array(keys.map(JSONValue.string)))]))]
+            return .object(
+                [("type", .string("object"))] + names + [("additionalProperties", self.type(value, env: env))])
         case .string(let format):
             return string(format, env: env)
         }

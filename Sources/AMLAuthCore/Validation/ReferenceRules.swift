@@ -31,6 +31,20 @@ enum ReferenceRules {
                 resolve(client, .servicePrincipal, at: location)
             }
         }
+        for endpoint in set.onlineEndpoints {
+            if let workspace = endpoint.workspace {
+                resolve(workspace, .workspace, at: endpoint.source.location(of: "workspace"))
+            }
+            for (index, client) in endpoint.tokenClients.enumerated() {
+                let location = endpoint.source.spec["token_clients"]?.array?[index].location ?? endpoint.source.location
+                resolve(client, .servicePrincipal, at: location)
+            }
+        }
+        for deployment in set.onlineDeployments {
+            if let endpoint = deployment.endpoint {
+                resolve(endpoint, .onlineEndpoint, at: deployment.source.location(of: "endpoint"))
+            }
+        }
         checkAssignmentTriples(set, into: &diagnostics)
         checkSinks(set, into: &diagnostics)
         return diagnostics

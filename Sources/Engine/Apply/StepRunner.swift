@@ -22,6 +22,7 @@ struct StepRunner {
 
     private var directory: any DirectoryService { executor.provider.directory }
     private var modelManagement: any ModelManagementService { executor.provider.modelManagement }
+    private var onlineEndpoints: any OnlineEndpointService { executor.provider.onlineEndpoints }
     private var uncertain: UncertainCreates { UncertainCreates(directory: directory, runtime: executor.runtime) }
 
     mutating func run() async throws(ApplyFailure) {
@@ -114,6 +115,17 @@ struct StepRunner {
             try await modelManagement.regenerateKey(base: try await base(workspace), name: name, key: key)
         case .deleteService(let workspace, let name):
             try await modelManagement.deleteService(base: try await base(workspace), name: name)
+        case .putOnlineEndpoint(let put):
+            _ = try await onlineEndpoints.putOnlineEndpoint(OnlineEndpointMapping.definition(put))
+        case .putOnlineDeployment(let put):
+            _ = try await onlineEndpoints.putOnlineDeployment(OnlineEndpointMapping.definition(put))
+        case .regenerateOnlineEndpointKey(let endpoint, let key):
+            try await onlineEndpoints.regenerateOnlineEndpointKey(
+                id: endpoint, keyType: OnlineEndpointMapping.keyType(key), keyValue: nil)
+        case .deleteOnlineDeployment(let id):
+            try await onlineEndpoints.deleteOnlineDeployment(id: id)
+        case .deleteOnlineEndpoint(let id):
+            try await onlineEndpoints.deleteOnlineEndpoint(id: id)
         }
     }
 

@@ -86,14 +86,16 @@ public struct Provider: Sendable {
     public var directory: any DirectoryService
     public var authorization: any AuthorizationService
     public var modelManagement: any ModelManagementService
+    public var onlineEndpoints: any OnlineEndpointService
 
     public init(
         directory: any DirectoryService, authorization: any AuthorizationService,
-        modelManagement: any ModelManagementService
+        modelManagement: any ModelManagementService, onlineEndpoints: any OnlineEndpointService
     ) {
         self.directory = directory
         self.authorization = authorization
         self.modelManagement = modelManagement
+        self.onlineEndpoints = onlineEndpoints
     }
 
     /// The real clients over one pipeline.
@@ -103,7 +105,7 @@ public struct Provider: Sendable {
         self.init(
             directory: GraphClient(pipeline: pipeline, cloud: cloud),
             authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
-            modelManagement: machineLearning)
+            modelManagement: machineLearning, onlineEndpoints: OnlineEndpointsClient(pipeline: pipeline, cloud: cloud))
     }
 }
 

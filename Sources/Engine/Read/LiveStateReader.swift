@@ -44,7 +44,10 @@ public struct LiveStateReader: Sendable {
             try await self.webservices(desired)
         }
         async let computes = Concurrently.capture { () async throws(AzureError) in try await self.computes(desired) }
-        let results = await (applications, assignments, webservices, computes)
+        async let endpoints = Concurrently.capture { () async throws(AzureError) in
+            try await self.onlineEndpoints(desired)
+        }
+        let results = await (applications, assignments, webservices, computes, endpoints)
         live.applications = try results.0.get()
         let named: (missing: [GUID], found: [String: LiveDirectoryObject])
         let unreadAssignments: [UnreadScope]
@@ -55,6 +58,9 @@ public struct LiveStateReader: Sendable {
         (live.workspaces, live.webservices, live.undeclaredWorkspacesUnread, unreadWorkspaces) = try results.2.get()
         live.unreadScopes += unreadWorkspaces
         (live.computes, live.missingComputes) = try results.3.get()
+        let unreadEndpoints: [UnreadScope]
+        (live.onlineEndpoints, live.onlineDeployments, unreadEndpoints) = try results.4.get()
+        live.unreadScopes += unreadEndpoints
         return live
     }
 
@@ -285,6 +291,9 @@ public struct LiveStateReader: Sendable {
             guard let name = service.computeTarget else { continue }
             let id = service.workspaceID.child("computes", name)
             if seen.insert(id).inserted { ids.append(id) }
+        }
+        for endpoint in desired.onlineEndpoints {
+            if let id = endpoint.computeID, seen.insert(id).inserted { ids.append(id) }
         }
         let modelManagement = provider.modelManagement
         let locations = try await Concurrently.map(ids) { id throws(AzureError) in

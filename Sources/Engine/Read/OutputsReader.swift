@@ -1,8 +1,9 @@
 public import AMLAuthCore
 public import AzureProvider
 
-/// Reads what `amlauth output` prints: the Target's owned applications (two Graph requests) and its
-/// web services' scoring URIs (one model-management list per workspace that has services). It
+/// Reads what `amlauth output` prints: the Target's owned applications (two Graph requests), its
+/// web services' scoring URIs (one model-management list per workspace that has services) and its
+/// online endpoints' (one ARM list per workspace that has endpoints). It
 /// reads no credential and no key.
 public struct OutputsReader: Sendable {
     public let provider: Provider
@@ -42,8 +43,23 @@ public struct OutputsReader: Sendable {
                 auth: service.tokenAuthEnabled ? "token" : service.authEnabled ? "key" : "none",
                 scoringURI: found?.scoringURI, exists: found != nil)
         }
+        // One list per workspace that has endpoints in the manifests.
+        var endpointsByWorkspace: [AzureResourceID: [OnlineEndpoint]] = [:]
+        for endpoint in desired.onlineEndpoints where endpointsByWorkspace[endpoint.workspaceID] == nil {
+            endpointsByWorkspace[endpoint.workspaceID] = try await provider.onlineEndpoints.onlineEndpoints(
+                workspaceID: endpoint.workspaceID)
+        }
+        let onlineEndpoints = desired.onlineEndpoints.map { endpoint in
+            let found = endpointsByWorkspace[endpoint.workspaceID]?.first {
+                $0.tags[Markers.serviceTarget] == desired.target
+                    && $0.tags[Markers.serviceName] == endpoint.address.name
+            }
+            return TargetOutputs.OnlineEndpoint(
+                name: endpoint.address.name, workspace: endpoint.workspace.name, id: endpoint.id.description,
+                authMode: endpoint.authMode.rawValue, scoringURI: found?.scoringURI, exists: found != nil)
+        }
         return TargetOutputs(
             target: desired.target, cloud: cloud, tenantID: tenantID, subscriptionID: desired.subscriptionID.value,
-            servicePrincipals: servicePrincipals, webservices: webservices)
+            servicePrincipals: servicePrincipals, webservices: webservices, onlineEndpoints: onlineEndpoints)
     }
 }

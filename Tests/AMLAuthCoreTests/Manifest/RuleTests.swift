@@ -207,6 +207,18 @@ struct RuleTests {
             "v1 end of support", .v1EndOfSupport, "are out of support",
             "apiVersion: amlauth/v1\nkind: 1️⃣Webservice\nmetadata: {name: svc}\nspec: {workspace: ml-example, compute_type: ACI, auth_enabled: true, models: [m:1], entry_script: s.py, environment: e:1}\n"
         ),
+        RuleCase(
+            "aad_token on Kubernetes", .endpointAuthMode, "'aad_token' works on managed endpoints only",
+            "apiVersion: amlauth/v1\nkind: OnlineEndpoint\nmetadata: {name: ep}\nspec: {workspace: ml-example, compute: aks-1, auth_mode: 1️⃣aad_token}\n"
+        ),
+        RuleCase(
+            "traffic to no deployment", .trafficDeployment, "'green', which is not a deployment of endpoint 'ep'",
+            "apiVersion: amlauth/v1\nkind: OnlineEndpoint\nmetadata: {name: ep}\nspec: {workspace: ml-example, traffic: {blue: 0, 1️⃣green: 0}}\n---\napiVersion: amlauth/v1\nkind: OnlineDeployment\nmetadata: {name: ep-blue}\nspec: {endpoint: ep, name: blue, model: m:1}\n"
+        ),
+        RuleCase(
+            "traffic sum", .trafficSum, "traffic sums to 90%",
+            "apiVersion: amlauth/v1\nkind: OnlineEndpoint\nmetadata: {name: ep}\nspec: {workspace: ml-example, traffic: 1️⃣{blue: 90}}\n---\napiVersion: amlauth/v1\nkind: OnlineDeployment\nmetadata: {name: ep-blue}\nspec: {endpoint: ep, name: blue, model: m:1}\n"
+        ),
     ]
 
     @Test(arguments: cases)

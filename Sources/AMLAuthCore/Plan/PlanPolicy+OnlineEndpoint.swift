@@ -1,0 +1,100 @@
+/// Plan-time checks of online endpoints: who may fetch their keys or tokens (AMLA007, AMLA008),
+/// names taken in the region (AMLA413) and Kubernetes computes that are not attached (AMLA409).
+extension PlanPolicy {
+    static func onlineEndpoints(
+        _ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics
+    ) {
+        let missingComputes = Set(live.missingComputes)
+        for endpoint in manifests.onlineEndpoints {
+            guard let resolved = desired.onlineEndpoints.first(where: { $0.address.name == endpoint.name }) else {
+                continue
+            }
+            endpointClients(endpoint, resolved, desired, live, &diagnostics)
+            endpointName(endpoint, resolved, live, &diagnostics)
+            if case .kubernetes(let compute) = endpoint.compute, let id = resolved.computeID,
+                missingComputes.contains(id)
+            {
+                diagnostics.report(
+                    .computeNotFound,
+                    "compute '\(compute)' is not attached to workspace '\(endpoint.workspace)'; attach the Kubernetes cluster first",
+                    at: endpoint.source.location(of: "compute"))
+            }
+        }
+    }
+
+    /// A token client must hold the action its endpoint's auth mode needs (key: `listKeys`,
+    /// aml_token: `token`, aad_token: `score`; aml-docs how-to-authenticate-online-endpoint.md), at
+    /// the endpoint or above, judged against every role it holds in the cloud and every role the
+    /// manifests assign it. A role amlauth cannot read the actions of (a custom role) might grant
+    /// it: then nothing is reported.
+    private static func endpointClients(
+        _ endpoint: OnlineEndpointManifest, _ resolved: DesiredOnlineEndpoint, _ desired: DesiredState,
+        _ live: LiveState, _ diagnostics: inout Diagnostics
+    ) {
+        let action = endpoint.authMode.clientAction
+        let verb = action.split(separator: "/").suffix(2).joined(separator: "/")
+        for (index, client) in endpoint.tokenClients.enumerated() {
+            let address = ResourceAddress(.servicePrincipal, client)
+            let principal = live.applications.first(where: {
+                $0.tags.contains(Markers.resourceTag(desired.target, client))
+            })?.servicePrincipalID.flatMap(GUID.init)
+            let liveRoles =
+                principal.map { id in
+                    live.roleAssignments.filter { $0.key.principal == id && $0.scope.covers(resolved.id) }.map(
+                        \.key.role)
+                } ?? []
+            let plannedRoles = desired.roleAssignments.filter {
+                $0.principal == .managed(address) && $0.scope.covers(resolved.id)
+            }.map(\.role.guid)
+            let roles = Set(liveRoles + plannedRoles).sorted()
+            let location = endpoint.source.spec["token_clients"]?.array?[index].location ?? endpoint.source.location
+            let granting = roles.filter { RolePermissions.builtIn[$0]?.grants(action) == true }
+            let unknown = roles.filter { RolePermissions.builtIn[$0] == nil }
+            if granting.isEmpty {
+                guard unknown.isEmpty else { continue }
+                let held = roles.compactMap { RoleReference(parsing: $0.value)?.description }
+                diagnostics.report(
+                    .endpointClientAction,
+                    "token client '\(client)' may not \(verb) endpoint '\(endpoint.name)' (auth_mode \(endpoint.authMode.rawValue)): "
+                        + (held.isEmpty
+                            ? "it holds no role there"
+                            : "none of its roles there (\(held.joined(separator: ", "))) grants '\(action)'"),
+                    at: location,
+                    hint:
+                        "assign it a role with '\(action)' at the endpoint or its workspace (a custom role with just that action, or AzureML Data Scientist)"
+                )
+            } else if granting.allSatisfy({ RolePermissions.broad.contains($0.value) }) {
+                let names = granting.compactMap { RoleReference(parsing: $0.value)?.description }
+                diagnostics.report(
+                    .endpointClientBroadRole,
+                    "token client '\(client)' gets '\(verb)' on endpoint '\(endpoint.name)' from \(names.map { "'\($0)'" }.joined(separator: ", ")), which grants much more",
+                    at: location,
+                    hint:
+                        "a custom role with actions: [\(action)], assigned at the endpoint, is all it needs")
+            }
+        }
+    }
+
+    /// Scoring host names are `<endpoint>.<region>.inference.ml.azure.com`: a name is unique per
+    /// region across workspaces, so an endpoint of another workspace in the region blocks it.
+    private static func endpointName(
+        _ endpoint: OnlineEndpointManifest, _ resolved: DesiredOnlineEndpoint, _ live: LiveState,
+        _ diagnostics: inout Diagnostics
+    ) {
+        func normalized(_ region: String) -> String { region.lowercased().filter { $0 != " " } }
+        guard
+            let region = resolved.location
+                ?? live.workspaces.first(where: { $0.id == resolved.workspaceID })?.location
+        else { return }
+        guard
+            let taken = live.onlineEndpoints.first(where: {
+                $0.name.lowercased() == endpoint.name.lowercased() && $0.workspaceID != resolved.workspaceID
+                    && normalized($0.location) == normalized(region)
+            })
+        else { return }
+        diagnostics.report(
+            .endpointNameTaken,
+            "online endpoint names are unique per region, and '\(endpoint.name)' is taken in \(region) by \(taken.id)",
+            at: endpoint.source.nameLocation, hint: "choose another name")
+    }
+}
