@@ -81,12 +81,27 @@ public enum NeededOperation {
     /// names them (`Microsoft.MachineLearningServices/workspaces/services/aks/write`,
     /// `…/aci/delete`, `…/aks/regeneratekeys/action`; learn.microsoft.com, "Azure permissions
     /// for AI + machine learning", Microsoft.MachineLearningServices).
+    /// An Azure ML v2 online-endpoint action (`…/workspaces/onlineEndpoints/write`,
+    /// `…/onlineEndpoints/deployments/write`, `…/onlineEndpoints/regenerateKeys/action`; the same
+    /// provider operations list).
+    public static func onlineEndpoint(_ verb: String) -> AzureOperation {
+        AzureOperation("Microsoft.MachineLearningServices/workspaces/onlineEndpoints/\(verb)")
+    }
+
     public static func service(_ computeType: String, _ verb: String) -> AzureOperation {
         AzureOperation("Microsoft.MachineLearningServices/workspaces/services/\(computeType.lowercased())/\(verb)")
     }
 }
 
 extension PermissionNeeds {
+    /// The workspace an endpoint or deployment lives in: permissions are asked for there, since
+    /// a resource about to be created has no permissions of its own to list.
+    static func workspace(of id: AzureResourceID) -> AzureResourceID {
+        var workspace = id
+        workspace.segments = Array(id.segments.prefix { $0.type.lowercased() != "onlineendpoints" })
+        return workspace
+    }
+
     /// What `plan` needs: each step's operation, where it acts, for the change that carries it.
     /// A patched, re-keyed or deleted service takes its compute type from `live`.
     public init(plan: Plan, live: LiveState) {
@@ -122,6 +137,20 @@ extension PermissionNeeds {
                         by: address)
                 case .deleteService(let workspace, let name):
                     need(NeededOperation.service(computeType(workspace, name), "delete"), at: workspace, by: address)
+                case .putOnlineEndpoint(let put):
+                    need(NeededOperation.onlineEndpoint("write"), at: put.workspaceID, by: address)
+                case .putOnlineDeployment(let put):
+                    need(
+                        NeededOperation.onlineEndpoint("deployments/write"), at: Self.workspace(of: put.endpointID),
+                        by: address)
+                case .regenerateOnlineEndpointKey(let endpoint, _):
+                    need(
+                        NeededOperation.onlineEndpoint("regenerateKeys/action"), at: Self.workspace(of: endpoint),
+                        by: address)
+                case .deleteOnlineDeployment(let id):
+                    need(NeededOperation.onlineEndpoint("deployments/delete"), at: Self.workspace(of: id), by: address)
+                case .deleteOnlineEndpoint(let id):
+                    need(NeededOperation.onlineEndpoint("delete"), at: Self.workspace(of: id), by: address)
                 }
             }
         }
