@@ -110,6 +110,8 @@ public final class LocalCloud: Sendable {
             return CloudMetadataRoutes.endpoints(context: context)
         case "scoring":
             return await ScoringRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
+        case "inference":
+            return await OnlineScoringRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "keyvault":
             return await KeyVaultRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "oidc-issuer":
@@ -150,7 +152,8 @@ public final class LocalCloud: Sendable {
             "federatedidentitycredentials", "modelmanagement", "oauth2", "v2.0", "discovery", "keys", ".well-known",
             "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
             "directoryobjects",
-            "getbyids", "metadata", "endpoints", "requests", "keyvault", "secrets", "$batch",
+            "getbyids", "metadata", "endpoints", "requests", "keyvault", "secrets", "$batch", "onlineendpoints",
+            "deployments", "locations", "mfeoperationsstatus", "mfeoperationresults", "inference", "swagger.json",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

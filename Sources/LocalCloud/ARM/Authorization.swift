@@ -8,10 +8,13 @@ enum Authorization {
         return scope.isEmpty || scope == "/" || target == scope || target.hasPrefix(scope + "/")
     }
 
+    /// Decides by ACTION: each assigned role's actions and notActions (built-in or custom), with
+    /// ARM's wildcards, so a custom role holding only `…/onlineEndpoints/token/action` grants that
+    /// and nothing else.
     static func isAllowed(_ principalID: String, _ action: String, at target: String, in state: CloudState) -> Bool {
         state.roleAssignments.contains { assignment in
             assignment.principalID == principalID && covers(assignment.scope, target)
-                && Roles.builtIn(id: assignment.roleDefinitionID).map { Roles.grants($0, action) } == true
+                && role(id: assignment.roleDefinitionID, in: state).map { Roles.grants($0, action) } == true
         }
     }
 
@@ -19,9 +22,15 @@ enum Authorization {
     static func isAllowed(_ principalID: String, dataAction: String, at target: String, in state: CloudState) -> Bool {
         state.roleAssignments.contains { assignment in
             assignment.principalID == principalID && covers(assignment.scope, target)
-                && Roles.builtIn(id: assignment.roleDefinitionID).map { Roles.grants($0, dataAction: dataAction) }
+                && role(id: assignment.roleDefinitionID, in: state).map { Roles.grants($0, dataAction: dataAction) }
                     == true
         }
+    }
+
+    /// A built-in role, or a custom role definition of this tenant, by its GUID.
+    static func role(id: String, in state: CloudState) -> RoleDefinition? {
+        Roles.builtIn(id: id)
+            ?? state.customRoles?.first { $0.id == id.lowercased() }.map(\.definition)
     }
 
     /// ARM's 403, word for word.

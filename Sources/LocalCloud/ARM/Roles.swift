@@ -13,6 +13,7 @@ public struct RoleDefinition: Sendable {
     /// Data-plane actions (Key Vault secrets): `actions` never grant them, so Owner cannot read or
     /// set a secret in an RBAC vault, as in Azure.
     public var dataActions: [String] = []
+    public var notDataActions: [String] = []
 }
 
 public enum Roles {
@@ -159,6 +160,7 @@ public enum Roles {
     /// Whether `role` grants the data action (same wildcard rules, over `dataActions` only).
     public static func grants(_ role: RoleDefinition, dataAction: String) -> Bool {
         role.dataActions.contains { matches($0, dataAction) }
+            && !role.notDataActions.contains { matches($0, dataAction) }
     }
 
     public static func grants(_ role: RoleDefinition, _ action: String) -> Bool {

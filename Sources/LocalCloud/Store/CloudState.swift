@@ -23,6 +23,13 @@ public struct CloudState: Codable, Sendable {
     /// Key Vaults (RBAC model) and their secrets. Optional so that data directories written
     /// before vaults existed still load (they have none).
     public var vaults: [VaultRecord]?
+    /// Azure ML v2 online endpoints, their deployments, the ARM operations that change them, and
+    /// custom role definitions. Optional so that data directories written before they existed
+    /// still load (they have none): no format version change.
+    public var onlineEndpoints: [OnlineEndpointRecord]?
+    public var onlineDeployments: [OnlineDeploymentRecord]?
+    public var armOperations: [ARMOperationRecord]?
+    public var customRoles: [CustomRoleRecord]?
     /// The seeded owner's credentials, printed in the cloud file so a first login is possible.
     public var bootstrapClientID: String
     public var bootstrapClientSecret: String
