@@ -42,10 +42,11 @@ public struct OnlineEndpointsClient: Sendable {
         try await pipeline.listAll(arm("GET", url(workspaceID, "/onlineEndpoints"))).compactMap(Self.endpoint)
     }
 
+    /// Lists with the endpoints' api-version, as azure-ai-ml's `online_endpoints.get` lists an
+    /// endpoint's deployments (its `OnlineEndpointOperations` holds the 2022-02-01-preview client's
+    /// `online_deployments`).
     public func onlineDeployments(endpointID: AzureResourceID) async throws(AzureError) -> [OnlineDeployment] {
-        try await pipeline.listAll(
-            arm("GET", url(endpointID, "/deployments", apiVersion: Self.deploymentAPIVersion))
-        ).compactMap(Self.deployment)
+        try await pipeline.listAll(arm("GET", url(endpointID, "/deployments"))).compactMap(Self.deployment)
     }
 
     /// The endpoint; nil when it does not exist.

@@ -138,7 +138,13 @@ struct ARMOperationRoutes {
         let retry = running ? [("Retry-After", ARMOperations.retryAfter)] : []
         if kind == "mfeoperationresults" {
             // The Location protocol: 202 while running, then 200 (or 204 for a delete).
-            if running { return .empty(202, headers: retry + [("Location", context.base + context.request.path)]) }
+            if running {
+                let state = await cloud.store.state
+                let location = ARMOperations.resultURL(
+                    record, base: context.base, subscriptionID: state.subscriptionID,
+                    apiVersion: context.request.query("api-version") ?? "")
+                return .empty(202, headers: retry + [("Location", location)])
+            }
             return record.kind == "Delete" ? .empty(204) : .empty(200)
         }
         var pairs: [(String, JSONValue)] = [

@@ -27,6 +27,38 @@ struct OnlineDeploymentRoutes {
         var properties = (try? JSONParser.parse(Array(deployment.properties.utf8)))?.objectValue ?? []
         properties.removeAll { $0.0 == "provisioningState" }
         properties.append(("provisioningState", .string(deployment.provisioningState)))
+        // Defaults the service fills in when the request leaves them out (azure-ai-ml reads
+        // `scaleSettings.scaleType` from every deployment it gets back; values as the specs' GET
+        // examples show them).
+        let defaults: [(String, JSONValue)] = [
+            ("scaleSettings", .object([("scaleType", .string("Default"))])),
+            (
+                "requestSettings",
+                .object([("requestTimeout", .string("PT5S")), ("maxConcurrentRequestsPerInstance", .number(1))])
+            ),
+            ("appInsightsEnabled", .bool(false)), ("egressPublicNetworkAccess", .string("Enabled")),
+        ]
+        let kubernetes = properties.first { $0.0 == "endpointComputeType" }?.1.stringValue == "Kubernetes"
+        // Kubernetes deployments carry container resources (azure-ai-ml's
+        // `KubernetesOnlineDeployment._from_rest_object` reads them); the values filled here are
+        // UNVERIFIED.
+        let kubernetesDefaults: [(String, JSONValue)] =
+            kubernetes
+            ? [
+                (
+                    "containerResourceRequirements",
+                    .object([
+                        (
+                            "containerResourceRequests",
+                            .object([("cpu", .string("0.1")), ("memory", .string("0.5Gi"))])
+                        ),
+                        ("containerResourceLimits", .null),
+                    ])
+                )
+            ] : []
+        for (key, value) in defaults + kubernetesDefaults where !properties.contains(where: { $0.0 == key }) {
+            properties.append((key, value))
+        }
         var pairs: [(String, JSONValue)] = [
             ("id", .string(scope.deploymentID(deployment.endpoint, deployment.name))),
             ("name", .string(deployment.name)), ("type", .string(OnlineEndpointScope.type + "/deployments")),
