@@ -15,6 +15,8 @@ public struct LocalCloudOptions: Sendable {
     public var armPageSize = 200
     /// Items per page of Graph lists (without `$top`).
     public var graphPageSize = 100
+    /// Instances one online deployment may ask for; more fail while provisioning (`QuotaExceeded`).
+    public var onlineInstanceQuota = 20
     /// Fault injection; nil for none.
     public var faults: FaultPlan?
     /// The clock, in seconds since 1970. Injected so expiry tests need no sleeping.

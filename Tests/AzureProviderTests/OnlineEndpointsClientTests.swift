@@ -152,3 +152,45 @@ struct OnlineEndpointsClientTests {
         }
     }
 }
+
+/// `ARMPoller` on an operation that fails while provisioning: the status URL's `error` becomes
+/// the thrown error, and the resource is left `Failed`.
+@Suite(.serialized)
+struct ARMPollerTests {
+    @Test func aFailedOperationIsThrownWithTheServicesError() async throws {
+        var options = LocalCloudOptions()
+        options.onlineInstanceQuota = 4
+        let connected = try await Connected.start(options)
+        defer { Task { await connected.stop() } }
+        let manual = ManualRuntime()
+        let client = OnlineEndpointsClient(
+            pipeline: connected.pipeline(connected.bootstrapCredential(), runtime: manual.runtime),
+            cloud: connected.cloud)
+        let workspace = AzureResourceID(
+            subscription: GUID(connected.subscription), resourceGroup: "ml-rg",
+            providerNamespace: "Microsoft.MachineLearningServices",
+            segments: [.init(type: "workspaces", name: "ml-example")])
+        let endpoint = OnlineEndpointDefinition(
+            workspaceID: workspace, name: "ep-quota", location: "westeurope", authMode: .key, compute: .managed)
+        _ = try await client.putOnlineEndpoint(endpoint)
+        do {
+            _ = try await client.putOnlineDeployment(
+                OnlineDeploymentDefinition(
+                    endpointID: endpoint.id, name: "big", location: "westeurope", instanceType: "Standard_DS3_v2",
+                    instanceCount: 5))
+            Issue.record("a deployment over quota succeeded")
+        } catch {
+            #expect(error.code == "QuotaExceeded")
+            #expect(error.message.contains("quota allows 4"))
+            #expect(error.target.contains("mfeOperationsStatus"))
+        }
+        let deployments = try await client.onlineDeployments(endpointID: endpoint.id)
+        #expect(deployments.map(\.provisioningState) == ["Failed"])
+        // Within quota, the same deployment succeeds.
+        let fitting = try await client.putOnlineDeployment(
+            OnlineDeploymentDefinition(
+                endpointID: endpoint.id, name: "small", location: "westeurope", instanceType: "Standard_DS3_v2",
+                instanceCount: 4))
+        #expect(fitting.provisioningState == "Succeeded")
+    }
+}

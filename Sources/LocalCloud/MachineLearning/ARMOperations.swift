@@ -17,12 +17,16 @@ enum ARMOperations {
     /// Seconds in `Retry-After` while an operation runs (ARM asks for whole seconds).
     static let retryAfter = "1"
 
-    static func start(_ kind: String, resourceID: String, location: String, now: Double, in state: inout CloudState)
-        -> ARMOperationRecord
-    {
+    /// Starts an operation; with `failure` (code, message) it will end `Failed` with that error and
+    /// leave its resource `Failed`, as an asynchronous provisioning failure does.
+    static func start(
+        _ kind: String, resourceID: String, location: String, now: Double, failure: (String, String)? = nil,
+        in state: inout CloudState
+    ) -> ARMOperationRecord {
         let record = ARMOperationRecord(
             id: SecureRandom.uuid(), kind: kind, resourceID: resourceID.lowercased(), location: location,
-            createdTime: now, polls: 0, status: "InProgress", endTime: nil)
+            createdTime: now, polls: 0, status: "InProgress", endTime: nil, failureCode: failure?.0,
+            failureMessage: failure?.1)
         state.armOperations = (state.armOperations ?? []) + [record]
         return record
     }
@@ -52,7 +56,8 @@ enum ARMOperations {
 
     private static func finish(_ index: Int, now: Double, in state: inout CloudState) {
         guard var operation = state.armOperations?[index] else { return }
-        operation.status = "Succeeded"
+        operation.status = operation.failureCode == nil ? "Succeeded" : "Failed"
+        let resourceState = operation.status
         operation.endTime = now
         state.armOperations?[index] = operation
         let id = operation.resourceID
@@ -68,13 +73,13 @@ enum ARMOperations {
             if let endpoint = state.onlineEndpoints?.firstIndex(where: {
                 OnlineEndpointScope.id(of: $0, state).lowercased() == id
             }) {
-                state.onlineEndpoints?[endpoint].provisioningState = "Succeeded"
+                state.onlineEndpoints?[endpoint].provisioningState = resourceState
                 state.onlineEndpoints?[endpoint].updatedTime = now
             }
             if let deployment = state.onlineDeployments?.firstIndex(where: {
                 OnlineEndpointScope.id(of: $0, state).lowercased() == id
             }) {
-                state.onlineDeployments?[deployment].provisioningState = "Succeeded"
+                state.onlineDeployments?[deployment].provisioningState = resourceState
                 state.onlineDeployments?[deployment].updatedTime = now
             }
         default:
@@ -145,6 +150,10 @@ struct ARMOperationRoutes {
                     apiVersion: context.request.query("api-version") ?? "")
                 return .empty(202, headers: retry + [("Location", location)])
             }
+            if let code = record.failureCode {
+                // UNVERIFIED: the status a failed operation's Location answers with.
+                return ErrorBody.arm(400, code, record.failureMessage ?? "The operation failed.")
+            }
             return record.kind == "Delete" ? .empty(204) : .empty(200)
         }
         var pairs: [(String, JSONValue)] = [
@@ -152,6 +161,15 @@ struct ARMOperationRoutes {
             ("startTime", .string(ISOTime.format(record.createdTime))),
         ]
         if let end = record.endTime { pairs.append(("endTime", .string(ISOTime.format(end)))) }
+        if record.status == "Failed", let code = record.failureCode {
+            pairs.append(
+                (
+                    "error",
+                    .object([
+                        ("code", .string(code)), ("message", .string(record.failureMessage ?? "The operation failed.")),
+                    ])
+                ))
+        }
         return .json(200, .object(pairs), headers: retry)
     }
 }

@@ -134,6 +134,16 @@ struct OnlineDeploymentRoutes {
             sku: json["sku"].map { $0.compact() }, tags: OnlineEndpointRoutes.strings(json["tags"]) ?? [:],
             provisioningState: existing == nil ? "Creating" : "Updating", createdTime: existing?.createdTime ?? now,
             updatedTime: now)
+        // More instances than the subscription's quota: accepted, then failed while provisioning,
+        // as quota shortfalls surface on the deployment's operation (code and wording UNVERIFIED).
+        let capacity = Int(json["sku"]?["capacity"]?.numberValue ?? 1)
+        let quota = cloud.options.onlineInstanceQuota
+        let failure: (String, String)? =
+            capacity > quota
+            ? (
+                "QuotaExceeded",
+                "Deployment '\(name)' asks for \(capacity) instances; the subscription's quota allows \(quota)."
+            ) : nil
         let apiVersion = routes.apiVersion
         do {
             return try await cloud.store.write { state -> CloudResponse in
@@ -143,7 +153,7 @@ struct OnlineDeploymentRoutes {
                 state.onlineDeployments = deployments
                 let operation = ARMOperations.start(
                     existing == nil ? "Create" : "Update", resourceID: id, location: record.location, now: now,
-                    in: &state)
+                    failure: failure, in: &state)
                 return .json(
                     existing == nil ? 201 : 200, body(record),
                     headers: [

@@ -58,6 +58,9 @@ public struct ARMOperationRecord: Codable, Sendable {
     /// `InProgress`, `Succeeded`, `Failed`.
     public var status: String
     public var endTime: Double?
+    /// Set when the operation will end `Failed`, with this ARM error.
+    public var failureCode: String?
+    public var failureMessage: String?
 }
 
 /// A custom role definition (`{scope}/providers/Microsoft.Authorization/roleDefinitions/{id}`).
