@@ -15,6 +15,9 @@ public struct LocalCloudOptions: Sendable {
     public var armPageSize = 200
     /// Items per page of Graph lists (without `$top`).
     public var graphPageSize = 100
+    /// Seconds after which an ARM long-running operation nobody polls has finished anyway (polling
+    /// it twice finishes it sooner).
+    public var operationSeconds = 2.0
     /// Instances one online deployment may ask for; more fail while provisioning (`QuotaExceeded`).
     public var onlineInstanceQuota = 20
     /// Fault injection; nil for none.

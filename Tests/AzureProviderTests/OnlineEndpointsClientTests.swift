@@ -28,7 +28,10 @@ struct OnlineEndpointsClientTests {
     }
 
     @Test func endpointLifecycleThroughLongRunningOperations() async throws {
-        let connected = try await Connected.start()
+        // Operations end only by being polled, however slow the machine is.
+        var options = LocalCloudOptions()
+        options.operationSeconds = 3600
+        let connected = try await Connected.start(options)
         defer { Task { await connected.stop() } }
         let manual = ManualRuntime()
         let client = OnlineEndpointsClient(

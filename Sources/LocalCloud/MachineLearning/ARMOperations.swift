@@ -10,10 +10,9 @@ import WireFormat
 /// resource shows `Creating`, `Updating` or `Deleting` meanwhile. Both resource types are real
 /// provider resource types (`locations/mfeOperationsStatus`, `locations/mfeOperationResults`, in
 /// the provider's registration). An operation finishes after it (or its resource) has been
-/// looked at twice, or after `finishSeconds` when nobody looks, so clients exercise their polling
-/// loop without waiting.
+/// looked at twice, or after `LocalCloudOptions.operationSeconds` when nobody looks, so clients
+/// exercise their polling loop without waiting.
 enum ARMOperations {
-    static let finishSeconds = 2.0
     /// Seconds in `Retry-After` while an operation runs (ARM asks for whole seconds).
     static let retryAfter = "1"
 
@@ -38,7 +37,9 @@ enum ARMOperations {
 
     /// Counts one look at the operations on `resourceID` (nil: none) or at operation `id`, then
     /// finishes every operation that is due.
-    static func observe(resourceID: String?, operationID: String?, now: Double, in state: inout CloudState) {
+    static func observe(
+        resourceID: String?, operationID: String?, now: Double, finishSeconds: Double, in state: inout CloudState
+    ) {
         guard var operations = state.armOperations else { return }
         for index in operations.indices where operations[index].status == "InProgress" {
             if operations[index].resourceID == resourceID?.lowercased() || operations[index].id == operationID {
@@ -122,7 +123,9 @@ struct ARMOperationRoutes {
         let record: ARMOperationRecord?
         do {
             record = try await cloud.store.write { state -> ARMOperationRecord? in
-                ARMOperations.observe(resourceID: nil, operationID: id.lowercased(), now: now, in: &state)
+                ARMOperations.observe(
+                    resourceID: nil, operationID: id.lowercased(), now: now,
+                    finishSeconds: cloud.options.operationSeconds, in: &state)
                 return state.armOperations?.first { $0.id == id.lowercased() }
             }
         } catch {

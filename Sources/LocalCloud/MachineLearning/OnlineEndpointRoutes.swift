@@ -22,9 +22,11 @@ struct OnlineEndpointRoutes {
         if ARMOperations.anyRunning(state) {
             let now = context.now
             let observed = request.method == "GET" ? looked : nil
+            let finish = cloud.options.operationSeconds
             state =
                 (try? await cloud.store.write { state -> CloudState in
-                    ARMOperations.observe(resourceID: observed, operationID: nil, now: now, in: &state)
+                    ARMOperations.observe(
+                        resourceID: observed, operationID: nil, now: now, finishSeconds: finish, in: &state)
                     return state
                 }) ?? state
         }
