@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the official Azure Python SDKs (azure-identity, azure-mgmt-authorization, msal, azure-keyvault-secrets, requests)
+# Runs the official Azure Python SDKs (azure-identity, azure-mgmt-authorization, msal, azure-keyvault-secrets,
+# azureml-core, azure-ai-ml, requests)
 # against `amlauth local-cloud serve`. Needs the debug build (swift build) and network access to PyPI
 # the first time, to fill .venv-conformance.
 set -euo pipefail

@@ -15,6 +15,11 @@ public struct LocalCloudOptions: Sendable {
     public var armPageSize = 200
     /// Items per page of Graph lists (without `$top`).
     public var graphPageSize = 100
+    /// Seconds after which an ARM long-running operation nobody polls has finished anyway (polling
+    /// it twice finishes it sooner).
+    public var operationSeconds = 2.0
+    /// Instances one online deployment may ask for; more fail while provisioning (`QuotaExceeded`).
+    public var onlineInstanceQuota = 20
     /// Fault injection; nil for none.
     public var faults: FaultPlan?
     /// The clock, in seconds since 1970. Injected so expiry tests need no sleeping.
@@ -112,6 +117,8 @@ public final class LocalCloud: Sendable {
             return CloudMetadataRoutes.endpoints(context: context)
         case "scoring":
             return await ScoringRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
+        case "inference":
+            return await OnlineScoringRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "keyvault":
             return await KeyVaultRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "oidc-issuer":
@@ -156,7 +163,8 @@ public final class LocalCloud: Sendable {
             "openid-configuration", "scoring", "score", "oidc-issuer", "_local", "counters", "health", "mint", "reset",
             "directoryobjects",
             "getbyids", "metadata", "devicecode", "devicelogin", "endpoints", "requests", "keyvault", "secrets",
-            "$batch",
+            "$batch", "onlineendpoints", "deployments", "locations", "mfeoperationsstatus", "mfeoperationresults",
+            "inference", "swagger.json",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

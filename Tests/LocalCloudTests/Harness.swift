@@ -23,12 +23,12 @@ struct Harness {
         func advance(_ seconds: Double) { value.withLock { $0 += seconds } }
     }
 
-    static func make(_ configure: (inout LocalCloudOptions) -> Void = { _ in }) throws -> Harness {
+    static func make(seed: Seed = Seed(), _ configure: (inout LocalCloudOptions) -> Void = { _ in }) throws -> Harness {
         let clock = Clock()
         var options = LocalCloudOptions()
         options.now = { clock.now }
         configure(&options)
-        let state = try Seed().makeState(now: clock.now)
+        let state = try seed.makeState(now: clock.now)
         let cloud = LocalCloud(store: CloudStore(state: state, directory: nil), keys: keys, options: options)
         return Harness(cloud: cloud, clock: clock, state: state)
     }

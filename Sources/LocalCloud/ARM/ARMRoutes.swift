@@ -29,7 +29,7 @@ struct ARMRoutes {
         let state = await cloud.store.state
         let caller: Caller
         switch BearerCheck.authenticate(
-            context, cloud: cloud, tenantID: state.tenantID, audiences: Audience.resourceManager,
+            context, cloud: cloud, tenantID: state.tenantID, audiences: Audience.resourceManager(base: context.base),
             style: .resourceManager)
         {
         case .success(let value): caller = value
@@ -45,7 +45,9 @@ struct ARMRoutes {
             let routes = RoleAssignmentRoutes(cloud: cloud, context: context, caller: caller, scope: scope)
             switch rest.first?.lowercased() {
             case "roleassignments": return await routes.handle(Array(rest.dropFirst()))
-            case "roledefinitions": return routes.roleDefinitions(Array(rest.dropFirst()), state: state)
+            case "roledefinitions":
+                return await RoleDefinitionRoutes(cloud: cloud, context: context, caller: caller, scope: scope)
+                    .handle(Array(rest.dropFirst()), state: state)
             case "permissions" where rest.count == 1: return routes.permissions(state: state)
             default:
                 return ErrorBody.arm(
@@ -53,6 +55,27 @@ struct ARMRoutes {
                     "The resource type '\(rest.first ?? "")' could not be found in the namespace 'Microsoft.Authorization' for api version '\(request.query("api-version") ?? "")'."
                 )
             }
+        }
+        if lower.count >= 9, lower[0] == "subscriptions", lower[4] == "providers",
+            lower[5] == "microsoft.machinelearningservices", lower[6] == "workspaces", lower[8] == "onlineendpoints"
+        {
+            let workspace: WorkspaceRecord
+            switch resolveScope(Array(segments[..<8]), state: state) {
+            case .failure(let response): return response
+            case .success(.workspace(let found)): workspace = found
+            case .success: return ErrorBody.arm(404, "ResourceNotFound", "The workspace was not found.")
+            }
+            let scope = OnlineEndpointScope(
+                subscriptionID: state.subscriptionID, workspace: workspace, base: context.base)
+            return await OnlineEndpointRoutes(cloud: cloud, context: context, caller: caller, scope: scope).handle(
+                Array(segments.dropFirst(9)))
+        }
+        if lower.count == 8, lower[0] == "subscriptions", lower[1] == state.subscriptionID, lower[2] == "providers",
+            lower[3] == "microsoft.machinelearningservices", lower[4] == "locations",
+            lower[6] == "mfeoperationsstatus" || lower[6] == "mfeoperationresults"
+        {
+            return await ARMOperationRoutes(cloud: cloud, context: context, caller: caller).handle(
+                kind: lower[6], id: segments[7])
         }
         guard request.method == "GET" else {
             return ErrorBody.arm(

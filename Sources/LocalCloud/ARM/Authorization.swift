@@ -16,7 +16,7 @@ enum Authorization {
     static func permissions(of principalID: String, at target: String, in state: CloudState) -> [Permission] {
         state.roleAssignments.compactMap { assignment in
             guard assignment.principalID == principalID, covers(assignment.scope, target) else { return nil }
-            return Roles.builtIn(id: assignment.roleDefinitionID)?.permission
+            return role(id: assignment.roleDefinitionID, in: state)?.permission
         }
     }
 
@@ -27,6 +27,12 @@ enum Authorization {
     /// The same decision for a data-plane action (Key Vault secrets), from roles' dataActions.
     static func isAllowed(_ principalID: String, dataAction: String, at target: String, in state: CloudState) -> Bool {
         permissions(of: principalID, at: target, in: state).contains { $0.grants(dataAction: dataAction) }
+    }
+
+    /// A built-in role, or a custom role definition of this tenant, by its GUID.
+    static func role(id: String, in state: CloudState) -> RoleDefinition? {
+        Roles.builtIn(id: id)
+            ?? state.customRoles?.first { $0.id == id.lowercased() }.map(\.definition)
     }
 
     /// ARM's 403, word for word.

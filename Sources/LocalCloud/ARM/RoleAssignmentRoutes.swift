@@ -3,7 +3,7 @@ import AuthCrypto
 import Foundation
 import WireFormat
 
-/// `{scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]` and `…/roleDefinitions`.
+/// `{scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]`.
 struct RoleAssignmentRoutes {
     let cloud: LocalCloud
     let context: RequestContext
@@ -154,7 +154,12 @@ struct RoleAssignmentRoutes {
             )
         }
         let definitionGUID = String(definitionText.split(separator: "/").last ?? "").lowercased()
-        guard let role = Roles.builtIn(id: definitionGUID) else {
+        // A custom role is visible, and assignable, only at or below one of its assignable scopes
+        // (UNVERIFIED: ARM's answer outside them is taken to be the same as for an unknown role).
+        let custom = state.customRoles?.first { $0.id == definitionGUID }
+        guard let role = Authorization.role(id: definitionGUID, in: state),
+            custom.map({ $0.assignableScopes.contains { Authorization.covers($0, scope) } }) ?? true
+        else {
             return ErrorBody.arm(
                 400, "RoleDefinitionDoesNotExist",
                 "The specified role definition with ID '\(definitionGUID)' does not exist.")
@@ -235,63 +240,5 @@ struct RoleAssignmentRoutes {
         } catch {
             return ErrorBody.arm(500, "InternalServerError", "The local cloud could not persist the change: \(error)")
         }
-    }
-
-    // MARK: Role definitions
-
-    func roleDefinitions(_ rest: [String], state: CloudState) -> CloudResponse {
-        let action = "Microsoft.Authorization/roleDefinitions/read"
-        guard request.method == "GET" else {
-            return ErrorBody.arm(405, "MethodNotAllowed", "Role definitions are read-only in the local cloud.")
-        }
-        guard scope == "/" || Authorization.isAllowed(caller.objectID, action, at: scope, in: state) else {
-            return Authorization.denied(caller, action, scope)
-        }
-        let prefix = scope == "/" ? "" : "/subscriptions/\(state.subscriptionID)"
-        func body(_ role: RoleDefinition) -> JSONValue {
-            .object([
-                (
-                    "properties",
-                    .object([
-                        ("roleName", .string(role.name)), ("type", .string("BuiltInRole")),
-                        ("description", .string(role.description)),
-                        ("assignableScopes", .array([.string("/")])),
-                        (
-                            "permissions",
-                            .array([
-                                .object([
-                                    ("actions", .array(role.actions.map(JSONValue.string))),
-                                    ("notActions", .array(role.notActions.map(JSONValue.string))),
-                                    ("dataActions", .array(role.dataActions.map(JSONValue.string))),
-                                    ("notDataActions", .array([])),
-                                ])
-                            ])
-                        ),
-                        ("createdOn", .string("2015-02-02T21:55:09Z")), ("updatedOn", .string("2024-01-01T00:00:00Z")),
-                        ("createdBy", .null), ("updatedBy", .null),
-                    ])
-                ),
-                ("id", .string("\(prefix)/providers/Microsoft.Authorization/roleDefinitions/\(role.id)")),
-                ("type", .string("Microsoft.Authorization/roleDefinitions")), ("name", .string(role.id)),
-            ])
-        }
-        if let id = rest.first {
-            guard let role = Roles.builtIn(id: id) else {
-                return ErrorBody.arm(
-                    404, "RoleDefinitionDoesNotExist", "The specified role definition with ID '\(id)' does not exist.")
-            }
-            return .json(200, body(role))
-        }
-        var roles = Roles.builtIns
-        if let filter = request.query("$filter") {
-            if let name = Self.quoted(after: "roleName eq ", in: filter) {
-                roles = roles.filter { $0.name.lowercased() == name.lowercased() }
-            } else if let type = Self.quoted(after: "type eq ", in: filter) {
-                roles = type.lowercased() == "builtinrole" ? roles : []
-            } else {
-                return ErrorBody.arm(400, "UnsupportedQuery", "The filter '\(filter)' is not supported.")
-            }
-        }
-        return .json(200, .object([("value", .array(roles.map(body)))]))
     }
 }

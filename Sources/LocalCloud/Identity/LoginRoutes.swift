@@ -92,7 +92,7 @@ struct LoginRoutes {
             }
             resource = value
         }
-        guard let audience = Audience.forResource(resource) else {
+        guard let audience = Audience.forResource(resource, base: context.base) else {
             return entraError(
                 400, "invalid_resource", 500011,
                 "The resource principal named \(resource) was not found in the tenant named \(state.tenantDomain). This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."

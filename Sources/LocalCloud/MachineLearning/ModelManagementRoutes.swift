@@ -32,7 +32,7 @@ struct ModelManagementRoutes {
         }
         let caller: Caller
         switch BearerCheck.authenticate(
-            context, cloud: cloud, tenantID: state.tenantID, audiences: Audience.resourceManager,
+            context, cloud: cloud, tenantID: state.tenantID, audiences: Audience.resourceManager(base: context.base),
             style: .resourceManager)
         {
         case .success(let value): caller = value

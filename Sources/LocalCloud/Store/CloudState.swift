@@ -26,6 +26,13 @@ public struct CloudState: Codable, Sendable {
     /// People who can sign in with the device-code flow. Optional so that data directories written
     /// before users existed still load (they have none).
     public var users: [UserRecord]?
+    /// Azure ML v2 online endpoints, their deployments, the ARM operations that change them, and
+    /// custom role definitions. Optional so that data directories written before they existed
+    /// still load (they have none): no format version change.
+    public var onlineEndpoints: [OnlineEndpointRecord]?
+    public var onlineDeployments: [OnlineDeploymentRecord]?
+    public var armOperations: [ARMOperationRecord]?
+    public var customRoles: [CustomRoleRecord]?
     /// The seeded owner's credentials, printed in the cloud file so a first login is possible.
     public var bootstrapClientID: String
     public var bootstrapClientSecret: String

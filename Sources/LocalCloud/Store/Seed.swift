@@ -10,6 +10,12 @@ public struct Seed: Sendable {
         public var name: String
         public var resourceGroup: String
         public var location: String
+
+        public init(name: String, resourceGroup: String, location: String) {
+            self.name = name
+            self.resourceGroup = resourceGroup
+            self.location = location
+        }
     }
 
     public struct Compute: Sendable {
