@@ -12,6 +12,10 @@ struct LocalCloudAdmin {
     var graph: GraphClient
     var authorization: AuthorizationClient
     var subscriptionID: String
+    /// The test's own libcurl transport, trusting the cloud's CA (for scoring calls).
+    var transport: CurlTransport
+    /// Where this run of the cloud listens (`https://127.0.0.1:PORT`): a new port each start.
+    var base: String
 
     /// Opens the cloud of the manifests in `directory` (seeding it when new) and runs `body`.
     static func with<T>(
@@ -32,7 +36,7 @@ struct LocalCloudAdmin {
             let admin = LocalCloudAdmin(
                 graph: GraphClient(pipeline: pipeline, cloud: cloud),
                 authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
-                subscriptionID: extras.subscriptionID!)
+                subscriptionID: extras.subscriptionID!, transport: transport, base: running.base)
             let result = try await body(admin)
             await running.stop()
             return result

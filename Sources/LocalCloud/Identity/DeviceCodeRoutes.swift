@@ -108,7 +108,9 @@ struct DeviceCodeRoutes {
                 400, "unauthorized_client", 700016,
                 "Application with identifier '\(clientID)' was not found in the directory '\(state.tenantDomain)'.")
         }
-        guard let scope = form["scope"], Self.resource(in: scope).flatMap(Audience.forResource) != nil else {
+        guard let scope = form["scope"],
+            Self.resource(in: scope).flatMap({ Audience.forResource($0, base: context.base) }) != nil
+        else {
             return entraError(
                 400, "invalid_scope", 70011,
                 "The provided value for the input parameter 'scope' is not valid: name one resource's /.default scope."
@@ -210,7 +212,8 @@ struct DeviceCodeRoutes {
     /// An access token for the scope's resource, a new refresh token, and the account (id token,
     /// `client_info`), as Entra answers a public client.
     private func issue(user: UserRecord, clientID: String, scope: String, state: CloudState) -> CloudResponse {
-        guard let resource = Self.resource(in: scope), let audience = Audience.forResource(resource) else {
+        guard let resource = Self.resource(in: scope), let audience = Audience.forResource(resource, base: context.base)
+        else {
             return entraError(
                 400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid.")
         }
