@@ -102,6 +102,9 @@ let package = Package(
         // Values → text: diagnostics with carets, JSON, GitHub annotations; plans and apply reports.
         .target(name: "Rendering", dependencies: ["WireFormat", "AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
 
+        // Writes BuildInfo.swift (the commit `amlauth --version` prints) before each build.
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+
         // The command tree and the one place that wires implementations together.
         .target(
             name: "AMLAuthCLI",
@@ -109,7 +112,8 @@ let package = Package(
                 "AMLAuthCore", "Rendering", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "HTTPClient", "Engine", "AuthCrypto", "FileStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["BuildInfoPlugin"]
         ),
         .executableTarget(name: "amlauth", dependencies: ["AMLAuthCLI"], swiftSettings: strictSettings),
 

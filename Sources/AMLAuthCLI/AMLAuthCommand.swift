@@ -10,13 +10,17 @@ public struct AMLAuthCommand: AsyncParsableCommand {
             Service principals and their credentials, RBAC role assignments and model web-service \
             auth, declared in YAML manifests, checked, planned and applied.
             """,
-        version: "0.1.0",
+        version: "\(AMLAuthCommand.version) (\(BuildInfo.commit))",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, TokenCommand.self,
             KeysCommand.self, WhoamiCommand.self, SchemaCommand.self,
             OutputCommand.self,
             LocalCloudCommand.self,
         ])
+
+    /// The release number; `--version` adds the commit the binary was built from, and
+    /// `scripts/release.sh` names its tarball after it.
+    public static let version = "0.1.0"
 
     public init() {}
 }
