@@ -79,6 +79,17 @@ let package = Package(
         ),
 
         // The local cloud's HTTPS front: Hummingbird with TLS, moving bytes to and from the router.
+        //
+        // It stays in the `amlauth` binary (issue 14 item 3, measured in README "Binaries, container
+        // image and shell conveniences"): a stripped static build without LocalCloud and
+        // LocalCloudServer is still 62.1 MB: the static Swift runtime and Foundation with ICU data
+        // dominate, so a split cannot make the downloaded tool smaller than that. A split into an
+        // `amlauth-local-cloud` executable would take: that executable target and product; in
+        // Composition, `cloud: local` spawning it (next to /proc/self/exe, then PATH, else an error
+        // saying `swift build --product amlauth-local-cloud`), reading its cloud file from stdout
+        // and stopping it on every exit path including SIGINT during apply; `local-cloud serve`
+        // exec'ing it; bootstrap.sh or the README command building it, since `swift run amlauth`
+        // builds no other executable; and the CLI tests running two processes each.
         .target(
             name: "LocalCloudServer",
             dependencies: ["WireFormat", 
