@@ -79,6 +79,17 @@ let package = Package(
         ),
 
         // The local cloud's HTTPS front: Hummingbird with TLS, moving bytes to and from the router.
+        //
+        // It stays in the `amlauth` binary (issue 14 item 3, measured in README "Binaries, container
+        // image and shell conveniences"): a stripped static build without LocalCloud and
+        // LocalCloudServer is still 62.1 MB: the static Swift runtime and Foundation with ICU data
+        // dominate, so a split cannot make the downloaded tool smaller than that. A split into an
+        // `amlauth-local-cloud` executable would take: that executable target and product; in
+        // Composition, `cloud: local` spawning it (next to /proc/self/exe, then PATH, else an error
+        // saying `swift build --product amlauth-local-cloud`), reading its cloud file from stdout
+        // and stopping it on every exit path including SIGINT during apply; `local-cloud serve`
+        // exec'ing it; bootstrap.sh or the README command building it, since `swift run amlauth`
+        // builds no other executable; and the CLI tests running two processes each.
         .target(
             name: "LocalCloudServer",
             dependencies: ["WireFormat", 
@@ -102,6 +113,9 @@ let package = Package(
         // Values → text: diagnostics with carets, JSON, GitHub annotations; plans and apply reports.
         .target(name: "Rendering", dependencies: ["WireFormat", "AMLAuthCore", "YAMLSource"], swiftSettings: strictSettings),
 
+        // Writes BuildInfo.swift (the commit `amlauth --version` prints) before each build.
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+
         // The command tree and the one place that wires implementations together.
         .target(
             name: "AMLAuthCLI",
@@ -109,7 +123,8 @@ let package = Package(
                 "AMLAuthCore", "Rendering", "YAMLSource", "LocalCloud", "LocalCloudServer", "AzureProvider", "HTTPClient", "Engine", "AuthCrypto", "FileStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["BuildInfoPlugin"]
         ),
         .executableTarget(name: "amlauth", dependencies: ["AMLAuthCLI"], swiftSettings: strictSettings),
 

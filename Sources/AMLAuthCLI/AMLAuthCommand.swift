@@ -10,7 +10,7 @@ public struct AMLAuthCommand: AsyncParsableCommand {
             Service principals and their credentials, RBAC role assignments and model web-service \
             auth, declared in YAML manifests, checked, planned and applied.
             """,
-        version: "0.1.0",
+        version: "\(AMLAuthCommand.version) (\(BuildInfo.commit))",
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, TokenCommand.self,
             KeysCommand.self, WhoamiCommand.self, LoginCommand.self, LogoutCommand.self, SchemaCommand.self,
@@ -18,6 +18,10 @@ public struct AMLAuthCommand: AsyncParsableCommand {
             ImportCommand.self, DestroyCommand.self,
             LocalCloudCommand.self,
         ])
+
+    /// The release number; `--version` adds the commit the binary was built from, and
+    /// `scripts/release.sh` names its tarball after it.
+    public static let version = "0.1.0"
 
     public init() {}
 }

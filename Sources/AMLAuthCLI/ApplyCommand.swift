@@ -25,6 +25,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var reconcile: ReconcileOptions
+    @OptionGroup var color: ColorOptions
 
     @Flag(help: "Apply without asking.")
     var autoApprove = false
@@ -146,7 +147,7 @@ struct ApplyCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("amlauth apply: a policy check failed; nothing was changed\n".utf8))
             throw ExitCode.failure
         }
-        let colored = Terminal.wantsColor(environment: environment)
+        let colored = color.wantsColor(environment: environment)
         if !json {
             FileHandle.standardOutput.write(
                 Data((run.loaded.diagnosticsOutput + PlanRenderer(colored: colored).text(plan)).utf8))
@@ -189,7 +190,9 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         if !json { FileHandle.standardOutput.write(Data("\n".utf8)) }
         let observer: any ApplyObserver =
-            json ? SilentObserver() : ProgressPrinter(total: plan.effective.count, live: isatty(STDOUT_FILENO) == 1)
+            json
+            ? SilentObserver()
+            : ProgressPrinter(total: plan.effective.count, live: isatty(STDOUT_FILENO) == 1, escapes: colored)
         var executor = run.executor(parallelism: parallelism)
         executor.shouldStop = { interruption.requested }
         let result = await executor.apply(plan, observer: observer)
@@ -284,11 +287,15 @@ struct SilentObserver: ApplyObserver {
 final class ProgressPrinter: ApplyObserver {
     let total: Int
     let live: Bool
+    /// Whether the live line may be erased with an ANSI escape; without (`--no-color`,
+    /// `NO_COLOR`) it is overwritten with spaces, so the output holds no escape at all.
+    let escapes: Bool
     private let state = Mutex<(done: Int, running: Int)>((0, 0))
 
-    init(total: Int, live: Bool) {
+    init(total: Int, live: Bool, escapes: Bool) {
         self.total = total
         self.live = live
+        self.escapes = escapes
     }
 
     func started(_ change: Change) {
@@ -318,7 +325,9 @@ final class ProgressPrinter: ApplyObserver {
 
     private func emit(_ line: String, _ counts: (done: Int, running: Int)) {
         // On a terminal: clear the status line, print the event, redraw the status below it.
-        let text = live ? "\r\u{1B}[2K\(line)\n\(status(counts))" + (counts.done == total ? "\n" : "") : line + "\n"
+        let widest = status((total, total)).count
+        let clear = escapes ? "\r\u{1B}[2K" : "\r" + String(repeating: " ", count: widest) + "\r"
+        let text = live ? "\(clear)\(line)\n\(status(counts))" + (counts.done == total ? "\n" : "") : line + "\n"
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

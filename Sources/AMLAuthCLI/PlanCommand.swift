@@ -23,6 +23,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var reconcile: ReconcileOptions
+    @OptionGroup var color: ColorOptions
 
     @Option(name: .shortAndLong, help: "Write the plan as JSON to this file (for review or 'amlauth show').")
     var output: String?
@@ -89,7 +90,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     private func emit(_ run: PlanningRun, environment: [String: String]) throws {
         let (plan, live, loaded) = (run.plan, run.live, run.loaded)
-        let renderer = PlanRenderer(colored: !json && !markdown && Terminal.wantsColor(environment: environment))
+        let renderer = PlanRenderer(colored: !json && !markdown && color.wantsColor(environment: environment))
         let text =
             json
             ? PlanRenderer.json(plan, diagnostics: run.findings)

@@ -18,6 +18,8 @@ struct ShowCommand: ParsableCommand {
     @Flag(help: "Print Markdown.")
     var markdown = false
 
+    @OptionGroup var color: ColorOptions
+
     func validate() throws {
         if json && markdown { throw ValidationError("--json and --markdown are exclusive") }
     }
@@ -29,7 +31,7 @@ struct ShowCommand: ParsableCommand {
             ? document.json().serialized()
             : markdown
                 ? PlanRenderer().markdown(document.plan, diagnostics: document.diagnostics)
-                : PlanRenderer(colored: Terminal.wantsColor(environment: ProcessInfo.processInfo.environment)).text(
+                : PlanRenderer(colored: color.wantsColor(environment: ProcessInfo.processInfo.environment)).text(
                     document.plan)
         FileHandle.standardOutput.write(Data(output.utf8))
     }

@@ -19,12 +19,14 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: ValidateRun.Format = .text
 
+    @OptionGroup var color: ColorOptions
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let outcome = ValidateRun(
             paths: paths, format: format, environment: environment,
             workingDirectory: FileManager.default.currentDirectoryPath,
-            colored: format == .text && Terminal.wantsColor(environment: environment)
+            colored: format == .text && color.wantsColor(environment: environment)
         ).run()
         // Annotations go to stderr: the GitHub runner reads workflow commands from a step's stderr
         // as from its stdout (actions/runner, src/Runner.Worker/Handlers/ScriptHandler.cs gives
