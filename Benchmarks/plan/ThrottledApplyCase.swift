@@ -7,6 +7,7 @@ import HTTPClient
 import LocalCloud
 import LocalCloudServer
 import TestSupport
+import WireFormat
 
 /// Apply at ARM's limit: 200 groups × 5 roles = 1,000 role assignments against a local cloud that
 /// enforces ARM's token buckets (`--faults arm-throttle=scale:S`: the documented sizes, refill

@@ -1,4 +1,4 @@
-import AMLAuthCore
+public import AMLAuthCore
 import Synchronization
 
 /// Which faults to inject and how often: `--faults 429=0.2,500=0.05,503=0.05,reset=0.02,latency=20ms,retry-after=50ms,route=roleAssignments,seed=7`.

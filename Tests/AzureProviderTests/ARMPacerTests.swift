@@ -3,7 +3,7 @@ import AuthCrypto
 import AzureProvider
 import Foundation
 import LocalCloud
-import Synchronization
+import TestSupport
 import Testing
 
 /// The pipeline's pacer against a local cloud that enforces ARM's buckets, over TLS.
@@ -21,17 +21,12 @@ struct ARMPacerTests {
             }
         }
         let authorization = AuthorizationClient(pipeline: pipeline, cloud: connected.cloud)
-        let next = Mutex(0)
         let started = Date()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<parallelism {
+            for worker in 0..<parallelism {
                 group.addTask {
-                    while true {
-                        let index = next.withLock { value in
-                            defer { value += 1 }
-                            return value
-                        }
-                        guard index < count else { return }
+                    // Worker w puts assignments w, w + parallelism, w + 2 × parallelism, …
+                    for index in stride(from: worker, to: count, by: parallelism) {
                         _ = try await authorization.createRoleAssignment(
                             scope: scope, name: SecureRandom.uuid(),
                             roleDefinitionGUID: RoleReference.reader.guid.value,

@@ -30,7 +30,10 @@ struct ARMThrottleTests {
                 "PUT",
                 "\(harness.workspace)/providers/Microsoft.Authorization/roleAssignments/\(name)?\(ARMRoutesTests.api)",
                 token: token,
-                json: ARMRoutesTests().assignmentBody(role: "Reader", principal: principal.objectID))
+                json: ARMRoutesTests().assignmentBody(
+                    role: ["Reader", "Contributor", "Owner", "AzureML Data Scientist", "AzureML Compute Operator"][
+                        index],
+                    principal: principal.objectID))
         }
         for (index, left) in [2, 1, 0].enumerated() {
             let response = await put(index)
