@@ -75,7 +75,9 @@ final class ARMThrottle: Sendable {
     private static func refilled(_ bucket: Bucket?, limit: ARMThrottleLimits.Bucket, now: Double) -> Bucket {
         guard var bucket else { return Bucket(level: limit.size, updated: now) }
         bucket.level = min(limit.size, bucket.level + max(0, now - bucket.updated) * limit.refillPerSecond)
-        bucket.updated = now
+        // Requests stamped before an earlier-stamped one took the lock must not wind the clock
+        // back: the time between would be refilled twice.
+        bucket.updated = max(bucket.updated, now)
         return bucket
     }
 
