@@ -171,7 +171,9 @@ enum Composition {
         }
         let client = TokenClient(cloud: cloud, transport: transport, log: log)
         let tokens = TokenCache(credential: resolved.credential, client: client)
-        let pipeline = AzurePipeline(transport: transport, tokens: tokens, limiter: RateLimiter(), log: log)
+        let pipeline = AzurePipeline(
+            transport: transport, tokens: tokens, limiter: RateLimiter(),
+            pacer: ARMPacer(limits: cloud.resourceManagerLimits), log: log)
         return Session(
             cloud: cloud, subscriptionID: subscription, credential: resolved.credential, pipeline: pipeline,
             tokens: tokens, localCloud: running)

@@ -36,7 +36,12 @@ struct ServeCommand: AsyncParsableCommand {
 
             --faults takes comma-separated KEY=VALUE: 429, 500, 503 and reset with a rate from 0 to 1, \
             latency=20ms, retry-after=50ms (what a 429 or 503 asks clients to wait; 1 s by default), \
-            route=TEXT (only paths containing TEXT), seed=N. Example: 429=0.2,reset=0.02,seed=7.
+            route=TEXT (only paths containing TEXT), seed=N. Example: 429=0.2,reset=0.02,seed=7. \
+            arm-throttle=on makes ARM enforce its documented token buckets per subscription and principal \
+            (reads 250 at 25/s, writes and deletes 200 at 10/s; the subscription-wide bucket 15 times that) \
+            with 429 SubscriptionRequestsThrottled and Retry-After; arm-throttle=scale:0.1 refills them ten \
+            times as fast; arm-reads=B/R, arm-writes=B/R, arm-deletes=B/R set one bucket's size and refill \
+            per second. The cloud file then names the limits (resourceManagerLimits), and amlauth paces by them.
 
             Stops cleanly on SIGINT or SIGTERM.
             """)

@@ -1,7 +1,12 @@
-import AMLAuthCore
+public import AMLAuthCore
 import Synchronization
 
 /// Which faults to inject and how often: `--faults 429=0.2,500=0.05,503=0.05,reset=0.02,latency=20ms,retry-after=50ms,route=roleAssignments,seed=7`.
+///
+/// `arm-throttle=on` makes ARM enforce its documented token buckets (`ARMThrottleLimits`) with
+/// real 429s; `arm-throttle=scale:0.1` runs their refill ten times as fast (sizes unchanged), and
+/// `arm-reads=250/25`, `arm-writes=200/10`, `arm-deletes=200/10` set one bucket (size/refill per
+/// second) exactly.
 public struct FaultPlan: Sendable, Equatable {
     public var throttle = 0.0
     public var serverError = 0.0
@@ -23,6 +28,8 @@ public struct FaultPlan: Sendable, Equatable {
     /// Seconds after `addPassword` before Entra accepts the new secret (AADSTS7000215 meanwhile;
     /// microsoft-graph-docs#17966 reports 4–18 s), so rotation must prove it before removing the old.
     public var passwordActivationLag = 0.0
+    /// ARM's buckets, enforced; nil: ARM only reports its (documented) buckets in headers.
+    public var armThrottle: ARMThrottleLimits?
 
     public init() {}
 
@@ -41,6 +48,8 @@ public struct FaultPlan: Sendable, Equatable {
     }
 
     public init(parsing spec: String) throws(ParseError) {
+        var timeScale: Double?
+        var buckets: [(ARMThrottleLimits.Operation, ARMThrottleLimits.Bucket)] = []
         for item in spec.split(separator: ",") {
             let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingPrefix(" ") }.map(String.init)
             guard parts.count == 2 else { throw ParseError(description: "'\(item)' is not key=value") }
@@ -75,6 +84,21 @@ public struct FaultPlan: Sendable, Equatable {
                 } else {
                     passwordActivationLag = milliseconds / 1000
                 }
+            case "arm-throttle":
+                if value == "on" {
+                    timeScale = 1
+                } else if value.hasPrefix("scale:"), let scale = Double(value.dropFirst(6)), scale > 0 {
+                    timeScale = scale
+                } else {
+                    throw ParseError(description: "arm-throttle=\(value): write on or scale:S, e.g. scale:0.1")
+                }
+            case "arm-reads", "arm-writes", "arm-deletes":
+                let numbers = value.split(separator: "/").compactMap { Double($0) }
+                guard numbers.count == 2, numbers[0] >= 1, numbers[1] > 0 else {
+                    throw ParseError(description: "\(key)=\(value): write bucket/refill-per-second, e.g. 200/10")
+                }
+                let operation = ARMThrottleLimits.Operation(rawValue: String(key.dropFirst(4))) ?? .reads
+                buckets.append((operation, ARMThrottleLimits.Bucket(size: numbers[0], refillPerSecond: numbers[1])))
             case "route": route = value
             case "seed":
                 guard let number = UInt64(value) else { throw ParseError(description: "seed=\(value): a whole number") }
@@ -82,9 +106,14 @@ public struct FaultPlan: Sendable, Equatable {
             default:
                 throw ParseError(
                     description:
-                        "unknown fault '\(key)'; use 429, 500, 503, reset, latency, retry-after, graph-lag, password-lag, route, seed"
+                        "unknown fault '\(key)'; use 429, 500, 503, reset, latency, retry-after, graph-lag, password-lag, route, seed, arm-throttle, arm-reads, arm-writes, arm-deletes"
                 )
             }
+        }
+        if timeScale != nil || !buckets.isEmpty {
+            var limits = ARMThrottleLimits.documented.scaled(time: timeScale ?? 1)
+            for (operation, bucket) in buckets { limits[operation] = bucket }
+            armThrottle = limits
         }
     }
 }
@@ -174,7 +203,7 @@ final class FaultInjector: Sendable {
 extension CloudResponse {
     /// `Retry-After` in whole seconds (at least 1), plus `x-ms-retry-after-ms` when the wait is not
     /// a whole number of seconds.
-    fileprivate func retrying(after seconds: Double) -> CloudResponse {
+    func retrying(after seconds: Double) -> CloudResponse {
         let whole = max(1, Int(seconds.rounded(.up)))
         let response = adding("Retry-After", String(whole))
         guard Double(whole) != seconds else { return response }

@@ -68,9 +68,9 @@ public final class LocalCloud: Sendable {
     public let inFlight = InFlightGauge()
     /// The shape of each request answered, for request-shape parity with the official SDKs.
     public let requestLog = RequestLog()
-    let rateBuckets = RateBuckets()
     /// Device-code sign-ins in progress.
     let deviceCodes = DeviceCodes()
+    let armThrottle: ARMThrottle
     let faults: FaultInjector?
 
     public init(store: CloudStore, keys: SigningKeys, options: LocalCloudOptions = LocalCloudOptions()) {
@@ -78,6 +78,7 @@ public final class LocalCloud: Sendable {
         self.keys = keys
         self.options = options
         faults = options.faults.map(FaultInjector.init)
+        armThrottle = ARMThrottle(limits: options.faults?.armThrottle)
     }
 
     /// Answers one request. Never throws: every failure is an HTTP error response.
@@ -247,28 +248,5 @@ public final class RequestCounters: Sendable {
         }
         let total = table.values.reduce(0) { $0 + $1.values.reduce(0, +) }
         return .object([("total", .number(Double(total))), ("routes", .object(routes))])
-    }
-}
-
-/// ARM's token buckets (reads 250 at 25/s, writes and deletes 200 at 10/s), reported in the
-/// `x-ms-ratelimit-remaining-subscription-*` headers. The local cloud reports, it does not throttle:
-/// throttling is what `--faults 429=…` is for.
-final class RateBuckets: Sendable {
-    private struct Bucket {
-        var level: Double
-        var updated: Double
-    }
-    private let buckets = Mutex<[String: Bucket]>([:])
-
-    func take(_ kind: String, now: Double) -> Int {
-        let (capacity, refill) = kind == "reads" ? (250.0, 25.0) : (200.0, 10.0)
-        return buckets.withLock { table in
-            var bucket = table[kind] ?? Bucket(level: capacity, updated: now)
-            bucket.level = min(capacity, bucket.level + (now - bucket.updated) * refill)
-            bucket.updated = now
-            bucket.level = max(0, bucket.level - 1)
-            table[kind] = bucket
-            return Int(bucket.level)
-        }
     }
 }

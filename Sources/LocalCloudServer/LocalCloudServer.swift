@@ -42,36 +42,40 @@ public struct LocalCloudInstance: Sendable {
     public func cloudFile(port: Int) async -> JSONValue {
         let state = await cloud.store.state
         let base = "https://127.0.0.1:\(port)"
-        return .object([
-            ("name", .string("local")),
-            (
-                "endpoints",
-                .object([
-                    ("activeDirectory", .string(base)), ("resourceManager", .string(base + "/")),
-                    ("microsoftGraph", .string(base + "/graph/")),
-                    ("resourceManagerAudience", .string("https://management.azure.com/")),
-                    ("microsoftGraphAudience", .string("https://graph.microsoft.com/")),
-                    // The audience azureml-core uses for model management (AzureCloudEndpoints.machineLearningAudience).
-                    ("managementAudience", .string("https://management.core.windows.net/")),
-                    ("oidcIssuer", .string(IssuerRoutes.issuer)),
-                    ("oidcIssuerMint", .string(base + "/oidc-issuer/mint")),
-                    ("counters", .string(base + "/_local/counters")),
-                    // Vaults are paths on the one origin (`/keyvault/<vault>/secrets/…`), with
-                    // Key Vault's own token audience.
-                    ("keyVault", .string(base + "/keyvault/")),
-                    ("keyVaultAudience", .string("https://vault.azure.net")),
-                ])
-            ),
-            ("caCertificate", .string(keys.caCertificatePath)),
-            ("tenantId", .string(state.tenantID)), ("subscriptionId", .string(state.subscriptionID)),
-            (
-                "bootstrap",
-                .object([
-                    ("clientId", .string(state.bootstrapClientID)),
-                    ("clientSecret", .string(state.bootstrapClientSecret)),
-                ])
-            ),
-        ])
+        // ARM's limits when they are enforced (`--faults arm-throttle=…`), so clients can pace by them.
+        let limits: [(String, JSONValue)] =
+            cloud.options.faults?.armThrottle.map { [("resourceManagerLimits", $0.json)] } ?? []
+        return .object(
+            [
+                ("name", .string("local")),
+                (
+                    "endpoints",
+                    .object([
+                        ("activeDirectory", .string(base)), ("resourceManager", .string(base + "/")),
+                        ("microsoftGraph", .string(base + "/graph/")),
+                        ("resourceManagerAudience", .string("https://management.azure.com/")),
+                        ("microsoftGraphAudience", .string("https://graph.microsoft.com/")),
+                        // The audience azureml-core uses for model management (AzureCloudEndpoints.machineLearningAudience).
+                        ("managementAudience", .string("https://management.core.windows.net/")),
+                        ("oidcIssuer", .string(IssuerRoutes.issuer)),
+                        ("oidcIssuerMint", .string(base + "/oidc-issuer/mint")),
+                        ("counters", .string(base + "/_local/counters")),
+                        // Vaults are paths on the one origin (`/keyvault/<vault>/secrets/…`), with
+                        // Key Vault's own token audience.
+                        ("keyVault", .string(base + "/keyvault/")),
+                        ("keyVaultAudience", .string("https://vault.azure.net")),
+                    ])
+                ),
+                ("caCertificate", .string(keys.caCertificatePath)),
+                ("tenantId", .string(state.tenantID)), ("subscriptionId", .string(state.subscriptionID)),
+                (
+                    "bootstrap",
+                    .object([
+                        ("clientId", .string(state.bootstrapClientID)),
+                        ("clientSecret", .string(state.bootstrapClientSecret)),
+                    ])
+                ),
+            ] + limits)
     }
 }
 

@@ -1,4 +1,4 @@
-import AMLAuthCore
+public import AMLAuthCore
 import HTTPClient
 import WireFormat
 
@@ -48,6 +48,9 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
     /// The resource Key Vault tokens are requested for (`…/.default` is appended): the vault's
     /// own audience, never ARM's, as azure-keyvault-secrets asks for it.
     public var keyVaultAudience: String = "https://vault.azure.net"
+    /// ARM's request limits, which amlauth paces itself by (`ARMPacer`): Azure's documented
+    /// buckets, or what a cloud file's `resourceManagerLimits` says (the local cloud's, scaled).
+    public var resourceManagerLimits: ARMThrottleLimits = .documented
 
     public static let azureCloud = AzureCloudEndpoints(
         name: "AzureCloud", activeDirectory: "https://login.microsoftonline.com",
@@ -150,6 +153,15 @@ public struct AzureCloudEndpoints: Sendable, Equatable {
         cloud.keyVaultDNSSuffix = endpoints?["keyVaultDnsSuffix"]?.stringValue
         if endpoints?["keyVault"] != nil { cloud.keyVaultBase = slash(try required("keyVault")) }
         if let audience = endpoints?["keyVaultAudience"]?.stringValue { cloud.keyVaultAudience = audience }
+        if let limits = json["resourceManagerLimits"] {
+            guard let parsed = ARMThrottleLimits(json: limits) else {
+                throw FileError(
+                    description:
+                        "\(path): resourceManagerLimits must give reads, writes and deletes as {bucket, refillPerSecond} (positive numbers)"
+                )
+            }
+            cloud.resourceManagerLimits = parsed
+        }
         let extras = FileExtras(
             tenantID: json["tenantId"]?.stringValue, subscriptionID: json["subscriptionId"]?.stringValue,
             bootstrapClientID: json["bootstrap"]?["clientId"]?.stringValue,

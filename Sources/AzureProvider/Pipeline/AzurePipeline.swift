@@ -4,13 +4,16 @@ import Foundation
 public import HTTPClient
 public import WireFormat
 
-/// The one path every Azure call takes: client-side rate limit, bearer token for the API's
-/// audience (cached, refreshed), request ids, the retry policy, error decoding and the verbose log.
+/// The one path every Azure call takes: client-side rate limit (ARM's buckets for ARM, `ARMPacer`),
+/// bearer token for the API's audience (cached, refreshed), request ids, the retry policy, error
+/// decoding and the verbose log.
 public struct AzurePipeline: Sendable {
     public var transport: any HTTPTransport
     public var tokens: TokenCache?
     public var runtime: Runtime
     public var retry: RetryPolicy
+    /// Requests in a subscription on ARM wait for ARM's own buckets here, and skip `limiter`.
+    public var pacer: ARMPacer?
     public var limiter: RateLimiter?
     /// Receives one line per attempt when `--verbose` is on. Lines never hold headers or bodies.
     public var log: (@Sendable (String) -> Void)?
@@ -22,13 +25,15 @@ public struct AzurePipeline: Sendable {
     public init(
         transport: any HTTPTransport, tokens: TokenCache?, runtime: Runtime = .system,
         retry: RetryPolicy = RetryPolicy(),
-        limiter: RateLimiter? = nil, log: (@Sendable (String) -> Void)? = nil, tokenHosts: TokenHostPolicy? = nil
+        limiter: RateLimiter? = nil, pacer: ARMPacer? = nil, log: (@Sendable (String) -> Void)? = nil,
+        tokenHosts: TokenHostPolicy? = nil
     ) {
         self.transport = transport
         self.tokens = tokens
         self.runtime = runtime
         self.retry = retry
         self.limiter = limiter
+        self.pacer = pacer
         self.log = log
         self.tokenHosts =
             tokenHosts ?? tokens.map { TokenHostPolicy(cloud: $0.client.cloud) }
@@ -82,9 +87,10 @@ public struct AzurePipeline: Sendable {
         var waited = 0.0
         var connectionFailures = 0
         var refreshedToken = false
+        let subscription = request.service == .resourceManager ? ARMPacer.subscription(of: request.url) : nil
         while true {
             attempt += 1
-            if let limiter, let principal = await tokens?.principalKey {
+            if pacer == nil || subscription == nil, let limiter, let principal = await tokens?.principalKey {
                 do {
                     try await limiter.acquire(request.method == "GET" ? .read : .write, principal: principal)
                 } catch {
@@ -102,6 +108,16 @@ public struct AzurePipeline: Sendable {
                 }
                 headers.append(("Authorization", "Bearer \(try await tokens.token(audience: audience))"))
             }
+            var permit: ARMPacer.Permit?
+            if let pacer, let subscription, let principal = await tokens?.principalKey {
+                do {
+                    permit = try await pacer.acquire(
+                        method: request.method, subscription: subscription, principal: principal)
+                } catch {
+                    throw AzureError(
+                        service: request.service, status: nil, code: "Cancelled", message: "cancelled", target: target)
+                }
+            }
             let started = runtime.now()
             let outcome: Result<HTTPResponse, TransportError>
             do {
@@ -110,6 +126,13 @@ public struct AzurePipeline: Sendable {
                         HTTPRequest(method: request.method, url: request.url, headers: headers, body: request.body)))
             } catch {
                 outcome = .failure(error)
+            }
+            if let pacer, let permit {
+                switch outcome {
+                case .success(let response):
+                    await pacer.settle(permit, status: response.status) { response.header($0) }
+                case .failure: await pacer.settle(permit, status: nil) { _ in nil }
+                }
             }
             let elapsed = Int(((runtime.now() - started) * 1000).rounded())
             switch outcome {

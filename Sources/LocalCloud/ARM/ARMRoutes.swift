@@ -10,17 +10,22 @@ struct ARMRoutes {
     var request: CloudRequest { context.request }
 
     func handle(_ segments: [String]) async -> CloudResponse {
-        var response = await route(segments)
-        let kind = request.method == "GET" ? "reads" : request.method == "DELETE" ? "deletes" : "writes"
-        response.headers.append(
-            ("x-ms-ratelimit-remaining-subscription-\(kind)", String(cloud.rateBuckets.take(kind, now: context.now))))
+        var limit: ARMThrottle.Decision?
+        var response = await route(segments, limit: &limit)
+        if let limit {
+            let kind = limit.operation.rawValue
+            response.headers.append(("x-ms-ratelimit-remaining-subscription-\(kind)", String(limit.remaining)))
+            response.headers.append(
+                ("x-ms-ratelimit-remaining-subscription-global-\(kind)", String(limit.globalRemaining)))
+        }
         response.headers.append(
             ("x-ms-correlation-request-id", request.header("x-ms-correlation-request-id") ?? context.requestID))
         response.headers.append(("Cache-Control", "no-cache"))
         return response
     }
 
-    private func route(_ segments: [String]) async -> CloudResponse {
+    /// `limit`: what ARM's buckets said, for a request in a subscription by an authenticated caller.
+    private func route(_ segments: [String], limit: inout ARMThrottle.Decision?) async -> CloudResponse {
         guard request.query("api-version") != nil else {
             return ErrorBody.arm(
                 400, "MissingApiVersionParameter",
@@ -34,6 +39,16 @@ struct ARMRoutes {
         {
         case .success(let value): caller = value
         case .failure(let response): return response
+        }
+        // Throttling follows authentication: ARM counts per principal.
+        if segments.count > 1, segments[0].lowercased() == "subscriptions" {
+            let decision = cloud.armThrottle.take(
+                ARMThrottleLimits.Operation(method: request.method), subscription: segments[1],
+                principal: caller.objectID, now: context.now)
+            limit = decision
+            if decision.retryAfter != nil {
+                return ARMThrottle.refusal(decision, subscription: segments[1], principal: caller.objectID)
+            }
         }
         let lower = segments.map { $0.lowercased() }
         if let index = authorizationIndex(lower) {
