@@ -1,6 +1,7 @@
 // Plan-time cost against the local cloud over loopback TLS, in one process:
 //   amlauth-plan-benchmark [sizes…]              role assignments on an empty directory (100 1000 10000)
 //   amlauth-plan-benchmark steady [latency-ms…]  200 principals × 5 roles already applied (0 100)
+//   amlauth-plan-benchmark first [latency-ms…]   the same set planned against an empty cloud (0 20 100)
 //   amlauth-plan-benchmark transport             100 GETs one after another and 8 at a time
 //   amlauth-plan-benchmark throttled [scale] [n]  apply n (1000) role assignments at ARM's limit (scale 0.1)
 // Build once: swift build -c release --scratch-path .build-release --product amlauth-plan-benchmark
@@ -11,6 +12,9 @@ switch arguments.first {
 case "steady":
     let latencies = arguments.dropFirst().compactMap { Double($0) }
     try await SteadyStateCase.run(latencies: latencies.isEmpty ? [0, 100] : latencies)
+case "first":
+    let latencies = arguments.dropFirst().compactMap { Double($0) }
+    try await FirstPlanCase.run(latencies: latencies.isEmpty ? [0, 20, 100] : latencies)
 case "transport":
     try await TransportCase.run()
 case "throttled":

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmark: `amlauth validate` on 20,000 resources vs PyYAML's C loader parsing the same files.
+"""Benchmark: `amlauth validate` on 20,000 resources vs PyYAML's C loader and libyaml's bare event
+parser on the same files.
 
-Both run as separate processes under /usr/bin/time, several times each, in the same run, so the
-ratio is meaningful on a noisy machine. Prints a Markdown table.
+Every subject runs as its own process under /usr/bin/time, several times, interleaved, in the same
+run, so the ratios are meaningful on a noisy machine. Wall time and CPU time (user + system) are
+both reported: on a shared 2-core machine the wall clock mostly measures the neighbours, so the
+ratios use CPU time. Prints Markdown tables.
 
     python3 Benchmarks/validate/run.py [--resources N] [--runs K]
+    python3 Benchmarks/validate/run.py --memory 5000 20000 80000   # peak RSS by size, one run each
 """
 import argparse
 import os
@@ -17,56 +21,91 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
 def timed(command):
-    """Wall seconds and peak RSS (MiB) of one run of `command`."""
-    result = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + command, stdout=subprocess.PIPE,
+    """Exit code, wall seconds, CPU seconds (user + system), peak RSS (MiB) and stdout of one run."""
+    result = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M"] + command, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     last = result.stderr.strip().splitlines()[-1]
-    seconds, kib = last.split()
-    return result.returncode, float(seconds), int(kib) / 1024, result.stdout
+    wall, user, system, kib = last.split()
+    return result.returncode, float(wall), float(user) + float(system), int(kib) / 1024, result.stdout
+
+
+def build():
+    """The release amlauth and the libyaml event-parser program; their paths."""
+    subprocess.run(["swift", "build", "-c", "release", "--scratch-path", ".build-release", "--product", "amlauth"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    os.makedirs(os.path.join(HERE, "generated"), exist_ok=True)
+    events = os.path.join(HERE, "generated", "libyaml_events")
+    subprocess.run(["cc", "-O2", "-o", events, os.path.join(HERE, "libyaml_events.c"), "-lyaml"], check=True)
+    return os.path.join(ROOT, ".build-release", "release", "amlauth"), events
+
+
+def generate(resources):
+    out = os.path.join(HERE, "generated", str(resources))
+    subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), out, str(resources)], check=True)
+    files = sorted(os.path.join(out, name) for name in os.listdir(out))
+    return out, files, sum(os.path.getsize(f) for f in files) / 1e6
+
+
+def memory(sizes, binary):
+    print("| resources | MB of YAML | amlauth validate: wall (s) | CPU (s) | peak RSS (MiB) | RSS per resource (KiB) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for resources in sizes:
+        out, _, size = generate(resources)
+        code, wall, cpu, mib, stdout = timed([binary, "validate", out, "--format", "json"])
+        if code != 0:
+            sys.exit(f"validate failed ({code}):\n{stdout[:2000]}")
+        print(f"| {resources:,} | {size:.1f} | {wall:.2f} | {cpu:.2f} | {mib:.0f} | {mib * 1024 / resources:.1f} |")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--resources", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--memory", type=int, nargs="*", help="sizes for the peak-memory table")
     args = parser.parse_args()
 
-    out = os.path.join(HERE, "generated")
-    subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), out, str(args.resources)], check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "amlauth"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    binary = os.path.join(ROOT, ".build", "release", "amlauth")
-    files = sorted(os.path.join(out, name) for name in os.listdir(out))
-    size = sum(os.path.getsize(f) for f in files) / 1e6
+    binary, events = build()
+    if args.memory:
+        memory(args.memory, binary)
+        return
+    out, files, size = generate(args.resources)
 
     loader = ("import sys, yaml\n"
-              "n = sum(1 for f in sys.argv[1:] for d in yaml.load_all(open(f, 'rb'), Loader=yaml.CLoader) if d)\n"
+              "n = sum(1 for f in sys.argv[1:] for d in yaml.load_all(open(f, 'rb'), Loader=yaml.CSafeLoader) if d)\n"
               "print(n)")
     keeper = ("import sys, yaml\n"
-              "docs = [d for f in sys.argv[1:] for d in yaml.load_all(open(f, 'rb'), Loader=yaml.CLoader) if d]\n"
+              "docs = [d for f in sys.argv[1:] for d in yaml.load_all(open(f, 'rb'), Loader=yaml.CSafeLoader) if d]\n"
               "print(len(docs))")
     subjects = {
-        "amlauth validate (release)": [binary, "validate", out, "--format", "json"],
-        "PyYAML CLoader, parse only": [sys.executable, "-c", loader] + files,
-        "PyYAML CLoader, all documents kept": [sys.executable, "-c", keeper] + files,
+        "amlauth validate (release): parse, decode, every rule, JSON report": [binary, "validate", out, "--format",
+                                                                              "json"],
+        "PyYAML CSafeLoader, parse only (documents dropped as read)": [sys.executable, "-c", loader] + files,
+        "PyYAML CSafeLoader, all documents kept": [sys.executable, "-c", keeper] + files,
+        "libyaml alone: yaml_parser_parse over every event, nothing built (C, -O2)": [events] + files,
     }
     results = {}
-    for _ in range(args.runs):  # interleaved, so drift hits both alike
+    for _ in range(args.runs):  # interleaved, so drift hits every subject alike
         for name, command in subjects.items():
-            code, seconds, mib, stdout = timed(command)
-            if name.startswith("amlauth") and code != 0:
-                sys.exit(f"validate failed ({code}):\n{stdout[:2000]}")
-            results.setdefault(name, []).append((seconds, mib))
+            code, wall, cpu, mib, stdout = timed(command)
+            if code != 0:
+                sys.exit(f"{name} failed ({code}):\n{stdout[:2000]}")
+            results.setdefault(name, []).append((wall, cpu, mib))
 
-    print(f"{args.resources} resources, {size:.1f} MB of YAML in {len(files)} files, {args.runs} runs each\n")
-    print("| subject | median wall (s) | min wall (s) | peak RSS (MiB) |")
-    print("|---|---:|---:|---:|")
+    print(f"{args.resources:,} resources, {size:.1f} MB of YAML in {len(files)} files, {args.runs} runs each\n")
+    print("| subject | median wall (s) | median CPU (s) | min CPU (s) | MB/s (CPU) | peak RSS (MiB) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    cpu = {}
     for name, runs in results.items():
         walls = [r[0] for r in runs]
-        print(f"| {name} | {statistics.median(walls):.2f} | {min(walls):.2f} | {max(r[1] for r in runs):.0f} |")
-    a = statistics.median(r[0] for r in results["amlauth validate (release)"])
-    b = statistics.median(r[0] for r in results["PyYAML CLoader, parse only"])
-    print(f"\nratio amlauth / PyYAML CLoader (median wall): {a / b:.2f}")
+        cpus = [r[1] for r in runs]
+        cpu[name] = statistics.median(cpus)
+        print(f"| {name} | {statistics.median(walls):.2f} | {cpu[name]:.2f} | {min(cpus):.2f} | "
+              f"{size / max(cpu[name], 1e-3):.1f} | {max(r[2] for r in runs):.0f} |")
+    amlauth, pyyaml, events_cpu = (cpu[name] for name in list(subjects)[:2] + list(subjects)[3:])
+    print(f"\nPyYAML CSafeLoader parse-only CPU / amlauth CPU: {pyyaml / amlauth:.1f}× "
+          f"(a 15× goal means amlauth at {pyyaml / 15:.3f} s, {size * 15 / pyyaml:.0f} MB/s)")
+    print(f"libyaml alone: {size / max(events_cpu, 1e-3):.0f} MB/s; amlauth CPU / libyaml CPU: {amlauth / events_cpu:.1f}; "
+          f"PyYAML CSafeLoader / libyaml: {pyyaml / events_cpu:.1f}")
 
 
 if __name__ == "__main__":

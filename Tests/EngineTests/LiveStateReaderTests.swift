@@ -130,20 +130,24 @@ struct LiveStateReaderTests {
         let engine = try await EngineHarness.connect(live)
         let graph = engine.graph
         // Two of them were made by hand, one with a quote in its name; the last one is outside the first batch.
+        // A third is ours by its uniqueName alone (tags lost, renamed): found by the uniqueName queries.
+        let renamed = try #require(desired.servicePrincipals.first { $0.address.name == "sp-20" })
         let handmade = [
             try await graph.createApplication(displayName: "it's sp 3", tags: []),
             try await graph.createApplication(displayName: "it's sp 39", tags: []),
+            try await graph.upsertApplication(uniqueName: renamed.uniqueName, displayName: "renamed", tags: []).0,
         ]
         live.cloud.counters.reset()
+        live.cloud.batchItemCounters.reset()
         let state = try await engine.reader.read(desired)
         #expect(Set(state.applications.map(\.objectID)) == Set(handmade.map(\.id)))
-        // The tagged query, then ⌈40 / 15⌉ = 3 name queries in one batch: not one per principal;
-        // then the found applications' credentials in another.
+        // The tagged query, then ⌈40 / 15⌉ = 3 name queries in one batch and 3 uniqueName queries
+        // in another, in flight together: not one request per principal nor per 15 of them; then
+        // the found applications' credentials in a third batch.
         let items = live.cloud.batchItemCounters
-        // Direct: the tagged query and the ⌈40 / 15⌉ = 3 uniqueName queries (not batched yet).
-        #expect(live.cloud.counters.total(matching: "applications") == 4)
-        #expect(live.cloud.counters.total(matching: "$batch") == 2)
-        #expect(items.total(matching: "applications") - items.total(matching: "federatedIdentityCredentials") == 3)
+        #expect(live.cloud.counters.total(matching: "applications") == 1, "only the tagged query goes alone")
+        #expect(live.cloud.counters.total(matching: "$batch") == 3)
+        #expect(items.total(matching: "applications") - items.total(matching: "federatedIdentityCredentials") == 6)
         #expect(items.total(matching: "federatedIdentityCredentials") == handmade.count)
         #expect(
             live.cloud.counters.total(matching: "servicePrincipals") == 1,

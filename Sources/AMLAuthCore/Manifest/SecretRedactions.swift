@@ -305,8 +305,10 @@ private struct SecretTextScanner {
                 }
                 guard keyStart < keyEnd else { continue }
                 if quoted { guard keyStart > line.lowerBound, bytes[keyStart - 1] == bytes[keyEnd] else { continue } }
-                let key = String(decoding: bytes[keyStart..<keyEnd], as: UTF8.self)
-                guard SecretScanner.isSecretKey(key) else { continue }
+                let isSecret = bytes.withUnsafeBufferPointer {
+                    SecretScanner.isSecretKey(utf8: UnsafeBufferPointer(rebasing: $0[keyStart..<keyEnd]))
+                }
+                guard isSecret else { continue }
                 maskValue(from: index + 1, line: number, keyColumn: keyStart - line.lowerBound)
             }
         }

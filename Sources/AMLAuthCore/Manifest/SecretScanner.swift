@@ -33,9 +33,36 @@ enum SecretScanner {
     }()
 
     static func isSecretKey(_ key: String) -> Bool {
-        if knownFields.contains(key) { return false }
-        return secretKeys.contains(String(key.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" }))
+        var key = key
+        return key.withUTF8 { isSecretKey(utf8: $0) }
     }
+
+    /// `isSecretKey` on a key's UTF-8 bytes. ASCII keys (all but a few) are normalized and compared
+    /// in place, without building or hashing a string: this runs on every key of every manifest,
+    /// twice (here and in the raw-text scan).
+    static func isSecretKey(utf8 key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard key.allSatisfy({ $0 < 0x80 }) else {
+            // Non-ASCII may lower-case to ASCII (the Kelvin sign to `k`): the general path.
+            let text = String(decoding: key, as: UTF8.self)
+            if knownFields.contains(text) { return false }
+            return secretKeys.contains(String(text.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" }))
+        }
+        func isSeparator(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") }
+        let length = key.reduce(0) { $0 + (isSeparator($1) ? 0 : 1) }
+        func matches(_ candidate: [UInt8]) -> Bool {
+            var position = 0
+            for byte in key where !isSeparator(byte) {
+                let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                guard lower == candidate[position] else { return false }
+                position += 1
+            }
+            return true
+        }
+        guard secretKeyBytes.contains(where: { $0.count == length && matches($0) }) else { return false }
+        return !knownFields.contains(String(decoding: key, as: UTF8.self))
+    }
+
+    private static let secretKeyBytes = secretKeys.map { Array($0.utf8) }
 
     /// Reports every literal secret in `node` and returns the locations of the keys it flagged.
     static func scan(_ node: YAMLNode, into diagnostics: inout Diagnostics) -> Set<SourceLocation> {
@@ -82,17 +109,18 @@ enum SecretScanner {
     /// (`display_name: "temp 8Q~…"`, a description with `AZURE_CLIENT_SECRET=…`). Cheap
     /// prefilters first: this runs on every scalar of every manifest.
     static func secretShape(_ value: String) -> String? {
-        if value.containsBytes("-----BEGIN"), value.containsBytes("PRIVATE KEY") { return "a private key" }
-        if value.containsBytes("Q~"), isClientSecret(value) { return "an Entra client secret" }
+        // One pass for every marker: almost every scalar has none, and then nothing else runs.
+        let markers = SecretMarkers(value)
+        if markers.isEmpty { return nil }
+        if markers.contains(.pemBegin), value.containsBytes("PRIVATE KEY") { return "a private key" }
+        if markers.contains(.clientSecret), isClientSecret(value) { return "an Entra client secret" }
         if value.hasPrefix("eyJ"), value.split(separator: ".").count == 3, !value.containsBytes(" ") {
             return "a JWT token"
         }
-        if value.containsBytes("Q~") || value.containsBytes("eyJ"),
-            SecretRedactions.maskShapes(value) != value
-        {
-            return value.containsBytes("Q~") ? "text holding an Entra client secret" : "text holding a JWT token"
+        if !markers.isDisjoint(with: [.clientSecret, .jwt]), SecretRedactions.maskShapes(value) != value {
+            return markers.contains(.clientSecret) ? "text holding an Entra client secret" : "text holding a JWT token"
         }
-        if value.containsBytes("="), let key = secretAssignment(in: value) {
+        if markers.contains(.assignment), let key = secretAssignment(in: value) {
             return "text holding a secret ('\(key)=…')"
         }
         return nil
@@ -138,5 +166,49 @@ enum SecretScanner {
             scalars[5] == "~"
         else { return false }
         return scalars.allSatisfy { ASCII.isWord($0, or: "_~.-") }
+    }
+}
+
+/// Which secret markers a text holds (`-----BEGIN`, `Q~`, `eyJ`, `=`), found in one pass over its
+/// bytes instead of one search per marker.
+struct SecretMarkers: OptionSet {
+    let rawValue: UInt8
+
+    static let pemBegin = SecretMarkers(rawValue: 1)
+    static let clientSecret = SecretMarkers(rawValue: 2)
+    static let jwt = SecretMarkers(rawValue: 4)
+    static let assignment = SecretMarkers(rawValue: 8)
+
+    private static let pem = Array("-----BEGIN".utf8)
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    init(_ text: String) {
+        var text = text
+        self = text.withUTF8 { Self.scan($0) }
+    }
+
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> SecretMarkers {
+        var found: SecretMarkers = []
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "-"):
+                if index + pem.count <= bytes.count, pem.indices.allSatisfy({ bytes[index + $0] == pem[$0] }) {
+                    found.insert(.pemBegin)
+                }
+            case UInt8(ascii: "Q"):
+                if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "~") { found.insert(.clientSecret) }
+            case UInt8(ascii: "e"):
+                if index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "y"), bytes[index + 2] == UInt8(ascii: "J")
+                {
+                    found.insert(.jwt)
+                }
+            case UInt8(ascii: "="): found.insert(.assignment)
+            default: break
+            }
+            index += 1
+        }
+        return found
     }
 }

@@ -24,11 +24,10 @@ struct SpecChecker {
                 .wrongType, "\(spec.title) must be a mapping of fields, not \(Self.describe(node))", at: node.location)
             return nil
         }
-        var fields: [String: ManifestValue] = [:]
-        var present: Set<String> = []
+        var fields: [String: ManifestValue] = Dictionary(minimumCapacity: pairs.count)
         for pair in pairs {
             guard let field = spec.field(pair.key) else {
-                if !secretKeys.contains(pair.keyLocation), !secretValues.contains(pair.value.location) {
+                if !isSecret(key: pair.keyLocation), !isSecret(value: pair.value.location) {
                     diagnostics.report(
                         .unknownField, "unknown field '\(pair.key)' in \(spec.title)", at: pair.keyLocation,
                         hint: Suggestion.hint(for: pair.key, in: spec.fields.map(\.name)))
@@ -43,7 +42,6 @@ struct SpecChecker {
                 }
                 continue
             }
-            present.insert(pair.key)
             if var value = check(pair.value, as: field.type, field: field, keyLocation: pair.keyLocation) {
                 value.keyLocation = pair.keyLocation
                 fields[pair.key] = value
@@ -55,7 +53,10 @@ struct SpecChecker {
                 at: keyLocation ?? node.location)
         }
         if !spec.exactlyOne.isEmpty {
-            let given = spec.exactlyOne.filter(present.contains)
+            // Written with a value (null ones do not count), valid or not.
+            let given = spec.exactlyOne.filter { name in
+                pairs.contains { $0.key == name && $0.value.scalar?.isNull != true }
+            }
             if given.count != 1 {
                 let options = spec.exactlyOne.map { "'\($0)'" }.joined(separator: ", ")
                 let found = given.isEmpty ? "none" : given.map { "'\($0)'" }.joined(separator: " and ")
@@ -69,10 +70,21 @@ struct SpecChecker {
         return object
     }
 
+    /// Whether the scanner flagged this key. Most manifests hold no secret: then no location is
+    /// hashed (a location hashes its file name; this runs for every field).
+    private func isSecret(key location: SourceLocation) -> Bool {
+        !secretKeys.isEmpty && secretKeys.contains(location)
+    }
+
+    /// Whether the scanner flagged this value (see `isSecret(key:)`).
+    private func isSecret(value location: SourceLocation) -> Bool {
+        !secretValues.isEmpty && secretValues.contains(location)
+    }
+
     private mutating func check(
         _ node: YAMLNode, as type: FieldType, field: FieldSpec, keyLocation: SourceLocation? = nil
     ) -> ManifestValue? {
-        if secretValues.contains(node.location) { return nil }
+        if isSecret(value: node.location) { return nil }
         switch type {
         case .object(let spec):
             return checkObject(node, spec, keyLocation: keyLocation)

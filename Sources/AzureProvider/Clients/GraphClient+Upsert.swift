@@ -41,18 +41,10 @@ extension GraphClient {
         ).flatMap(GraphApplication.init)
     }
 
-    /// Applications with any of these uniqueNames: one request per 15.
+    /// Applications with any of these uniqueNames: one query per 15 names, more than one query as
+    /// the items of `$batch` requests (20 per round trip), like the display-name look-up.
     public func applications(uniqueNamesAnyOf names: [String]) async throws(AzureError) -> [GraphApplication] {
-        var found: [GraphApplication] = []
-        var start = 0
-        while start < names.count {
-            let chunk = names[start..<min(start + Self.maximumInValues, names.count)]
-            let filter = "uniqueName in (" + chunk.map(Self.quoted).joined(separator: ", ") + ")"
-            found += try await pipeline.listAll(request("GET", "/applications?$filter=" + TokenClient.encode(filter)))
-                .compactMap(GraphApplication.init)
-            start += Self.maximumInValues
-        }
-        return found
+        try await list("applications", where: "uniqueName", isAnyOf: names).compactMap(GraphApplication.init)
     }
 
     /// Creates the application's service principal, or updates the existing one (201 or 204).

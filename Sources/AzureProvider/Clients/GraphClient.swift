@@ -181,7 +181,7 @@ public struct GraphClient: Sendable {
     /// `$filter=<property> in (...)`, chunked by Graph's limit of 15 values per `in` clause; more
     /// than one chunk goes as the items of `$batch` requests (20 queries per round trip), merged in
     /// order.
-    private func list(_ entitySet: String, where property: String, isAnyOf values: [String]) async throws(AzureError)
+    func list(_ entitySet: String, where property: String, isAnyOf values: [String]) async throws(AzureError)
         -> [JSONValue]
     {
         let urls = stride(from: 0, to: values.count, by: Self.maximumInValues).map { start in
