@@ -1,6 +1,25 @@
 /// Plan-time checks of online endpoints: who may fetch their keys or tokens (AMLA007, AMLA008),
 /// names taken in the region (AMLA413) and Kubernetes computes that are not attached (AMLA409).
 extension PlanPolicy {
+    /// Whether built-in role `role` grants `action`, from the one table of built-in roles' actions
+    /// the local cloud and preflight also read (`BuiltInRolePermissions`); nil for a role whose
+    /// actions amlauth does not know (a custom role), which is never assumed empty. The docs list
+    /// `onlineEndpoints/score/action` among a role's actions, though Entra scoring is data plane,
+    /// so both lists are asked.
+    public static func grants(_ role: GUID, _ action: String) -> Bool? {
+        BuiltInRolePermissions.role(guid: role.value).map {
+            $0.permission.grants(action: action) || $0.permission.grants(dataAction: action)
+        }
+    }
+
+    /// Roles that grant an endpoint client's action among much else: the policy suggests a custom
+    /// role with just the action instead (Owner, Contributor, AzureML Data Scientist, Azure AI
+    /// Developer).
+    static let broadRoles: Set<String> = [
+        "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c",
+        "f6c7c914-8db3-469d-8ca1-694a8f32e121", "64702f94-c441-49e6-a78b-ef80e0188fee",
+    ]
+
     static func onlineEndpoints(
         _ manifests: ManifestSet, _ desired: DesiredState, _ live: LiveState, _ diagnostics: inout Diagnostics
     ) {
@@ -48,8 +67,8 @@ extension PlanPolicy {
             }.map(\.role.guid)
             let roles = Set(liveRoles + plannedRoles).sorted()
             let location = endpoint.source.spec["token_clients"]?.array?[index].location ?? endpoint.source.location
-            let granting = roles.filter { RolePermissions.builtIn[$0]?.grants(action) == true }
-            let unknown = roles.filter { RolePermissions.builtIn[$0] == nil }
+            let granting = roles.filter { Self.grants($0, action) == true }
+            let unknown = roles.filter { Self.grants($0, action) == nil }
             if granting.isEmpty {
                 guard unknown.isEmpty else { continue }
                 let held = roles.compactMap { RoleReference(parsing: $0.value)?.description }
@@ -63,7 +82,7 @@ extension PlanPolicy {
                     hint:
                         "assign it a role with '\(action)' at the endpoint or its workspace (a custom role with just that action, or AzureML Data Scientist)"
                 )
-            } else if granting.allSatisfy({ RolePermissions.broad.contains($0.value) }) {
+            } else if granting.allSatisfy({ Self.broadRoles.contains($0.value) }) {
                 let names = granting.compactMap { RoleReference(parsing: $0.value)?.description }
                 diagnostics.report(
                     .endpointClientBroadRole,
