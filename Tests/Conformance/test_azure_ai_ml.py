@@ -201,3 +201,55 @@ def check_parity(cloud, name, shapes):
     assert stored.get(name) == shapes, (
         "azure-ai-ml now sends other request shapes than Tests/Fixtures/parity/azure-ai-ml-online-endpoints.json "
         "records; rerun with AMLAUTH_UPDATE_PARITY=1 and check OnlineEndpointsClient against the new file")
+
+
+ADOPT_MANIFESTS = """\
+apiVersion: amlauth/v1
+kind: Target
+metadata: {name: sdk-adopt}
+spec:
+  cloud: cloud.json
+  tenant_id: ${env:AZURE_TENANT_ID}
+  subscription_id: ${env:AZURE_SUBSCRIPTION_ID}
+---
+apiVersion: amlauth/v1
+kind: Workspace
+metadata: {name: ml-example}
+spec: {resource_group: ml-rg}
+---
+apiVersion: amlauth/v1
+kind: OnlineEndpoint
+metadata: {name: sdk-made}
+spec:
+  workspace: ml-example
+  compute: managed
+  auth_mode: aml_token
+"""
+
+
+def test_an_endpoint_the_sdk_made_is_an_unowned_object_to_adopt(cloud, ml, tmp_path):
+    """Issue 11 item 6: an endpoint created with begin_create_or_update outside amlauth shows in
+    `amlauth plan` as an unowned object (blocked until adopted), `--adopt` plans its adoption, and
+    after `apply --adopt` the plan is clean and the SDK sees amlauth's markers as tags."""
+    from azure.ai.ml.entities import ManagedOnlineEndpoint
+    from test_azureml_core import amlauth
+    ml.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="sdk-made", auth_mode="aml_token")).result()
+    cloud_file = {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId",
+                                              "bootstrap")}
+    (tmp_path / "cloud.json").write_text(json.dumps(cloud_file))
+    (tmp_path / "amlauth.yaml").write_text(ADOPT_MANIFESTS)
+
+    plan = amlauth(cloud, tmp_path, "plan", ".")
+    assert plan.returncode == 1, plan.stdout + plan.stderr
+    assert "OnlineEndpoint/sdk-made: an online endpoint named 'sdk-made' exists but amlauth does not own it" in plan.stdout
+
+    adopting = amlauth(cloud, tmp_path, "plan", ".", "--adopt", "--detailed-exitcode")
+    assert adopting.returncode == 2, adopting.stdout + adopting.stderr
+    assert "<= OnlineEndpoint/sdk-made" in adopting.stdout
+
+    applied = amlauth(cloud, tmp_path, "apply", ".", "--adopt", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    clean = amlauth(cloud, tmp_path, "plan", ".", "--detailed-exitcode")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    tags = ml.online_endpoints.get("sdk-made").tags
+    assert tags.get("amlauth.target") == "sdk-adopt" and tags.get("amlauth.name") == "sdk-made", tags
