@@ -203,3 +203,20 @@ final class RewritingTransport: HTTPTransport {
         rewrite(request, try await inner.send(request))
     }
 }
+
+/// Audit D23: a US Government DoD tenant, whose Graph is `dod-graph.microsoft.us` (no built-in
+/// cloud names it; azure-cli has none either), is served by the cloud file in `examples/clouds/`:
+/// its Graph tokens are for, and go only to, the DoD Graph host.
+struct DoDCloudFileTests {
+    @Test func theDoDCloudFileSendsGraphTokensToTheDoDGraphOnly() throws {
+        let (cloud, _) = try AzureCloudEndpoints.parse(
+            cloudFile: Array(try Paths.read("examples/clouds/usgov-dod.json").utf8), path: "usgov-dod.json")
+        #expect(cloud.microsoftGraph == "https://dod-graph.microsoft.us/")
+        #expect(cloud.microsoftGraphAudience == "https://dod-graph.microsoft.us/")
+        #expect(cloud.machineLearningAudience == "https://management.core.usgovcloudapi.net/")
+        let policy = TokenHostPolicy(cloud: cloud)
+        #expect(policy.refusal(for: "https://dod-graph.microsoft.us/v1.0/applications") == nil)
+        #expect(policy.refusal(for: "https://graph.microsoft.us/v1.0/applications") != nil)
+        #expect(policy.refusal(for: "https://usgovvirginia.api.ml.azure.us/discovery") == nil)
+    }
+}
