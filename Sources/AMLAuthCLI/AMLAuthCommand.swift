@@ -15,7 +15,7 @@ public struct AMLAuthCommand: AsyncParsableCommand {
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, TokenCommand.self,
             KeysCommand.self, WhoamiCommand.self, LoginCommand.self, LogoutCommand.self, SchemaCommand.self,
             OutputCommand.self,
-            ImportCommand.self, DestroyCommand.self,
+            ImportCommand.self, DestroyCommand.self, MigrateCommand.self,
             LocalCloudCommand.self,
         ])
 
