@@ -373,15 +373,26 @@ public struct UnreadScope: Sendable, Codable, Equatable {
         self.reason = reason
     }
 
+    private var what: String {
+        switch kind {
+        case .roleAssignments: "the role assignments at \(scope)"
+        case .webservices: "the web services of \(scope)"
+        case .onlineEndpoints: "the online endpoints of \(scope)"
+        }
+    }
+
     /// The note of a resource left out because of this.
     public func note(for address: ResourceAddress) -> PlanNote {
-        let what: String
-        switch kind {
-        case .roleAssignments: what = "the role assignments at \(scope)"
-        case .webservices: what = "the web services of \(scope)"
-        case .onlineEndpoints: what = "the online endpoints of \(scope)"
-        }
-        return PlanNote(
+        PlanNote(
             "not planned: \(what) could not be read (\(reason)); run plan again", address: address, unplanned: true)
+    }
+
+    /// The plan's note for the scope itself, whether or not a manifest names something in it:
+    /// what the Target owns there but no manifest names any more is neither seen nor pruned, and
+    /// the plan must not let that pass as "No changes" without saying so.
+    public var scopeNote: PlanNote {
+        PlanNote(
+            "\(what) could not be read (\(reason)): what this Target owns there was neither compared nor pruned; run plan again"
+        )
     }
 }

@@ -40,6 +40,7 @@ public struct Planner: Sendable {
         planRoleAssignments(desired, live, principals, &draft)
         planWebservices(desired, live, &draft)
         planOnlineEndpoints(desired, live, &draft)
+        draft.notes += live.unreadScopes.map(\.scopeNote)
         orderDeletions(live, &draft.changes)
         let selection = select(desired, &draft)
         guardMassDelete(desired, live, &draft)

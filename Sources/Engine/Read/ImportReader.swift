@@ -95,7 +95,8 @@ public struct ImportReader: Sendable {
             ? try await graph.applications(appIDsAnyOf: [query])
             : try await graph.applications(namedAnyOf: [query])
         guard let application = found.first else {
-            throw Failure(description: "no application with \(byAppID ? "appId" : "display name") '\(query)'")
+            throw Failure(
+                description: "no application with \(byAppID ? "application (client) id" : "display name") '\(query)'")
         }
         guard found.count == 1 else {
             progress.imported.skipped.append(

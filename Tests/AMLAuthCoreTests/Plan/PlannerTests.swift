@@ -67,6 +67,23 @@ struct PlannerTests {
         Planner(options: .init(prune: prune, adopt: adopt, now: Self.now)).plan(try desired ?? Self.desired(), live)
     }
 
+    /// A scope whose read failed where no manifest names anything (here: another workspace's online
+    /// endpoints) still gets a note: an owned endpoint there would be neither compared nor pruned,
+    /// and the plan must not say "No changes" as if it had looked. Before, the failure was silent.
+    @Test func anUnreadScopeNoManifestNamesIsStillReported() throws {
+        var live = try Self.inSync()
+        let other = try AzureResourceID.parse(
+            "/subscriptions/\(Self.subscription)/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/other"
+        ).get()
+        live.unreadScopes = [UnreadScope(kind: .onlineEndpoints, scope: other, reason: "ServiceUnavailable: try later")]
+        let plan = try plan(live, prune: true)
+        #expect(!plan.hasChanges)
+        let note = try #require(plan.notes.first { $0.message.contains("could not be read") })
+        #expect(
+            note.message.contains("the online endpoints of \(other)")
+                && note.message.contains("neither compared nor pruned"))
+    }
+
     @Test func emptyCloudCreatesEverything() throws {
         let plan = try plan(LiveState())
         #expect(plan.summary.line == "Plan: 4 to add, 0 to change, 0 to replace, 0 to destroy, 0 to rotate.")
