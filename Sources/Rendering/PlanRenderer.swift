@@ -65,11 +65,15 @@ public struct PlanRenderer: Sendable {
             + " and what they depend on: the plan may be incomplete."
     }
 
-    /// "No changes", never claiming more than was planned: with `--only`, only the selection.
+    /// "No changes", never claiming more than was planned: with `--only`, only the selection; with
+    /// notes (a resource waiting, blocked, unread or not adopted), not that the cloud matches.
     static func noChanges(_ plan: Plan) -> String {
-        plan.selection == nil
+        if plan.selection != nil {
+            return "No changes to the selected resources. The rest of the manifests was not planned (--only)."
+        }
+        return plan.notes.isEmpty
             ? "No changes. The cloud matches the manifests."
-            : "No changes to the selected resources. The rest of the manifests was not planned (--only)."
+            : "No changes planned, but the cloud does not match the manifests everywhere: see the notes below."
     }
 
     static func markdownFindings(_ diagnostics: [Diagnostic]) -> String {

@@ -59,8 +59,7 @@ struct LiveStateReaderTests {
     }
 
     @Test func principalsAndComputesThatDoNotExistAreReportedAtPlanTime() async throws {
-        // Request counts: without Graph replication lag, whose retries would add requests.
-        let live = try await LiveCloud.start(options: LocalCloudOptions())
+        let live = try await LiveCloud.start()
         defer { Task { await live.stopAndRemove() } }
         let engine = try await EngineHarness.connect(live)
         let group = SecureRandom.uuid()

@@ -15,8 +15,11 @@ public struct SecretProof: Sendable {
     }
 
     /// Entra's answers while a new secret (or a new application) is still propagating: the
-    /// secret is not known yet (AADSTS7000215), or the application is not (AADSTS700016).
-    static let propagating: Set<String> = ["AADSTS7000215", "AADSTS700016"]
+    /// secret is not known yet (AADSTS7000215), the application is not (AADSTS700016), or its
+    /// service principal, made moments before in the same change, is not (AADSTS7000229; assumed
+    /// to be replication as for the application, UNVERIFIED: no SDK or provider retries it, so the
+    /// wait stays within the same budget).
+    static let propagating: Set<String> = ["AADSTS7000215", "AADSTS700016", "AADSTS7000229"]
 
     /// Asks for an ARM token with `secret`; returns once Entra issues one. Throws Entra's last
     /// answer when the budget runs out, or at once for any other failure.
