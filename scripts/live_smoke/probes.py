@@ -145,6 +145,8 @@ def error_code(body):
             return str(error.get("code") or "-")
         if isinstance(error, str):
             return error
+        if isinstance(body.get("code"), str):  # model management's own shape: {code, statusCode, message, …}
+            return body["code"]
     return "-"
 
 
@@ -365,10 +367,13 @@ def probe_mms_error_shape(cloud, base, suffix):
     if 200 <= status < 300:
         cloud.request("DELETE", base + f"/services/{name}", token=cloud.token("managementAudience"))
     shape = sorted(key_paths(body)) if isinstance(body, dict) else [type(body).__name__]
-    has_message = isinstance(body, dict) and isinstance(body.get("error"), dict) and "message" in body["error"]
+    has_message = isinstance(body, dict) and (
+        isinstance(body.get("message"), str)
+        or isinstance(body.get("error"), dict) and isinstance(body["error"].get("message"), str))
     return item("D20-mms-error-body",
-                "a refused create answers 4xx with {\"error\": {\"message\", maybe \"code\"}} "
-                "(azureml-core's _check_validate_error); amlauth keeps the message either way",
+                "a refused create answers 4xx with a message amlauth keeps: model management's "
+                "{code, statusCode, message, details, correlation} (the local cloud's) or the validation form "
+                "{error: {message}} (azureml-core's _check_validate_error)",
                 f"HTTP {status}, body keys {shape}, code {error_code(body)}",
                 "yes" if 400 <= status < 500 and has_message else "no", "POST {MMS}/services with an invalid name")
 
