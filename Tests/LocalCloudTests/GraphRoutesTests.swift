@@ -29,6 +29,8 @@ struct GraphRoutesTests {
         for filter in [
             "appId eq '\(appID)'", "displayName eq 'ml-auth'", "tags/any(t:t eq 'amlauth:prod/ml-auth')",
             "startswith(displayName,'ml-')",
+            // displayName compares case-insensitively, as amlauth's adoption assumes (audit D21).
+            "displayName eq 'ML-Auth'", "displayName in ('other', 'ML-AUTH')",
         ] {
             let list = await harness.send(
                 "GET", "/graph/v1.0/applications?$filter=\(FormEncoding.percentEncode(filter))", token: graph)

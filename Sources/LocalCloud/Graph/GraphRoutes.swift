@@ -689,7 +689,9 @@ enum GraphFilter {
             switch property {
             case "appid": return appID == value.lowercased()
             case "id": return id == value.lowercased()
-            case "displayname": return displayName == value
+            // Case-insensitive, as its `startswith` and as amlauth's adoption assume Graph's to be
+            // (fidelity audit D21, UNVERIFIED; `scripts/live-smoke.sh` probes it as `D21-displayname-case`).
+            case "displayname": return displayName.lowercased() == value.lowercased()
             case "uniquename": return uniqueName?.lowercased() == value.lowercased()
             default: return false
             }
