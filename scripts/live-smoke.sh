@@ -210,6 +210,7 @@ step validate 0 validate "$set_dir"
 step plan-before 2 plan "$set_dir" --detailed-exitcode
 expect_in plan-before "ServicePrincipal/smoke-$suffix"
 expect_in plan-before "RoleAssignment/smoke-$suffix-reads-rg"
+if [ "${AMLAUTH_LIVE_ENDPOINTS:-}" = 1 ]; then expect_in plan-before "OnlineEndpoint/smoke-$suffix"; fi
 applied=1
 step apply 0 apply "$set_dir" --auto-approve
 step plan-after 0 plan "$set_dir" --detailed-exitcode
@@ -228,6 +229,9 @@ cat "$logs/probes.txt" >&2
 
 step destroy 0 destroy "$set_dir" --auto-approve --allow-mass-delete
 destroyed=1
+expect_in destroy "ServicePrincipal/smoke-$suffix"
+expect_in destroy "RoleAssignment/smoke-$suffix-reads-rg"
+if [ "${AMLAUTH_LIVE_ENDPOINTS:-}" = 1 ]; then expect_in destroy "OnlineEndpoint/smoke-$suffix"; fi
 step plan-clean 0 plan "$bare_dir" --prune --detailed-exitcode
 expect_in plan-clean "No changes. The cloud matches the manifests."
 

@@ -449,6 +449,18 @@ NOT_PROBED = [
 ]
 
 
+def target(local):
+    """What the report is evidence about: a public cloud, or a cloud file (the local cloud's says so)."""
+    name = os.environ.get("AMLAUTH_LIVE_CLOUD", "AzureCloud")
+    if name in CLOUDS:
+        return f"{name} (real Azure)"
+    with open(name) as file:
+        cloud_name = json.load(file).get("name", "")
+    if local or cloud_name == "local":
+        return "local cloud, not evidence about Azure"
+    return f"cloud file named {cloud_name!r} (Azure only if its endpoints are Azure's)"
+
+
 def run(arguments):
     cloud = Cloud()
     local = arguments.mode == "local"
@@ -496,8 +508,7 @@ def run(arguments):
 
     report = {
         "format_version": 1,
-        "target": ("local cloud, not evidence about Azure" if local
-                   else f"{os.environ.get('AMLAUTH_LIVE_CLOUD', 'AzureCloud')} (real Azure)"),
+        "target": target(local),
         "run": suffix,
         "created_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "items": items,
