@@ -8,7 +8,7 @@ public struct ManifestValue: Sendable {
         case bool(Bool)
         case integer(Int)
         case number(Double)
-        case object([String: ManifestValue])
+        case object(ManifestFields)
         case array([ManifestValue])
     }
 
@@ -18,8 +18,16 @@ public struct ManifestValue: Sendable {
     /// Where its key is, for values held in a mapping.
     public var keyLocation: SourceLocation?
     /// For objects: keys that were written but hold no valid value (null, or failed a check and
-    /// already reported), so a rule can tell "missing" from "invalid". Usually empty.
-    public var rejectedKeys: [String] = []
+    /// already reported), so a rule can tell "missing" from "invalid". Usually empty; kept with
+    /// the fields (only objects have any), so a value is a word smaller.
+    public var rejectedKeys: [String] {
+        get { object?.rejectedKeys ?? [] }
+        set {
+            guard case .object(var fields) = content else { return }
+            fields.rejectedKeys = newValue
+            content = .object(fields)
+        }
+    }
 
     public init(_ content: Content, at location: SourceLocation, keyLocation: SourceLocation? = nil) {
         self.content = content
@@ -72,7 +80,7 @@ public struct ManifestValue: Sendable {
         return nil
     }
 
-    public var object: [String: ManifestValue]? {
+    public var object: ManifestFields? {
         if case .object(let fields) = content { return fields }
         return nil
     }

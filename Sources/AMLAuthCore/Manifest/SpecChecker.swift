@@ -24,7 +24,7 @@ struct SpecChecker {
                 .wrongType, "\(spec.title) must be a mapping of fields, not \(Self.describe(node))", at: node.location)
             return nil
         }
-        var fields: [String: ManifestValue] = Dictionary(minimumCapacity: pairs.count)
+        var fields = ManifestFields(capacity: pairs.count)
         for pair in pairs {
             guard let field = spec.field(pair.key) else {
                 if !isSecret(key: pair.keyLocation), !isSecret(value: pair.value.location) {
@@ -44,7 +44,7 @@ struct SpecChecker {
             }
             if var value = check(pair.value, as: field.type, field: field, keyLocation: pair.keyLocation) {
                 value.keyLocation = pair.keyLocation
-                fields[pair.key] = value
+                fields.append(pair.key, value)
             }
         }
         for field in spec.fields where field.required && !pairs.contains(where: { $0.key == field.name }) {
@@ -65,9 +65,8 @@ struct SpecChecker {
                     at: keyLocation ?? node.location)
             }
         }
-        var object = ManifestValue(.object(fields), at: node.location)
-        object.rejectedKeys = pairs.compactMap { fields[$0.key] == nil ? $0.key : nil }
-        return object
+        fields.rejectedKeys = pairs.compactMap { fields[$0.key] == nil ? $0.key : nil }
+        return ManifestValue(.object(fields), at: node.location)
     }
 
     /// Whether the scanner flagged this key. Most manifests hold no secret: then no location is
@@ -113,11 +112,11 @@ struct SpecChecker {
                     .wrongType, "'\(field.name)' must be a mapping, not \(Self.describe(node))", at: node.location)
                 return nil
             }
-            var values: [String: ManifestValue] = [:]
+            var values = ManifestFields(capacity: pairs.count)
             for pair in pairs {
                 if var value = check(pair.value, as: valueType, field: field) {
                     value.keyLocation = pair.keyLocation
-                    values[pair.key] = value
+                    values.append(pair.key, value)
                 }
             }
             return ManifestValue(.object(values), at: node.location)
