@@ -38,6 +38,40 @@ enum FirstPlanCase {
         }
     }
 
+    /// Peak memory of one first plan of `principals` × 5 roles at zero latency, in a process of
+    /// its own (the peak is per process: run each size separately). The local cloud runs in the
+    /// same process but holds nothing on a first plan, so the figure is amlauth's: the manifests,
+    /// the desired state, the live state read, the plan and the transport.
+    static func memory(principals: Int) async throws {
+        let yaml = SteadyStateCase.manifests(principals: principals)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "amlauth-bench-memory-\(UUID().uuidString)"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var options = LocalCloudOptions()
+        options.armPageSize = 1_000
+        let live = try await LiveCloud.start(options: options, directory: directory)
+        let before = peakResidentMiB()
+        let engine = try await EngineHarness.connect(live)
+        let (manifestSet, desired) = engine.desired(yaml, target: "bench")
+        let liveState = try await engine.reader.read(desired, delivery: nil)
+        let plan = Planner(options: Planner.Options(now: Date().timeIntervalSince1970)).plan(desired, liveState)
+        _ = PlanPolicy.check(manifestSet, desired, liveState)
+        precondition(plan.summary.add == principals * (1 + SteadyStateCase.roles.count), plan.summary.line)
+        let assignments = principals * SteadyStateCase.roles.count
+        print(
+            "| \(principals) | \(assignments) | \(yaml.utf8.count / 1024) KiB | \(plan.changes.count) | \(before) | \(peakResidentMiB()) |"
+        )
+        await live.stop()
+    }
+
+    /// The process's peak resident set so far, in MiB (`ru_maxrss` is in KiB on Linux).
+    static func peakResidentMiB() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss / 1024
+    }
+
     /// One latency: a plan as `amlauth plan` makes it (a new transport, new tokens, manifest
     /// validation, reading, planning and the policy checks, all counted), then the per-resource
     /// checks with their tokens fetched beforehand.

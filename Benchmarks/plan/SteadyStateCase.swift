@@ -18,7 +18,7 @@ enum SteadyStateCase {
     ]
     static let refreshParallelism = 10
 
-    static func manifests() -> String {
+    static func manifests(principals: Int = principals) -> String {
         var text =
             "apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: bench}\nspec: {cloud: local}\n---\napiVersion: amlauth/v1\nkind: Workspace\nmetadata: {name: ml-example}\nspec: {resource_group: ml-rg}\n"
         for index in 0..<principals {

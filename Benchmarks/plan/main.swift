@@ -2,6 +2,7 @@
 //   amlauth-plan-benchmark [sizes…]              role assignments on an empty directory (100 1000 10000)
 //   amlauth-plan-benchmark steady [latency-ms…]  200 principals × 5 roles already applied (0 100)
 //   amlauth-plan-benchmark first [latency-ms…]   the same set planned against an empty cloud (0 20 100)
+//   amlauth-plan-benchmark memory [principals]   peak RSS of one first plan of principals × 5 roles (200)
 //   amlauth-plan-benchmark transport             100 GETs one after another and 8 at a time
 //   amlauth-plan-benchmark throttled [scale] [n]  apply n (1000) role assignments at ARM's limit (scale 0.1)
 // Build once: swift build -c release --scratch-path .build-release --product amlauth-plan-benchmark
@@ -15,6 +16,8 @@ case "steady":
 case "first":
     let latencies = arguments.dropFirst().compactMap { Double($0) }
     try await FirstPlanCase.run(latencies: latencies.isEmpty ? [0, 20, 100] : latencies)
+case "memory":
+    try await FirstPlanCase.memory(principals: arguments.dropFirst().compactMap { Int($0) }.first ?? 200)
 case "transport":
     try await TransportCase.run()
 case "throttled":

@@ -209,6 +209,13 @@ public struct LiveStateReader: Sendable {
         // of a workspace must still be found (to prune or report it), and `location` is checked.
         // Workspaces are read together, merged in declaration order.
         let modelManagement = provider.modelManagement
+        // The subscription's workspace list (for services in workspaces no manifest declares) does
+        // not depend on the declared workspaces' reads, so it is in flight beside them: a first
+        // plan waits one round trip less (token → workspace → discovery → services is the chain).
+        let subscriptionID = desired.subscriptionID.value
+        async let listed = Concurrently.capture { () async throws(AzureError) in
+            try await modelManagement.workspaces(subscriptionID: subscriptionID)
+        }
         // A workspace whose reads fail (after every retry) fails only its own services: it is
         // recorded, and the planner leaves them out with a note. One that does not exist is an error.
         let attempts = try await Concurrently.map(desired.workspaces) {
@@ -243,10 +250,8 @@ public struct LiveStateReader: Sendable {
         // list, so that they are pruned or reported, never silently left serving.
         let declared = Set(desired.workspaces.map(\.id.canonicalKey))
         let others: [MachineLearningClient.Workspace]
-        do {
-            others = try await modelManagement.workspaces(subscriptionID: desired.subscriptionID.value).filter {
-                !declared.contains($0.id.canonicalKey)
-            }
+        do throws(AzureError) {
+            others = try await listed.get().filter { !declared.contains($0.id.canonicalKey) }
         } catch  where error.status == 403 {
             return (
                 read.map(\.0), read.flatMap(\.1),
