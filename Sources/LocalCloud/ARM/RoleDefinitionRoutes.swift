@@ -90,11 +90,18 @@ struct RoleDefinitionRoutes {
         return nil
     }
 
-    /// Custom roles that may be assigned at (and so are listed at) this scope: one of their
-    /// assignable scopes is the scope or above it.
+    /// Custom roles listed at this scope: those that may be assigned here (one of their assignable
+    /// scopes is the scope or above it) and, for a subscription, those assignable somewhere inside
+    /// it: custom roles are stored in a subscription, and its list is where tools (amlauth's reader,
+    /// `az role definition list --custom-role-only`) find them (UNVERIFIED for roles assignable
+    /// only below the subscription).
     private func customRoles(_ state: CloudState) -> [CustomRoleRecord] {
-        (state.customRoles ?? []).filter { role in
-            isTenantRoot || role.assignableScopes.contains { Authorization.covers($0, scope) }
+        let isSubscription = scope.split(separator: "/").count == 2
+        return (state.customRoles ?? []).filter { role in
+            isTenantRoot
+                || role.assignableScopes.contains {
+                    Authorization.covers($0, scope) || (isSubscription && Authorization.covers(scope, $0))
+                }
         }
     }
 
