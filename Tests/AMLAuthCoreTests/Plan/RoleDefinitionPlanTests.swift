@@ -88,6 +88,24 @@ struct RoleDefinitionPlanTests {
         #expect(try Step(json: delete.json()) == delete)
     }
 
+    @Test func preflightAsksForRoleDefinitionWritesAtTheSubscription() throws {
+        let result = Self.load()
+        let desired = DesiredState.resolve(
+            result.manifests, target: "t", subscriptionID: OnlineEndpointPlanTests.subscription)
+        let plan = Planner(options: .init(now: 0)).plan(desired, LiveState())
+        let subscription = AzureResourceID(subscription: OnlineEndpointPlanTests.subscription)
+        let needs = PermissionNeeds(plan: plan, live: LiveState())
+        #expect(
+            needs.arm.contains {
+                $0.operation == NeededOperation.roleDefinitionWrite && $0.scope == subscription
+                    && $0.neededBy.contains(ResourceAddress(.roleDefinition, "token-reader"))
+            }, "\(needs.arm)")
+        #expect(PermissionNeeds.likelyScopes(desired).contains(subscription))
+        #expect(
+            BuiltInRolePermissions.narrowest(granting: NeededOperation.roleDefinitionWrite)?.name
+                == "User Access Administrator")
+    }
+
     @Test func aCustomRoleOfTheManifestsOrTheCloudIsJudgedByItsActions() throws {
         // Planned: the token client's only role is the RoleDefinition, which grants token/action.
         let planned = "---\n" + Self.definition + "---\n" + Self.assignment(role: "token-reader")
