@@ -88,6 +88,15 @@ struct RoleDefinitionPlanTests {
         #expect(try Step(json: delete.json()) == delete)
     }
 
+    @Test func onlyNamesARoleDefinition() throws {
+        let desired = DesiredState.resolve(
+            Self.load().manifests, target: "t", subscriptionID: OnlineEndpointPlanTests.subscription)
+        let address = ResourceAddress(.roleDefinition, "token-reader")
+        let plan = Planner(options: .init(only: [address], now: 0)).plan(desired, LiveState())
+        #expect(plan.selection?.unknown.isEmpty == true, "\(String(describing: plan.selection))")
+        #expect(plan.changes.map(\.address) == [address])
+    }
+
     @Test func preflightAsksForRoleDefinitionWritesAtTheSubscription() throws {
         let result = Self.load()
         let desired = DesiredState.resolve(
