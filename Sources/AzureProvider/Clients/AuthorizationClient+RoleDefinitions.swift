@@ -3,8 +3,8 @@ import HTTPClient
 import WireFormat
 
 /// Custom role definitions (azure-rest-api-specs, authorization 2022-04-01,
-/// `authorization-RoleDefinitionsCalls.json`: `RoleDefinitions_List` with `$filter=type eq
-/// 'CustomRole'`, `RoleDefinitions_CreateOrUpdate`, `RoleDefinitions_Delete`).
+/// `authorization-RoleDefinitionsCalls.json`: `RoleDefinitions_List`, `RoleDefinitions_CreateOrUpdate`,
+/// `RoleDefinitions_Delete`).
 extension AuthorizationClient {
     /// A role definition as ARM returns it (one `permissions` entry: custom roles have one).
     public struct RoleDefinition: Sendable, Equatable {
@@ -42,11 +42,16 @@ extension AuthorizationClient {
         }
     }
 
-    /// Every custom role listed at `scope` (a subscription), across pages.
+    /// Every custom role applicable at `scope` (a subscription) or anywhere below it, across pages.
+    /// A plain list gives the roles "applicable at scope and above" only, so a role assignable
+    /// only at a workspace would be missed (and never pruned); the spec's `atScopeAndBelow()`
+    /// searches below too. It cannot be combined with `type eq 'CustomRole'` (the spec documents
+    /// one filter at a time), so built-in roles are dropped here, by their `type`.
     public func listCustomRoles(scope: String) async throws(AzureError) -> [RoleDefinition] {
-        let filter = "&$filter=" + TokenClient.encode("type eq 'CustomRole'")
-        return try await pipeline.listAll(request("GET", url(scope, "roleDefinitions", query: filter))).compactMap(
-            RoleDefinition.init)
+        let filter = "&$filter=" + TokenClient.encode("atScopeAndBelow()")
+        return try await pipeline.listAll(request("GET", url(scope, "roleDefinitions", query: filter)))
+            .filter { $0["properties"]?["type"]?.stringValue?.lowercased() == "customrole" }
+            .compactMap(RoleDefinition.init)
     }
 
     /// PUT by GUID: creates or replaces the whole definition (idempotent: safe to repeat).

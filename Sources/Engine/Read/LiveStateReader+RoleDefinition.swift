@@ -2,9 +2,9 @@ import AMLAuthCore
 import AzureProvider
 
 extension LiveStateReader {
-    /// The custom roles of the Target's subscription: one paged list (`$filter=type eq
-    /// 'CustomRole'`), whatever the number of RoleDefinitions, so that owned roles no manifest names
-    /// any more are found to prune. A list that fails (after every retry) fails only the custom
+    /// The custom roles of the Target's subscription, those assignable only in a resource group or
+    /// workspace included: one paged list (`$filter=atScopeAndBelow()`), whatever the number of
+    /// RoleDefinitions, so that owned roles no manifest names any more are found to prune. A list that fails (after every retry) fails only the custom
     /// roles: it is recorded, and the planner leaves them out with a note.
     func roleDefinitions(_ desired: DesiredState) async throws(AzureError) -> (
         [LiveRoleDefinition], unread: [UnreadScope]

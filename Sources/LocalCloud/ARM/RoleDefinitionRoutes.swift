@@ -90,17 +90,14 @@ struct RoleDefinitionRoutes {
         return nil
     }
 
-    /// Custom roles listed at this scope: those that may be assigned here (one of their assignable
-    /// scopes is the scope or above it) and, for a subscription, those assignable somewhere inside
-    /// it: custom roles are stored in a subscription, and its list is where tools (amlauth's reader,
-    /// `az role definition list --custom-role-only`) find them (UNVERIFIED for roles assignable
-    /// only below the subscription).
-    private func customRoles(_ state: CloudState) -> [CustomRoleRecord] {
-        let isSubscription = scope.split(separator: "/").count == 2
-        return (state.customRoles ?? []).filter { role in
+    /// Custom roles that may be assigned at (and so are listed at) this scope: one of their
+    /// assignable scopes is the scope or above it; with `below`, also those assignable only
+    /// below it (`$filter=atScopeAndBelow()`).
+    private func customRoles(_ state: CloudState, below: Bool = false) -> [CustomRoleRecord] {
+        (state.customRoles ?? []).filter { role in
             isTenantRoot
                 || role.assignableScopes.contains {
-                    Authorization.covers($0, scope) || (isSubscription && Authorization.covers(scope, $0))
+                    Authorization.covers($0, scope) || (below && Authorization.covers(scope, $0))
                 }
         }
     }
@@ -122,6 +119,10 @@ struct RoleDefinitionRoutes {
             if let name = RoleAssignmentRoutes.quoted(after: "roleName eq ", in: filter) {
                 builtIns = builtIns.filter { $0.name.lowercased() == name.lowercased() }
                 customs = customs.filter { $0.roleName.lowercased() == name.lowercased() }
+            } else if filter.trimmingCharacters(in: .whitespaces).lowercased() == "atscopeandbelow()" {
+                // REST spec `RoleDefinitions_List`: "Use atScopeAndBelow filter to search below the
+                // given scope as well."
+                customs = customRoles(state, below: true)
             } else if let type = RoleAssignmentRoutes.quoted(after: "type eq ", in: filter) {
                 switch type.lowercased() {
                 case "builtinrole": customs = []
