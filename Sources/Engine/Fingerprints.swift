@@ -5,7 +5,7 @@ import Foundation
 /// Digests that let `apply plan.json` notice that the world moved since the plan: one per live
 /// object read, and one over the manifests.
 public enum Fingerprints {
-    /// `application/<objectId>`, `roleAssignment/<name>`, `webservice/<workspace>/<name>`,
+    /// `application/<objectId>`, `roleAssignment/<name>`, `roleDefinition/<guid>`, `webservice/<workspace>/<name>`,
     /// `workspace/<id>`, `compute/<id>`, `sink/<credential>`, `onlineEndpoint/<id>`,
     /// `onlineDeployment/<id>` → SHA-256 of the object's stable
     /// encoding. Organised by manifest kind, so a new kind does not compile until it says what
@@ -21,6 +21,8 @@ public enum Fingerprints {
                 for (key, keyID) in live.deliveredPasswords {
                     result["sink/\(key)"] = hex(Digest.sha256(Array(keyID.utf8)))
                 }
+            case .roleDefinition:
+                for role in live.roleDefinitions { result["roleDefinition/\(role.id.value)"] = digest(role) }
             case .roleAssignment:
                 for assignment in live.roleAssignments {
                     result["roleAssignment/\(assignment.name)"] = digest(assignment)
@@ -78,6 +80,14 @@ public enum Fingerprints {
                 return ResourceAddress(.roleAssignment, owner.name).description
             }
             return "role assignment \(rest) at \(assignment.scope)"
+        case "roleDefinition":
+            guard let role = live.roleDefinitions.first(where: { $0.id.value == rest }) else {
+                return "custom role \(rest) (deleted)"
+            }
+            if let owner = Markers.assignmentOwner(role.description), owner.target == target {
+                return ResourceAddress(.roleDefinition, owner.name).description
+            }
+            return "custom role '\(role.roleName)' (\(rest))"
         case "webservice":
             let name = rest.split(separator: "/").last.map(String.init) ?? rest
             let found = live.webservices.first { "\($0.workspaceID.canonicalKey)/\($0.name)" == rest }

@@ -16,7 +16,9 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
 
     public private(set) var applications: [Application] = []
     public private(set) var servicePrincipals: [GraphServicePrincipal] = []
-    public private(set) var roleAssignments: [AuthorizationClient.RoleAssignment] = []
+    public internal(set) var roleAssignments: [AuthorizationClient.RoleAssignment] = []
+    /// Custom roles (`FakeCloud+RoleDefinitions.swift`).
+    public internal(set) var customRoles: [AuthorizationClient.RoleDefinition] = []
     public private(set) var workspaces: [MachineLearningClient.Workspace] = []
     /// Services by model-management base.
     public private(set) var services: [String: [MachineLearningClient.Service]] = [:]

@@ -24,7 +24,14 @@ struct MigrateCommandTests {
                 "metadata: {name: \"aci-service-1\"}\nspec:\n  workspace: \"ml-example\"\n  compute: \"managed\"\n  auth_mode: key"
             ))
         #expect(yaml.contains("  compute: \"aks-cluster-1\"\n  auth_mode: aml_token"))
-        #expect(yaml.contains("role: \"AzureML Data Scientist\""))
+        // The token client gets a custom role with just the token action, not a broad built-in role.
+        #expect(yaml.contains("kind: RoleDefinition\nmetadata: {name: \"aks-service-1-token-reader\"}"))
+        #expect(
+            yaml.contains(
+                "actions: [\"Microsoft.MachineLearningServices/workspaces/onlineEndpoints/token/action\", \"Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read\"]"
+            ))
+        #expect(yaml.contains("role: \"aks-service-1-token-reader\""))
+        #expect(!yaml.contains("AzureML Data Scientist"))
 
         let again = try CommandRunner.amlauth(["migrate", directory])
         // Run again, the set has its endpoints: nothing is written twice.
@@ -35,11 +42,12 @@ struct MigrateCommandTests {
         #expect(plan.status == 0, "\(plan.stdout)\n\(plan.stderr)")
         for address in [
             "+ OnlineEndpoint/aci-service-1", "+ OnlineEndpoint/aks-service-1", "+ OnlineDeployment/aci-service-1-blue",
-            "+ RoleAssignment/aks-service-1-ml-auth-v2-access",
+            "+ RoleAssignment/aks-service-1-ml-auth-v2-access", "+ RoleDefinition/aks-service-1-token-reader",
         ] {
             #expect(plan.stdout.contains(address), "\(address) in:\n\(plan.stdout)")
         }
         #expect(!plan.stdout.contains("Webservice/"), "the v1 services stay as they are")
+        #expect(!plan.stdout.contains("AMLA008"), "the token client holds no broad role:\n\(plan.stdout)")
 
         let apply = try CommandRunner.amlauth(["apply", directory, "--auto-approve"])
         #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")

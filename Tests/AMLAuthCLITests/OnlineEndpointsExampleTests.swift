@@ -6,8 +6,9 @@ import WireFormat
 
 /// Issue 11's "done when", through the binary against the local cloud: `examples/online-endpoints`
 /// applies (a managed aml_token endpoint with a deployment taking all traffic, a Kubernetes key
-/// endpoint, a token client and its role), a second plan is clean, and the token client, logged in
-/// with the secret amlauth delivered to it, fetches a token and scores with it.
+/// endpoint, a token client and its custom token-reader role), a second plan is clean, and the
+/// token client, logged in with the secret amlauth delivered to it, fetches a token and scores with
+/// it, and may not fetch an endpoint's keys: the custom role is least privilege, enforced.
 @Suite(.serialized)
 struct OnlineEndpointsExampleTests {
     @Test func theExampleAppliesConvergesAndTheTokenClientScores() async throws {
@@ -22,9 +23,10 @@ struct OnlineEndpointsExampleTests {
         }
         let apply = try CommandRunner.amlauth(["apply", directory, "--auto-approve"])
         #expect(apply.status == 0, "\(apply.stderr)")
-        #expect(apply.stdout.contains("Apply complete: 5 added, 1 changed"), "\(apply.stdout)")
+        #expect(apply.stdout.contains("Apply complete: 6 added, 1 changed"), "\(apply.stdout)")
         let plan = try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"])
         #expect(plan.status == 0, "\(plan.stdout)\n\(plan.stderr)")
+        #expect(!plan.stdout.contains("AMLA008") && !plan.stderr.contains("AMLA008"), "no broad role any more")
 
         // The token client logs in with its delivered secret (environment credentials come first).
         let sdkAuth = try JSONParser.parse(
@@ -38,6 +40,14 @@ struct OnlineEndpointsExampleTests {
             ["token", "mnist-managed", "--target", directory, "--json"], environment: client)
         #expect(token.status == 0, "\(token.stderr)")
         let accessToken = try #require(try JSONParser.parse(token.stdout)["access_token"]?.stringValue)
+
+        // The custom role grants token/action and read only: the Kubernetes endpoint's keys are refused.
+        let keys = try CommandRunner.amlauth(
+            ["keys", "mnist-k8s", "--target", directory, "--show", "--json"], environment: client)
+        #expect(keys.status != 0, "\(keys.stdout)")
+        #expect(
+            keys.stderr.contains("AuthorizationFailed") && keys.stderr.contains("listKeys/action"), "\(keys.stderr)")
+        #expect(!keys.stdout.contains("primary_key"))
 
         let output = try CommandRunner.amlauth(["output", directory, "--json"])
         let endpoints = try JSONParser.parse(output.stdout)["onlineEndpoints"]?.arrayValue ?? []

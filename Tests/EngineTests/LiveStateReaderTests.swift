@@ -52,8 +52,10 @@ struct LiveStateReaderTests {
         let requests = live.cloud.counters.total()
         // A token, the tagged application query, ⌈1001 / 200⌉ = 6 pages of assignments, the
         // declared workspace (ARM GET, discovery, its services, its online endpoints) and the
-        // subscription's workspace list (services the Target owns in workspaces no manifest declares).
-        #expect(requests <= 15, "\(requests) requests for \(count) role assignments")
+        // subscription's workspace list (services the Target owns in workspaces no manifest declares),
+        // and the subscription's custom roles (one list, to find owned roles to prune).
+        #expect(requests <= 16, "\(requests) requests for \(count) role assignments")
+        #expect(live.cloud.counters.total(matching: "roleDefinitions") == 1)
         #expect(live.cloud.counters.total(matching: "onlineEndpoints") == 1)
         #expect(live.cloud.counters.total(matching: "roleAssignments") == 6)
     }

@@ -76,6 +76,15 @@ struct CustomRoleTests {
             "\(harness.subscription)/providers/Microsoft.Authorization/roleDefinitions?\(Self.api)&$filter=\(FormEncoding.percentEncode("type eq 'CustomRole'"))",
             token: token)
         #expect(above.json?["value"]?.arrayValue?.isEmpty == true)
+        // `atScopeAndBelow()` searches below the scope as well (REST spec, RoleDefinitions_List).
+        let below = await harness.send(
+            "GET",
+            "\(harness.subscription)/providers/Microsoft.Authorization/roleDefinitions?\(Self.api)&$filter=\(FormEncoding.percentEncode("atScopeAndBelow()"))",
+            token: token)
+        #expect(
+            below.json?["value"]?.arrayValue?.filter { $0["properties"]?["type"]?.stringValue == "CustomRole" }.map {
+                $0["name"]?.stringValue
+            } == [id])
         // Updating keeps the id; a second role with the same name is refused.
         let updated = await harness.send(
             "PUT", url, token: token,

@@ -40,6 +40,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case unknownRole = "AMLA216"
     /// A YAML document that is not amlauth's (docker-compose, a Kubernetes object): skipped, with a note.
     case foreignDocument = "AMLA217"
+    /// An operation in a RoleDefinition that is not in Azure's `Provider/type/action` form.
+    case invalidAction = "AMLA218"
 
     case duplicateName = "AMLA300"
     case danglingReference = "AMLA301"
@@ -54,6 +56,12 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case federatedCredential = "AMLA310"
     case policyOverride = "AMLA311"
     case certificateFile = "AMLA312"
+    /// A RoleAssignment's role names more than one role (RoleDefinitions, or one and a built-in role).
+    case ambiguousRole = "AMLA313"
+    /// A RoleAssignment of a RoleDefinition at a scope outside the definition's assignable scopes.
+    case assignableScope = "AMLA314"
+    /// A RoleDefinition's role name is a built-in role's or another RoleDefinition's.
+    case roleNameTaken = "AMLA315"
 
     case tokenAuthOnACI = "AMLA400"
     case bothAuthModes = "AMLA401"
@@ -118,6 +126,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .federatedCredential: "federated-credential"
         case .policyOverride: "policy-override"
         case .certificateFile: "certificate-file"
+        case .invalidAction: "invalid-action"
+        case .ambiguousRole: "ambiguous-role"
+        case .assignableScope: "assignable-scope"
+        case .roleNameTaken: "role-name-taken"
         case .tokenAuthOnACI: "token-auth-on-aci"
         case .bothAuthModes: "both-auth-modes"
         case .computeTargetRequired: "compute-target-required"
@@ -159,7 +171,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .invalidFormat, .exactlyOneOf, .unknownRole, .duplicateName, .danglingReference, .targetCount,
             .envNotAllowed, .envUnset, .literalSecret, .duplicateItem, .duplicateRoleAssignment,
             .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile,
-            .tokenAuthOnACI,
+            .invalidAction, .ambiguousRole, .assignableScope, .roleNameTaken, .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
             .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound, .endpointClientAction,
             .endpointAuthMode, .trafficDeployment, .trafficSum, .endpointNameTaken:

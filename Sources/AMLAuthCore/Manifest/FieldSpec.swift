@@ -31,6 +31,9 @@ public enum StringFormat: Sendable, Equatable {
     case path
     /// The name of a resource of this kind elsewhere in the manifest set.
     case reference(ManifestKind)
+    /// An Azure RBAC operation as a role definition lists it: `Provider.Namespace/type/…/verb`,
+    /// with `*` wildcards (`*`, `*/read`, `Microsoft.Storage/*`).
+    case action
 }
 
 /// One field of an object: its name, type, whether it is required, and its documentation.
@@ -80,6 +83,7 @@ public enum ManifestKind: String, Sendable, CaseIterable, Codable, Comparable {
     case target = "Target"
     case workspace = "Workspace"
     case servicePrincipal = "ServicePrincipal"
+    case roleDefinition = "RoleDefinition"
     case roleAssignment = "RoleAssignment"
     case webservice = "Webservice"
     case onlineEndpoint = "OnlineEndpoint"

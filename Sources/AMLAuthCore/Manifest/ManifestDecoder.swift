@@ -82,6 +82,10 @@ struct ManifestDecoder {
             let principal = decodeServicePrincipal(name, source)
             drafts.servicePrincipals.append(principal)
             set.servicePrincipals.append(principal)
+        case .roleDefinition:
+            let definition = decodeRoleDefinition(name, source)
+            drafts.roleDefinitions.append(definition)
+            if let complete = definition.manifest { set.roleDefinitions.append(complete) }
         case .roleAssignment:
             let assignment = decodeRoleAssignment(name, source)
             drafts.roleAssignments.append(assignment)
@@ -328,10 +332,25 @@ struct ManifestDecoder {
         let spec = source.spec
         return RoleAssignmentDraft(
             name: name, principal: spec["principal"].flatMap { decodePrincipal($0) },
-            role: spec["role"]?.string.flatMap(RoleReference.init(parsing:)),
+            role: spec["role"]?.string.flatMap { text in
+                GUID(text) == nil
+                    ? checker.roles.reference(text) ?? RoleReference(parsing: text) : RoleReference(parsing: text)
+            },
             scope: spec["scope"].flatMap { decodeScope($0) }, description: spec["description"]?.string,
             adopt: spec["adopt"]?.bool ?? false,
             source: source)
+    }
+
+    private mutating func decodeRoleDefinition(_ name: String, _ source: ResourceSource) -> RoleDefinitionDraft {
+        let spec = source.spec
+        func strings(_ field: String) -> [String] { spec[field]?.array?.compactMap(\.string) ?? [] }
+        let scopes = spec["assignable_scopes"]?.array.map { items in items.compactMap { decodeScope($0) } }
+        return RoleDefinitionDraft(
+            name: name, roleName: spec["role_name"]?.string ?? name, description: spec["description"]?.string,
+            permission: Permission(
+                actions: strings("actions"), notActions: strings("not_actions"), dataActions: strings("data_actions"),
+                notDataActions: strings("not_data_actions")),
+            assignableScopes: scopes, adopt: spec["adopt"]?.bool ?? false, source: source)
     }
 
     /// The principal of a role assignment; nil when no form of it is valid (already reported).

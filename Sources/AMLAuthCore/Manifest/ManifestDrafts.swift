@@ -8,6 +8,7 @@ struct ManifestDrafts: Sendable {
     /// Service principals have no required spec field: they are always complete.
     var servicePrincipals: [ServicePrincipalManifest] = []
     var roleAssignments: [RoleAssignmentDraft] = []
+    var roleDefinitions: [RoleDefinitionDraft] = []
     var webservices: [WebserviceDraft] = []
     var onlineEndpoints: [OnlineEndpointDraft] = []
     var onlineDeployments: [OnlineDeploymentDraft] = []
@@ -68,6 +69,28 @@ struct RoleAssignmentDraft: Sendable {
         return RoleAssignmentManifest(
             name: name, principal: principal, role: role, scope: scope, description: description, adopt: adopt,
             source: source)
+    }
+}
+
+/// A RoleDefinition whose assignable scopes may be missing or invalid (`nil`).
+struct RoleDefinitionDraft: Sendable {
+    var name: String
+    var roleName: String
+    var description: String?
+    var permission: Permission
+    /// The valid ones; nil when the field is missing or invalid as a whole.
+    var assignableScopes: [ScopeReference]?
+    var adopt: Bool
+    var source: ResourceSource
+
+    /// The complete manifest, when every assignable scope is valid.
+    var manifest: RoleDefinitionManifest? {
+        guard let assignableScopes, !assignableScopes.isEmpty,
+            assignableScopes.count == source.spec["assignable_scopes"]?.array?.count
+        else { return nil }
+        return RoleDefinitionManifest(
+            name: name, roleName: roleName, description: description, permission: permission,
+            assignableScopes: assignableScopes, adopt: adopt, source: source)
     }
 }
 

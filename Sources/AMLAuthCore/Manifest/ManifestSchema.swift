@@ -20,6 +20,7 @@ public enum ManifestSchema {
         case .target: target
         case .workspace: workspace
         case .servicePrincipal: servicePrincipal
+        case .roleDefinition: roleDefinition
         case .roleAssignment: roleAssignment
         case .webservice: webservice
         case .onlineEndpoint: onlineEndpoint
@@ -33,6 +34,7 @@ public enum ManifestSchema {
         case .target: "Where to reconcile: cloud, tenant, subscription. Exactly one per manifest set."
         case .workspace: "An existing Azure ML workspace: read, never created or deleted."
         case .servicePrincipal: "An Entra application and its service principal, with credentials."
+        case .roleDefinition: "An Azure RBAC custom role: the actions it grants and where it may be assigned."
         case .roleAssignment: "An Azure RBAC role assignment."
         case .webservice: "An Azure ML v1 web service on ACI or AKS, with key or token auth."
         case .onlineEndpoint:
@@ -148,11 +150,39 @@ public enum ManifestSchema {
         [
             FieldSpec("principal", .object(principal), required: true, doc: "Who gets the role."),
             FieldSpec(
-                "role", .string(.role), required: true, env: true, doc: "Built-in role name or role-definition GUID."),
+                "role", .string(.role), required: true, env: true,
+                doc:
+                    "Built-in role name, a RoleDefinition of these manifests (metadata.name or role_name), or a role-definition GUID."
+            ),
             FieldSpec("scope", .object(scope), required: true, doc: "Where the role applies."),
             FieldSpec("description", .string(.text), doc: "Free text, appended to amlauth's ownership marker."),
             FieldSpec(
                 "adopt", .boolean, default: "false", doc: "Take over an identical assignment amlauth does not own."),
+        ])
+
+    /// Field names follow the Azure CLI's role-definition JSON (`az role definition create`),
+    /// snake_case; `assignable_scopes` items are written like a RoleAssignment's `scope`.
+    static let roleDefinition = ObjectSpec(
+        "RoleDefinition spec",
+        [
+            FieldSpec(
+                "role_name", .string(.text), default: "metadata.name",
+                doc: "The role's name in Azure (unique in the tenant); RoleAssignments may name it."),
+            FieldSpec("description", .string(.text), doc: "Free text; amlauth appends its ownership marker."),
+            FieldSpec(
+                "actions", .array(.string(.action), minItems: 0),
+                doc: "Control-plane operations granted, such as Microsoft.MachineLearningServices/workspaces/read."),
+            FieldSpec("not_actions", .array(.string(.action), minItems: 0), doc: "Operations taken out of actions."),
+            FieldSpec("data_actions", .array(.string(.action), minItems: 0), doc: "Data-plane operations granted."),
+            FieldSpec(
+                "not_data_actions", .array(.string(.action), minItems: 0), doc: "Operations taken out of data_actions."
+            ),
+            FieldSpec(
+                "assignable_scopes", .array(.object(scope), minItems: 1), required: true,
+                doc: "Where the role may be assigned, each written like a RoleAssignment's scope."),
+            FieldSpec(
+                "adopt", .boolean, default: "false",
+                doc: "Take over a custom role of the same role_name that amlauth does not own."),
         ])
 
     static let keyRotation = ObjectSpec(

@@ -118,6 +118,19 @@ public enum ScopeReference: Sendable, Hashable {
     case id(AzureResourceID)
 }
 
+/// A custom role: the operations it grants and where it may be assigned.
+public struct RoleDefinitionManifest: Sendable {
+    public var name: String
+    /// The role's name in Azure (`roleName`); `metadata.name` unless written.
+    public var roleName: String
+    public var description: String?
+    public var permission: Permission
+    /// Where the role may be assigned, at least one.
+    public var assignableScopes: [ScopeReference]
+    public var adopt: Bool
+    public var source: ResourceSource
+}
+
 public struct RoleAssignmentManifest: Sendable {
     public var name: String
     public var principal: PrincipalReference
@@ -179,6 +192,7 @@ public struct ManifestSet: Sendable {
     public var workspaces: [WorkspaceManifest] = []
     public var servicePrincipals: [ServicePrincipalManifest] = []
     public var roleAssignments: [RoleAssignmentManifest] = []
+    public var roleDefinitions: [RoleDefinitionManifest] = []
     public var webservices: [WebserviceManifest] = []
     public var onlineEndpoints: [OnlineEndpointManifest] = []
     public var onlineDeployments: [OnlineDeploymentManifest] = []
@@ -190,7 +204,7 @@ public struct ManifestSet: Sendable {
 
     /// Number of resources of all kinds.
     public var count: Int {
-        targets.count + workspaces.count + servicePrincipals.count + roleAssignments.count + webservices.count
-            + onlineEndpoints.count + onlineDeployments.count
+        targets.count + workspaces.count + servicePrincipals.count + roleAssignments.count + roleDefinitions.count
+            + webservices.count + onlineEndpoints.count + onlineDeployments.count
     }
 }

@@ -10,6 +10,8 @@ struct SpecChecker {
     var secretKeys: Set<SourceLocation> = []
     /// Values the secret scanner already reported: skipped, so no message can echo them.
     var secretValues: Set<SourceLocation> = []
+    /// The RoleDefinitions of the set, which a `role` may name.
+    var roles = DeclaredRoles()
 
     init(environment: [String: String]) {
         self.environment = environment
@@ -258,12 +260,32 @@ struct SpecChecker {
                 return false
             }
         case .role:
-            if RoleReference(parsing: text) == nil {
+            // A GUID is always itself; a name may be a built-in role or a RoleDefinition, not both.
+            if GUID(text) != nil { return true }
+            let definitions = roles.definitions(named: text)
+            let builtIn = RoleReference.builtIn(named: text)
+            if definitions.count + (builtIn == nil ? 0 : 1) > 1 {
+                let candidates =
+                    definitions.map { "RoleDefinition '\($0)'" }
+                    + (builtIn.map { ["the built-in role '\($0.name)'"] } ?? [])
                 diagnostics.report(
-                    .unknownRole, "\(shown) is neither a built-in role amlauth knows nor a role-definition GUID",
+                    .ambiguousRole, "\(shown) names more than one role: \(candidates.joined(separator: ", "))",
                     at: location,
-                    hint: Suggestion.hint(for: text, in: RoleReference.builtIns.map(\.name))
-                        ?? "name a custom role by its GUID")
+                    hint: "give each RoleDefinition a role_name no other role has, or name the role by its GUID")
+                return false
+            }
+            if definitions.isEmpty, builtIn == nil {
+                diagnostics.report(
+                    .unknownRole,
+                    "\(shown) is neither a built-in role amlauth knows, a RoleDefinition of these manifests, nor a role-definition GUID",
+                    at: location,
+                    hint: Suggestion.hint(for: text, in: RoleReference.builtIns.map(\.name) + roles.names)
+                        ?? "declare it as a RoleDefinition, or name an existing custom role by its GUID")
+                return false
+            }
+        case .action:
+            if let problem = ActionPattern.problem(text) {
+                diagnostics.report(.invalidAction, "\(shown) is not an Azure operation: \(problem)", at: location)
                 return false
             }
         case .cloud:
@@ -359,7 +381,7 @@ struct SpecChecker {
             case .duration: "a duration"
             case .resourceID: "an Azure resource ID"
             case .httpsURL: "an https URL"
-            case .text, .role, .cloud, .sink, .workspaceConfig, .versionedName, .path, .reference: "a string"
+            case .text, .role, .cloud, .sink, .workspaceConfig, .versionedName, .path, .reference, .action: "a string"
             }
         case .boolean: "true or false"
         case .integer: "a whole number"

@@ -3,8 +3,9 @@
 /// to SDK v2"): ACI → a managed endpoint, AKS → a Kubernetes endpoint on the same compute; key auth
 /// → `key`, token auth → `aml_token`, no auth → `key` (v2 has no unauthenticated endpoints); one
 /// deployment `blue` taking all traffic, with the service's first model and its environment; each
-/// token client keeps its access through a role that grants the endpoint's client action. Pure:
-/// the command reads the manifests and writes the text.
+/// token client keeps its access through a custom role, `<endpoint>-token-reader`, that grants the
+/// endpoint's client action (and reading the endpoint) and nothing else. Pure: the command reads
+/// the manifests and writes the text.
 public enum V1ToV2Migration {
     /// The YAML to write, and what a reviewer must know (one line each).
     public struct Result: Sendable, Equatable {
@@ -16,16 +17,17 @@ public enum V1ToV2Migration {
     /// The instance type given to managed deployments: the migration guide's examples use it, and
     /// the reviewer is told to choose.
     public static let managedInstanceType = "Standard_DS3_v2"
-    /// A built-in role that holds `onlineEndpoints/token/action` and `listKeys/action`; narrower custom
-    /// roles come with the RoleDefinition kind (plan warns, AMLA008, with the action to grant).
-    public static let tokenClientRole = "AzureML Data Scientist"
+    /// The name of the custom role a migrated endpoint's token clients get.
+    public static func tokenReaderRole(_ endpoint: String) -> String { "\(endpoint)-token-reader" }
+    /// Reading the endpoint (its scoring URI), which the token readers get beside their action.
+    public static let endpointRead = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read"
 
     public static func migrate(_ manifests: ManifestSet) -> Result {
         var notes: [String] = []
         var documents: [String] = []
         let taken = Set(
             manifests.onlineEndpoints.map(\.name) + manifests.onlineDeployments.map(\.name)
-                + manifests.roleAssignments.map(\.name))
+                + manifests.roleAssignments.map(\.name) + manifests.roleDefinitions.map(\.name))
         let principals = Set(manifests.servicePrincipals.map(\.name))
         var count = 0
         for service in manifests.webservices.sorted(by: { $0.name < $1.name }) {
@@ -88,21 +90,37 @@ public enum V1ToV2Migration {
                 "\(name): its entry script \(service.entryScript) is not carried over (deployment code is not managed by amlauth yet); give the deployment its code before cutover"
             )
 
-            for client in service.tokenClients {
+            let clients = service.tokenClients.filter { client in
                 guard principals.contains(client) else {
                     notes.append(
                         "\(name): token client \(client) is not a ServicePrincipal of these manifests; grant it \(auth == "key" ? "listKeys" : "token")/action on the endpoint yourself"
                     )
-                    continue
+                    return false
                 }
+                return true
+            }
+            let role = tokenReaderRole(name)
+            guard !clients.isEmpty, !taken.contains(role) else { continue }
+            // v2 gates keys and tokens by action, which Reader does not grant: a custom role with
+            // just the endpoint's client action, as policy AMLA008 recommends.
+            let action = (auth == "key" ? OnlineEndpointAuth.key : OnlineEndpointAuth.amlToken).clientAction
+            documents.append(
+                [
+                    "# v2 gates keys and tokens by action, which Reader does not grant: this role grants",
+                    "# the one action \(name)'s clients need, and reading the endpoint.",
+                    "apiVersion: amlauth/v1", "kind: RoleDefinition", "metadata: {name: \(quoted(role))}", "spec:",
+                    "  description: \(quoted("may fetch \(auth == "key" ? "keys" : "tokens") for the online endpoint \(name)"))",
+                    "  actions: [\(quoted(action)), \(quoted(endpointRead))]",
+                    "  assignable_scopes: [{workspace: \(quoted(service.workspace))}]",
+                ].joined(separator: "\n"))
+            for client in clients {
                 let assignment = "\(name)-\(client)-v2-access"
                 guard !taken.contains(assignment) else { continue }
                 documents.append(
                     [
-                        "# v2 gates keys and tokens by action, which Reader does not grant.",
                         "apiVersion: amlauth/v1", "kind: RoleAssignment", "metadata: {name: \(quoted(assignment))}",
-                        "spec:", "  principal: {service_principal: \(quoted(client))}",
-                        "  role: \(quoted(tokenClientRole))", "  scope: {workspace: \(quoted(service.workspace))}",
+                        "spec:", "  principal: {service_principal: \(quoted(client))}", "  role: \(quoted(role))",
+                        "  scope: {workspace: \(quoted(service.workspace))}",
                     ].joined(separator: "\n"))
             }
         }

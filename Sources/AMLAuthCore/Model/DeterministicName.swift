@@ -15,6 +15,15 @@ public enum DeterministicName {
         GUID(uuidV5(namespace: namespace, name: "\(scope.canonicalKey)|\(principalID.value)|\(role.value)"))!
     }
 
+    /// The GUID (ARM `name`) of the custom role RoleDefinition `name` of Target `target`:
+    /// UUIDv5 of "role-definition|target|name". A re-apply after any interruption PUTs the same
+    /// id and converges instead of creating a second role (which ARM refuses by `roleName`,
+    /// `RoleDefinitionWithSameNameExists`). The Target is part of it: role ids are tenant-wide,
+    /// and two Targets in one tenant must not share one.
+    public static func roleDefinition(target: String, name: String) -> GUID {
+        GUID(uuidV5(namespace: namespace, name: "role-definition|\(target)|\(name)"))!
+    }
+
     /// The `uniqueName` (Graph's client-chosen alternate key) of the application for manifest
     /// resource `address` of Target `target`: `amlauth-` and UUIDv5 of "application|target|address".
     /// Creating by this key (`PATCH /applications(uniqueName='…')`, `Prefer: create-if-missing`)

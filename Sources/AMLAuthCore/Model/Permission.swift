@@ -109,4 +109,28 @@ public enum ActionPattern {
         while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
         return p == pattern.count
     }
+
+    /// Why `text` is not an operation a role definition can list, or nil when it is one: `*`, or a
+    /// resource provider namespace (`Microsoft.MachineLearningServices`, or `*`) followed by
+    /// `/`-separated segments of letters, digits, `.`, `-`, `_` and `*`, such as
+    /// `Microsoft.MachineLearningServices/workspaces/onlineEndpoints/token/action` or `*/read`
+    /// (learn.microsoft.com, "Understand Azure role definitions", Actions: `{Company}.{ProviderName}/{resourceType}/{action}`).
+    public static func problem(_ text: String) -> String? {
+        if text == "*" { return nil }
+        let segments = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard segments.count >= 2 else {
+            return "an operation is '*' or 'Provider.Namespace/type/…/verb', with '/' between its parts"
+        }
+        if segments.contains(where: \.isEmpty) { return "an operation has no empty part between '/'" }
+        for segment in segments {
+            if let bad = segment.unicodeScalars.first(where: { !ASCII.isWord($0, or: ".-_*") }) {
+                return "'\(bad)' cannot appear in an operation"
+            }
+        }
+        let provider = segments[0]
+        if provider != "*", !provider.contains("."), !provider.contains("*") {
+            return "'\(provider)' is not a resource provider namespace (such as Microsoft.MachineLearningServices)"
+        }
+        return nil
+    }
 }

@@ -1,13 +1,23 @@
-/// A role as a manifest names it: a built-in role by name, or any role definition by GUID.
-/// Roles are compared by GUID only, never by name or ID form.
+/// A role as a manifest names it: a built-in role by name, a RoleDefinition of the manifests by
+/// its name, or any role definition by GUID. Roles are compared by GUID only, never by name or ID
+/// form.
 public struct RoleReference: Sendable, Hashable, CustomStringConvertible {
     public var guid: GUID
     /// The built-in name, when the role is one amlauth knows.
     public var builtInName: String?
+    /// The `metadata.name` of the RoleDefinition of the manifests this role is; its GUID is then
+    /// `DeterministicName.roleDefinition`, or the adopted role's (decided by the planner).
+    public var definition: String?
 
-    public init(guid: GUID, builtInName: String? = nil) {
+    public init(guid: GUID, builtInName: String? = nil, definition: String? = nil) {
         self.guid = guid
         self.builtInName = builtInName
+        self.definition = definition
+    }
+
+    /// The RoleDefinition `name` of Target `target`, by its deterministic GUID.
+    public static func definition(_ name: String, target: String) -> RoleReference {
+        RoleReference(guid: DeterministicName.roleDefinition(target: target, name: name), definition: name)
     }
 
     /// Resolves a built-in role name (case-insensitive) or a GUID; nil when it is neither.
@@ -43,7 +53,7 @@ public struct RoleReference: Sendable, Hashable, CustomStringConvertible {
         [Self.owner.guid, Self.contributor.guid, Self.userAccessAdministrator.guid].contains(guid)
     }
 
-    public var description: String { builtInName ?? guid.value }
+    public var description: String { builtInName ?? definition.map { "RoleDefinition/\($0)" } ?? guid.value }
 
     public static func == (lhs: RoleReference, rhs: RoleReference) -> Bool { lhs.guid == rhs.guid }
     public func hash(into hasher: inout Hasher) { hasher.combine(guid) }

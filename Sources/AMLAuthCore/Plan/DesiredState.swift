@@ -9,6 +9,8 @@ public struct DesiredState: Sendable {
     public var workspaces: [DesiredWorkspace] = []
     public var servicePrincipals: [DesiredServicePrincipal] = []
     public var roleAssignments: [DesiredRoleAssignment] = []
+    /// Custom roles, with their deterministic GUIDs.
+    public var roleDefinitions: [DesiredRoleDefinition] = []
     public var webservices: [DesiredWebservice] = []
     /// Online endpoints, each with its deployments.
     public var onlineEndpoints: [DesiredOnlineEndpoint] = []
@@ -57,14 +59,11 @@ public struct DesiredState: Sendable {
                     uniqueName: DeterministicName.applicationUniqueName(
                         target: target, address: ResourceAddress(.servicePrincipal, principal.name))))
         }
+        state.roleDefinitions = set.roleDefinitions.map {
+            DesiredRoleDefinition($0, target: target, subscriptionID: subscriptionID, workspaceIDs: workspaceIDs)
+        }
         for assignment in set.roleAssignments {
-            let scope: AzureResourceID
-            switch assignment.scope {
-            case .workspace(let name): scope = workspaceIDs[name] ?? subscription
-            case .resourceGroup(let group): scope = AzureResourceID(subscription: subscriptionID, resourceGroup: group)
-            case .subscription: scope = subscription
-            case .id(let id): scope = id
-            }
+            let scope = assignment.scope.resolved(subscription: subscriptionID, workspaceIDs: workspaceIDs)
             let principal: PrincipalTarget
             switch assignment.principal {
             case .servicePrincipal(let name): principal = .managed(ResourceAddress(.servicePrincipal, name))
@@ -73,7 +72,9 @@ public struct DesiredState: Sendable {
             state.roleAssignments.append(
                 DesiredRoleAssignment(
                     address: ResourceAddress(.roleAssignment, assignment.name), scope: scope, principal: principal,
-                    role: assignment.role,
+                    // A RoleDefinition's GUID comes from this Target's name, whatever the decoder saw.
+                    role: assignment.role.definition.map { RoleReference.definition($0, target: target) }
+                        ?? assignment.role,
                     description: Markers.assignmentDescription(target, assignment.name, assignment.description),
                     adopt: assignment.adopt))
         }

@@ -5,6 +5,8 @@ import WireFormat
 public struct LiveState: Sendable, Codable, Equatable {
     public var applications: [LiveApplication] = []
     public var roleAssignments: [LiveRoleAssignment] = []
+    /// The custom roles of the Target's subscription.
+    public var roleDefinitions: [LiveRoleDefinition] = []
     public var webservices: [LiveWebservice] = []
     /// Azure ML v2 online endpoints of the declared workspaces, and their deployments.
     public var onlineEndpoints: [LiveOnlineEndpoint] = []
@@ -41,7 +43,7 @@ public struct LiveState: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case applications, roleAssignments, webservices, workspaces, computes, deliveredPasswords, missingPrincipals,
-            missingComputes, directoryObjects, onlineEndpoints, onlineDeployments
+            missingComputes, directoryObjects, onlineEndpoints, onlineDeployments, roleDefinitions
     }
 
     /// Missing lists read as empty, so recorded states stay readable as the type grows.
@@ -49,6 +51,7 @@ public struct LiveState: Sendable, Codable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         applications = try container.decodeIfPresent([LiveApplication].self, forKey: .applications) ?? []
         roleAssignments = try container.decodeIfPresent([LiveRoleAssignment].self, forKey: .roleAssignments) ?? []
+        roleDefinitions = try container.decodeIfPresent([LiveRoleDefinition].self, forKey: .roleDefinitions) ?? []
         webservices = try container.decodeIfPresent([LiveWebservice].self, forKey: .webservices) ?? []
         onlineEndpoints = try container.decodeIfPresent([LiveOnlineEndpoint].self, forKey: .onlineEndpoints) ?? []
         onlineDeployments =
@@ -76,6 +79,7 @@ public struct LiveState: Sendable, Codable, Equatable {
         if !directoryObjects.isEmpty { try container.encode(directoryObjects, forKey: .directoryObjects) }
         if !onlineEndpoints.isEmpty { try container.encode(onlineEndpoints, forKey: .onlineEndpoints) }
         if !onlineDeployments.isEmpty { try container.encode(onlineDeployments, forKey: .onlineDeployments) }
+        if !roleDefinitions.isEmpty { try container.encode(roleDefinitions, forKey: .roleDefinitions) }
     }
 }
 
@@ -361,7 +365,7 @@ public struct NarrowedRoleAssignmentRead: Sendable, Equatable {
 }
 
 public struct UnreadScope: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable { case roleAssignments, webservices, onlineEndpoints }
+    public enum Kind: String, Sendable, Codable { case roleAssignments, webservices, onlineEndpoints, roleDefinitions }
     public var kind: Kind
     public var scope: AzureResourceID
     /// The error, as the reader got it (Azure's code and message).
@@ -378,6 +382,7 @@ public struct UnreadScope: Sendable, Codable, Equatable {
         case .roleAssignments: "the role assignments at \(scope)"
         case .webservices: "the web services of \(scope)"
         case .onlineEndpoints: "the online endpoints of \(scope)"
+        case .roleDefinitions: "the custom roles of \(scope)"
         }
     }
 

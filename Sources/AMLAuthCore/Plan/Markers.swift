@@ -23,6 +23,15 @@ public enum Markers {
         let parts = reference.split(separator: "/", maxSplits: 1).map(String.init)
         return parts.count == 2 ? (parts[0], parts[1]) : nil
     }
+    /// The description of an owned custom role. Role definitions have no tags; their id alone
+    /// cannot say who owns them (an adopted role keeps its own), so the owner is written where a
+    /// role assignment's is, in the same form, and read back with `assignmentOwner`.
+    /// (terraform-provider-azurerm's azurerm_role_definition needs no marker: its `role_definition_id`
+    /// is Optional+Computed+ForceNew, a random UUID when unset, and its state file remembers it;
+    /// amlauth keeps no state, so the id is deterministic and the description says who owns it.)
+    public static func roleDefinitionDescription(_ target: String, _ name: String, _ extra: String?) -> String {
+        assignmentDescription(target, name, extra)
+    }
     /// kvTags of an owned web service.
     public static let serviceTarget = "amlauth.target"
     public static let serviceName = "amlauth.name"

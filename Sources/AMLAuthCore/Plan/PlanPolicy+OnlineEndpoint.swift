@@ -1,15 +1,61 @@
 /// Plan-time checks of online endpoints: who may fetch their keys or tokens (AMLA007, AMLA008),
 /// names taken in the region (AMLA413) and Kubernetes computes that are not attached (AMLA409).
 extension PlanPolicy {
-    /// Whether built-in role `role` grants `action`, from the one table of built-in roles' actions
-    /// the local cloud and preflight also read (`BuiltInRolePermissions`); nil for a role whose
-    /// actions amlauth does not know (a custom role), which is never assumed empty. The docs list
-    /// `onlineEndpoints/score/action` among a role's actions, though Entra scoring is data plane,
-    /// so both lists are asked.
-    public static func grants(_ role: GUID, _ action: String) -> Bool? {
-        BuiltInRolePermissions.role(guid: role.value).map {
-            $0.permission.grants(action: action) || $0.permission.grants(dataAction: action)
+    /// Whether role `role` grants `action`: a built-in role from the one table of built-in roles'
+    /// actions the local cloud and preflight also read (`BuiltInRolePermissions`), a custom role
+    /// from `custom` (the RoleDefinitions the plan writes, and the custom roles the cloud holds);
+    /// nil for a role whose actions amlauth does not know, which is never assumed empty. The docs
+    /// list `onlineEndpoints/score/action` among a role's actions, though Entra scoring is data
+    /// plane, so both lists are asked.
+    public static func grants(_ role: GUID, _ action: String, custom: [GUID: Permission] = [:]) -> Bool? {
+        guard let permission = custom[role] ?? BuiltInRolePermissions.role(guid: role.value)?.permission else {
+            return nil
         }
+        return permission.grants(action: action) || permission.grants(dataAction: action)
+    }
+
+    /// The custom roles a token client may hold, by GUID, with their names: the live ones, and the
+    /// RoleDefinitions of the plan over them (apply writes those).
+    static func customRoles(_ desired: DesiredState, _ live: LiveState) -> [GUID: (
+        name: String, permission: Permission
+    )] {
+        var roles: [GUID: (name: String, permission: Permission)] = [:]
+        for role in live.roleDefinitions { roles[role.id] = (role.roleName, role.permission) }
+        for definition in desired.roleDefinitions {
+            let guid =
+                live.roleDefinitions.first {
+                    Markers.assignmentOwner($0.description).map {
+                        $0.target == desired.target && $0.name == definition.address.name
+                    } == true
+                }?.id ?? definition.id
+            roles[guid] = (definition.roleName, definition.permission)
+            // Assignments name the definition by its deterministic GUID until the plan decides.
+            roles[definition.id] = (definition.roleName, definition.permission)
+        }
+        return roles
+    }
+
+    /// The RoleDefinition and RoleAssignment that give `client` just `action` on `endpoint`, as
+    /// YAML to paste.
+    static func tokenReaderSnippet(_ endpoint: OnlineEndpointManifest, client: String, action: String) -> String {
+        let role = "\(endpoint.name)-token-reader"
+        let read = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read"
+        // `score/action` too goes under actions: Azure ML checks it there (docs/fidelity.md).
+        return """
+            a custom role with just that action, assigned at the endpoint's workspace:
+              kind: RoleDefinition
+              metadata: {name: \(role)}
+              spec:
+                actions: [\(action), \(read)]
+                assignable_scopes: [{workspace: \(endpoint.workspace)}]
+              ---
+              kind: RoleAssignment
+              metadata: {name: \(client)-\(role)}
+              spec:
+                principal: {service_principal: \(client)}
+                role: \(role)
+                scope: {workspace: \(endpoint.workspace)}
+            """
     }
 
     /// Roles that grant an endpoint client's action among much else: the policy suggests a custom
@@ -52,6 +98,9 @@ extension PlanPolicy {
     ) {
         let action = endpoint.authMode.clientAction
         let verb = action.split(separator: "/").suffix(2).joined(separator: "/")
+        let custom = customRoles(desired, live)
+        let permissions = custom.mapValues { $0.permission }
+        func name(_ role: GUID) -> String? { RoleReference(parsing: role.value)?.builtInName ?? custom[role]?.name }
         for (index, client) in endpoint.tokenClients.enumerated() {
             let address = ResourceAddress(.servicePrincipal, client)
             let principal = live.applications.first(where: {
@@ -67,11 +116,11 @@ extension PlanPolicy {
             }.map(\.role.guid)
             let roles = Set(liveRoles + plannedRoles).sorted()
             let location = endpoint.source.spec["token_clients"]?.array?[index].location ?? endpoint.source.location
-            let granting = roles.filter { Self.grants($0, action) == true }
-            let unknown = roles.filter { Self.grants($0, action) == nil }
+            let granting = roles.filter { Self.grants($0, action, custom: permissions) == true }
+            let unknown = roles.filter { Self.grants($0, action, custom: permissions) == nil }
             if granting.isEmpty {
                 guard unknown.isEmpty else { continue }
-                let held = roles.compactMap { RoleReference(parsing: $0.value)?.description }
+                let held = roles.compactMap(name)
                 diagnostics.report(
                     .endpointClientAction,
                     "token client '\(client)' may not \(verb) endpoint '\(endpoint.name)' (auth_mode \(endpoint.authMode.rawValue)): "
@@ -79,17 +128,16 @@ extension PlanPolicy {
                             ? "it holds no role there"
                             : "none of its roles there (\(held.joined(separator: ", "))) grants '\(action)'"),
                     at: location,
-                    hint:
-                        "assign it a role with '\(action)' at the endpoint or its workspace (a custom role with just that action, or AzureML Data Scientist)"
+                    hint: "assign it a role with '\(action)' at the endpoint or its workspace; "
+                        + tokenReaderSnippet(endpoint, client: client, action: action)
                 )
             } else if granting.allSatisfy({ Self.broadRoles.contains($0.value) }) {
-                let names = granting.compactMap { RoleReference(parsing: $0.value)?.description }
+                let names = granting.compactMap(name)
                 diagnostics.report(
                     .endpointClientBroadRole,
                     "token client '\(client)' gets '\(verb)' on endpoint '\(endpoint.name)' from \(names.map { "'\($0)'" }.joined(separator: ", ")), which grants much more",
                     at: location,
-                    hint:
-                        "a custom role with actions: [\(action)], assigned at the endpoint, is all it needs")
+                    hint: "it needs only " + tokenReaderSnippet(endpoint, client: client, action: action))
             }
         }
     }

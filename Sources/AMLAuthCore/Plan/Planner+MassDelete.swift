@@ -26,13 +26,14 @@ extension Planner {
     static func deletesAnObject(_ step: Step) -> Bool {
         if case .deleteApplication = step { return true }
         if case .deleteRoleAssignment = step { return true }
+        if case .deleteRoleDefinition = step { return true }
         if case .deleteService = step { return true }
         if case .deleteOnlineEndpoint = step { return true }
         if case .deleteOnlineDeployment = step { return true }
         return false
     }
 
-    /// Applications, role assignments, web services, online endpoints and deployments carrying
+    /// Applications, role assignments, custom roles, web services, online endpoints and deployments carrying
     /// the Target's markers.
     static func ownedObjects(_ target: String, _ live: LiveState) -> Int {
         live.applications.filter { $0.tags.contains(Markers.targetTag(target)) }.count
@@ -40,5 +41,6 @@ extension Planner {
             + live.webservices.filter { $0.kvTags[Markers.serviceTarget] == target }.count
             + live.onlineEndpoints.filter { $0.tags[Markers.serviceTarget] == target }.count
             + live.onlineDeployments.filter { $0.tags[Markers.serviceTarget] == target }.count
+            + live.roleDefinitions.filter { Markers.assignmentOwner($0.description)?.target == target }.count
     }
 }

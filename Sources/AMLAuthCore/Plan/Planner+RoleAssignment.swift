@@ -34,6 +34,10 @@ extension Planner {
                 reference = .id(id)
                 principalType = type
             }
+            // A custom role of the manifests is defined before it is assigned.
+            if let definition = assignment.role.definition {
+                dependsOn.append(ResourceAddress(.roleDefinition, definition))
+            }
             guard let reference else {
                 draft.notes.append(
                     PlanNote(
@@ -87,7 +91,7 @@ extension Planner {
                     fields.append(
                         FieldChange(
                             "role", before: .string(Self.roleText(previous.key.role)),
-                            after: .string(Self.roleText(assignment.role.guid))))
+                            after: .string(Self.roleText(assignment.role))))
                 }
                 if previous.scope != assignment.scope {
                     fields.append(
@@ -114,7 +118,7 @@ extension Planner {
                         fields: fields, steps: [.putRoleAssignment(put)] + deletions, dependsOn: dependsOn))
             } else {
                 let fields = [
-                    FieldChange("role", before: nil, after: .string(Self.roleText(assignment.role.guid))),
+                    FieldChange("role", before: nil, after: .string(Self.roleText(assignment.role))),
                     FieldChange("scope", before: nil, after: .string(assignment.scope.description)),
                     FieldChange("principal", before: nil, after: principalValue),
                     FieldChange("name", before: nil, after: nameValue),
@@ -168,6 +172,11 @@ extension Planner {
             }
             return type.map { "\(id.value) (\($0.rawValue))" } ?? id.value
         }
+    }
+
+    /// `RoleDefinition/token-reader (…)` for a role of the manifests, else as `roleText(_: GUID)`.
+    static func roleText(_ role: RoleReference) -> String {
+        role.definition.map { "RoleDefinition/\($0) (\(role.guid))" } ?? roleText(role.guid)
     }
 
     /// `Reader (acdd72a7-…)` for a built-in role, the bare GUID otherwise.

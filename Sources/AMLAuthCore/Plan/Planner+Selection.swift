@@ -79,9 +79,10 @@ extension Planner {
 }
 
 extension DesiredState {
-    /// Every resource address the manifests declare (workspaces, principals, assignments, services).
+    /// Every resource address the manifests declare (workspaces, principals, custom roles,
+    /// assignments, services).
     public var addresses: [ResourceAddress] {
-        workspaces.map(\.address) + servicePrincipals.map(\.address) + roleAssignments.map(\.address)
-            + webservices.map(\.address)
+        workspaces.map(\.address) + servicePrincipals.map(\.address) + roleDefinitions.map(\.address)
+            + roleAssignments.map(\.address) + webservices.map(\.address)
     }
 }

@@ -37,7 +37,8 @@ public struct Planner: Sendable {
     public func plan(_ desired: DesiredState, _ live: LiveState) -> Plan {
         var draft = Draft()
         let principals = planServicePrincipals(desired, live, &draft)
-        planRoleAssignments(desired, live, principals, &draft)
+        let roles = planRoleDefinitions(desired, live, &draft)
+        planRoleAssignments(assigningDefinedRoles(desired, roles, &draft), live, principals, &draft)
         planWebservices(desired, live, &draft)
         planOnlineEndpoints(desired, live, &draft)
         draft.notes += live.unreadScopes.map(\.scopeNote)
@@ -86,6 +87,26 @@ public struct Planner: Sendable {
                 assignmentDeletionsByPrincipal[assignment.key.principal, default: []].append(change.address)
             }
         }
+        // A custom role goes after every change that deletes an assignment of it (ARM refuses
+        // `RoleDefinitionHasAssignments` before), replacements included.
+        var assignmentDeletionsByRole: [GUID: [ResourceAddress]] = [:]
+        for change in changes {
+            for step in change.steps {
+                guard case .deleteRoleAssignment(_, let name) = step,
+                    let assignment = assignmentsByName[name.lowercased()]
+                else { continue }
+                assignmentDeletionsByRole[assignment.key.role, default: []].append(change.address)
+            }
+        }
+        for index in changes.indices where changes[index].action == .delete {
+            for step in changes[index].steps {
+                guard case .deleteRoleDefinition(let delete) = step else { continue }
+                for dependent in assignmentDeletionsByRole[delete.id] ?? []
+                where !changes[index].dependsOn.contains(dependent) && dependent != changes[index].address {
+                    changes[index].dependsOn.append(dependent)
+                }
+            }
+        }
         for index in changes.indices where changes[index].action == .delete {
             for step in changes[index].steps {
                 guard case .deleteApplication(let objectID) = step, let principal = principalOfApplication[objectID]
@@ -96,6 +117,29 @@ public struct Planner: Sendable {
                 }
             }
         }
+    }
+
+    /// The desired state with each assignment of a RoleDefinition given the GUID the plan decided
+    /// for it (an adopted role keeps its own); an assignment of a role not planned yet waits, with
+    /// a note.
+    private func assigningDefinedRoles(_ desired: DesiredState, _ roles: [String: GUID], _ draft: inout Draft)
+        -> DesiredState
+    {
+        var resolved = desired
+        resolved.roleAssignments = desired.roleAssignments.compactMap { assignment in
+            guard let definition = assignment.role.definition else { return assignment }
+            guard let guid = roles[definition] else {
+                draft.notes.append(
+                    PlanNote(
+                        "waits for RoleDefinition/\(definition), which is not planned yet (see its note)",
+                        address: assignment.address))
+                return nil
+            }
+            var changed = assignment
+            changed.role.guid = guid
+            return changed
+        }
+        return resolved
     }
 
     /// Key of `LiveState.deliveredPasswords`.

@@ -33,6 +33,12 @@ public enum Step: Sendable, Equatable {
     case putRoleAssignment(RoleAssignmentPut)
     case deleteRoleAssignment(scope: AzureResourceID, name: String)
 
+    // MARK: Custom roles (ARM; Step+RoleDefinition.swift)
+    /// Creates or updates the custom role (ARM PUT by its GUID: repeating it converges).
+    case putRoleDefinition(RoleDefinitionPut)
+    /// Deletes the custom role; its assignments are deleted first (`dependsOn`).
+    case deleteRoleDefinition(RoleDefinitionDelete)
+
     // MARK: Web services (Azure ML v1 model management)
     case createService(ServiceDefinition)
     case patchService(workspace: AzureResourceID, name: String, patches: [ServicePatch])

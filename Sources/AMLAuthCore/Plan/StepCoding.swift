@@ -81,6 +81,10 @@ extension Step {
             ])
         case .deleteRoleAssignment(let scope, let name):
             return .object([("op", .string("delete_role_assignment")), ("scope", id(scope)), ("name", .string(name))])
+        case .putRoleDefinition(let put):
+            return put.json()
+        case .deleteRoleDefinition(let delete):
+            return delete.json()
         case .createService(let definition):
             return .object([
                 ("op", .string("create_service")), ("workspace", id(definition.workspace)),
@@ -249,6 +253,10 @@ extension Step {
                     name: reader.optionalString("name"), description: try reader.string("description")))
         case "delete_role_assignment":
             self = .deleteRoleAssignment(scope: try reader.id("scope"), name: try reader.string("name"))
+        case RoleDefinitionPut.op:
+            self = .putRoleDefinition(try RoleDefinitionPut(reader))
+        case RoleDefinitionDelete.op:
+            self = .deleteRoleDefinition(try RoleDefinitionDelete(reader))
         case "create_service":
             guard let computeType = ComputeType(rawValue: try reader.string("compute_type")) else {
                 throw reader.invalid("compute_type")
@@ -345,7 +353,7 @@ extension Step {
 }
 
 /// Typed field access with errors that say which field of which step is wrong.
-private struct StepReader {
+struct StepReader {
     var json: JSONValue
 
     func invalid(_ field: String) -> PlanDocument.ParseError {

@@ -74,6 +74,11 @@ public enum NeededOperation {
     public static let roleAssignmentWrite = AzureOperation("Microsoft.Authorization/roleAssignments/write")
     /// `Microsoft.Authorization/roleAssignments/delete`.
     public static let roleAssignmentDelete = AzureOperation("Microsoft.Authorization/roleAssignments/delete")
+    /// `Microsoft.Authorization/roleDefinitions/write`, to create or update a custom role (asked at
+    /// the subscription the role is written in).
+    public static let roleDefinitionWrite = AzureOperation("Microsoft.Authorization/roleDefinitions/write")
+    /// `Microsoft.Authorization/roleDefinitions/delete`.
+    public static let roleDefinitionDelete = AzureOperation("Microsoft.Authorization/roleDefinitions/delete")
     /// Key Vault's data action for a new secret version (RBAC vaults).
     public static let setSecret = AzureOperation("Microsoft.KeyVault/vaults/secrets/setSecret/action", plane: .data)
 
@@ -125,6 +130,10 @@ extension PermissionNeeds {
                 case .putRoleAssignment(let put): need(NeededOperation.roleAssignmentWrite, at: put.scope, by: address)
                 case .deleteRoleAssignment(let scope, _):
                     need(NeededOperation.roleAssignmentDelete, at: scope, by: address)
+                case .putRoleDefinition(let put):
+                    need(NeededOperation.roleDefinitionWrite, at: put.subscription, by: address)
+                case .deleteRoleDefinition(let delete):
+                    need(NeededOperation.roleDefinitionDelete, at: delete.subscription, by: address)
                 case .createService(let definition):
                     need(
                         NeededOperation.service(definition.computeType.rawValue, "write"), at: definition.workspace,
@@ -170,6 +179,9 @@ extension PermissionNeeds {
         for assignment in desired.roleAssignments {
             need(NeededOperation.roleAssignmentWrite, at: assignment.scope, by: assignment.address)
         }
+        for definition in desired.roleDefinitions {
+            need(NeededOperation.roleDefinitionWrite, at: definition.subscription, by: definition.address)
+        }
         for service in desired.webservices {
             need(
                 NeededOperation.service(service.computeType.rawValue, "write"), at: service.workspaceID,
@@ -182,7 +194,8 @@ extension PermissionNeeds {
     /// declared workspace. A plan that needs another scope (an orphan elsewhere) reads it after.
     public static func likelyScopes(_ desired: DesiredState) -> [AzureResourceID] {
         var seen: Set<AzureResourceID> = []
-        return (desired.roleAssignments.map(\.scope) + desired.workspaces.map(\.id)).filter {
+        let subscriptions = desired.roleDefinitions.map(\.subscription)
+        return (desired.roleAssignments.map(\.scope) + desired.workspaces.map(\.id) + subscriptions).filter {
             seen.insert($0).inserted
         }
     }

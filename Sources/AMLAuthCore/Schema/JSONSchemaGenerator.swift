@@ -118,6 +118,7 @@ public enum JSONSchemaGenerator {
         case .resourceID: return pattern("/.+")
         case .httpsURL: return pattern("https://[^/\\s][^\\s]*")
         case .versionedName: return pattern("[A-Za-z0-9._-]+:[1-9][0-9]*")
+        case .action: return pattern("\\*|(\\*|[A-Za-z0-9_*-]*\\.[A-Za-z0-9._*-]*)(/[A-Za-z0-9._*-]+)+")
         case .sink:
             return pattern(
                 "(file:.+|env-file:.+|github-output|keyvault:[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]/[A-Za-z0-9-]{1,127}|ado-variable:[A-Za-z0-9._]+)"
@@ -141,6 +142,8 @@ public enum JSONSchemaGenerator {
                     .array([
                         .object([("enum", .array(RoleReference.builtIns.map { .string($0.name) }))]),
                         pattern(guidPattern),
+                        // The metadata.name or role_name of a RoleDefinition of the manifests.
+                        .object([("type", .string("string")), ("minLength", .number(1))]),
                     ])
                 )
             ])

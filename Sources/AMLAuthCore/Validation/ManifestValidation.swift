@@ -39,6 +39,7 @@ public struct ManifestValidation: Sendable {
         var complete = true
         // One alias budget for the whole set: a thousand files each under the limit is one stall.
         var budget = parser.aliasBudget()
+        var roots: [YAMLNode] = []
         for file in files {
             let parsed = parser.parse(file.bytes, file: file.path, budget: &budget)
             for error in parsed.errors {
@@ -46,8 +47,11 @@ public struct ManifestValidation: Sendable {
                 if case .duplicateKey = error.kind { continue }
                 complete = false
             }
-            for document in parsed.documents { decoder.decode(document.root, into: &set) }
+            roots += parsed.documents.map(\.root)
         }
+        // A RoleAssignment may name a RoleDefinition of any file: they are known before decoding.
+        decoder.checker.roles = DeclaredRoles(scanning: roots)
+        for root in roots { decoder.decode(root, into: &set) }
         diagnostics.append(contentsOf: decoder.diagnostics)
         // Cross-resource rules need every document; after a syntax error some are missing, and
         // their absence would only produce false "not found" errors.
@@ -61,6 +65,7 @@ public struct ManifestValidation: Sendable {
         // field is still checked on every field it has, so one run reports every problem.
         diagnostics.append(contentsOf: AzureMLRules.check(decoder.drafts))
         diagnostics.append(contentsOf: OnlineEndpointRules.check(decoder.drafts))
+        diagnostics.append(contentsOf: RoleDefinitionRules.check(decoder.drafts))
         if let target = decoder.drafts.target { diagnostics.applySeverities(target.policy) }
         // Secrets are located in the raw text as well as in the nodes, so text no node covers
         // (comments, keys, dropped duplicates, lines libyaml rejected) is masked too.

@@ -22,6 +22,13 @@ enum ReferenceRules {
                 resolve(name, .workspace, at: assignment.source.location(of: "scope", "workspace"))
             }
         }
+        for definition in set.roleDefinitions {
+            for item in definition.source.spec["assignable_scopes"]?.array ?? [] {
+                if let name = item["workspace"]?.string {
+                    resolve(name, .workspace, at: item["workspace"]?.location ?? definition.source.location)
+                }
+            }
+        }
         for service in set.webservices {
             if let workspace = service.workspace {
                 resolve(workspace, .workspace, at: service.source.location(of: "workspace"))

@@ -107,6 +107,10 @@ struct StepRunner {
             try await putRoleAssignment(put)
         case .deleteRoleAssignment(let scope, let name):
             try await executor.provider.authorization.deleteRoleAssignment(scope: scope.description, name: name)
+        case .putRoleDefinition(let put):
+            try await putRoleDefinition(put)
+        case .deleteRoleDefinition(let delete):
+            try await deleteRoleDefinition(delete)
         case .createService(let definition):
             try await modelManagement.createService(base: try await base(definition.workspace), definition)
         case .patchService(let workspace, let name, let patches):

@@ -51,6 +51,13 @@ public protocol AuthorizationService: Sendable {
         description: String?
     ) async throws(AzureError) -> AuthorizationClient.RoleAssignment
     @discardableResult func deleteRoleAssignment(scope: String, name: String) async throws(AzureError) -> Bool
+    /// The custom roles listed at `scope` (a subscription), across pages.
+    func listCustomRoles(scope: String) async throws(AzureError) -> [AuthorizationClient.RoleDefinition]
+    /// Creates or replaces a custom role by its GUID.
+    func putRoleDefinition(scope: String, _ definition: AuthorizationClient.RoleDefinition) async throws(AzureError)
+        -> AuthorizationClient.RoleDefinition
+    /// Deletes a custom role; false when it was already gone.
+    @discardableResult func deleteRoleDefinition(scope: String, name: String) async throws(AzureError) -> Bool
 }
 
 /// Azure ML v1: workspaces, computes and the model-management services API.

@@ -29,7 +29,7 @@ public struct LiveStateReader: Sendable {
                 }
             }
         }
-        // Four independent chains, in flight together; the ARM and Graph tokens they need are
+        // Independent chains, in flight together; the ARM and Graph tokens they need are
         // fetched concurrently too (the token cache shares one request per audience). Failures are
         // reported in this fixed order.
         async let applications = Concurrently.capture { () async throws(AzureError) in
@@ -47,7 +47,9 @@ public struct LiveStateReader: Sendable {
         async let endpoints = Concurrently.capture { () async throws(AzureError) in
             try await self.onlineEndpoints(desired)
         }
-        let results = await (applications, assignments, webservices, computes, endpoints)
+        async let roles = Concurrently.capture { () async throws(AzureError) in try await self.roleDefinitions(desired)
+        }
+        let results = await (applications, assignments, webservices, computes, endpoints, roles)
         live.applications = try results.0.get()
         let named: (missing: [GUID], found: [String: LiveDirectoryObject])
         let unreadAssignments: [UnreadScope]
@@ -61,6 +63,9 @@ public struct LiveStateReader: Sendable {
         let unreadEndpoints: [UnreadScope]
         (live.onlineEndpoints, live.onlineDeployments, unreadEndpoints) = try results.4.get()
         live.unreadScopes += unreadEndpoints
+        let unreadRoles: [UnreadScope]
+        (live.roleDefinitions, unreadRoles) = try results.5.get()
+        live.unreadScopes += unreadRoles
         return live
     }
 

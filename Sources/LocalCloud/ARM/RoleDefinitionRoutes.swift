@@ -91,10 +91,14 @@ struct RoleDefinitionRoutes {
     }
 
     /// Custom roles that may be assigned at (and so are listed at) this scope: one of their
-    /// assignable scopes is the scope or above it.
-    private func customRoles(_ state: CloudState) -> [CustomRoleRecord] {
+    /// assignable scopes is the scope or above it; with `below`, also those assignable only
+    /// below it (`$filter=atScopeAndBelow()`).
+    private func customRoles(_ state: CloudState, below: Bool = false) -> [CustomRoleRecord] {
         (state.customRoles ?? []).filter { role in
-            isTenantRoot || role.assignableScopes.contains { Authorization.covers($0, scope) }
+            isTenantRoot
+                || role.assignableScopes.contains {
+                    Authorization.covers($0, scope) || (below && Authorization.covers(scope, $0))
+                }
         }
     }
 
@@ -115,6 +119,10 @@ struct RoleDefinitionRoutes {
             if let name = RoleAssignmentRoutes.quoted(after: "roleName eq ", in: filter) {
                 builtIns = builtIns.filter { $0.name.lowercased() == name.lowercased() }
                 customs = customs.filter { $0.roleName.lowercased() == name.lowercased() }
+            } else if filter.trimmingCharacters(in: .whitespaces).lowercased() == "atscopeandbelow()" {
+                // REST spec `RoleDefinitions_List`: "Use atScopeAndBelow filter to search below the
+                // given scope as well."
+                customs = customRoles(state, below: true)
             } else if let type = RoleAssignmentRoutes.quoted(after: "type eq ", in: filter) {
                 switch type.lowercased() {
                 case "builtinrole": customs = []

@@ -46,7 +46,7 @@ struct RobustnessTests {
 
     @Test(arguments: [
         "examples/quickstart/amlauth.yaml", "examples/quickstart/webservices.yaml", "manifests/service-principal.yaml",
-        "manifests/role-assignment.yaml",
+        "manifests/role-assignment.yaml", "manifests/role-definition.yaml",
     ])
     func mutatedManifestsNeverCrash(_ path: String) throws {
         let original = Array(try Paths.read(path).utf8)

@@ -219,6 +219,22 @@ struct RuleTests {
             "traffic sum", .trafficSum, "traffic sums to 90%",
             "apiVersion: amlauth/v1\nkind: OnlineEndpoint\nmetadata: {name: ep}\nspec: {workspace: ml-example, traffic: 1️⃣{blue: 90}}\n---\napiVersion: amlauth/v1\nkind: OnlineDeployment\nmetadata: {name: ep-blue}\nspec: {endpoint: ep, name: blue, model: m:1}\n"
         ),
+        RuleCase(
+            "operation form", .invalidAction, "is not an Azure operation",
+            "apiVersion: amlauth/v1\nkind: RoleDefinition\nmetadata: {name: r}\nspec: {actions: [1️⃣token/action], assignable_scopes: [{subscription: true}]}\n"
+        ),
+        RuleCase(
+            "ambiguous role", .ambiguousRole, "names more than one role",
+            "apiVersion: amlauth/v1\nkind: RoleDefinition\nmetadata: {name: tr}\nspec: {actions: ['*/read'], assignable_scopes: [{subscription: true}]}\n---\napiVersion: amlauth/v1\nkind: RoleDefinition\nmetadata: {name: tr2}\nspec: {role_name: TR, actions: ['*/read'], assignable_scopes: [{subscription: true}]}\n---\napiVersion: amlauth/v1\nkind: RoleAssignment\nmetadata: {name: ra}\nspec: {principal: {object_id: ce2ce14e-85d7-4629-bdbc-454d0519d987, type: User}, role: 1️⃣tr, scope: {subscription: true}}\n"
+        ),
+        RuleCase(
+            "outside assignable scopes", .assignableScope, "may not be assigned at the subscription",
+            "apiVersion: amlauth/v1\nkind: RoleDefinition\nmetadata: {name: tr}\nspec: {actions: ['*/read'], assignable_scopes: [{workspace: ml-example}]}\n---\napiVersion: amlauth/v1\nkind: RoleAssignment\nmetadata: {name: ra}\nspec: {principal: {object_id: ce2ce14e-85d7-4629-bdbc-454d0519d987, type: User}, role: tr, scope: 1️⃣{subscription: true}}\n"
+        ),
+        RuleCase(
+            "built-in role name", .roleNameTaken, "is the name of the built-in role 'Owner'",
+            "apiVersion: amlauth/v1\nkind: RoleDefinition\nmetadata: {name: tr}\nspec: {role_name: 1️⃣owner, actions: ['*/read'], assignable_scopes: [{subscription: true}]}\n"
+        ),
     ]
 
     @Test(arguments: cases)

@@ -143,7 +143,9 @@ struct OnlineEndpointPlanTests {
 
     // MARK: Policy
 
-    static func policy(auth: String, roles: [GUID], planned: String = "") throws -> [Diagnostic] {
+    static func policy(
+        auth: String, roles: [GUID], planned: String = "", liveRoles: [LiveRoleDefinition] = []
+    ) throws -> [Diagnostic] {
         let result = Self.load(Self.endpoint(auth), extra: "---\n" + Self.client + planned)
         #expect(!result.diagnostics.hasErrors, "\(result.diagnostics.all)")
         let desired = DesiredState.resolve(result.manifests, target: "t", subscriptionID: Self.subscription)
@@ -153,6 +155,7 @@ struct OnlineEndpointPlanTests {
                 objectID: "app", appID: "app-id", displayName: "scorer", tags: ["amlauth:t", "amlauth:t/scorer"],
                 passwords: [], federatedCredentials: [], servicePrincipalID: Self.spID.value)
         ]
+        live.roleDefinitions = liveRoles
         live.roleAssignments = roles.enumerated().map { index, role in
             LiveRoleAssignment(
                 name: "ra-\(index)", key: RoleAssignmentKey(scope: Self.workspace, principal: Self.spID, role: role),
