@@ -54,6 +54,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case federatedCredential = "AMLA310"
     case policyOverride = "AMLA311"
     case certificateFile = "AMLA312"
+    /// An OnlineDeployment's `code` directory cannot be uploaded: missing, without its scoring
+    /// script, too large, or holding a symlink that leaves it (checked at the edge, like certificates).
+    case codeDirectory = "AMLA320"
 
     case tokenAuthOnACI = "AMLA400"
     case bothAuthModes = "AMLA401"
@@ -70,6 +73,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case trafficSum = "AMLA412"
     /// An online endpoint's name is taken in its region by an endpoint of another workspace (plan time).
     case endpointNameTaken = "AMLA413"
+    /// `code` and `scoring_script` come together, as relative paths (scoring_script inside code).
+    case codeAndScoringScript = "AMLA420"
 
     /// A short kebab-case title, shown in JSON output and usable in docs.
     public var title: String {
@@ -118,6 +123,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .federatedCredential: "federated-credential"
         case .policyOverride: "policy-override"
         case .certificateFile: "certificate-file"
+        case .codeDirectory: "code-directory"
+        case .codeAndScoringScript: "code-and-scoring-script"
         case .tokenAuthOnACI: "token-auth-on-aci"
         case .bothAuthModes: "both-auth-modes"
         case .computeTargetRequired: "compute-target-required"
@@ -159,7 +166,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .invalidFormat, .exactlyOneOf, .unknownRole, .duplicateName, .danglingReference, .targetCount,
             .envNotAllowed, .envUnset, .literalSecret, .duplicateItem, .duplicateRoleAssignment,
             .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile,
-            .tokenAuthOnACI,
+            .codeDirectory, .codeAndScoringScript, .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
             .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound, .endpointClientAction,
             .endpointAuthMode, .trafficDeployment, .trafficSum, .endpointNameTaken:
