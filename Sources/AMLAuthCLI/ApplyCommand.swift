@@ -133,7 +133,8 @@ struct ApplyCommand: AsyncParsableCommand {
             }
             let stale = Fingerprints.staleness(
                 of: saved, manifests: run.loaded.files, live: run.live, fresh: run.plan,
-                directory: run.loaded.directory, workingDirectory: options.workingDirectory)
+                directory: run.loaded.directory, workingDirectory: options.workingDirectory,
+                codes: Set(run.loaded.codeSnapshots.values.map(\.digest.sha256)))
             guard stale.isEmpty else {
                 FileHandle.standardError.write(
                     Data(

@@ -1,6 +1,7 @@
 import AMLAuthCore
 import ArgumentParser
 import AzureProvider
+import Engine
 import Foundation
 import HTTPClient
 import LocalCloud
@@ -48,6 +49,8 @@ enum Composition {
         var directory: String
         /// Certificate credentials' DER, by `<principal>/<credential>`.
         var certificates: [String: [UInt8]]
+        /// OnlineDeployments' code directories as read, by `metadata.name`.
+        var codeSnapshots: [String: CodeSnapshot] = [:]
         /// Warnings and notes, rendered, to show before the plan.
         var diagnosticsOutput: String
         /// The same warnings and notes, for the plan's JSON and Markdown forms.
@@ -79,7 +82,7 @@ enum Composition {
         return LoadedManifests(
             manifests: outcome.manifests, target: target, files: outcome.files,
             directory: directory,
-            certificates: outcome.certificates,
+            certificates: outcome.certificates, codeSnapshots: outcome.codeSnapshots,
             diagnosticsOutput: shown, diagnostics: outcome.diagnostics.filter { $0.severity != .error })
     }
 

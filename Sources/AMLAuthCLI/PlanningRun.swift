@@ -77,7 +77,7 @@ struct PlanningRun {
             }
             var desired = DesiredState.resolve(
                 loaded.manifests, target: loaded.target.name, subscriptionID: subscription,
-                certificates: loaded.certificates)
+                certificates: loaded.certificates, codes: loaded.codeSnapshots.mapValues(\.digest))
             if choices.destroy { desired = desired.destroying }
             var delivery = SecretDelivery(
                 baseDirectory: loaded.directory, cloud: session.cloud, environment: options.environment,
@@ -116,6 +116,7 @@ struct PlanningRun {
             subscriptionID: desired.subscriptionID.value,
             parallelism: parallelism)
         executor.secretProof = session.pipeline.tokens.map { SecretProof(client: $0.client) }
+        executor.codeSnapshots = CodeSnapshots(Array(loaded.codeSnapshots.values))
         return executor
     }
 }

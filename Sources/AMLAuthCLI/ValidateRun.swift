@@ -1,4 +1,5 @@
 public import AMLAuthCore
+public import Engine
 import Rendering
 
 /// `amlauth validate` without the process around it: inputs in, text and exit code out, so tests
@@ -42,6 +43,8 @@ public struct ValidateRun: Sendable {
         public var manifests: ManifestSet
         /// Certificate credentials' DER, by `<principal>/<credential>`.
         public var certificates: [String: [UInt8]]
+        /// OnlineDeployments' code directories as read, by `metadata.name`.
+        public var codeSnapshots: [String: CodeSnapshot] = [:]
     }
 
     public func run() -> Outcome {
@@ -52,9 +55,14 @@ public struct ValidateRun: Sendable {
         let certificates =
             result.diagnostics.hasErrors
             ? nil : CertificateFiles.check(result.manifests, workingDirectory: workingDirectory)
+        let codes =
+            result.diagnostics.hasErrors
+            ? nil : CodeDirectories.check(result.manifests, workingDirectory: workingDirectory)
         // Every message is masked with the secrets found in the files, whichever stage wrote it.
-        let diagnostics = (input.diagnostics + result.diagnostics.all + (certificates?.diagnostics ?? [])).map(
-            result.secrets.mask)
+        let diagnostics =
+            (input.diagnostics + result.diagnostics.all + (certificates?.diagnostics ?? [])
+            + (codes?.diagnostics ?? [])).map(
+                result.secrets.mask)
         let summary = ValidationSummary(
             files: input.files.count, resources: result.manifests.declarations.count, diagnostics: diagnostics)
         let workflowCommands =
@@ -71,6 +79,6 @@ public struct ValidateRun: Sendable {
         return Outcome(
             output: output, workflowCommands: workflowCommands, exitCode: summary.errors == 0 ? 0 : 1,
             diagnostics: diagnostics, files: input.files, manifests: result.manifests,
-            certificates: certificates?.certificates ?? [:])
+            certificates: certificates?.certificates ?? [:], codeSnapshots: codes?.snapshots ?? [:])
     }
 }

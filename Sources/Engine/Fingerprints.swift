@@ -141,11 +141,18 @@ public enum Fingerprints {
     /// 29d, only if a decision moved (a password came due in between).
     ///
     /// Objects are named as the plan names them, and a changed manifest by its file.
+    /// `codes` holds the content hashes of the code directories as read now: a saved upload of
+    /// another content means its directory changed since the plan.
     public static func staleness(
         of saved: PlanDocument, manifests files: [SourceFile], live: LiveState, fresh: Plan, directory: String,
-        workingDirectory: String
+        workingDirectory: String, codes: Set<String> = []
     ) -> [String] {
         var stale: [String] = []
+        for change in saved.plan.effective {
+            for case .uploadOnlineCode(let upload) in change.steps where !codes.contains(upload.sha256) {
+                stale.append("code directory '\(upload.directory)' of \(change.address) (edited)")
+            }
+        }
         if saved.manifestDigest != manifests(files) {
             let current = manifestFiles(files, workingDirectory: workingDirectory, directory: directory)
             let changed = PlanDocument.staleObjects(saved: saved.manifestFiles, current: current)

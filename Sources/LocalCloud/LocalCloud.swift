@@ -129,6 +129,8 @@ public final class LocalCloud: Sendable {
                 return DeviceCodeRoutes(cloud: self, context: context).admin(state: await store.state)
             }
             return localRoutes(Array(segments.dropFirst()), context: context)
+        case let first? where first.hasPrefix(BlobRoutes.accountPrefix):
+            return await BlobRoutes(cloud: self, context: context).handle(segments)
         default:
             return await LoginRoutes(cloud: self, context: context).handle(segments)
         }

@@ -10,7 +10,7 @@ struct EndpointAuthCommandTests {
             "amlauth-endpoints-\(UUID().uuidString)"
         ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for file in ["amlauth.yaml", "endpoints.yaml"] {
+        for file in ["amlauth.yaml", "endpoints.yaml", "score"] {
             try FileManager.default.copyItem(
                 atPath: Paths.packageRoot + "/examples/online-endpoints/" + file, toPath: directory + "/" + file)
         }

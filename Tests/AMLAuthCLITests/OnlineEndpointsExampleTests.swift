@@ -17,7 +17,7 @@ struct OnlineEndpointsExampleTests {
         ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for file in ["amlauth.yaml", "endpoints.yaml"] {
+        for file in ["amlauth.yaml", "endpoints.yaml", "score"] {
             try FileManager.default.copyItem(
                 atPath: Paths.packageRoot + "/examples/online-endpoints/" + file, toPath: directory + "/" + file)
         }
@@ -27,6 +27,7 @@ struct OnlineEndpointsExampleTests {
         let plan = try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"])
         #expect(plan.status == 0, "\(plan.stdout)\n\(plan.stderr)")
         #expect(!plan.stdout.contains("AMLA008") && !plan.stderr.contains("AMLA008"), "no broad role any more")
+        try await expectDeploymentRunsTheUploadedCode(directory)
 
         // The token client logs in with its delivered secret (environment credentials come first).
         let sdkAuth = try JSONParser.parse(
@@ -70,5 +71,51 @@ struct OnlineEndpointsExampleTests {
                     body: Array("{}".utf8)))
             #expect(refused.status == 401)
         }
+    }
+
+    /// The deployment names the code version its directory's digest names, that version's
+    /// content holds score.py as it is on disk; then an edit plans an update (old → new digest),
+    /// a plan saved before another edit is refused as stale, and the applied edit converges.
+    private func expectDeploymentRunsTheUploadedCode(_ directory: String) async throws {
+        let script = directory + "/score/score.py"
+        let original = try #require(FileManager.default.contents(atPath: script))
+        do {
+            let state = try JSONParser.parse(
+                try String(contentsOfFile: directory + "/.amlauth/local-cloud/state.json", encoding: .utf8))
+            let deployment = try #require(state["onlineDeployments"]?.arrayValue?.first)
+            let text = try #require(deployment["properties"]?.stringValue)
+            let parsed = try JSONParser.parse(Array(text.utf8))
+            let properties = try #require(parsed.objectValue)
+            let code = try #require(properties.first { $0.0 == "codeConfiguration" }?.1)
+            #expect(code["scoringScript"]?.stringValue == "score.py")
+            let codeID = try #require(code["codeId"]?.stringValue)
+            let version = try #require(state["codeVersions"]?.arrayValue?.first)
+            #expect(codeID.hasSuffix("/codes/\(version["name"]?.stringValue ?? "?")/versions/1"))
+            let blobs = state["blobContainers"]?.arrayValue?.flatMap { $0["blobs"]?.arrayValue ?? [] } ?? []
+            let uploaded = try #require(blobs.first { $0["name"]?.stringValue == "score/score.py" })
+            #expect(Base64.decode(uploaded["content"]?.stringValue ?? "") == [UInt8](original))
+        }
+
+        try (String(decoding: original, as: UTF8.self) + "\n# v2\n").write(
+            toFile: script, atomically: true, encoding: .utf8)
+        let saved = directory + "/plan.json"
+        let plan = try CommandRunner.amlauth(["plan", directory, "-o", saved, "--detailed-exitcode"])
+        #expect(plan.status == 2, "\(plan.stdout)\n\(plan.stderr)")
+        #expect(plan.stdout.contains("~ OnlineDeployment/mnist-managed-blue"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("code: \"sha256:"), "\(plan.stdout)")
+
+        // Edited again after the plan: the saved plan's upload is of content no longer there.
+        try (String(decoding: original, as: UTF8.self) + "\n# v3\n").write(
+            toFile: script, atomically: true, encoding: .utf8)
+        let stale = try CommandRunner.amlauth(["apply", saved, "--auto-approve"])
+        #expect(stale.status == 1)
+        #expect(
+            stale.stderr.contains("code directory 'score' of OnlineDeployment/mnist-managed-blue"), "\(stale.stderr)")
+
+        let applied = try CommandRunner.amlauth(["apply", directory, "--auto-approve"])
+        #expect(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
+        #expect(applied.stdout.contains("1 changed"), "\(applied.stdout)")
+        let clean = try CommandRunner.amlauth(["plan", directory, "--detailed-exitcode"])
+        #expect(clean.status == 0, "\(clean.stdout)\n\(clean.stderr)")
     }
 }

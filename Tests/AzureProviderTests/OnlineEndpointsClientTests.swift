@@ -60,14 +60,16 @@ struct OnlineEndpointsClientTests {
         let listed = try await client.onlineEndpoints(workspaceID: workspace)
         #expect(Set(listed.map(\.name)) == ["ep-client", "ep-k8s"])
 
-        // A deployment, then traffic to it, then the keys score.
+        // A deployment (with code uploaded first), then traffic to it, then the keys score.
+        let codeID = try await CodeAssetSeeding.upload(
+            CodeAssetsClient(pipeline: client.pipeline, cloud: client.cloud), workspace: workspace, name: "score")
         let deployment = try await client.putOnlineDeployment(
             OnlineDeploymentDefinition(
                 endpointID: definition.id, name: "blue", location: "westeurope",
                 model: workspace.description + "/models/sklearn/versions/1",
                 environment: "azureml:AzureML-sklearn-1.5:1",
-                codeID: workspace.description + "/codes/score/versions/1", scoringScript: "score.py",
-                instanceType: "Standard_DS3_v2", instanceCount: 2))
+                codeID: codeID.description, scoringScript: "score.py", instanceType: "Standard_DS3_v2",
+                instanceCount: 2))
         #expect(deployment.provisioningState == "Succeeded")
         #expect(deployment.endpointName == "ep-client")
         #expect(deployment.instanceCount == 2)

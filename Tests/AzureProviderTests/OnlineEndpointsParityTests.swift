@@ -115,12 +115,13 @@ struct OnlineEndpointsParityTests {
             try await sent("POST", "/onlineEndpoints/sdk-key/listKeys") {
                 _ = try await client.onlineEndpointKeys(id: key.id)
             })
+        let codeID = try await CodeAssetSeeding.upload(
+            CodeAssetsClient(pipeline: client.pipeline, cloud: client.cloud), workspace: workspace, name: "score")
         let definition = OnlineDeploymentDefinition(
             endpointID: key.id, name: "blue", location: "westeurope",
             model: workspace.description + "/models/sklearn-model/versions/1",
             environment: workspace.description + "/environments/sklearn-env/versions/2",
-            codeID: workspace.description + "/codes/score/versions/1", scoringScript: "score.py",
-            instanceType: "Standard_DS3_v2")
+            codeID: codeID.description, scoringScript: "score.py", instanceType: "Standard_DS3_v2")
         let deploymentShapes = try await {
             log.reset()
             _ = try await client.putOnlineDeployment(definition)

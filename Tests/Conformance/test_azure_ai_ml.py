@@ -5,8 +5,12 @@ tokens, invoke, delete. If the SDK cannot, the local cloud is wrong.
 The SDK is pointed at the local cloud the way Azure Stack Hub users point it at theirs:
 `ARM_CLOUD_METADATA_URL` names the cloud-metadata document and `MLClient(cloud="AmlauthLocal")`
 selects the cloud in it; the credential is azure-identity's ClientSecretCredential against the
-local authority. The model, environment and code of deployments are given as ARM ids, which the SDK
-sends as they are (`OperationOrchestrator.get_asset_arm_id`), so no asset upload is involved.
+local authority. The model and environment of deployments are given as ARM ids, which the SDK
+sends as they are (`OperationOrchestrator.get_asset_arm_id`). Their code is uploaded by the SDK
+itself: once as the registered code `score:1` (`MLClient._code.create_or_update`), and once from a local
+directory as anonymous code (`test_a_deployment_with_local_code_...`): code-version list by hash,
+`startPendingUpload`, azure-storage-blob's Put Blob / Get Blob Properties / Set Blob Metadata
+through the SAS, and the code-version PUT, all against the local cloud.
 
 Request-shape parity: the shapes the SDK sends for each endpoint operation (from the local cloud's
 request log) are kept in Tests/Fixtures/parity/azure-ai-ml-online-endpoints.json. This test fails
@@ -16,6 +20,7 @@ api-versions and audiences, and no body field the SDK does not send.
 """
 import json
 import os
+import tempfile
 import time
 
 import pytest
@@ -33,7 +38,15 @@ def ml(cloud):
     credential = ClientSecretCredential(
         cloud["tenantId"], cloud["bootstrap"]["clientId"], cloud["bootstrap"]["clientSecret"],
         authority=cloud["endpoints"]["activeDirectory"], disable_instance_discovery=True)
-    return MLClient(credential, cloud["subscriptionId"], "ml-rg", "ml-example", cloud="AmlauthLocal")
+    client = MLClient(credential, cloud["subscriptionId"], "ml-rg", "ml-example", cloud="AmlauthLocal")
+    # The code every `deployment()` names, uploaded by the SDK as a registered code asset.
+    from azure.ai.ml.entities._assets._artifacts.code import Code  # not exported by azure.ai.ml.entities
+    source = tempfile.mkdtemp(prefix="amlauth-sdk-code-")
+    with open(os.path.join(source, "score.py"), "w") as script:
+        script.write("def init():\n    pass\n\n\ndef run(raw):\n    return raw\n")
+    client._code.create_or_update(  # azure-ai-ml 1.35.2 keeps CodeOperations private
+        Code(name="score", version="1", path=source))
+    return client
 
 
 def workspace_id(cloud):
@@ -253,3 +266,73 @@ def test_an_endpoint_the_sdk_made_is_an_unowned_object_to_adopt(cloud, ml, tmp_p
     assert clean.returncode == 0, clean.stdout + clean.stderr
     tags = ml.online_endpoints.get("sdk-made").tags
     assert tags.get("amlauth.target") == "sdk-adopt" and tags.get("amlauth.name") == "sdk-made", tags
+
+
+CODE_MANIFESTS = """apiVersion: amlauth/v1
+kind: Target
+metadata: {name: sdk-code}
+spec:
+  cloud: cloud.json
+  tenant_id: ${env:AZURE_TENANT_ID}
+  subscription_id: ${env:AZURE_SUBSCRIPTION_ID}
+---
+apiVersion: amlauth/v1
+kind: Workspace
+metadata: {name: ml-example}
+spec: {resource_group: ml-rg}
+---
+apiVersion: amlauth/v1
+kind: OnlineEndpoint
+metadata: {name: sdk-code}
+spec:
+  workspace: ml-example
+  compute: managed
+  auth_mode: key
+  adopt: true
+---
+apiVersion: amlauth/v1
+kind: OnlineDeployment
+metadata: {name: sdk-code-blue}
+spec:
+  endpoint: sdk-code
+  name: blue
+  model: sklearn-model:1
+  code: src
+  scoring_script: score.py
+"""
+
+
+def test_a_deployment_with_local_code_is_uploaded_by_the_sdk_and_amlauth_takes_it_over(cloud, ml, tmp_path):
+    """Issue 11 item 1: the SDK uploads a local code directory (anonymous code: random name,
+    version 1, the content hash in properties), and the deployment names it. amlauth, given the
+    same directory, computes the SDK's content hash, plans to move the deployment to the code
+    version its hash names (reading the SDK's code as `name:1`), applies, and converges."""
+    from azure.ai.ml.entities import CodeConfiguration, ManagedOnlineDeployment, ManagedOnlineEndpoint
+    from test_azureml_core import amlauth
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "score.py").write_text("def init():\n    pass\n\n\ndef run(raw):\n    return raw\n")
+    ml.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="sdk-code", auth_mode="key")).result()
+    ml.online_deployments.begin_create_or_update(ManagedOnlineDeployment(
+        name="blue", endpoint_name="sdk-code", model=workspace_id(cloud) + "/models/sklearn-model/versions/1",
+        code_configuration=CodeConfiguration(code=str(source), scoring_script="score.py"),
+        instance_type="Standard_DS3_v2", instance_count=1), skip_script_validation=True).result()
+    made = ml.online_deployments.get(name="blue", endpoint_name="sdk-code")
+    sdk_code = ml._code.get(*made.code_configuration.code.split("/codes/")[1].split("/versions/"))
+    from azure.ai.ml._utils._asset_utils import get_content_hash
+    assert sdk_code.properties["hash_sha256"] == get_content_hash(str(source))
+
+    cloud_file = {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId",
+                                              "bootstrap")}
+    (tmp_path / "cloud.json").write_text(json.dumps(cloud_file))
+    (tmp_path / "amlauth.yaml").write_text(CODE_MANIFESTS)
+    plan = amlauth(cloud, tmp_path, "plan", ".", "--detailed-exitcode")
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    assert "sha256:" + get_content_hash(str(source))[:12] in plan.stdout, plan.stdout
+    applied = amlauth(cloud, tmp_path, "apply", ".", "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    clean = amlauth(cloud, tmp_path, "plan", ".", "--detailed-exitcode")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    moved = ml.online_deployments.get(name="blue", endpoint_name="sdk-code").code_configuration
+    assert moved.code.endswith("/codes/" + get_content_hash(str(source)) + "/versions/1"), moved.code
+    assert moved.scoring_script == "score.py"

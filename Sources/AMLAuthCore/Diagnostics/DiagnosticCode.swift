@@ -62,6 +62,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case assignableScope = "AMLA314"
     /// A RoleDefinition's role name is a built-in role's or another RoleDefinition's.
     case roleNameTaken = "AMLA315"
+    /// An OnlineDeployment's `code` directory cannot be uploaded: missing, without its scoring
+    /// script, too large, or holding a symlink that leaves it (checked at the edge, like certificates).
+    case codeDirectory = "AMLA320"
 
     case tokenAuthOnACI = "AMLA400"
     case bothAuthModes = "AMLA401"
@@ -78,6 +81,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case trafficSum = "AMLA412"
     /// An online endpoint's name is taken in its region by an endpoint of another workspace (plan time).
     case endpointNameTaken = "AMLA413"
+    /// `code` and `scoring_script` come together, as relative paths (scoring_script inside code).
+    case codeAndScoringScript = "AMLA420"
 
     /// A short kebab-case title, shown in JSON output and usable in docs.
     public var title: String {
@@ -130,6 +135,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .ambiguousRole: "ambiguous-role"
         case .assignableScope: "assignable-scope"
         case .roleNameTaken: "role-name-taken"
+        case .codeDirectory: "code-directory"
+        case .codeAndScoringScript: "code-and-scoring-script"
         case .tokenAuthOnACI: "token-auth-on-aci"
         case .bothAuthModes: "both-auth-modes"
         case .computeTargetRequired: "compute-target-required"
@@ -171,7 +178,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .invalidFormat, .exactlyOneOf, .unknownRole, .duplicateName, .danglingReference, .targetCount,
             .envNotAllowed, .envUnset, .literalSecret, .duplicateItem, .duplicateRoleAssignment,
             .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile,
-            .invalidAction, .ambiguousRole, .assignableScope, .roleNameTaken, .tokenAuthOnACI,
+            .invalidAction, .ambiguousRole, .assignableScope, .roleNameTaken,
+            .codeDirectory, .codeAndScoringScript, .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
             .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound, .endpointClientAction,
             .endpointAuthMode, .trafficDeployment, .trafficSum, .endpointNameTaken:

@@ -452,6 +452,6 @@ struct ManifestDecoder {
             model: spec["model"]?.string.flatMap(VersionedName.init(parsing:)),
             environment: spec["environment"]?.string,
             instanceType: spec["instance_type"]?.string, instanceCount: spec["instance_count"]?.integer ?? 1,
-            source: source)
+            code: spec["code"]?.string, scoringScript: spec["scoring_script"]?.string, source: source)
     }
 }

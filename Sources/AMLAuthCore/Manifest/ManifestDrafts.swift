@@ -180,12 +180,15 @@ struct OnlineDeploymentDraft: Sendable {
     var environment: String?
     var instanceType: String?
     var instanceCount: Int
+    var code: String?
+    var scoringScript: String?
     var source: ResourceSource
 
     var manifest: OnlineDeploymentManifest? {
         guard let endpoint, let deploymentName, let model else { return nil }
         return OnlineDeploymentManifest(
             name: name, endpoint: endpoint, deploymentName: deploymentName, model: model, environment: environment,
-            instanceType: instanceType, instanceCount: instanceCount, source: source)
+            instanceType: instanceType, instanceCount: instanceCount, code: code, scoringScript: scoringScript,
+            source: source)
     }
 }

@@ -268,5 +268,13 @@ public enum ManifestSchema {
             FieldSpec("environment", .string(.text), doc: "Environment reference, such as name:version."),
             FieldSpec("instance_type", .string(.text), doc: "VM size (managed) or instance type (Kubernetes)."),
             FieldSpec("instance_count", .integer(minimum: 1), default: "1", doc: "Number of instances."),
+            FieldSpec(
+                "code", .string(.text),
+                doc:
+                    "Directory of the scoring code, relative to this manifest; uploaded as a code asset named by its content digest (at most 100 MB, no symlinks leaving it). Requires scoring_script."
+            ),
+            FieldSpec(
+                "scoring_script", .string(.text),
+                doc: "The scoring script's path inside code (such as score.py). Requires code."),
         ])
 }

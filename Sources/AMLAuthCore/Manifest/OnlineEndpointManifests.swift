@@ -70,5 +70,10 @@ public struct OnlineDeploymentManifest: Sendable {
     public var environment: String?
     public var instanceType: String?
     public var instanceCount: Int
+    /// The scoring code's directory as written (`code`), relative to the manifest's directory;
+    /// nil when the deployment has no code. `scoringScript` is set exactly when this is.
+    public var code: String?
+    /// The scoring script's path inside `code` (`scoring_script`).
+    public var scoringScript: String?
     public var source: ResourceSource
 }

@@ -16,9 +16,11 @@ public struct DesiredState: Sendable {
     public var onlineEndpoints: [DesiredOnlineEndpoint] = []
 
     /// Resolves a validated manifest set (one with no error diagnostics). `certificates` holds the
-    /// DER of each certificate credential's file, by `<principal>/<credential>` (read by the caller).
+    /// DER of each certificate credential's file, by `<principal>/<credential>` (read by the caller);
+    /// `codes` the digest of each OnlineDeployment's `code` directory, by its `metadata.name`.
     public static func resolve(
-        _ set: ManifestSet, target: String, subscriptionID: GUID, certificates: [String: [UInt8]] = [:]
+        _ set: ManifestSet, target: String, subscriptionID: GUID, certificates: [String: [UInt8]] = [:],
+        codes: [String: CodeDigest] = [:]
     ) -> DesiredState {
         var state = DesiredState(target: target, subscriptionID: subscriptionID)
         let exchangeAudience = (set.target?.cloud ?? .azureCloud).tokenExchangeAudience
@@ -117,7 +119,7 @@ public struct DesiredState: Sendable {
                         DesiredOnlineDeployment(
                             address: ResourceAddress(.onlineDeployment, $0.name), name: $0.deploymentName,
                             model: $0.model, environment: $0.environment, instanceType: $0.instanceType,
-                            instanceCount: $0.instanceCount)
+                            instanceCount: $0.instanceCount, code: Self.code($0, codes))
                     }))
         }
         return state
@@ -254,4 +256,17 @@ public struct DesiredOnlineDeployment: Sendable {
     public var environment: String?
     public var instanceType: String?
     public var instanceCount: Int
+    /// The scoring code, when the manifest names `code` (and its directory was read).
+    public var code: DesiredOnlineCode?
+}
+
+extension DesiredState {
+    private static func code(_ deployment: OnlineDeploymentManifest, _ codes: [String: CodeDigest])
+        -> DesiredOnlineCode?
+    {
+        guard let directory = deployment.code, let script = deployment.scoringScript,
+            let digest = codes[deployment.name]
+        else { return nil }
+        return DesiredOnlineCode(directory: directory, scoringScript: script, digest: digest)
+    }
 }

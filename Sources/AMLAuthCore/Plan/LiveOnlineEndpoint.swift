@@ -52,6 +52,9 @@ public struct LiveOnlineDeployment: Sendable, Codable, Equatable {
     /// As ARM echoes it: an ARM id, `azureml:name:version` or `name:version`.
     public var model: String?
     public var environment: String?
+    /// `properties.codeConfiguration.codeId` as ARM echoes it: a code version's ARM id.
+    public var codeID: String?
+    public var scoringScript: String?
     public var instanceType: String?
     public var instanceCount: Int
     public var tags: [String: String]
@@ -59,9 +62,11 @@ public struct LiveOnlineDeployment: Sendable, Codable, Equatable {
 
     public init(
         endpointID: AzureResourceID, name: String, model: String? = nil, environment: String? = nil,
-        instanceType: String? = nil, instanceCount: Int = 1, tags: [String: String] = [:],
-        provisioningState: String? = nil
+        codeID: String? = nil, scoringScript: String? = nil, instanceType: String? = nil, instanceCount: Int = 1,
+        tags: [String: String] = [:], provisioningState: String? = nil
     ) {
+        self.codeID = codeID
+        self.scoringScript = scoringScript
         self.endpointID = endpointID
         self.name = name
         self.model = model

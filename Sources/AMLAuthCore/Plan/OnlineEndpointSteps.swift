@@ -43,11 +43,14 @@ public struct OnlineDeploymentPut: Sendable, Equatable {
     public var instanceType: String?
     public var instanceCount: Int
     public var tags: [String: String]
+    /// `codeConfiguration`; nil for a deployment without code.
+    public var code: OnlineDeploymentCode?
 
     public init(
         endpointID: AzureResourceID, name: String, location: String, model: VersionedName, environment: String?,
-        instanceType: String?, instanceCount: Int, tags: [String: String]
+        instanceType: String?, instanceCount: Int, tags: [String: String], code: OnlineDeploymentCode? = nil
     ) {
+        self.code = code
         self.endpointID = endpointID
         self.name = name
         self.location = location

@@ -127,7 +127,12 @@ extension Planner {
                 endpointID: endpoint.id, name: deployment.name, location: location, model: deployment.model,
                 environment: deployment.environment, instanceType: deployment.instanceType,
                 instanceCount: deployment.instanceCount,
-                tags: [Markers.serviceTarget: target, Markers.serviceName: deployment.address.name])
+                tags: [Markers.serviceTarget: target, Markers.serviceName: deployment.address.name],
+                code: deployment.code.map {
+                    OnlineDeploymentCode(
+                        codeID: Planner.codeUpload(for: $0, workspaceID: endpoint.workspaceID).codeVersionID,
+                        scoringScript: $0.scoringScript)
+                })
         }
     }
 
@@ -234,7 +239,8 @@ extension Planner {
                 draft.changes.append(
                     Change(
                         deployment.address, .create, fields: Self.fields(deployment, endpoint: context.endpoint),
-                        steps: [.putOnlineDeployment(put)], dependsOn: dependsOn))
+                        steps: Self.codeSteps(deployment, context.endpoint) + [.putOnlineDeployment(put)],
+                        dependsOn: dependsOn))
                 changed.append(deployment.address)
                 continue
             }
@@ -255,6 +261,10 @@ extension Planner {
                     FieldChange(
                         "instance_type", before: current.instanceType.map(PlanValue.string), after: .string(wanted)))
             }
+            // New code is uploaded before the PUT; unchanged code exists already under its digest.
+            let codeFields = Self.codeFields(deployment, current)
+            fields += codeFields
+            let upload: [Step] = codeFields.isEmpty ? [] : Self.codeSteps(deployment, context.endpoint)
             if current.instanceCount != deployment.instanceCount {
                 fields.append(
                     FieldChange(
@@ -276,7 +286,7 @@ extension Planner {
             draft.changes.append(
                 Change(
                     deployment.address, action, fields: fields,
-                    steps: action == .noOp ? [] : [.putOnlineDeployment(put)],
+                    steps: action == .noOp ? [] : upload + [.putOnlineDeployment(put)],
                     dependsOn: dependsOn))
             if action != .noOp { changed.append(deployment.address) }
         }
@@ -360,6 +370,6 @@ extension Planner {
             FieldChange("environment", before: nil, after: deployment.environment.map(PlanValue.string)),
             FieldChange("instance_type", before: nil, after: deployment.instanceType.map(PlanValue.string)),
             FieldChange("instance_count", before: nil, after: .number(Double(deployment.instanceCount))),
-        ].filter { $0.after != nil }
+        ].filter { $0.after != nil } + codeFields(deployment, nil)
     }
 }

@@ -53,6 +53,9 @@ public enum Step: Sendable, Equatable {
     case deleteOnlineDeployment(AzureResourceID)
     /// Deletes the endpoint and, with it, its deployments (ARM deletes children with the parent).
     case deleteOnlineEndpoint(AzureResourceID)
+    /// Uploads a deployment's code directory and registers its code version, unless the version
+    /// its content hash names exists already (`OnlineDeploymentCode.swift`).
+    case uploadOnlineCode(OnlineCodeUpload)
 }
 
 /// A live application the planner found, with what apply needs to act on it.

@@ -144,14 +144,15 @@ extension Step {
                 ("description", put.description.map(JSONValue.string) ?? .null), ("tags", Self.tags(put.tags)),
             ])
         case .putOnlineDeployment(let put):
-            return .object([
-                ("op", .string("put_online_deployment")), ("endpoint", id(put.endpointID)),
-                ("name", .string(put.name)), ("location", .string(put.location)),
-                ("model", .string(put.model.description)),
-                ("environment", put.environment.map(JSONValue.string) ?? .null),
-                ("instance_type", put.instanceType.map(JSONValue.string) ?? .null),
-                ("instance_count", .number(Double(put.instanceCount))), ("tags", Self.tags(put.tags)),
-            ])
+            return .object(
+                [
+                    ("op", .string("put_online_deployment")), ("endpoint", id(put.endpointID)),
+                    ("name", .string(put.name)), ("location", .string(put.location)),
+                    ("model", .string(put.model.description)),
+                    ("environment", put.environment.map(JSONValue.string) ?? .null),
+                    ("instance_type", put.instanceType.map(JSONValue.string) ?? .null),
+                    ("instance_count", .number(Double(put.instanceCount))), ("tags", Self.tags(put.tags)),
+                ] + Self.codeConfiguration(put.code))
         case .regenerateOnlineEndpointKey(let endpoint, let key):
             return .object([
                 ("op", .string("regenerate_online_endpoint_key")), ("endpoint", id(endpoint)),
@@ -161,6 +162,8 @@ extension Step {
             return .object([("op", .string("delete_online_deployment")), ("id", id(deployment))])
         case .deleteOnlineEndpoint(let endpoint):
             return .object([("op", .string("delete_online_endpoint")), ("id", id(endpoint))])
+        case .uploadOnlineCode(let upload):
+            return Self.json(upload)
         }
     }
 
@@ -338,7 +341,8 @@ extension Step {
                     location: try reader.string("location"), model: model,
                     environment: reader.optionalString("environment"),
                     instanceType: reader.optionalString("instance_type"),
-                    instanceCount: Int(try reader.number("instance_count")), tags: try reader.tags("tags")))
+                    instanceCount: Int(try reader.number("instance_count")), tags: try reader.tags("tags"),
+                    code: try reader.codeConfiguration()))
         case "regenerate_online_endpoint_key":
             guard let key = ServiceKey(rawValue: try reader.string("key")) else { throw reader.invalid("key") }
             self = .regenerateOnlineEndpointKey(endpoint: try reader.id("endpoint"), key: key)
@@ -346,6 +350,8 @@ extension Step {
             self = .deleteOnlineDeployment(try reader.id("id"))
         case "delete_online_endpoint":
             self = .deleteOnlineEndpoint(try reader.id("id"))
+        case "upload_online_code":
+            self = .uploadOnlineCode(try reader.onlineCodeUpload())
         default:
             throw PlanDocument.ParseError(description: "unknown step '\(op)'; this plan was written by another amlauth")
         }

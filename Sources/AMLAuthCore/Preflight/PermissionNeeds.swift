@@ -93,6 +93,10 @@ public enum NeededOperation {
         AzureOperation("Microsoft.MachineLearningServices/workspaces/onlineEndpoints/\(verb)")
     }
 
+    /// Registering a code version (and its `startPendingUpload`): `…/workspaces/codes/versions/write`.
+    public static let codeVersionWrite = AzureOperation(
+        "Microsoft.MachineLearningServices/workspaces/codes/versions/write")
+
     public static func service(_ computeType: String, _ verb: String) -> AzureOperation {
         AzureOperation("Microsoft.MachineLearningServices/workspaces/services/\(computeType.lowercased())/\(verb)")
     }
@@ -160,6 +164,8 @@ extension PermissionNeeds {
                     need(NeededOperation.onlineEndpoint("deployments/delete"), at: Self.workspace(of: id), by: address)
                 case .deleteOnlineEndpoint(let id):
                     need(NeededOperation.onlineEndpoint("delete"), at: Self.workspace(of: id), by: address)
+                case .uploadOnlineCode(let upload):
+                    need(NeededOperation.codeVersionWrite, at: upload.workspaceID, by: address)
                 }
             }
         }

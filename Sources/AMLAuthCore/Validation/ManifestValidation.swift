@@ -66,6 +66,7 @@ public struct ManifestValidation: Sendable {
         diagnostics.append(contentsOf: AzureMLRules.check(decoder.drafts))
         diagnostics.append(contentsOf: OnlineEndpointRules.check(decoder.drafts))
         diagnostics.append(contentsOf: RoleDefinitionRules.check(decoder.drafts))
+        diagnostics.append(contentsOf: OnlineDeploymentCodeRules.check(decoder.drafts))
         if let target = decoder.drafts.target { diagnostics.applySeverities(target.policy) }
         // Secrets are located in the raw text as well as in the nodes, so text no node covers
         // (comments, keys, dropped duplicates, lines libyaml rejected) is masked too.

@@ -13,6 +13,7 @@ public struct AzureError: Error, Sendable, CustomStringConvertible {
         case modelManagement = "Azure ML model management"
         case scoring = "web service scoring"
         case keyVault = "Azure Key Vault"
+        case storage = "Azure Storage"
         case credential = "credential"
     }
 

@@ -28,6 +28,9 @@ public struct Executor: Sendable {
     /// starts and the running ones finish (a change's steps, such as add password and deliver it,
     /// run to their end or their own rollback, never half).
     public var shouldStop: @Sendable () -> Bool = { false }
+    /// The code directories read with the manifests, by content hash: `upload_online_code`
+    /// uploads these bytes, never a second read of the directory.
+    public var codeSnapshots = CodeSnapshots()
 
     public init(
         provider: Provider, delivery: SecretDelivery, tenantID: String, subscriptionID: String,

@@ -130,6 +130,8 @@ struct StepRunner {
             try await onlineEndpoints.deleteOnlineDeployment(id: id)
         case .deleteOnlineEndpoint(let id):
             try await onlineEndpoints.deleteOnlineEndpoint(id: id)
+        case .uploadOnlineCode(let upload):
+            try await OnlineCodeUploader(executor: executor).upload(upload)
         }
     }
 

@@ -15,8 +15,9 @@ public enum OnlineEndpointMapping {
         OnlineDeploymentDefinition(
             endpointID: put.endpointID, name: put.name, location: put.location,
             // azure-ai-ml sends a registered model as `azureml:name:version` (its `_resolve_azureml_id`).
-            model: "azureml:\(put.model)", environment: put.environment, instanceType: put.instanceType,
-            instanceCount: put.instanceCount, tags: put.tags)
+            model: "azureml:\(put.model)", environment: put.environment, codeID: put.code?.codeID.description,
+            scoringScript: put.code?.scoringScript, instanceType: put.instanceType, instanceCount: put.instanceCount,
+            tags: put.tags)
     }
 
     public static func authMode(_ mode: OnlineEndpointAuth) -> OnlineEndpointAuthMode {
@@ -50,8 +51,8 @@ public enum OnlineEndpointMapping {
     public static func live(_ deployment: OnlineDeployment, endpointID: AzureResourceID) -> LiveOnlineDeployment {
         LiveOnlineDeployment(
             endpointID: endpointID, name: deployment.name, model: deployment.model,
-            environment: deployment.environment, instanceType: deployment.instanceType,
-            instanceCount: deployment.instanceCount, tags: deployment.tags,
+            environment: deployment.environment, codeID: deployment.codeID, scoringScript: deployment.scoringScript,
+            instanceType: deployment.instanceType, instanceCount: deployment.instanceCount, tags: deployment.tags,
             provisioningState: deployment.provisioningState)
     }
 }

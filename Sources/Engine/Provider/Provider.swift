@@ -94,11 +94,16 @@ public struct Provider: Sendable {
     public var authorization: any AuthorizationService
     public var modelManagement: any ModelManagementService
     public var onlineEndpoints: any OnlineEndpointService
+    /// Code assets for deployments with `code`; nil where no test needs them (a step that
+    /// uploads code then fails saying so).
+    public var codeAssets: (any CodeAssetService)?
 
     public init(
         directory: any DirectoryService, authorization: any AuthorizationService,
-        modelManagement: any ModelManagementService, onlineEndpoints: any OnlineEndpointService
+        modelManagement: any ModelManagementService, onlineEndpoints: any OnlineEndpointService,
+        codeAssets: (any CodeAssetService)? = nil
     ) {
+        self.codeAssets = codeAssets
         self.directory = directory
         self.authorization = authorization
         self.modelManagement = modelManagement
@@ -112,7 +117,8 @@ public struct Provider: Sendable {
         self.init(
             directory: GraphClient(pipeline: pipeline, cloud: cloud),
             authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
-            modelManagement: machineLearning, onlineEndpoints: OnlineEndpointsClient(pipeline: pipeline, cloud: cloud))
+            modelManagement: machineLearning, onlineEndpoints: OnlineEndpointsClient(pipeline: pipeline, cloud: cloud),
+            codeAssets: CodeAssetsClient(pipeline: pipeline, cloud: cloud))
     }
 }
 

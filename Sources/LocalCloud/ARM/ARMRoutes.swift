@@ -72,6 +72,20 @@ struct ARMRoutes {
             }
         }
         if lower.count >= 9, lower[0] == "subscriptions", lower[4] == "providers",
+            lower[5] == "microsoft.machinelearningservices", lower[6] == "workspaces", lower[8] == "codes"
+        {
+            let workspace: WorkspaceRecord
+            switch resolveScope(Array(segments[..<8]), state: state) {
+            case .failure(let response): return response
+            case .success(.workspace(let found)): workspace = found
+            case .success: return ErrorBody.arm(404, "ResourceNotFound", "The workspace was not found.")
+            }
+            let scope = OnlineEndpointScope(
+                subscriptionID: state.subscriptionID, workspace: workspace, base: context.base)
+            let routes = OnlineEndpointRoutes(cloud: cloud, context: context, caller: caller, scope: scope)
+            return await CodeAssetRoutes(routes: routes).handle(Array(segments.dropFirst(9)), state: state)
+        }
+        if lower.count >= 9, lower[0] == "subscriptions", lower[4] == "providers",
             lower[5] == "microsoft.machinelearningservices", lower[6] == "workspaces", lower[8] == "onlineendpoints"
         {
             let workspace: WorkspaceRecord

@@ -126,6 +126,7 @@ struct OnlineDeploymentRoutes {
                 "Deployment '\(name)' has endpointComputeType '\(computeType)'; endpoint '\(endpoint.name)' takes \(expected == "managed" ? "Managed" : "Kubernetes") deployments."
             )
         }
+        if let refusal = codeRefusal(properties, state) { return refusal }
         let stored = JSONValue.object(properties.filter { $0.0 != "provisioningState" }).compact()
         let now = context.now
         let record = OnlineDeploymentRecord(
@@ -169,6 +170,32 @@ struct OnlineDeploymentRoutes {
         } catch {
             return routes.persistFailure(error)
         }
+    }
+
+    /// A deployment's `codeConfiguration` must name a code version of this workspace whose
+    /// uploaded content holds the scoring script (the service resolves both before building the
+    /// image; codes and wording UNVERIFIED, answered 400 `BadArgument` like the other validation).
+    private func codeRefusal(_ properties: [(String, JSONValue)], _ state: CloudState) -> CloudResponse? {
+        guard let code = properties.first(where: { $0.0 == "codeConfiguration" })?.1 else { return nil }
+        guard let codeID = code["codeId"]?.stringValue else {
+            return OnlineEndpointScope.userError(400, "BadArgument", "codeConfiguration.codeId is required.")
+        }
+        let parts = codeID.split(separator: "/").map(String.init)
+        let prefix = scope.workspaceID.lowercased() + "/codes/"
+        guard codeID.lowercased().hasPrefix(prefix), parts.count >= 4,
+            parts[parts.count - 2].lowercased() == "versions",
+            let version = CodeAssetRoutes(routes: routes).find(parts[parts.count - 3], parts[parts.count - 1], state)
+        else {
+            return OnlineEndpointScope.userError(
+                400, "BadArgument", "Code '\(codeID)' was not found in workspace '\(scope.workspace.name)'.")
+        }
+        let script = code["scoringScript"]?.stringValue ?? ""
+        guard !script.isEmpty, BlobRoutes.contains(script, under: version.codeURI, context: context, state) else {
+            return OnlineEndpointScope.userError(
+                400, "BadArgument",
+                "The scoring script '\(script)' is not in code '\(version.name):\(version.version)'.")
+        }
+        return nil
     }
 
     private func delete(_ endpointName: String, _ name: String, _ state: CloudState) async -> CloudResponse {

@@ -33,6 +33,10 @@ public struct CloudState: Codable, Sendable {
     public var onlineDeployments: [OnlineDeploymentRecord]?
     public var armOperations: [ARMOperationRecord]?
     public var customRoles: [CustomRoleRecord]?
+    /// Azure ML code versions and the blob containers their content was uploaded to (optional for
+    /// the same reason).
+    public var codeVersions: [CodeVersionRecord]?
+    public var blobContainers: [BlobContainerRecord]?
     /// The seeded owner's credentials, printed in the cloud file so a first login is possible.
     public var bootstrapClientID: String
     public var bootstrapClientSecret: String

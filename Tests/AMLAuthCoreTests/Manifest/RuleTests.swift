@@ -235,6 +235,10 @@ struct RuleTests {
             "built-in role name", .roleNameTaken, "is the name of the built-in role 'Owner'",
             "apiVersion: amlauth/v1\nkind: RoleDefinition\nmetadata: {name: tr}\nspec: {role_name: 1️⃣owner, actions: ['*/read'], assignable_scopes: [{subscription: true}]}\n"
         ),
+        RuleCase(
+            "code without scoring_script", .codeAndScoringScript, "'code' needs 'scoring_script'",
+            "apiVersion: amlauth/v1\nkind: OnlineEndpoint\nmetadata: {name: ep}\nspec: {workspace: ml-example}\n---\napiVersion: amlauth/v1\nkind: OnlineDeployment\nmetadata: {name: ep-blue}\nspec: {endpoint: ep, name: blue, model: m:1, code: 1️⃣src}\n"
+        ),
     ]
 
     @Test(arguments: cases)
@@ -254,7 +258,8 @@ struct RuleTests {
 
     @Test func everyValidateTimeCodeHasARuleCase() {
         let covered = Set(Self.cases.map(\.code))
-        let cliOnly: Set<DiagnosticCode> = [.unreadableInput, .certificateFile]
+        // Read at the edge from files (`Tests/Fixtures/invalid/` covers them).
+        let cliOnly: Set<DiagnosticCode> = [.unreadableInput, .certificateFile, .codeDirectory]
         let yamlOnly: Set<DiagnosticCode> = [.yamlSyntax, .duplicateKey, .expansionLimit, .unsupportedYAML]
         let missing = DiagnosticCode.allCases.filter {
             !$0.needsLiveState && !covered.contains($0) && !cliOnly.contains($0) && !yamlOnly.contains($0)
