@@ -68,6 +68,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case endpointAuthMode = "AMLA410"
     case trafficDeployment = "AMLA411"
     case trafficSum = "AMLA412"
+    /// `keys_from` on an endpoint whose auth mode is not `key`.
+    case keysFromAuthMode = "AMLA420"
+    /// `keys_from` names a Webservice of the manifests that has no key auth.
+    case keysFromWithoutKeyAuth = "AMLA421"
     /// An online endpoint's name is taken in its region by an endpoint of another workspace (plan time).
     case endpointNameTaken = "AMLA413"
 
@@ -132,6 +136,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .trafficDeployment: "traffic-deployment"
         case .trafficSum: "traffic-sum"
         case .endpointNameTaken: "endpoint-name-taken"
+        case .keysFromAuthMode: "keys-from-auth-mode"
+        case .keysFromWithoutKeyAuth: "keys-from-without-key-auth"
         }
     }
 
@@ -162,7 +168,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
             .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound, .endpointClientAction,
-            .endpointAuthMode, .trafficDeployment, .trafficSum, .endpointNameTaken:
+            .endpointAuthMode, .trafficDeployment, .trafficSum, .endpointNameTaken, .keysFromAuthMode,
+            .keysFromWithoutKeyAuth:
             .error
         }
     }

@@ -137,6 +137,7 @@ struct OnlineEndpointDraft: Sendable {
     var tags: [String: String]
     var adopt: Bool
     var source: ResourceSource
+    var keysFrom: String? = nil
 
     /// The complete manifest, when every field it needs is valid.
     var manifest: OnlineEndpointManifest? {
@@ -144,7 +145,7 @@ struct OnlineEndpointDraft: Sendable {
         return OnlineEndpointManifest(
             name: name, workspace: workspace, compute: compute, authMode: authMode, keyRotation: keyRotation,
             tokenClients: tokenClients, traffic: traffic, publicNetworkAccess: publicNetworkAccess,
-            description: description, tags: tags, adopt: adopt, source: source)
+            description: description, tags: tags, adopt: adopt, source: source, keysFrom: keysFrom)
     }
 }
 
