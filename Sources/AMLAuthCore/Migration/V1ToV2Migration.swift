@@ -20,7 +20,8 @@ public enum V1ToV2Migration {
     /// roles come with the RoleDefinition kind (plan warns, AMLA008, with the action to grant).
     public static let tokenClientRole = "AzureML Data Scientist"
 
-    public static func migrate(_ manifests: ManifestSet) -> Result {
+    /// `keepKeys`: each key-auth service's endpoint takes over its keys (`keys_from`).
+    public static func migrate(_ manifests: ManifestSet, keepKeys: Bool = false) -> Result {
         var notes: [String] = []
         var documents: [String] = []
         let taken = Set(
@@ -60,6 +61,7 @@ public enum V1ToV2Migration {
                     "  key_rotation: {primary: \(service.keyRotation.primary), secondary: \(service.keyRotation.secondary)}"
                 )
             }
+            if keepKeys, auth == "key", service.authEnabled { endpoint.append(keysFromLine(name)) }
             if !service.tokenClients.isEmpty {
                 endpoint.append("  token_clients: [\(service.tokenClients.map(quoted).joined(separator: ", "))]")
             }
