@@ -164,6 +164,22 @@ struct OnlineEndpointKeyCopyTests {
         #expect(!(try await fixture.plan(files)).plan.hasChanges)
     }
 
+    /// The copy's fingerprint is its source's: a saved plan whose v1 service changed or went
+    /// away before apply is stale (the service is read with its workspace, declared or not).
+    @Test func aSavedCopyIsStaleWhenItsServiceChanges() async throws {
+        let fixture = Fixture()
+        defer { fixture.remove() }
+        try await fixture.addService("legacy-aci", keyAuth: true)
+        let files = Self.manifests(declareService: false)
+        let saved = Fingerprints.of(try await fixture.plan(files).live)
+        let key = "webservice/\(Self.workspaceID.canonicalKey)/legacy-aci"
+        #expect(saved[key] != nil)
+        let base = try await fixture.cloud.modelManagementBase(workspaceID: Self.workspaceID)
+        try await fixture.cloud.deleteService(base: base, name: "legacy-aci")
+        let now = Fingerprints.of(try await fixture.plan(files).live)
+        #expect(PlanDocument.staleObjects(saved: saved, current: now).contains(key))
+    }
+
     @Test func aLiveServiceThatCannotGiveKeysBlocksThePlan() async throws {
         let fixture = Fixture()
         defer { fixture.remove() }
