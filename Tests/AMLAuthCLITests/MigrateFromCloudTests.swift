@@ -139,7 +139,7 @@ struct MigrateFromCloudTests {
     }
 
     @Test func keysFromNeedsKeyAuthAndAValidName() throws {
-        for (name, code) in [("keys-from-auth-mode", "AMLA420"), ("keys-from-without-key-auth", "AMLA421")] {
+        for (name, code) in [("keys-from-auth-mode", "AMLA414"), ("keys-from-without-key-auth", "AMLA415")] {
             let validated = try CommandRunner.amlauth(["validate", Paths.fixtures + "/invalid/" + name])
             #expect(validated.status == 1)
             #expect(validated.stdout.contains("error[\(code)]") || validated.stderr.contains("error[\(code)]"))

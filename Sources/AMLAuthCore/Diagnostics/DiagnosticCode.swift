@@ -69,9 +69,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case trafficDeployment = "AMLA411"
     case trafficSum = "AMLA412"
     /// `keys_from` on an endpoint whose auth mode is not `key`.
-    case keysFromAuthMode = "AMLA420"
+    case keysFromAuthMode = "AMLA414"
     /// `keys_from` names a Webservice of the manifests that has no key auth.
-    case keysFromWithoutKeyAuth = "AMLA421"
+    case keysFromWithoutKeyAuth = "AMLA415"
     /// An online endpoint's name is taken in its region by an endpoint of another workspace (plan time).
     case endpointNameTaken = "AMLA413"
 
