@@ -134,21 +134,23 @@ struct ImportCommand: AsyncParsableCommand {
     private func makeRequest(declared: ManifestSet, subscription: GUID) throws -> ImportReader.Request {
         var request = ImportReader.Request()
         for text in workspace {
-            if case .success(let id) = AzureResourceID.parse(text), !id.segments.isEmpty {
-                request.workspaces.append(id)
-            } else if let declared = declared.workspaces.first(where: { $0.name == text }) {
-                request.workspaces.append(
-                    DesiredState.workspaceID(
-                        subscription: subscription, resourceGroup: declared.resourceGroup, name: declared.name))
-            } else {
-                throw ImportReader.Failure(
-                    description: "--workspace '\(text)' is neither a workspace ARM ID nor a Workspace of the manifests")
-            }
+            request.workspaces.append(try Self.workspaceID(text, declared: declared, subscription: subscription))
         }
         request.applications = application
         request.roleAssignmentScopes = roleAssignmentsAt.compactMap { AzureResourceID($0) }
         request.principals = principal.compactMap(GUID.init)
         return request
+    }
+
+    /// `--workspace`: a workspace's ARM ID, or the name of a Workspace the manifests declare.
+    static func workspaceID(_ text: String, declared: ManifestSet, subscription: GUID) throws -> AzureResourceID {
+        if case .success(let id) = AzureResourceID.parse(text), !id.segments.isEmpty { return id }
+        guard let found = declared.workspaces.first(where: { $0.name == text }) else {
+            throw ImportReader.Failure(
+                description: "--workspace '\(text)' is neither a workspace ARM ID nor a Workspace of the manifests")
+        }
+        return DesiredState.workspaceID(
+            subscription: subscription, resourceGroup: found.resourceGroup, name: found.name)
     }
 
     /// The header's "written from" lines: no clock, so the same cloud gives the same file.
@@ -173,6 +175,8 @@ extension ManifestSet {
         set.servicePrincipals.removeAll { $0.source.location.file == file }
         set.roleAssignments.removeAll { $0.source.location.file == file }
         set.webservices.removeAll { $0.source.location.file == file }
+        set.onlineEndpoints.removeAll { $0.source.location.file == file }
+        set.onlineDeployments.removeAll { $0.source.location.file == file }
         return set
     }
 }

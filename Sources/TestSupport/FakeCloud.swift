@@ -410,6 +410,22 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         }
     }
 
+    /// Each key-auth service's keys, derived from its name (`v1-primary-<name>`): tests can say
+    /// which value an endpoint must end up with.
+    public func listKeys(base: String, name: String) throws(AzureError) -> (primary: String, secondary: String) {
+        try record("listKeys \(name)")
+        guard let service = services[base]?.first(where: { $0.name == name }) else {
+            throw notFound(.modelManagement, "service \(name)")
+        }
+        guard service.authEnabled else {
+            throw AzureError(
+                service: .modelManagement, status: 400, code: "BadRequest",
+                message: "the service does not use key auth",
+                target: "POST services/\(name)/listkeys")
+        }
+        return ("v1-primary-\(name)", "v1-secondary-\(name)")
+    }
+
     public func deleteService(base: String, name: String) throws(AzureError) {
         try record("deleteService \(name)")
         services[base]?.removeAll { $0.name == name }

@@ -36,6 +36,10 @@ struct MigrateCommandTests {
         let again = try CommandRunner.amlauth(["migrate", directory])
         // Run again, the set has its endpoints: nothing is written twice.
         #expect(again.status == 0 && again.stderr.contains("an OnlineEndpoint of that name exists already"))
+        // With --force the file is replaced: its own endpoints do not count, and it is written again.
+        let forced = try CommandRunner.amlauth(["migrate", directory, "--force"])
+        #expect(forced.status == 0 && forced.stderr.contains("wrote 2 online endpoint(s)"), "\(forced.stderr)")
+        #expect(try String(contentsOfFile: directory + "/online-endpoints.yaml", encoding: .utf8) == yaml)
 
         #expect(try CommandRunner.amlauth(["validate", directory]).status == 0)
         let plan = try CommandRunner.amlauth(["plan", directory])

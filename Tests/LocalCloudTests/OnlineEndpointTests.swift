@@ -243,6 +243,16 @@ struct OnlineEndpointTests {
         let bad = await harness.send(
             "POST", "\(base)/regenerateKeys?\(Self.api)", token: token, json: .object([("keyType", .string("Third"))]))
         #expect(bad.status == 400)
+        // A value that cannot travel in an Authorization header is refused, and not echoed back.
+        for hostile in ["two words", "line\nbreak", String(repeating: "k", count: 257), "kéy"] {
+            let refused = await harness.send(
+                "POST", "\(base)/regenerateKeys?\(Self.api)", token: token,
+                json: .object([("keyType", .string("Primary")), ("keyValue", .string(hostile))]))
+            #expect(refused.status == 400)
+            #expect(refused.text.contains("keyValue must be 1 to 256 printable ASCII characters"))
+            #expect(!refused.text.contains(hostile))
+        }
+        #expect(await harness.send("POST", score, token: "kept-v1-key", json: .object([])).status == 200)
         // A key endpoint issues no AML tokens.
         #expect(await harness.send("POST", "\(base)/token?\(Self.api)", token: token).status == 400)
     }

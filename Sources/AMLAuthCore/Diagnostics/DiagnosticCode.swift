@@ -79,6 +79,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case endpointAuthMode = "AMLA410"
     case trafficDeployment = "AMLA411"
     case trafficSum = "AMLA412"
+    /// `keys_from` on an endpoint whose auth mode is not `key`.
+    case keysFromAuthMode = "AMLA414"
+    /// `keys_from` names a Webservice of the manifests that has no key auth.
+    case keysFromWithoutKeyAuth = "AMLA415"
     /// An online endpoint's name is taken in its region by an endpoint of another workspace (plan time).
     case endpointNameTaken = "AMLA413"
     /// `code` and `scoring_script` come together, as relative paths (scoring_script inside code).
@@ -151,6 +155,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .trafficDeployment: "traffic-deployment"
         case .trafficSum: "traffic-sum"
         case .endpointNameTaken: "endpoint-name-taken"
+        case .keysFromAuthMode: "keys-from-auth-mode"
+        case .keysFromWithoutKeyAuth: "keys-from-without-key-auth"
         }
     }
 
@@ -182,7 +188,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .codeDirectory, .codeAndScoringScript, .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
             .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound, .endpointClientAction,
-            .endpointAuthMode, .trafficDeployment, .trafficSum, .endpointNameTaken:
+            .endpointAuthMode, .trafficDeployment, .trafficSum, .endpointNameTaken, .keysFromAuthMode,
+            .keysFromWithoutKeyAuth:
             .error
         }
     }

@@ -434,7 +434,7 @@ struct ManifestDecoder {
         for (key, value) in spec["tags"]?.object ?? [:] {
             if let text = value.string { tags[key] = text }
         }
-        return OnlineEndpointDraft(
+        var draft = OnlineEndpointDraft(
             name: name, workspace: spec["workspace"]?.string, compute: compute, authMode: authMode,
             keyRotation: (
                 primary: spec[["key_rotation", "primary"]]?.integer ?? 0,
@@ -443,6 +443,8 @@ struct ManifestDecoder {
             tokenClients: spec["token_clients"]?.array?.compactMap(\.string) ?? [], traffic: traffic,
             publicNetworkAccess: spec["public_network_access"]?.string, description: spec["description"]?.string,
             tags: tags, adopt: spec["adopt"]?.bool ?? false, source: source)
+        draft.keysFrom = spec[["keys_from", "webservice"]]?.string
+        return draft
     }
 
     private func decodeOnlineDeployment(_ name: String, _ source: ResourceSource) -> OnlineDeploymentDraft {

@@ -160,6 +160,7 @@ struct OnlineEndpointDraft: Sendable {
     var tags: [String: String]
     var adopt: Bool
     var source: ResourceSource
+    var keysFrom: String? = nil
 
     /// The complete manifest, when every field it needs is valid.
     var manifest: OnlineEndpointManifest? {
@@ -167,7 +168,7 @@ struct OnlineEndpointDraft: Sendable {
         return OnlineEndpointManifest(
             name: name, workspace: workspace, compute: compute, authMode: authMode, keyRotation: keyRotation,
             tokenClients: tokenClients, traffic: traffic, publicNetworkAccess: publicNetworkAccess,
-            description: description, tags: tags, adopt: adopt, source: source)
+            description: description, tags: tags, adopt: adopt, source: source, keysFrom: keysFrom)
     }
 }
 

@@ -253,6 +253,21 @@ public enum ManifestSchema {
                 "tags", .map(keys: [], .string(.text)), doc: "ARM tags; amlauth adds its ownership markers beside them."
             ),
             FieldSpec("adopt", .boolean, default: "false", doc: "Take over a matching endpoint amlauth does not own."),
+            FieldSpec(
+                "keys_from", .object(keysFrom),
+                doc:
+                    "Key auth only: copy a v1 web service's primary and secondary keys into the endpoint once, so its callers keep working after cutover."
+            ),
+        ])
+
+    /// `keys_from` of an OnlineEndpoint: the v1 service whose keys move to v2.
+    static let keysFrom = ObjectSpec(
+        "keys_from",
+        [
+            FieldSpec(
+                "webservice", .string(.text), required: true,
+                doc: "A Webservice of these manifests, or the name of a live v1 service in the endpoint's workspace."
+            )
         ])
 
     static let onlineDeployment = ObjectSpec(

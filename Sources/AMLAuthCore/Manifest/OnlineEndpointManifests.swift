@@ -56,6 +56,9 @@ public struct OnlineEndpointManifest: Sendable {
     public var tags: [String: String]
     public var adopt: Bool
     public var source: ResourceSource
+    /// `keys_from.webservice`: the v1 web service whose keys the endpoint takes over (a Webservice
+    /// manifest's name, or a live service's in the endpoint's workspace); key auth only.
+    public var keysFrom: String? = nil
 }
 
 /// A deployment behind an online endpoint (`kind: OnlineDeployment`).

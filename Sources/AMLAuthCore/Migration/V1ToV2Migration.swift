@@ -22,7 +22,8 @@ public enum V1ToV2Migration {
     /// Reading the endpoint (its scoring URI), which the token readers get beside their action.
     public static let endpointRead = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read"
 
-    public static func migrate(_ manifests: ManifestSet) -> Result {
+    /// `keepKeys`: each key-auth service's endpoint takes over its keys (`keys_from`).
+    public static func migrate(_ manifests: ManifestSet, keepKeys: Bool = false) -> Result {
         var notes: [String] = []
         var documents: [String] = []
         let taken = Set(
@@ -62,6 +63,7 @@ public enum V1ToV2Migration {
                     "  key_rotation: {primary: \(service.keyRotation.primary), secondary: \(service.keyRotation.secondary)}"
                 )
             }
+            if keepKeys, auth == "key", service.authEnabled { endpoint.append(keysFromLine(name)) }
             if !service.tokenClients.isEmpty {
                 endpoint.append("  token_clients: [\(service.tokenClients.map(quoted).joined(separator: ", "))]")
             }

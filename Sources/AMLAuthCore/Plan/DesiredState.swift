@@ -105,6 +105,14 @@ public struct DesiredState: Sendable {
             case .kubernetes(let name): computeID = workspaceID.child("computes", name)
             }
             let address = ResourceAddress(.onlineEndpoint, endpoint.name)
+            let keysFrom = endpoint.keysFrom.map { name in
+                // A Webservice of the manifests lives in its own workspace; another name is a live
+                // service in the endpoint's.
+                let declared = set.webservices.first { $0.name == name }
+                return OnlineEndpointKeySource(
+                    workspaceID: declared.flatMap { workspaceIDs[$0.workspace] } ?? workspaceID, service: name,
+                    declared: declared.map { ResourceAddress(.webservice, $0.name) })
+            }
             state.onlineEndpoints.append(
                 DesiredOnlineEndpoint(
                     address: address, workspace: ResourceAddress(.workspace, endpoint.workspace),
@@ -120,7 +128,7 @@ public struct DesiredState: Sendable {
                             address: ResourceAddress(.onlineDeployment, $0.name), name: $0.deploymentName,
                             model: $0.model, environment: $0.environment, instanceType: $0.instanceType,
                             instanceCount: $0.instanceCount, code: Self.code($0, codes))
-                    }))
+                    }, keysFrom: keysFrom))
         }
         return state
     }
@@ -238,6 +246,8 @@ public struct DesiredOnlineEndpoint: Sendable {
     public var tags: [String: String]
     public var adopt: Bool
     public var deployments: [DesiredOnlineDeployment]
+    /// `keys_from`: the v1 service whose keys the endpoint takes over, once.
+    public var keysFrom: OnlineEndpointKeySource? = nil
 
     /// The endpoint's ARM id.
     public var id: AzureResourceID { workspaceID.child("onlineEndpoints", address.name) }

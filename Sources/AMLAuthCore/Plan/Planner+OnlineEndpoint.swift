@@ -54,14 +54,15 @@ extension Planner {
         let location =
             endpoint.location ?? live.workspaces.first { $0.id.canonicalKey == workspaceKey }?.location
             ?? found?.location ?? ""
-        let context = EndpointContext(endpoint: endpoint, target: desired.target, location: location)
+        var context = EndpointContext(endpoint: endpoint, target: desired.target, location: location)
         guard let current = found else {
             draft.changes.append(
                 Change(
                     endpoint.address, .create, fields: Self.fields(endpoint),
                     steps: [.putOnlineEndpoint(context.put(traffic: [:]))], dependsOn: [endpoint.workspace]))
             let changed = planDeployments(context, live: [], &draft)
-            planTraffic(context, from: [:], after: changed, &draft)
+            let keys = planKeyCopy(context, into: endpoint.id, traffic: [:], live, &draft)
+            planTraffic(keys.context, from: [:], after: changed + keys.changes, &draft)
             return
         }
         // The compute an endpoint runs on is fixed at creation: a Kubernetes endpoint is bound to
@@ -89,21 +90,28 @@ extension Planner {
                     steps: [.deleteOnlineEndpoint(current.id), .putOnlineEndpoint(context.put(traffic: [:]))],
                     dependsOn: [endpoint.workspace]))
             let changed = planDeployments(context, live: [], &draft)
-            planTraffic(context, from: [:], after: changed, &draft)
+            let keys = planKeyCopy(context, into: endpoint.id, traffic: [:], live, &draft)
+            planTraffic(keys.context, from: [:], after: changed + keys.changes, &draft)
             return
         }
+        // The keys marker as it is: only the change that copies the keys writes it.
+        context.keysCopiedFrom = current.tags[Markers.keysCopiedFrom]
         draft.changes.append(updateEndpoint(context, current, adopting: adopting, &draft))
         let liveDeployments = live.onlineDeployments.filter { $0.endpointID.canonicalKey == current.id.canonicalKey }
         let changed = planDeployments(context, live: liveDeployments, &draft)
-        planTraffic(context, from: current.traffic, after: changed, &draft)
+        let keys = planKeyCopy(
+            context, into: current.id, liveName: current.name, traffic: current.traffic, live, &draft)
+        planTraffic(keys.context, from: current.traffic, after: changed + keys.changes, &draft)
         planRemovedDeployments(context, liveDeployments, traffic: current.traffic, &draft)
     }
 
     /// What every step of one endpoint shares.
-    private struct EndpointContext {
+    struct EndpointContext {
         var endpoint: DesiredOnlineEndpoint
         var target: String
         var location: String
+        /// The `amlauth.keys-from` marker the endpoint's PUTs write (nil: none).
+        var keysCopiedFrom: String? = nil
 
         /// The markers: which Target and resource owns it, and the key generations last applied.
         var tags: [String: String] {
@@ -112,7 +120,8 @@ extension Planner {
                     Markers.serviceTarget: target, Markers.serviceName: endpoint.address.name,
                     Markers.keyGenerationPrimary: String(endpoint.keyGenerations.primary),
                     Markers.keyGenerationSecondary: String(endpoint.keyGenerations.secondary),
-                ], uniquingKeysWith: { _, marker in marker })
+                ].merging(keysCopiedFrom.map { [Markers.keysCopiedFrom: $0] } ?? [:], uniquingKeysWith: { $1 }),
+                uniquingKeysWith: { _, marker in marker })
         }
 
         func put(traffic: [String: Int]) -> OnlineEndpointPut {

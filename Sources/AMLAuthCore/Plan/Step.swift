@@ -50,6 +50,9 @@ public enum Step: Sendable, Equatable {
     case putOnlineEndpoint(OnlineEndpointPut)
     case putOnlineDeployment(OnlineDeploymentPut)
     case regenerateOnlineEndpointKey(endpoint: AzureResourceID, key: ServiceKey)
+    /// Reads the v1 service's primary and secondary keys and sets them on the endpoint
+    /// (`regenerateKeys` with `keyValue`). The keys are read by apply and never written anywhere.
+    case copyOnlineEndpointKeys(endpoint: AzureResourceID, workspace: AzureResourceID, service: String)
     case deleteOnlineDeployment(AzureResourceID)
     /// Deletes the endpoint and, with it, its deployments (ARM deletes children with the parent).
     case deleteOnlineEndpoint(AzureResourceID)

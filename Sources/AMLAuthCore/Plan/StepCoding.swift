@@ -158,6 +158,11 @@ extension Step {
                 ("op", .string("regenerate_online_endpoint_key")), ("endpoint", id(endpoint)),
                 ("key", .string(key.rawValue)),
             ])
+        case .copyOnlineEndpointKeys(let endpoint, let workspace, let service):
+            return .object([
+                ("op", .string("copy_online_endpoint_keys")), ("endpoint", id(endpoint)),
+                ("from_workspace", id(workspace)), ("from_webservice", .string(service)),
+            ])
         case .deleteOnlineDeployment(let deployment):
             return .object([("op", .string("delete_online_deployment")), ("id", id(deployment))])
         case .deleteOnlineEndpoint(let endpoint):
@@ -346,6 +351,10 @@ extension Step {
         case "regenerate_online_endpoint_key":
             guard let key = ServiceKey(rawValue: try reader.string("key")) else { throw reader.invalid("key") }
             self = .regenerateOnlineEndpointKey(endpoint: try reader.id("endpoint"), key: key)
+        case "copy_online_endpoint_keys":
+            self = .copyOnlineEndpointKeys(
+                endpoint: try reader.id("endpoint"), workspace: try reader.id("from_workspace"),
+                service: try reader.string("from_webservice"))
         case "delete_online_deployment":
             self = .deleteOnlineDeployment(try reader.id("id"))
         case "delete_online_endpoint":

@@ -160,6 +160,13 @@ extension PermissionNeeds {
                     need(
                         NeededOperation.onlineEndpoint("regenerateKeys/action"), at: Self.workspace(of: endpoint),
                         by: address)
+                case .copyOnlineEndpointKeys(let endpoint, let workspace, let service):
+                    need(
+                        NeededOperation.service(computeType(workspace, service), "listkeys/action"), at: workspace,
+                        by: address)
+                    need(
+                        NeededOperation.onlineEndpoint("regenerateKeys/action"), at: Self.workspace(of: endpoint),
+                        by: address)
                 case .deleteOnlineDeployment(let id):
                     need(NeededOperation.onlineEndpoint("deployments/delete"), at: Self.workspace(of: id), by: address)
                 case .deleteOnlineEndpoint(let id):

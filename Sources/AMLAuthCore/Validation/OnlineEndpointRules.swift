@@ -27,6 +27,7 @@ enum OnlineEndpointRules {
         for endpoint in set.onlineEndpoints {
             check(endpoint, deployments: deployments[endpoint.name] ?? [:], into: &diagnostics)
         }
+        diagnostics.append(contentsOf: checkKeysFrom(set))
         return diagnostics
     }
 

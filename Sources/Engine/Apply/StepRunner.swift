@@ -46,6 +46,25 @@ struct StepRunner {
         }
     }
 
+    /// `keys_from`: the v1 service's keys, read now and set on the endpoint, primary then
+    /// secondary. They live only in this function: an error names the service and the step, never
+    /// a key (the clients' errors carry the service's code and message, not the request body).
+    private func copyKeys(into endpoint: AzureResourceID, workspace: AzureResourceID, service: String)
+        async throws(AzureError)
+    {
+        let keys = try await modelManagement.listKeys(base: try await base(workspace), name: service)
+        // A key the endpoint already has is not sent again: azure-ai-ml sends the current key as
+        // `keyValue` to ask for a new one (`_regenerate_online_keys`), so repeating a copy after a
+        // crash must not be mistaken for that.
+        let have = try await onlineEndpoints.onlineEndpointKeys(id: endpoint)
+        for (key, value, current) in [
+            (ServiceKey.primary, keys.primary, have.primaryKey), (.secondary, keys.secondary, have.secondaryKey),
+        ] where value != current {
+            try await onlineEndpoints.regenerateOnlineEndpointKey(
+                id: endpoint, keyType: OnlineEndpointMapping.keyType(key), keyValue: value)
+        }
+    }
+
     /// The application the current step acts on; a plan that names none is a planner bug, reported.
     private func current() throws(ApplyFailure) -> ApplicationReference {
         guard let application else {
@@ -126,6 +145,8 @@ struct StepRunner {
         case .regenerateOnlineEndpointKey(let endpoint, let key):
             try await onlineEndpoints.regenerateOnlineEndpointKey(
                 id: endpoint, keyType: OnlineEndpointMapping.keyType(key), keyValue: nil)
+        case .copyOnlineEndpointKeys(let endpoint, let workspace, let service):
+            try await copyKeys(into: endpoint, workspace: workspace, service: service)
         case .deleteOnlineDeployment(let id):
             try await onlineEndpoints.deleteOnlineDeployment(id: id)
         case .deleteOnlineEndpoint(let id):

@@ -73,6 +73,8 @@ public protocol ModelManagementService: Sendable {
     func createService(base: String, _ definition: ServiceDefinition) async throws(AzureError)
     func updateService(base: String, name: String, patches: [ServicePatch]) async throws(AzureError)
     func regenerateKey(base: String, name: String, key: ServiceKey) async throws(AzureError)
+    /// A key-auth service's two keys; read only by apply, to copy them into an online endpoint.
+    func listKeys(base: String, name: String) async throws(AzureError) -> (primary: String, secondary: String)
     func deleteService(base: String, name: String) async throws(AzureError)
 }
 

@@ -366,6 +366,17 @@ struct OnlineEndpointRoutes {
 
     static func newKey() -> String { Base64URL.encode(SecureRandom.bytes(24)) }
 
+    /// UNVERIFIED: the REST spec gives `RegenerateEndpointKeysRequest.keyValue` no pattern or length
+    /// ("The value the key is set to"). A key is sent back as `Authorization: Bearer <key>`, so the
+    /// local cloud refuses what cannot travel in that header: spaces, control characters, non-ASCII,
+    /// and values longer than v1 or v2 keys ever are by a wide margin.
+    static let keyValueLimit = 256
+
+    static func isKeyValue(_ value: String) -> Bool {
+        let scalars = value.unicodeScalars
+        return (1...keyValueLimit).contains(scalars.count) && scalars.allSatisfy { (0x21...0x7E).contains($0.value) }
+    }
+
     private func listKeys(_ name: String, _ state: CloudState) -> CloudResponse {
         if let denied = authorize(
             OnlineEndpointScope.endpointAction("listKeys/action"), at: scope.endpointID(name), state)
@@ -397,7 +408,14 @@ struct OnlineEndpointRoutes {
         guard let keyType = json["keyType"]?.stringValue, ["primary", "secondary"].contains(keyType.lowercased()) else {
             return OnlineEndpointScope.userError(400, "BadArgument", "keyType must be Primary or Secondary.")
         }
-        let value = json["keyValue"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? Self.newKey()
+        let asked = json["keyValue"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        if let asked, !Self.isKeyValue(asked) {
+            // The value is never echoed: it is a secret.
+            return OnlineEndpointScope.userError(
+                400, "BadArgument",
+                "keyValue must be 1 to \(Self.keyValueLimit) printable ASCII characters without spaces.")
+        }
+        let value = asked ?? Self.newKey()
         let now = context.now
         do {
             return try await cloud.store.write { state -> CloudResponse in

@@ -239,6 +239,14 @@ struct RuleTests {
             "code without scoring_script", .codeAndScoringScript, "'code' needs 'scoring_script'",
             "apiVersion: amlauth/v1\nkind: OnlineEndpoint\nmetadata: {name: ep}\nspec: {workspace: ml-example}\n---\napiVersion: amlauth/v1\nkind: OnlineDeployment\nmetadata: {name: ep-blue}\nspec: {endpoint: ep, name: blue, model: m:1, code: 1️⃣src}\n"
         ),
+        RuleCase(
+            "keys_from on a token endpoint", .keysFromAuthMode, "but this endpoint uses 'aml_token', which has no keys",
+            "apiVersion: amlauth/v1\nkind: OnlineEndpoint\nmetadata: {name: ep}\nspec: {workspace: ml-example, auth_mode: aml_token, keys_from: 1️⃣{webservice: legacy}}\n"
+        ),
+        RuleCase(
+            "keys_from a keyless service", .keysFromWithoutKeyAuth, "names Webservice/open-aci, which has no key auth",
+            "apiVersion: amlauth/v1\nkind: OnlineEndpoint\nmetadata: {name: ep}\nspec: {workspace: ml-example, keys_from: {webservice: 1️⃣open-aci}}\n---\napiVersion: amlauth/v1\nkind: Webservice\nmetadata: {name: open-aci}\nspec: {workspace: ml-example, compute_type: ACI, models: [m:1], entry_script: s.py, environment: e:1}\n"
+        ),
     ]
 
     @Test(arguments: cases)
