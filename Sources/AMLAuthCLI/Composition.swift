@@ -48,6 +48,8 @@ enum Composition {
         var directory: String
         /// Certificate credentials' DER, by `<principal>/<credential>`.
         var certificates: [String: [UInt8]]
+        /// Web services' entry scripts (content and digest), by service name.
+        var entryScripts: [String: EntryScriptFile] = [:]
         /// Warnings and notes, rendered, to show before the plan.
         var diagnosticsOutput: String
         /// The same warnings and notes, for the plan's JSON and Markdown forms.
@@ -79,7 +81,7 @@ enum Composition {
         return LoadedManifests(
             manifests: outcome.manifests, target: target, files: outcome.files,
             directory: directory,
-            certificates: outcome.certificates,
+            certificates: outcome.certificates, entryScripts: outcome.entryScripts,
             diagnosticsOutput: shown, diagnostics: outcome.diagnostics.filter { $0.severity != .error })
     }
 

@@ -35,7 +35,7 @@ enum PreflightCheck {
             }
             let desired = DesiredState.resolve(
                 loaded.manifests, target: loaded.target.name, subscriptionID: subscription,
-                certificates: loaded.certificates)
+                certificates: loaded.certificates, entryScripts: loaded.entryScripts)
             principal =
                 try await session.tokens.accessToken(audience: session.cloud.resourceManagerAudience).objectID
                 ?? "unknown"

@@ -42,6 +42,8 @@ public struct ValidateRun: Sendable {
         public var manifests: ManifestSet
         /// Certificate credentials' DER, by `<principal>/<credential>`.
         public var certificates: [String: [UInt8]]
+        /// Web services' entry scripts, by service name.
+        public var entryScripts: [String: EntryScriptFile]
     }
 
     public func run() -> Outcome {
@@ -52,9 +54,13 @@ public struct ValidateRun: Sendable {
         let certificates =
             result.diagnostics.hasErrors
             ? nil : CertificateFiles.check(result.manifests, workingDirectory: workingDirectory)
+        let entryScripts =
+            result.diagnostics.hasErrors
+            ? nil : EntryScriptFiles.read(result.manifests, workingDirectory: workingDirectory)
         // Every message is masked with the secrets found in the files, whichever stage wrote it.
-        let diagnostics = (input.diagnostics + result.diagnostics.all + (certificates?.diagnostics ?? [])).map(
-            result.secrets.mask)
+        let diagnostics =
+            (input.diagnostics + result.diagnostics.all + (certificates?.diagnostics ?? [])
+            + (entryScripts?.diagnostics ?? [])).map(result.secrets.mask)
         let summary = ValidationSummary(
             files: input.files.count, resources: result.manifests.declarations.count, diagnostics: diagnostics)
         let workflowCommands =
@@ -71,6 +77,6 @@ public struct ValidateRun: Sendable {
         return Outcome(
             output: output, workflowCommands: workflowCommands, exitCode: summary.errors == 0 ? 0 : 1,
             diagnostics: diagnostics, files: input.files, manifests: result.manifests,
-            certificates: certificates?.certificates ?? [:])
+            certificates: certificates?.certificates ?? [:], entryScripts: entryScripts?.scripts ?? [:])
     }
 }

@@ -54,6 +54,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case federatedCredential = "AMLA310"
     case policyOverride = "AMLA311"
     case certificateFile = "AMLA312"
+    case entryScriptFile = "AMLA313"
 
     case tokenAuthOnACI = "AMLA400"
     case bothAuthModes = "AMLA401"
@@ -118,6 +119,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .federatedCredential: "federated-credential"
         case .policyOverride: "policy-override"
         case .certificateFile: "certificate-file"
+        case .entryScriptFile: "entry-script-file"
         case .tokenAuthOnACI: "token-auth-on-aci"
         case .bothAuthModes: "both-auth-modes"
         case .computeTargetRequired: "compute-target-required"
@@ -159,7 +161,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .invalidFormat, .exactlyOneOf, .unknownRole, .duplicateName, .danglingReference, .targetCount,
             .envNotAllowed, .envUnset, .literalSecret, .duplicateItem, .duplicateRoleAssignment,
             .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile,
-            .tokenAuthOnACI,
+            .entryScriptFile, .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
             .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound, .endpointClientAction,
             .endpointAuthMode, .trafficDeployment, .trafficSum, .endpointNameTaken:
