@@ -87,24 +87,30 @@ struct AssetRoutes {
         guard paths.count == items.count, !paths.isEmpty, paths.allSatisfy(Self.isArtifactPath) else {
             return error(400, "BadArgument", "Each artifact needs a relative path without '..'.")
         }
-        let records = paths.map { path in
+        let fresh = paths.map { path in
             ArtifactRecord(
                 resourceGroup: workspace.resourceGroup, workspace: workspace.name, origin: origin,
                 container: container, path: path, signature: Self.hex(SecureRandom.bytes(16)), uploaded: false,
                 sha256: nil, size: 0, createdTime: context.now)
         }
+        let records: [ArtifactRecord]
         do {
-            try await cloud.store.write { state in
+            records = try await cloud.store.write { state -> [ArtifactRecord] in
                 var artifacts = state.artifacts ?? []
-                // UNVERIFIED: creating an existing artifact again is assumed to replace it (a
-                // content-addressed container makes the content the same either way).
-                artifacts.removeAll { old in
-                    records.contains {
-                        $0.workspace == old.workspace && $0.resourceGroup == old.resourceGroup
-                            && $0.artifactID == old.artifactID
-                    }
+                // UNVERIFIED: creating an artifact that exists is assumed to answer with the same
+                // artifact and content URI (a SAS stays valid), so two concurrent uploads of one
+                // content-addressed script both succeed; a PUT replaces the content.
+                let answered = fresh.map { record in
+                    artifacts.first {
+                        $0.workspace == record.workspace && $0.resourceGroup == record.resourceGroup
+                            && $0.artifactID == record.artifactID
+                    } ?? record
                 }
-                state.artifacts = artifacts + records
+                for record in answered where !artifacts.contains(where: { $0.signature == record.signature }) {
+                    artifacts.append(record)
+                }
+                state.artifacts = artifacts
+                return answered
             }
         } catch {
             return self.error(500, "InternalServerError", "The local cloud could not persist the change: \(error)")

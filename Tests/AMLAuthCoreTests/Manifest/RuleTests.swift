@@ -238,7 +238,7 @@ struct RuleTests {
 
     @Test func everyValidateTimeCodeHasARuleCase() {
         let covered = Set(Self.cases.map(\.code))
-        let cliOnly: Set<DiagnosticCode> = [.unreadableInput, .certificateFile]
+        let cliOnly: Set<DiagnosticCode> = [.unreadableInput, .certificateFile, .entryScriptFile]
         let yamlOnly: Set<DiagnosticCode> = [.yamlSyntax, .duplicateKey, .expansionLimit, .unsupportedYAML]
         let missing = DiagnosticCode.allCases.filter {
             !$0.needsLiveState && !covered.contains($0) && !cliOnly.contains($0) && !yamlOnly.contains($0)
