@@ -60,6 +60,19 @@ public struct EngineHarness: Sendable {
         )
     }
 
+    /// Each web service's entry script read from `directory` (where the manifests live), as the
+    /// CLI reads them; services whose file is missing are left out.
+    public static func entryScripts(_ manifests: ManifestSet, directory: String) -> [String: EntryScriptFile] {
+        var scripts: [String: EntryScriptFile] = [:]
+        for service in manifests.webservices {
+            guard let data = FileManager.default.contents(atPath: directory + "/" + service.entryScript) else {
+                continue
+            }
+            scripts[service.name] = EntryScriptFile.of([UInt8](data))
+        }
+        return scripts
+    }
+
     /// A minimal azureml-core scoring script: `init()` once, `run(raw_data)` per request.
     public static let scoringScript = "def init():\n    pass\n\n\ndef run(raw_data):\n    return raw_data\n"
 
