@@ -54,7 +54,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case federatedCredential = "AMLA310"
     case policyOverride = "AMLA311"
     case certificateFile = "AMLA312"
-    case entryScriptFile = "AMLA313"
+    case entryScriptFile = "AMLA316"
 
     case tokenAuthOnACI = "AMLA400"
     case bothAuthModes = "AMLA401"
