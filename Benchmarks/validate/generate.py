@@ -70,6 +70,9 @@ def main(out_dir, total):
         with open(path, "w") as handle:
             handle.write(text)
         size += len(text.encode())
+    # The services' entry_script, which validate reads (AMLA316 when it is missing).
+    with open(os.path.join(out_dir, "score.py"), "w") as handle:
+        handle.write("def init():\n    pass\n\n\ndef run(raw_data):\n    return raw_data\n")
     print(f"{len(docs)} resources, {size / 1e6:.1f} MB in {files} files", file=sys.stderr)
 
 

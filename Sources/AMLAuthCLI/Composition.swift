@@ -51,6 +51,8 @@ enum Composition {
         var certificates: [String: [UInt8]]
         /// OnlineDeployments' code directories as read, by `metadata.name`.
         var codeSnapshots: [String: CodeSnapshot] = [:]
+        /// Web services' entry scripts (content and digest), by service name.
+        var entryScripts: [String: EntryScriptFile] = [:]
         /// Warnings and notes, rendered, to show before the plan.
         var diagnosticsOutput: String
         /// The same warnings and notes, for the plan's JSON and Markdown forms.
@@ -83,6 +85,7 @@ enum Composition {
             manifests: outcome.manifests, target: target, files: outcome.files,
             directory: directory,
             certificates: outcome.certificates, codeSnapshots: outcome.codeSnapshots,
+            entryScripts: outcome.entryScripts,
             diagnosticsOutput: shown, diagnostics: outcome.diagnostics.filter { $0.severity != .error })
     }
 

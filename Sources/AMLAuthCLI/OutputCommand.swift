@@ -39,7 +39,8 @@ struct OutputCommand: AsyncParsableCommand {
             }
             let desired = DesiredState.resolve(
                 loaded.manifests, target: loaded.target.name, subscriptionID: subscription,
-                certificates: loaded.certificates, codes: loaded.codeSnapshots.mapValues(\.digest))
+                certificates: loaded.certificates, codes: loaded.codeSnapshots.mapValues(\.digest),
+                entryScripts: loaded.entryScripts)
             outputs = try await OutputsReader(provider: session.provider).read(
                 desired, cloud: session.cloud.name, tenantID: session.credential.tenantID)
             await session.close()

@@ -77,7 +77,8 @@ struct PlanningRun {
             }
             var desired = DesiredState.resolve(
                 loaded.manifests, target: loaded.target.name, subscriptionID: subscription,
-                certificates: loaded.certificates, codes: loaded.codeSnapshots.mapValues(\.digest))
+                certificates: loaded.certificates, codes: loaded.codeSnapshots.mapValues(\.digest),
+                entryScripts: loaded.entryScripts)
             if choices.destroy { desired = desired.destroying }
             var delivery = SecretDelivery(
                 baseDirectory: loaded.directory, cloud: session.cloud, environment: options.environment,

@@ -35,7 +35,8 @@ enum PreflightCheck {
             }
             let desired = DesiredState.resolve(
                 loaded.manifests, target: loaded.target.name, subscriptionID: subscription,
-                certificates: loaded.certificates, codes: loaded.codeSnapshots.mapValues(\.digest))
+                certificates: loaded.certificates, codes: loaded.codeSnapshots.mapValues(\.digest),
+                entryScripts: loaded.entryScripts)
             principal =
                 try await session.tokens.accessToken(audience: session.cloud.resourceManagerAudience).objectID
                 ?? "unknown"

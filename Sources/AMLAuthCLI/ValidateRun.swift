@@ -45,6 +45,8 @@ public struct ValidateRun: Sendable {
         public var certificates: [String: [UInt8]]
         /// OnlineDeployments' code directories as read, by `metadata.name`.
         public var codeSnapshots: [String: CodeSnapshot] = [:]
+        /// Web services' entry scripts, by service name.
+        public var entryScripts: [String: EntryScriptFile]
     }
 
     public func run() -> Outcome {
@@ -58,11 +60,13 @@ public struct ValidateRun: Sendable {
         let codes =
             result.diagnostics.hasErrors
             ? nil : CodeDirectories.check(result.manifests, workingDirectory: workingDirectory)
+        let entryScripts =
+            result.diagnostics.hasErrors
+            ? nil : EntryScriptFiles.read(result.manifests, workingDirectory: workingDirectory)
         // Every message is masked with the secrets found in the files, whichever stage wrote it.
         let diagnostics =
             (input.diagnostics + result.diagnostics.all + (certificates?.diagnostics ?? [])
-            + (codes?.diagnostics ?? [])).map(
-                result.secrets.mask)
+            + (codes?.diagnostics ?? []) + (entryScripts?.diagnostics ?? [])).map(result.secrets.mask)
         let summary = ValidationSummary(
             files: input.files.count, resources: result.manifests.declarations.count, diagnostics: diagnostics)
         let workflowCommands =
@@ -79,6 +83,7 @@ public struct ValidateRun: Sendable {
         return Outcome(
             output: output, workflowCommands: workflowCommands, exitCode: summary.errors == 0 ? 0 : 1,
             diagnostics: diagnostics, files: input.files, manifests: result.manifests,
-            certificates: certificates?.certificates ?? [:], codeSnapshots: codes?.snapshots ?? [:])
+            certificates: certificates?.certificates ?? [:], codeSnapshots: codes?.snapshots ?? [:],
+            entryScripts: entryScripts?.scripts ?? [:])
     }
 }

@@ -112,6 +112,12 @@ public final class LocalCloud: Sendable {
             return await ARMRoutes(cloud: self, context: context).handle(segments)
         case "modelmanagement":
             return await ModelManagementRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
+        case "artifact":
+            return await AssetRoutes(cloud: self, context: context).artifacts(Array(segments.dropFirst()))
+        case "artifactblob":
+            return await AssetRoutes(cloud: self, context: context).blob(Array(segments.dropFirst()))
+        case "environment":
+            return await AssetRoutes(cloud: self, context: context).environments(Array(segments.dropFirst()))
         case "discovery":
             return WorkspaceRoutes.discovery(context: context)
         case "metadata" where segments.count == 2 && segments[1].lowercased() == "endpoints":
@@ -167,7 +173,8 @@ public final class LocalCloud: Sendable {
             "directoryobjects",
             "getbyids", "metadata", "devicecode", "devicelogin", "endpoints", "requests", "keyvault", "secrets",
             "$batch", "onlineendpoints", "deployments", "locations", "mfeoperationsstatus", "mfeoperationresults",
-            "inference", "swagger.json",
+            "inference", "swagger.json", "artifact", "v2.0", "artifacts", "batch", "artifactblob", "environment",
+            "environments", "versions",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

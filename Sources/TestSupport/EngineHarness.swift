@@ -46,12 +46,35 @@ public struct EngineHarness: Sendable {
     public var graph: GraphClient { GraphClient(pipeline: pipeline, cloud: cloud) }
     public var reader: LiveStateReader { LiveStateReader(provider: provider) }
 
-    /// Resolves manifests given as YAML text (one file) for `target`.
+    /// Resolves manifests given as YAML text (one file) for `target`. Each web service's entry
+    /// script is `scoringScript` (what the CLI would read from the file its manifest names).
     public func desired(_ yaml: String, target: String) -> (ManifestSet, DesiredState) {
         let manifests = ManifestValidation(environment: [:]).run([SourceFile(path: "m.yaml", bytes: Array(yaml.utf8))])
             .manifests
-        return (manifests, DesiredState.resolve(manifests, target: target, subscriptionID: subscription))
+        let scripts = Dictionary(
+            manifests.webservices.map { ($0.name, EntryScriptFile.of(Array(Self.scoringScript.utf8))) },
+            uniquingKeysWith: { first, _ in first })
+        return (
+            manifests,
+            DesiredState.resolve(manifests, target: target, subscriptionID: subscription, entryScripts: scripts)
+        )
     }
+
+    /// Each web service's entry script read from `directory` (where the manifests live), as the
+    /// CLI reads them; services whose file is missing are left out.
+    public static func entryScripts(_ manifests: ManifestSet, directory: String) -> [String: EntryScriptFile] {
+        var scripts: [String: EntryScriptFile] = [:]
+        for service in manifests.webservices {
+            guard let data = FileManager.default.contents(atPath: directory + "/" + service.entryScript) else {
+                continue
+            }
+            scripts[service.name] = EntryScriptFile.of([UInt8](data))
+        }
+        return scripts
+    }
+
+    /// A minimal azureml-core scoring script: `init()` once, `run(raw_data)` per request.
+    public static let scoringScript = "def init():\n    pass\n\n\ndef run(raw_data):\n    return raw_data\n"
 
     /// Sinks written below `directory`.
     public func delivery(_ directory: String) -> SecretDelivery {

@@ -378,6 +378,7 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
             kvTags: definition.kvTags)
         service.models = definition.models.map(\.description)
         service.entryScript = definition.entryScript
+        service.entryScriptDigest = definition.entryScriptFile?.shortDigest
         service.environment = definition.environment.description
         service.state = "Healthy"
         services[base, default: []].append(service)
@@ -395,9 +396,10 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
             case .tokenAuthEnabled(let flag): services[base]?[index].aadAuthEnabled = flag
             case .cpuCores(let cores): services[base]?[index].cpuCores = cores
             case .memoryGB(let memory): services[base]?[index].memoryGB = memory
-            case .definition(let models, let entryScript, let environment):
+            case .definition(let models, let entryScript, let environment, let script):
                 services[base]?[index].models = models.map(\.description)
                 services[base]?[index].entryScript = entryScript
+                services[base]?[index].entryScriptDigest = script?.shortDigest
                 services[base]?[index].environment = environment.description
             }
         }

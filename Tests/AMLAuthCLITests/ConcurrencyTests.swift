@@ -28,7 +28,7 @@ struct ConcurrencyTests {
             text +=
                 "---\napiVersion: amlauth/v1\nkind: RoleAssignment\nmetadata: {name: ra-\(index)}\nspec: {principal: {service_principal: sp-\(index)}, role: Reader, scope: {workspace: ml-example}}\n"
             text +=
-                "---\napiVersion: amlauth/v1\nkind: Webservice\nmetadata: {name: svc-\(index)}\nspec: {workspace: ml-example, compute_type: ACI, auth_enabled: true, models: [m:1], entry_script: s.py, environment: e:1}\n"
+                "---\napiVersion: amlauth/v1\nkind: Webservice\nmetadata: {name: svc-\(index)}\nspec: {workspace: ml-example, compute_type: ACI, auth_enabled: true, models: [m:1], entry_script: \(Paths.packageRoot)/examples/quickstart/score.py, environment: sklearn-env:2}\n"
         }
         return text
     }

@@ -19,7 +19,7 @@ struct EndpointAuthCommandTests {
                 apiVersion: amlauth/v1
                 kind: Webservice
                 metadata: {name: mnist-k8s}
-                spec: {workspace: ml-example, compute_type: ACI, auth_enabled: true, models: [m:1], entry_script: s.py, environment: e:1}
+                spec: {workspace: ml-example, compute_type: ACI, auth_enabled: true, models: [m:1], entry_script: \(Paths.packageRoot)/examples/quickstart/score.py, environment: sklearn-env:2}
 
                 """
             try service.write(toFile: directory + "/webservice.yaml", atomically: true, encoding: .utf8)

@@ -70,6 +70,10 @@ struct ImportCommandTests {
             var machineLearning = MachineLearningClient(pipeline: pipeline, cloud: cloud)
             machineLearning.pollInterval = 0.05
             let base = try await machineLearning.modelManagementBase(workspaceID: AzureResourceID(workspace)!)
+            // The scoring script the services were deployed with, left where the imported
+            // manifests name it (`entry_script: score.py`, next to them).
+            let script = "def init():\n    pass\n\n\ndef run(raw_data):\n    return raw_data\n"
+            try script.write(toFile: directory + "/score.py", atomically: true, encoding: .utf8)
             let services: [(String, ComputeType, String?, Bool, Bool, Double)] = [
                 ("legacy-aci", .aci, nil, true, false, 0.5), ("legacy-aks", .aks, "aks-cluster-1", false, true, 1),
             ]
@@ -80,7 +84,8 @@ struct ImportCommandTests {
                         workspace: AzureResourceID(workspace)!, name: name, computeType: type, computeTarget: target,
                         authEnabled: key, tokenAuthEnabled: token, cpuCores: cpu, memoryGB: 1, kvTags: [:],
                         models: [VersionedName(parsing: "sklearn-mnist:3")!], entryScript: "score.py",
-                        environment: VersionedName(parsing: "sklearn-env:2")!, description: nil))
+                        environment: VersionedName(parsing: "sklearn-env:2")!, description: nil,
+                        entryScriptFile: EntryScriptFile.of(Array(script.utf8))))
             }
             await running.stop()
             return Handmade(

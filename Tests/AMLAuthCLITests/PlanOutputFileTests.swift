@@ -83,7 +83,7 @@ extension PlanCommandTests {
         #expect(Self.kind(full) == S_IFCHR, "still a character device")
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == [
-                ".amlauth", "amlauth.yaml", "full", "webservices.yaml",
+                ".amlauth", "amlauth.yaml", "full", "score.py", "webservices.yaml",
             ])
     }
 

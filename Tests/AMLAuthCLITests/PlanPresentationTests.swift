@@ -1,3 +1,5 @@
+import AMLAuthCore
+import AzureProvider
 import Foundation
 import LocalCloud
 import TestSupport
@@ -10,6 +12,12 @@ import WireFormat
 @Suite(.serialized)
 struct PlanPresentationTests {
     static let group = "0f3c2a4e-7d1b-4c55-9a8e-2b6d1e9f4a10"
+
+    /// The short SHA-256 of the quickstart's score.py, as the plan shows it.
+    static func scriptDigest() throws -> String {
+        let bytes = Array(try Paths.read("examples/quickstart/score.py").utf8)
+        return EntryScriptFile.of(bytes).shortDigest
+    }
 
     @Test func reviewersSeeWhatChangesAndWho() async throws {
         let directory = try WhoamiCommandTests.quickstart()
@@ -34,7 +42,9 @@ struct PlanPresentationTests {
         #expect(
             text.stdout.contains("      principal: \"\(Self.group) (Group 'data-scientists')\"\n"), "\(text.stdout)")
         for field in [
-            "workspace: \"ml-example\"", "models: \"sklearn-mnist:3\"", "entry_script: \"score.py\"",
+            "workspace: \"ml-example\"", "models: \"sklearn-mnist:3\"",
+            // The entry script by name and by the content the plan carries (fidelity audit D1).
+            "entry_script: \"score.py (sha256:\(try Self.scriptDigest()))\"",
             "environment: \"sklearn-env:2\"", "token_clients: \"ServicePrincipal/ml-auth\"",
         ] {
             #expect(text.stdout.contains("\n      \(field)\n"), "\(field)")

@@ -19,7 +19,7 @@ struct WhoamiCommandTests {
             "amlauth-whoami-\(UUID().uuidString)"
         ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for file in ["amlauth.yaml", "webservices.yaml"] {
+        for file in ["amlauth.yaml", "webservices.yaml", "score.py"] {
             try FileManager.default.copyItem(
                 atPath: Paths.packageRoot + "/examples/quickstart/" + file, toPath: directory + "/" + file)
         }

@@ -118,7 +118,8 @@ struct ClientTests {
                 authEnabled: false, tokenAuthEnabled: true,
                 cpuCores: 1, memoryGB: 1, kvTags: ["amlauth.target": "t"],
                 models: [VersionedName(parsing: "sklearn-mnist:3")!], entryScript: "score.py",
-                environment: VersionedName(parsing: "sklearn-env:2")!, description: nil))
+                environment: VersionedName(parsing: "sklearn-env:2")!, description: nil,
+                entryScriptFile: EntryScriptUploadTests.script))
         #expect(
             manual.sleeps.filter { $0 == 0 }.count == 1,
             "Running once, then Succeeded after the Retry-After: 0 the local cloud sends")

@@ -96,6 +96,20 @@ spec:
 """
 
 
+# The seed's scoring script shape: init() once, run(raw_data) per request. amlauth uploads it.
+SCORE_PY = """\
+import json
+
+
+def init():
+    pass
+
+
+def run(raw_data):
+    return {"received": len(json.loads(raw_data)["data"])}
+"""
+
+
 def amlauth(cloud, directory, *arguments):
     binary = os.environ.get("AMLAUTH_BIN")
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AZURE_")}
@@ -114,6 +128,7 @@ def applied(cloud, tmp_path_factory):
                                               "bootstrap")}
     (directory / "cloud.json").write_text(json.dumps(cloud_file))
     (directory / "amlauth.yaml").write_text(MANIFESTS)
+    (directory / "score.py").write_text(SCORE_PY)
     result = amlauth(cloud, directory, "apply", ".", "--auto-approve")
     assert result.returncode == 0, result.stdout + result.stderr
     return directory
@@ -241,6 +256,7 @@ def parity(cloud, tmp_path_factory):
     (directory / "cloud.json").write_text(json.dumps(
         {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId", "bootstrap")}))
     (directory / "amlauth.yaml").write_text(parity_manifests())
+    (directory / "score.py").write_text(SCORE_PY)
     result = amlauth(cloud, directory, "apply", ".", "--auto-approve")
     assert result.returncode == 0, result.stdout + result.stderr
     return directory
@@ -342,3 +358,157 @@ def test_parity_delete(cloud, sdk, parity):
     ours = recorded(cloud, lambda: amlauth(cloud, parity, "apply", ".", "--prune", "--auto-approve"),
                     "DELETE", "/services/parity-aks")
     assert_same_shape(theirs, ours)
+
+
+# Service creation (fidelity audit D1). The SDK's `Model.deploy` cannot run unpatched against a
+# loopback cloud: its blob upload rebuilds the storage host as `https://{account}.blob.{suffix}`
+# from the SAS URL (azureml/_file_utils/upload.py lines 17-42), a name a 127.0.0.1 cloud has no DNS
+# or certificate for. So the SDK's side of these checks is what the SDK's own code builds or sends:
+# the artifact request it really sends, the environment calls it really makes, and the create
+# payload its own builders produce from its own templates.
+
+def shape(value, prefix=""):
+    """The key paths of a JSON value, as the local cloud's request log writes them, with the
+    free-form maps (`kvTags`, `properties`) as one key: their keys are data, not shape."""
+    if prefix in ("kvTags", "properties"):
+        return {prefix}
+    paths = set()
+    if isinstance(value, dict):
+        if not value and prefix:
+            paths.add(prefix)
+        for key, child in value.items():
+            paths |= shape(child, key if not prefix else prefix + "." + key)
+    elif isinstance(value, list):
+        if not value:
+            paths.add(prefix + "[]")
+        for item in value:
+            paths |= shape(item, prefix + "[]")
+    else:
+        paths.add(prefix)
+    return paths
+
+
+def create_manifests():
+    return (parity_manifests().replace("sdk-parity", "sdk-create").replace("parity-aci", "create-aci")
+            .replace("parity-aks", "create-aks").replace("parity-scorer", "create-scorer"))
+
+
+@pytest.fixture(scope="module")
+def created(cloud, tmp_path_factory):
+    """amlauth creating one ACI and one AKS service, with the request log of that apply."""
+    directory = tmp_path_factory.mktemp("sdk-create")
+    (directory / "cloud.json").write_text(json.dumps(
+        {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId", "bootstrap")}))
+    (directory / "amlauth.yaml").write_text(create_manifests())
+    (directory / "score.py").write_text(SCORE_PY)
+    local(cloud, "POST", "requests/reset")
+    result = amlauth(cloud, directory, "apply", ".", "--auto-approve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return directory, local(cloud, "GET", "requests")["requests"]
+
+
+def sdk_image_request(sdk, ws):
+    """The image request `InferenceConfig._build_environment_image_request` builds (azureml/core/
+    model.py lines 2376-2455): the SDK's template, `modelIds`, its two assets (the generated
+    driver wrapper, then the script) as `_handle_assets` appends them, and the serialized
+    Environment the SDK's own code produces for the registered one."""
+    import copy
+    from azureml._model_management._util import environment_image_payload_template
+    core, _, _ = sdk
+    payload = copy.deepcopy(environment_image_payload_template)
+    payload["modelIds"] = ["sklearn-mnist:3"]
+    payload["assets"].append({"id": "main.py", "url": "aml://artifact/LocalUpload/0a1b2c3d/main.py",
+                              "mimeType": "application/x-python"})
+    payload["driverProgram"] = "main.py"
+    payload["assets"].append({"mimeType": "application/octet-stream", "id": "score.py",
+                              "url": "aml://artifact/LocalUpload/4e5f6a7b/score.py"})
+    payload["environment"] = core.Environment._serialize_to_dict(core.Environment.get(ws, "sklearn-env", "2"))
+    return payload
+
+
+def test_the_sdk_finds_and_registers_environments(cloud, sdk):
+    core, _, _ = sdk
+    ws = owner_workspace(cloud, sdk)
+    environment = core.Environment.get(ws, "sklearn-env", "2")
+    assert (environment.name, environment.version) == ("sklearn-env", "2")
+    registered = core.Environment("sdk-registered-env").register(ws)
+    assert registered.name == "sdk-registered-env" and registered.version == "1"
+    assert core.Environment.get(ws, "sdk-registered-env").version == "1"
+
+
+def test_parity_entry_script_upload(cloud, sdk, created):
+    from azureml._restclient.artifacts_client import ArtifactsClient
+    ws = owner_workspace(cloud, sdk)
+
+    def upload():
+        ArtifactsClient(ws.service_context).create_empty_artifacts("LocalUpload", "0a1b2c3d", "score.py")
+
+    theirs = recorded(cloud, upload, "POST", "/artifacts/batch/metadata/LocalUpload/0a1b2c3d")
+    _, log = created
+    ours = [entry for entry in log if entry["method"] == "POST" and "/artifacts/batch/metadata/LocalUpload/" in entry["path"]]
+    assert ours, "amlauth uploads the entry script before creating the service"
+    # Same route up to the container, which is the SDK's random 8 characters and amlauth's
+    # content digest (`amlauth-<16 hex>`), so the service's asset URL says what it runs.
+    assert ours[0]["path"].rsplit("/", 1)[0] == theirs[0]["path"].rsplit("/", 1)[0]
+    assert ours[0]["path"].rsplit("/", 1)[1].startswith("amlauth-")
+    assert ours[0]["apiVersion"] == theirs[0]["apiVersion"]
+    assert ours[0]["body"] == theirs[0]["body"] == ["paths[].path"]
+    assert ours[0]["audience"] == theirs[0]["audience"]
+    blob = [entry for entry in log if entry["method"] == "PUT" and entry["path"].startswith("/artifactblob/")]
+    assert blob and blob[0]["audience"] is None, "the SAS URL is its own authorization"
+
+
+@pytest.mark.parametrize("compute_type", ["ACI", "AKS"])
+def test_parity_service_create(cloud, sdk, created, compute_type):
+    _, _, webservice = sdk
+    ws = owner_workspace(cloud, sdk)
+    image = sdk_image_request(sdk, ws)
+    if compute_type == "ACI":
+        config = webservice.AciWebservice.deploy_configuration(cpu_cores=0.5, memory_gb=1, auth_enabled=True)
+        payload = config._build_create_payload("create-aci", image)
+    else:
+        config = webservice.AksWebservice.deploy_configuration(token_auth_enabled=True, auth_enabled=False)
+        payload = config._build_create_payload("create-aks", image)
+        # `deployment_target=aks_target` adds `computeName` (azureml/core/webservice/aks.py lines 2694-2695).
+        payload["computeName"] = "aks-cluster-1"
+    theirs = shape(payload)
+    _, log = created
+    name = "create-aci" if compute_type == "ACI" else "create-aks"
+    ours_entries = [entry for entry in log if entry["method"] == "POST" and entry["path"].endswith("/services")]
+    assert ours_entries
+    ours = [entry for entry in ours_entries if entry["path"].startswith("/modelmanagement/v1.0/subscriptions/")]
+    ours_keys = set().union(*(set(entry["body"]) for entry in ours))
+    # The one deliberate difference: the SDK sends the full serialized Environment inline,
+    # amlauth a registered one by reference (the REST model's `environmentReference`,
+    # azureml/_restclient/models/environment_image_request.py line 40), since it manages no
+    # environment definitions. Everything else amlauth sends, the SDK sends too.
+    reference = {"environmentImageRequest.environmentReference.name",
+                 "environmentImageRequest.environmentReference.version"}
+    assert reference <= ours_keys
+    per_service = set()
+    for entry in ours:
+        body = {key.split(".", 1)[0] if key.startswith(("kvTags.", "properties.")) else key
+                for key in entry["body"]}
+        if ("computeName" in body) == (compute_type == "AKS"):
+            per_service = body
+    assert per_service, ours
+    assert per_service - reference <= theirs, sorted(per_service - reference - theirs)
+    for key in ("environmentImageRequest.driverProgram", "environmentImageRequest.assets[].id",
+                "environmentImageRequest.assets[].url", "environmentImageRequest.assets[].mimeType",
+                "environmentImageRequest.modelIds[]"):
+        assert key in per_service and key in theirs, key
+    assert not any(key.startswith("environmentImageRequest.environment.") for key in per_service)
+    assert name in {service.name for service in webservice.Webservice.list(ws)}
+
+
+def test_services_amlauth_created_score_and_the_sdk_deletes_them(cloud, sdk, created):
+    _, _, webservice = sdk
+    ws = owner_workspace(cloud, sdk)
+    aci = webservice.Webservice(ws, "create-aci")
+    assert aci.run(json.dumps({"data": [1]}))["auth"] == "key"
+    aks = webservice.Webservice(ws, "create-aks")
+    aks.get_access_token()
+    assert aks.run(json.dumps({"data": [1]}))["auth"] == "token"
+    for service in (aci, aks):
+        service.delete()
+    assert not {"create-aci", "create-aks"} & {service.name for service in webservice.Webservice.list(ws)}

@@ -42,7 +42,9 @@ struct ConvergenceTests {
             SourceFile(path: $0, bytes: Array(try Paths.read("examples/quickstart/\($0)").utf8))
         }
         let manifests = ManifestValidation(environment: [:]).run(files).manifests
-        let desired = DesiredState.resolve(manifests, target: "quickstart", subscriptionID: engine.subscription)
+        let desired = DesiredState.resolve(
+            manifests, target: "quickstart", subscriptionID: engine.subscription,
+            entryScripts: EngineHarness.entryScripts(manifests, directory: Paths.packageRoot + "/examples/quickstart"))
         let sinks = FileManager.default.temporaryDirectory.appendingPathComponent("amlauth-sinks-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: sinks) }
@@ -107,7 +109,9 @@ struct FaultyConvergenceTests {
             SourceFile(path: $0, bytes: Array(try Paths.read("examples/quickstart/\($0)").utf8))
         }
         let manifests = ManifestValidation(environment: [:]).run(files).manifests
-        let desired = DesiredState.resolve(manifests, target: "quickstart", subscriptionID: engine.subscription)
+        let desired = DesiredState.resolve(
+            manifests, target: "quickstart", subscriptionID: engine.subscription,
+            entryScripts: EngineHarness.entryScripts(manifests, directory: Paths.packageRoot + "/examples/quickstart"))
         let sinks = data + "-sinks"
         defer { try? FileManager.default.removeItem(atPath: sinks) }
         let delivery = engine.delivery(sinks)

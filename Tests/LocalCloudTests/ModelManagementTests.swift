@@ -5,7 +5,46 @@ import Testing
 import WireFormat
 
 struct ModelManagementTests {
+    /// Uploads `score.py` the way azureml-core's `upload_dependency` does (batch metadata, then a
+    /// BlockBlob PUT to the SAS content URI) and returns the image request that names it.
+    static func uploadedImageRequest(
+        _ harness: Harness, token: String, content: String = "def init():\n    pass\n", container: String = "a1b2c3d4"
+    ) async throws -> JSONValue {
+        let artifacts = "/artifact/v2.0" + harness.workspace + "/artifacts/batch/metadata/LocalUpload/\(container)"
+        let created = await harness.send(
+            "POST", artifacts, token: token,
+            json: .object([("paths", .array([.object([("path", .string("score.py"))])]))]))
+        #expect(created.status == 200, "\(created.text)")
+        let artifactID = try #require(created.json?["artifacts"]?["score.py"]?["artifactId"]?.stringValue)
+        #expect(artifactID == "LocalUpload/\(container)/score.py")
+        let contentURI = try #require(
+            created.json?["artifactContentInformation"]?["score.py"]?["contentUri"]?.stringValue)
+        var put = CloudRequest(
+            method: "PUT", target: String(contentURI.dropFirst(Harness.base.count)),
+            headers: ["Host": Harness.host, "x-ms-blob-type": "BlockBlob"], body: Array(content.utf8))
+        #expect(await harness.cloud.handle(put).status == 201)
+        put.query = put.query.map { ($0.0, $0.0 == "sig" ? "forged" : $0.1) }
+        #expect(await harness.cloud.handle(put).status == 403, "a PUT without the SAS signature is refused")
+        return .object([
+            ("driverProgram", .string("score.py")),
+            (
+                "assets",
+                .array([
+                    .object([
+                        ("id", .string("score.py")), ("url", .string("aml://artifact/\(artifactID)")),
+                        ("mimeType", .string("application/x-python")),
+                    ])
+                ])
+            ),
+            ("modelIds", .array([.string("sklearn-mnist:3")])),
+            ("environmentReference", .object([("name", .string("sklearn-env")), ("version", .string("2"))])),
+        ])
+    }
+
+    /// Creates a service after uploading its entry script (the image request MMS requires).
     func create(_ harness: Harness, _ body: JSONValue, token: String) async throws -> String {
+        let body = body.setting(
+            "environmentImageRequest", to: try await Self.uploadedImageRequest(harness, token: token))
         let created = await harness.send("POST", "\(harness.mms)/services", token: token, json: body)
         #expect(created.status == 202, "\(created.text)")
         let location = try #require(created.header("Operation-Location"))
@@ -28,7 +67,6 @@ struct ModelManagementTests {
         ("authEnabled", .bool(false)), ("aadAuthEnabled", .bool(true)),
         ("containerResourceRequirements", .object([("cpu", .number(1)), ("memoryInGB", .number(1))])),
         ("kvTags", .object([("amlauth.target", .string("quickstart"))])),
-        ("environmentImageRequest", .object([("name", .string("sklearn-env"))])),
     ])
 
     static let aci = JSONValue.object([
@@ -150,6 +188,65 @@ struct ModelManagementTests {
         ])
         #expect(
             await harness.send("PATCH", "\(harness.mms)/services/aci-service-1", token: token, json: unknownPath).status
+                == 400)
+    }
+
+    /// The shape amlauth sent before fidelity audit D1 (a bare script name as `driverProgram`,
+    /// nothing uploaded, `environment: {name, version}`) is refused, as is a driver asset never
+    /// uploaded and an environment never registered; the SDK's shape is accepted.
+    @Test func anImageRequestMustNameAnUploadedScriptAndARegisteredEnvironment() async throws {
+        let harness = try Harness.make()
+        let token = try await harness.armToken()
+        let bare = JSONValue.object([
+            ("driverProgram", .string("score.py")), ("modelIds", .array([.string("sklearn-mnist:3")])),
+            ("environment", .object([("name", .string("sklearn-env")), ("version", .string("2"))])),
+        ])
+        let refused = await harness.send(
+            "POST", "\(harness.mms)/services", token: token,
+            json: Self.aci.setting("environmentImageRequest", to: bare))
+        #expect(refused.status == 400)
+        #expect(refused.json?["code"]?.stringValue == "BadArgument")
+        #expect(refused.json?["message"]?.stringValue?.contains("names no asset") == true, "\(refused.text)")
+        #expect(
+            await harness.send("POST", "\(harness.mms)/services", token: token, json: Self.aci).status == 400,
+            "no image request at all")
+        let uploaded = try await Self.uploadedImageRequest(harness, token: token)
+        let notUploaded = uploaded.setting(
+            "assets",
+            to: .array([
+                .object([
+                    ("id", .string("score.py")), ("url", .string("aml://artifact/LocalUpload/ffffffff/score.py")),
+                ])
+            ]))
+        let missingArtifact = await harness.send(
+            "POST", "\(harness.mms)/services", token: token,
+            json: Self.aci.setting("environmentImageRequest", to: notUploaded))
+        #expect(missingArtifact.status == 400)
+        #expect(missingArtifact.json?["message"]?.stringValue?.contains("no uploaded artifact") == true)
+        let unknownEnvironment = uploaded.setting(
+            "environmentReference", to: .object([("name", .string("no-such-env")), ("version", .string("1"))]))
+        let missingEnvironment = await harness.send(
+            "POST", "\(harness.mms)/services", token: token,
+            json: Self.aci.setting("environmentImageRequest", to: unknownEnvironment))
+        #expect(missingEnvironment.status == 400)
+        #expect(missingEnvironment.json?["message"]?.stringValue?.contains("no-such-env version 1") == true)
+        // Registered through the environment API (as `Environment.register` does), it is accepted.
+        let environment = "/environment/v1.0" + harness.workspace + "/environments/no-such-env/versions/1"
+        #expect(await harness.send("GET", environment, token: token).status == 404)
+        #expect(
+            await harness.send("PUT", environment, token: token, json: .object([("python", .object([]))])).status
+                == 200)
+        #expect(await harness.send("GET", environment, token: token).json?["name"]?.stringValue == "no-such-env")
+        let accepted = await harness.send(
+            "POST", "\(harness.mms)/services", token: token,
+            json: Self.aci.setting("environmentImageRequest", to: unknownEnvironment))
+        #expect(accepted.status == 202, "\(accepted.text)")
+        // The same checks guard a definition patch.
+        let patch = JSONValue.array([
+            .object([("op", .string("replace")), ("path", .string("/environmentImageRequest")), ("value", bare)])
+        ])
+        #expect(
+            await harness.send("PATCH", "\(harness.mms)/services/aci-service-1", token: token, json: patch).status
                 == 400)
     }
 

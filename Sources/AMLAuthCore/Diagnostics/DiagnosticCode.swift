@@ -62,6 +62,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
     case assignableScope = "AMLA314"
     /// A RoleDefinition's role name is a built-in role's or another RoleDefinition's.
     case roleNameTaken = "AMLA315"
+    /// A Webservice's `entry_script` file cannot be read (missing, a directory, unreadable).
+    case entryScriptFile = "AMLA316"
     /// An OnlineDeployment's `code` directory cannot be uploaded: missing, without its scoring
     /// script, too large, or holding a symlink that leaves it (checked at the edge, like certificates).
     case codeDirectory = "AMLA320"
@@ -141,6 +143,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
         case .roleNameTaken: "role-name-taken"
         case .codeDirectory: "code-directory"
         case .codeAndScoringScript: "code-and-scoring-script"
+        case .entryScriptFile: "entry-script-file"
         case .tokenAuthOnACI: "token-auth-on-aci"
         case .bothAuthModes: "both-auth-modes"
         case .computeTargetRequired: "compute-target-required"
@@ -185,7 +188,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable, Comparable 
             .envNotAllowed, .envUnset, .literalSecret, .duplicateItem, .duplicateRoleAssignment,
             .credentialShape, .renewBeforeLifetime, .federatedCredential, .policyOverride, .certificateFile,
             .invalidAction, .ambiguousRole, .assignableScope, .roleNameTaken,
-            .codeDirectory, .codeAndScoringScript, .tokenAuthOnACI,
+            .entryScriptFile, .codeDirectory, .codeAndScoringScript, .tokenAuthOnACI,
             .bothAuthModes, .computeTargetRequired, .computeTargetForbidden, .keyRotationWithoutKeyAuth,
             .azureMLName, .workspaceLocation, .principalNotFound, .computeNotFound, .endpointClientAction,
             .endpointAuthMode, .trafficDeployment, .trafficSum, .endpointNameTaken, .keysFromAuthMode,

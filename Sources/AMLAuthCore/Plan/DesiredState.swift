@@ -17,10 +17,11 @@ public struct DesiredState: Sendable {
 
     /// Resolves a validated manifest set (one with no error diagnostics). `certificates` holds the
     /// DER of each certificate credential's file, by `<principal>/<credential>` (read by the caller);
-    /// `codes` the digest of each OnlineDeployment's `code` directory, by its `metadata.name`.
+    /// `codes` the digest of each OnlineDeployment's `code` directory, by its `metadata.name`;
+    /// `entryScripts` each web service's entry script file, by service name (read by the caller).
     public static func resolve(
         _ set: ManifestSet, target: String, subscriptionID: GUID, certificates: [String: [UInt8]] = [:],
-        codes: [String: CodeDigest] = [:]
+        codes: [String: CodeDigest] = [:], entryScripts: [String: EntryScriptFile] = [:]
     ) -> DesiredState {
         var state = DesiredState(target: target, subscriptionID: subscriptionID)
         let exchangeAudience = (set.target?.cloud ?? .azureCloud).tokenExchangeAudience
@@ -93,7 +94,7 @@ public struct DesiredState: Sendable {
                     tokenClients: service.tokenClients.map { ResourceAddress(.servicePrincipal, $0) },
                     models: service.models, entryScript: service.entryScript, environment: service.environment,
                     description: service.description,
-                    adopt: service.adopt))
+                    adopt: service.adopt, entryScriptFile: entryScripts[service.name]))
         }
         var locations: [String: String] = [:]
         for workspace in set.workspaces { locations[workspace.name] = workspace.location }
@@ -226,6 +227,8 @@ public struct DesiredWebservice: Sendable {
     public var environment: VersionedName
     public var description: String?
     public var adopt: Bool
+    /// The entry script file's content, when the caller read it.
+    public var entryScriptFile: EntryScriptFile?
 }
 
 /// An online endpoint to reconcile, with its deployments.

@@ -272,6 +272,9 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
     /// `name:version` of each model, the entry script and the environment, when the service says.
     public var models: [String] = []
     public var entryScript: String?
+    /// The short SHA-256 of the entry script the service runs, when its driver asset is one amlauth
+    /// uploaded (a content-addressed `amlauth-<digest>` container); nil when unknown.
+    public var entryScriptDigest: String?
     public var environment: String?
     /// `Healthy`, `Transitioning`, `Failed`…
     public var state: String?
@@ -293,7 +296,7 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case workspaceID, name, computeType, computeName, authEnabled, aadAuthEnabled, cpuCores, memoryGB, kvTags,
-            models, entryScript, environment, state
+            models, entryScript, entryScriptDigest, environment, state
     }
 
     public init(from decoder: any Decoder) throws {
@@ -309,6 +312,7 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
         kvTags = try container.decode([String: String].self, forKey: .kvTags)
         models = try container.decodeIfPresent([String].self, forKey: .models) ?? []
         entryScript = try container.decodeIfPresent(String.self, forKey: .entryScript)
+        entryScriptDigest = try container.decodeIfPresent(String.self, forKey: .entryScriptDigest)
         environment = try container.decodeIfPresent(String.self, forKey: .environment)
         state = try container.decodeIfPresent(String.self, forKey: .state)
     }

@@ -117,7 +117,9 @@ extension Planner {
             FieldChange("memory_gb", before: nil, after: .number(service.memoryGB)),
             FieldChange(
                 "models", before: nil, after: .string(service.models.map(\.description).joined(separator: ", "))),
-            FieldChange("entry_script", before: nil, after: .string(service.entryScript)),
+            FieldChange(
+                "entry_script", before: nil,
+                after: .string(EntryScriptFile.display(service.entryScript, digest: service.entryScriptFile?.sha256))),
             FieldChange("environment", before: nil, after: .string(service.environment.description)),
             FieldChange(
                 "token_clients", before: nil,
@@ -138,7 +140,7 @@ extension Planner {
                 Markers.keyGenerationSecondary: String(service.keyGenerations.secondary),
             ],
             models: service.models, entryScript: service.entryScript, environment: service.environment,
-            description: service.description)
+            description: service.description, entryScriptFile: service.entryScriptFile)
     }
 
     /// In-place drift, key regeneration and (when adopting) amlauth's kvTags, as one change.
@@ -178,8 +180,8 @@ extension Planner {
             patches.append(.memoryGB(service.memoryGB))
         }
         // The definition, when the service reports it: models, entry script and environment. The
-        // entry script compares as amlauth sends it (`driverProgram`); see fidelity audit D1 for
-        // the SDK's asset upload, which would change what the service reports.
+        // entry script compares by name (`driverProgram`) and by content: the digest of the file
+        // the manifest names against the one in the service's driver asset (fidelity audit D1).
         let reportsDefinition = !current.models.isEmpty || current.entryScript != nil || current.environment != nil
         let wantedModels = service.models.map(\.description)
         if reportsDefinition {
@@ -191,12 +193,18 @@ extension Planner {
                         "models", before: .string(current.models.sorted().joined(separator: ", ")),
                         after: .string(wantedModels.sorted().joined(separator: ", "))))
             }
-            if current.entryScript != service.entryScript {
+            let contentDiffers =
+                service.entryScriptFile.map { $0.shortDigest != current.entryScriptDigest } ?? false
+            if current.entryScript != EntryScriptFile.assetName(service.entryScript) || contentDiffers {
                 differs = true
                 fields.append(
                     FieldChange(
-                        "entry_script", before: current.entryScript.map(PlanValue.string),
-                        after: .string(service.entryScript)))
+                        "entry_script",
+                        before: current.entryScript.map {
+                            .string(EntryScriptFile.display($0, digest: current.entryScriptDigest))
+                        },
+                        after: .string(
+                            EntryScriptFile.display(service.entryScript, digest: service.entryScriptFile?.sha256))))
             }
             if current.environment != service.environment.description {
                 differs = true
@@ -208,7 +216,8 @@ extension Planner {
             if differs {
                 patches.append(
                     .definition(
-                        models: service.models, entryScript: service.entryScript, environment: service.environment))
+                        models: service.models, entryScript: service.entryScript, environment: service.environment,
+                        script: service.entryScriptFile))
             }
         }
         var regenerated: [ServiceKey] = []

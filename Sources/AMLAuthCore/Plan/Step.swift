@@ -150,13 +150,16 @@ public struct ServiceDefinition: Sendable, Equatable {
     public var entryScript: String
     public var environment: VersionedName
     public var description: String?
+    /// The entry script's content (read at plan time), uploaded before the create; nil when the
+    /// plan was made without it, which the client refuses.
+    public var entryScriptFile: EntryScriptFile?
 
     public init(
         workspace: AzureResourceID, name: String, computeType: ComputeType, computeTarget: String?, authEnabled: Bool,
         tokenAuthEnabled: Bool,
         cpuCores: Double, memoryGB: Double, kvTags: [String: String], models: [VersionedName], entryScript: String,
         environment: VersionedName,
-        description: String?
+        description: String?, entryScriptFile: EntryScriptFile? = nil
     ) {
         self.workspace = workspace
         self.name = name
@@ -171,6 +174,7 @@ public struct ServiceDefinition: Sendable, Equatable {
         self.entryScript = entryScript
         self.environment = environment
         self.description = description
+        self.entryScriptFile = entryScriptFile
     }
 }
 
@@ -183,7 +187,8 @@ public enum ServicePatch: Sendable, Equatable {
     case memoryGB(Double)
     /// A new definition (models, entry script, environment): azureml-core's `update(models=…,
     /// inference_config=…)` replaces `/environmentImageRequest` in place.
-    case definition(models: [VersionedName], entryScript: String, environment: VersionedName)
+    /// `script` is the entry script's content, uploaded before the patch (nil: the client refuses).
+    case definition(models: [VersionedName], entryScript: String, environment: VersionedName, script: EntryScriptFile?)
 }
 
 /// Which of a key-auth service's two keys.

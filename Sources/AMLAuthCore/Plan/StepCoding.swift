@@ -86,20 +86,21 @@ extension Step {
         case .deleteRoleDefinition(let delete):
             return delete.json()
         case .createService(let definition):
-            return .object([
-                ("op", .string("create_service")), ("workspace", id(definition.workspace)),
-                ("name", .string(definition.name)),
-                ("compute_type", .string(definition.computeType.rawValue)),
-                ("compute_target", definition.computeTarget.map(JSONValue.string) ?? .null),
-                ("auth_enabled", .bool(definition.authEnabled)),
-                ("token_auth_enabled", .bool(definition.tokenAuthEnabled)),
-                ("cpu_cores", .number(definition.cpuCores)), ("memory_gb", .number(definition.memoryGB)),
-                ("kv_tags", Self.tags(definition.kvTags)),
-                ("models", strings(definition.models.map(\.description))),
-                ("entry_script", .string(definition.entryScript)),
-                ("environment", .string(definition.environment.description)),
-                ("description", definition.description.map(JSONValue.string) ?? .null),
-            ])
+            return .object(
+                [
+                    ("op", .string("create_service")), ("workspace", id(definition.workspace)),
+                    ("name", .string(definition.name)),
+                    ("compute_type", .string(definition.computeType.rawValue)),
+                    ("compute_target", definition.computeTarget.map(JSONValue.string) ?? .null),
+                    ("auth_enabled", .bool(definition.authEnabled)),
+                    ("token_auth_enabled", .bool(definition.tokenAuthEnabled)),
+                    ("cpu_cores", .number(definition.cpuCores)), ("memory_gb", .number(definition.memoryGB)),
+                    ("kv_tags", Self.tags(definition.kvTags)),
+                    ("models", strings(definition.models.map(\.description))),
+                    ("entry_script", .string(definition.entryScript)),
+                    ("environment", .string(definition.environment.description)),
+                    ("description", definition.description.map(JSONValue.string) ?? .null),
+                ] + Self.script(definition.entryScriptFile))
         case .patchService(let workspace, let name, let patches):
             return .object([
                 ("op", .string("patch_service")), ("workspace", id(workspace)), ("name", .string(name)),
@@ -113,15 +114,16 @@ extension Step {
                             case .tokenAuthEnabled(let flag): .object([("token_auth_enabled", .bool(flag))])
                             case .cpuCores(let cores): .object([("cpu_cores", .number(cores))])
                             case .memoryGB(let memory): .object([("memory_gb", .number(memory))])
-                            case .definition(let models, let entryScript, let environment):
+                            case .definition(let models, let entryScript, let environment, let script):
                                 .object([
                                     (
                                         "definition",
-                                        .object([
-                                            ("models", strings(models.map(\.description))),
-                                            ("entry_script", .string(entryScript)),
-                                            ("environment", .string(environment.description)),
-                                        ])
+                                        .object(
+                                            [
+                                                ("models", strings(models.map(\.description))),
+                                                ("entry_script", .string(entryScript)),
+                                                ("environment", .string(environment.description)),
+                                            ] + Self.script(script))
                                     )
                                 ])
                             }
@@ -174,6 +176,16 @@ extension Step {
 
     private static func traffic(_ traffic: [String: Int]) -> JSONValue {
         .object(traffic.keys.sorted().map { ($0, .number(Double(traffic[$0] ?? 0))) })
+    }
+
+    /// The entry script's digest and content (base64) for a saved plan, so apply uploads exactly
+    /// what was planned.
+    private static func script(_ file: EntryScriptFile?) -> [(String, JSONValue)] {
+        guard let file else { return [] }
+        return [
+            ("entry_script_sha256", .string(file.sha256)),
+            ("entry_script_content", .string(Base64.encode(file.content))),
+        ]
     }
 
     private static func tags(_ tags: [String: String]) -> JSONValue {
@@ -286,7 +298,7 @@ extension Step {
                     memoryGB: try reader.number("memory_gb"),
                     kvTags: try reader.tags("kv_tags"), models: models, entryScript: try reader.string("entry_script"),
                     environment: environment,
-                    description: reader.optionalString("description")))
+                    description: reader.optionalString("description"), entryScriptFile: try reader.script()))
         case "patch_service":
             var patches: [ServicePatch] = []
             for item in json["patches"]?.arrayValue ?? [] {
@@ -313,7 +325,8 @@ extension Step {
                     }
                     patches.append(
                         .definition(
-                            models: models, entryScript: try fields.string("entry_script"), environment: environment))
+                            models: models, entryScript: try fields.string("entry_script"), environment: environment,
+                            script: try fields.script()))
                 } else {
                     throw reader.invalid("patches")
                 }
@@ -381,6 +394,14 @@ struct StepReader {
     }
 
     func optionalString(_ field: String) -> String? { json[field]?.stringValue }
+
+    /// The entry script a plan carries (`entry_script_content`, base64, and its SHA-256), if any.
+    func script() throws(PlanDocument.ParseError) -> EntryScriptFile? {
+        guard let text = json["entry_script_content"]?.stringValue else { return nil }
+        guard let content = Base64.decode(text) else { throw invalid("entry_script_content") }
+        guard let digest = json["entry_script_sha256"]?.stringValue else { throw invalid("entry_script_sha256") }
+        return EntryScriptFile(content: content, sha256: digest)
+    }
 
     func strings(_ field: String) throws(PlanDocument.ParseError) -> [String] {
         guard let items = json[field]?.arrayValue else { throw invalid(field) }

@@ -43,6 +43,9 @@ public struct MachineLearningClient: Sendable {
         public var kvTags: [String: String]
         public var models: [String]
         public var entryScript: String?
+        /// The short digest of the entry script's content when amlauth uploaded it (see
+        /// `entryScriptDigest(_:)`), nil otherwise.
+        public var entryScriptDigest: String?
         public var environment: String?
         public var state: String?
         /// Where clients send scoring requests (`scoringUri`, as azureml-core's
@@ -84,7 +87,12 @@ public struct MachineLearningClient: Sendable {
                 models = json["environmentImageRequest"]?["modelIds"]?.arrayValue?.compactMap(\.stringValue) ?? []
             }
             entryScript = json["environmentImageRequest"]?["driverProgram"]?.stringValue
-            let environment = json["environmentImageRequest"]?["environment"]
+            entryScriptDigest = MachineLearningClient.entryScriptDigest(json["environmentImageRequest"])
+            // A registered environment by reference (what amlauth sends), else the inline one the
+            // SDK sends (its serialized Environment has `name` and `version` too).
+            let environment =
+                json["environmentImageRequest"]?["environmentReference"]
+                ?? json["environmentImageRequest"]?["environment"]
             self.environment = environment?["name"]?.stringValue.map { name in
                 environment?["version"]?.stringValue.map { "\(name):\($0)" } ?? name
             }
@@ -205,7 +213,9 @@ public struct MachineLearningClient: Sendable {
     /// Creates a service and waits for its operation. Repeating the POST is safe because names are
     /// unique in a workspace: when a repeat answers 409, an earlier attempt created the service.
     public func createService(base: String, _ definition: ServiceDefinition) async throws(AzureError) {
-        var create = mms("POST", base + "/services", json: Self.payload(definition))
+        let driver = try await uploadEntryScript(
+            base: base, name: EntryScriptFile.assetName(definition.entryScript), file: definition.entryScriptFile)
+        var create = mms("POST", base + "/services", json: Self.payload(definition, driver: driver))
         create.idempotent = true
         let response: HTTPResponse
         do {
@@ -216,19 +226,38 @@ public struct MachineLearningClient: Sendable {
         _ = try await waitForOperation(base: base, response)
     }
 
-    /// The create payload azureml-core's `Webservice.deploy_from_image` family sends (v1 MMS).
-    static func imageRequest(models: [VersionedName], entryScript: String, environment: VersionedName) -> JSONValue {
+    /// The image request: the uploaded entry script as the driver program, the models by id and
+    /// the environment by reference. azureml-core's `_build_environment_image_request`
+    /// (azureml/core/model.py lines 2376-2406, with `_handle_assets` lines 2408-2455) sends the
+    /// same `driverProgram` (the id of an asset in `assets`), `assets` and `modelIds`. It differs
+    /// deliberately in two ways: the SDK sends the full serialized `environment` (`Environment.
+    /// _serialize_to_dict`), amlauth a registered one by `environmentReference` {name, version}
+    /// (the REST model's field, azureml/_restclient/models/environment_image_request.py line 40),
+    /// since it manages no environment definitions; and the SDK's driver asset is a generated
+    /// wrapper (`wrap_execution_script_with_source_directory`) with the script as a second asset,
+    /// while amlauth's driver is the script itself, which defines `init()` and `run()` as the
+    /// wrapper's do (UNVERIFIED that MMS builds such an image the same way).
+    static func imageRequest(models: [VersionedName], driver: DriverAsset, environment: VersionedName) -> JSONValue {
         .object([
-            ("driverProgram", .string(entryScript)),
+            ("driverProgram", .string(driver.id)),
+            (
+                "assets",
+                .array([
+                    .object([
+                        ("id", .string(driver.id)), ("url", .string(driver.url)),
+                        ("mimeType", .string("application/x-python")),
+                    ])
+                ])
+            ),
             ("modelIds", .array(models.map { .string($0.description) })),
             (
-                "environment",
+                "environmentReference",
                 .object([("name", .string(environment.name)), ("version", .string(String(environment.version)))])
             ),
         ])
     }
 
-    static func payload(_ definition: ServiceDefinition) -> JSONValue {
+    static func payload(_ definition: ServiceDefinition, driver: DriverAsset) -> JSONValue {
         var pairs: [(String, JSONValue)] = [
             ("name", .string(definition.name)), ("computeType", .string(definition.computeType.rawValue)),
             ("authEnabled", .bool(definition.authEnabled)),
@@ -242,8 +271,7 @@ public struct MachineLearningClient: Sendable {
             ),
             (
                 "environmentImageRequest",
-                imageRequest(
-                    models: definition.models, entryScript: definition.entryScript, environment: definition.environment)
+                imageRequest(models: definition.models, driver: driver, environment: definition.environment)
             ),
         ]
         if definition.computeType == .aks {
@@ -256,7 +284,15 @@ public struct MachineLearningClient: Sendable {
 
     /// Applies in-place changes as JSON-patch and waits when the service answers with an operation.
     public func updateService(base: String, name: String, patches: [ServicePatch]) async throws(AzureError) {
-        let operations: [JSONValue] = patches.map { patch in
+        // A new definition uploads its entry script first, as the SDK's `update(inference_config=…)` does.
+        var drivers: [String: DriverAsset] = [:]
+        for patch in patches {
+            if case .definition(_, let entryScript, _, let script) = patch {
+                drivers[entryScript] = try await uploadEntryScript(
+                    base: base, name: EntryScriptFile.assetName(entryScript), file: script)
+            }
+        }
+        let operations: [JSONValue] = patches.compactMap { (patch: ServicePatch) -> JSONValue? in
             func replace(_ path: String, _ value: JSONValue) -> JSONValue {
                 .object([("op", .string("replace")), ("path", .string(path)), ("value", value)])
             }
@@ -267,10 +303,12 @@ public struct MachineLearningClient: Sendable {
             case .tokenAuthEnabled(let flag): replace("/aadAuthEnabled", .bool(flag))
             case .cpuCores(let cores): replace("/containerResourceRequirements/cpu", .number(cores))
             case .memoryGB(let memory): replace("/containerResourceRequirements/memoryInGB", .number(memory))
-            case .definition(let models, let entryScript, let environment):
-                replace(
-                    "/environmentImageRequest",
-                    Self.imageRequest(models: models, entryScript: entryScript, environment: environment))
+            case .definition(let models, let entryScript, let environment, _):
+                drivers[entryScript].map { driver in
+                    replace(
+                        "/environmentImageRequest",
+                        Self.imageRequest(models: models, driver: driver, environment: environment))
+                }
             }
         }
         _ = try await waitForOperation(

@@ -296,6 +296,7 @@ public struct LiveStateReader: Sendable {
             kvTags: service.kvTags)
         live.models = service.models
         live.entryScript = service.entryScript
+        live.entryScriptDigest = service.entryScriptDigest
         live.environment = service.environment
         live.state = service.state
         return live

@@ -299,6 +299,11 @@ struct ServiceActions {
                 409, "Conflict",
                 "A service with name \(name) already exists in workspace \(scope.workspace.name)\(detail).")
         }
+        if let problem = ImageRequestCheck(workspace: scope.workspace, state: state).problem(
+            json["environmentImageRequest"])
+        {
+            return routes.mmsError(400, "BadArgument", problem)
+        }
         let aad = json["aadAuthEnabled"]?.boolValue ?? false
         let resources = json["containerResourceRequirements"] ?? .object([])
         let operation = newOperation("Service", service: name)
@@ -372,6 +377,9 @@ struct ServiceActions {
             case ("containerResourceRequirements", 2) where parts[1] == "memoryInGB":
                 service.memoryInGB = value.numberValue ?? service.memoryInGB
             case ("environmentImageRequest", 1):
+                if let problem = ImageRequestCheck(workspace: scope.workspace, state: state).problem(value) {
+                    return routes.mmsError(400, "BadArgument", problem)
+                }
                 // A new definition: the service is rebuilt from it (no image is built here).
                 service.payload = ((try? JSONParser.parse(service.payload)) ?? .object([]))
                     .setting("environmentImageRequest", to: value).compact()

@@ -37,6 +37,11 @@ public struct CloudState: Codable, Sendable {
     /// the same reason).
     public var codeVersions: [CodeVersionRecord]?
     public var blobContainers: [BlobContainerRecord]?
+    /// The artifact service's files (v1 services' uploaded entry scripts) and the registered
+    /// environments their image requests reference. Optional so that older data directories still
+    /// load (they have none).
+    public var artifacts: [ArtifactRecord]?
+    public var environments: [EnvironmentRecord]?
     /// The seeded owner's credentials, printed in the cloud file so a first login is possible.
     public var bootstrapClientID: String
     public var bootstrapClientSecret: String

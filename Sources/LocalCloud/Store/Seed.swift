@@ -4,7 +4,10 @@ import YAMLSource
 
 /// What a fresh local cloud contains: one tenant and subscription, resource group `ml-rg`,
 /// workspace `ml-example` with AKS compute `aks-cluster-1`, and a bootstrap service principal
-/// with Owner on the subscription. A seed file can add workspaces, computes and principals.
+/// with Owner on the subscription. Every workspace has the registered environment `sklearn-env`
+/// version 2 (what the examples' services reference; more can be registered through the
+/// environment API, as the SDK's `Environment.register` does). A seed file can add workspaces,
+/// computes and principals.
 public struct Seed: Sendable {
     public struct Workspace: Sendable {
         public var name: String
@@ -118,6 +121,11 @@ public struct Seed: Sendable {
                 WorkspaceRecord(
                     name: workspace.name, resourceGroup: workspace.resourceGroup, location: workspace.location,
                     workspaceID: SecureRandom.uuid()))
+        }
+        state.environments = state.workspaces.map { workspace in
+            EnvironmentRecord(
+                resourceGroup: workspace.resourceGroup, workspace: workspace.name, name: "sklearn-env", version: "2",
+                definition: #"{"name":"sklearn-env","version":"2","python":{"userManagedDependencies":false}}"#)
         }
         for compute in computes {
             guard let workspace = state.workspaces.first(where: { $0.name == compute.workspace }) else {

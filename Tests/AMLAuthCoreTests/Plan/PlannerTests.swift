@@ -153,11 +153,46 @@ struct PlannerTests {
                     patches: [
                         .definition(
                             models: [VersionedName(parsing: "sklearn-mnist:3")!], entryScript: "score.py",
-                            environment: VersionedName(parsing: "sklearn-env:2")!)
+                            environment: VersionedName(parsing: "sklearn-env:2")!, script: nil)
                     ])
             ])
         live.webservices[1].models = ["sklearn-mnist:3"]
         #expect(!(try plan(live)).hasChanges, "a service that reports the same definition is in sync")
+    }
+
+    /// The entry script compares by content, not only by name: the digest of the manifest's file
+    /// against the one in the service's driver asset (fidelity audit D1). The plan shows both.
+    @Test func anEntryScriptWhoseContentChangedIsPatched() throws {
+        var live = try Self.inSync()
+        live.webservices[1].models = ["sklearn-mnist:3"]
+        live.webservices[1].entryScript = "score.py"
+        live.webservices[1].environment = "sklearn-env:2"
+        live.webservices[1].entryScriptDigest = "0011223344556677"
+        var desired = try Self.desired()
+        let script = EntryScriptFile(
+            content: Array("def run(x): return x\n".utf8),
+            sha256: "8899aabbccddeeff" + String(repeating: "0", count: 48))
+        desired.webservices[1].entryScriptFile = script
+        let change = try #require(try plan(live, desired: desired).effective.first)
+        #expect(change.action == .update)
+        #expect(
+            change.fields == [
+                FieldChange(
+                    "entry_script", before: "score.py (sha256:0011223344556677)",
+                    after: "score.py (sha256:8899aabbccddeeff)")
+            ])
+        #expect(
+            change.steps == [
+                .patchService(
+                    workspace: Self.workspace, name: "aks-service-1",
+                    patches: [
+                        .definition(
+                            models: [VersionedName(parsing: "sklearn-mnist:3")!], entryScript: "score.py",
+                            environment: VersionedName(parsing: "sklearn-env:2")!, script: script)
+                    ])
+            ])
+        live.webservices[1].entryScriptDigest = script.shortDigest
+        #expect(!(try plan(live, desired: desired)).hasChanges, "the same content is in sync")
     }
 
     @Test func immutableChangesReplace() throws {
