@@ -267,10 +267,7 @@ struct RuleTests {
     @Test func everyValidateTimeCodeHasARuleCase() {
         let covered = Set(Self.cases.map(\.code))
         // Read at the edge from files (`Tests/Fixtures/invalid/` covers them).
-        let cliOnly: Set<DiagnosticCode> = [.unreadableInput, .certificateFile, .codeDirectory]
-        ),
-        RuleCase(
-        let cliOnly: Set<DiagnosticCode> = [.unreadableInput, .certificateFile, .entryScriptFile]
+        let cliOnly: Set<DiagnosticCode> = [.unreadableInput, .certificateFile, .codeDirectory, .entryScriptFile]
         let yamlOnly: Set<DiagnosticCode> = [.yamlSyntax, .duplicateKey, .expansionLimit, .unsupportedYAML]
         let missing = DiagnosticCode.allCases.filter {
             !$0.needsLiveState && !covered.contains($0) && !cliOnly.contains($0) && !yamlOnly.contains($0)
