@@ -177,6 +177,7 @@ extension ManifestSet {
         set.webservices.removeAll { $0.source.location.file == file }
         set.onlineEndpoints.removeAll { $0.source.location.file == file }
         set.onlineDeployments.removeAll { $0.source.location.file == file }
+        set.roleDefinitions.removeAll { $0.source.location.file == file }
         return set
     }
 }

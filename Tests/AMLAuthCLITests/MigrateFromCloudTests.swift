@@ -61,7 +61,7 @@ struct MigrateFromCloudTests {
         #expect(try CommandRunner.amlauth(["apply", directory, "--auto-approve"]).status == 0)
         // Made by hand: a key-auth service with hostile values, and one import would not write.
         let v1Keys = try await Self.with(directory) { cloud in
-            for (name, script) in [("legacy-oob", Self.hostileScript), ("legacy-env", "${HOME}/score.py")] {
+            for (name, script) in [("legacy-oob", Self.hostileScript), ("legacy-env", "score-${HOME}.py")] {
                 try await cloud.machineLearning.createService(
                     base: cloud.modelManagement,
                     ServiceDefinition(
@@ -69,7 +69,8 @@ struct MigrateFromCloudTests {
                         authEnabled: true, tokenAuthEnabled: false, cpuCores: 0.5, memoryGB: 1,
                         kvTags: ["team\"\n---\nkind": "x\n# y"], models: [VersionedName(parsing: "sklearn-mnist:3")!],
                         entryScript: script, environment: VersionedName(parsing: "sklearn-env:2")!,
-                        description: "made by hand\n---\nkind: Target"))
+                        description: "made by hand\n---\nkind: Target",
+                        entryScriptFile: .of(Array("def run(data): return data\n".utf8))))
             }
             var keys: [String: (primary: String, secondary: String)] = [:]
             for name in ["legacy-oob", "aci-service-1"] {
@@ -155,7 +156,7 @@ struct MigrateExampleTests {
         ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for file in ["amlauth.yaml", "webservices.yaml"] {
+        for file in ["amlauth.yaml", "webservices.yaml", "score.py"] {
             try FileManager.default.copyItem(
                 atPath: Paths.packageRoot + "/examples/migrate-v1-to-v2/" + file, toPath: directory + "/" + file)
         }

@@ -89,7 +89,7 @@ public enum V1ToV2Migration {
             deployment.append("  instance_count: 1")
             documents.append(deployment.joined(separator: "\n"))
             notes.append(
-                "\(name): its entry script \(service.entryScript) is not carried over (deployment code is not managed by amlauth yet); give the deployment its code before cutover"
+                "\(name): its entry script \(service.entryScript) is not carried over (a v2 deployment takes a code directory, not one file); give the deployment `code` (a directory holding the script) and `scoring_script` before cutover"
             )
 
             let clients = service.tokenClients.filter { client in
