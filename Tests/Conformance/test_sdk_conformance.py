@@ -148,10 +148,30 @@ def wait_for(operation_url, headers):
     return state
 
 
+def uploaded_image_request(base, headers, container):
+    """The scoring script uploaded as azureml-core's `upload_dependency` does it (the artifact
+    service's batch metadata POST, then a BlockBlob PUT to the returned content URI), and the
+    image request that names it (`driverProgram`, `assets`) with a registered environment."""
+    artifacts = base.replace("/modelmanagement/v1.0/", "/artifact/v2.0/", 1)
+    made = requests.post(artifacts + "/artifacts/batch/metadata/LocalUpload/" + container,
+                         json={"paths": [{"path": "score.py"}]}, headers=headers)
+    assert made.status_code == 200, made.text
+    body = made.json()
+    content_uri = body["artifactContentInformation"]["score.py"]["contentUri"]
+    put = requests.put(content_uri, data=b"def init():\n    pass\n\ndef run(data):\n    return data\n",
+                       headers={"x-ms-blob-type": "BlockBlob"})
+    assert put.status_code == 201, put.text
+    artifact_id = body["artifacts"]["score.py"]["artifactId"]
+    return {"driverProgram": "score.py", "modelIds": ["sklearn-mnist:3"],
+            "assets": [{"id": "score.py", "url": "aml://artifact/" + artifact_id, "mimeType": "application/octet-stream"}],
+            "environmentReference": {"name": "sklearn-env", "version": "2"}}
+
+
 def test_model_management_key_auth_like_azureml_core(cloud):
     base, headers = mms_session(cloud)
     payload = {"name": "sdk-aci", "computeType": "ACI", "authEnabled": True, "kvTags": {"team": "ml"},
-               "containerResourceRequirements": {"cpu": 0.5, "memoryInGB": 1}}
+               "containerResourceRequirements": {"cpu": 0.5, "memoryInGB": 1},
+               "environmentImageRequest": uploaded_image_request(base, headers, "5a6b7c8d")}
     created = requests.post(base + "/services", json=payload, headers=headers)
     assert created.status_code == 202, created.text
     operation_id = created.headers["Operation-Location"].split("/")[-1]
@@ -174,7 +194,7 @@ def test_model_management_key_auth_like_azureml_core(cloud):
 def test_model_management_token_auth_like_azureml_core(cloud):
     base, headers = mms_session(cloud)
     payload = {"name": "sdk-aks", "computeType": "AKS", "computeName": "aks-cluster-1", "authEnabled": False,
-               "aadAuthEnabled": True}
+               "aadAuthEnabled": True, "environmentImageRequest": uploaded_image_request(base, headers, "9e8d7c6b")}
     created = requests.post(base + "/services", json=payload, headers=headers)
     assert created.status_code == 202, created.text
     assert wait_for(created.headers["Operation-Location"], headers) == "Succeeded"
