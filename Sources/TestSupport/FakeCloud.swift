@@ -359,6 +359,9 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         return workspaces.first { id.canonicalKey.hasPrefix($0.id.canonicalKey + "/") }?.location
     }
 
+    /// Nothing to fetch: the fake takes no tokens.
+    public func prefetchToken() async {}
+
     public func services(base: String) throws(AzureError) -> [MachineLearningClient.Service] {
         try record("services \(base)")
         return services[base] ?? []

@@ -201,6 +201,12 @@ public struct MachineLearningClient: Sendable {
         return request
     }
 
+    /// The model-management audience's token, fetched now (see `ModelManagementService`); a
+    /// failure is left to the request that needs the token.
+    public func prefetchToken() async {
+        _ = try? await pipeline.tokens?.token(audience: cloud.machineLearningAudience)
+    }
+
     public func services(base: String) async throws(AzureError) -> [Service] {
         try await pipeline.listAll(mms("GET", base + "/services?expand=true")).compactMap(Service.init)
     }

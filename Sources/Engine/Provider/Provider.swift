@@ -70,6 +70,10 @@ public protocol ModelManagementService: Sendable {
     func modelManagementBase(workspaceID: AzureResourceID) async throws(AzureError) -> String
     func computeLocation(id: AzureResourceID) async throws(AzureError) -> String?
     func services(base: String) async throws(AzureError) -> [MachineLearningClient.Service]
+    /// Fetches the model-management token ahead of the first request that needs it, so that it
+    /// is not one more round trip after the workspace and discovery reads. Failures are left to
+    /// that request to report.
+    func prefetchToken() async
     func createService(base: String, _ definition: ServiceDefinition) async throws(AzureError)
     func updateService(base: String, name: String, patches: [ServicePatch]) async throws(AzureError)
     func regenerateKey(base: String, name: String, key: ServiceKey) async throws(AzureError)

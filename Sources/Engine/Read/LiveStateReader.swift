@@ -49,7 +49,12 @@ public struct LiveStateReader: Sendable {
         }
         async let roles = Concurrently.capture { () async throws(AzureError) in try await self.roleDefinitions(desired)
         }
+        // Model management takes a token of its own audience (audit D10): fetched beside the
+        // workspace reads, not after discovery (a first plan's longest chain was token → workspace
+        // → discovery → model-management token → services).
+        async let modelManagementToken: Void = desired.workspaces.isEmpty ? () : provider.modelManagement.prefetchToken()
         let results = await (applications, assignments, webservices, computes, endpoints, roles)
+        await modelManagementToken
         live.applications = try results.0.get()
         let named: (missing: [GUID], found: [String: LiveDirectoryObject])
         let unreadAssignments: [UnreadScope]

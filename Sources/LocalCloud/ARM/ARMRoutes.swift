@@ -74,30 +74,19 @@ struct ARMRoutes {
         if lower.count >= 9, lower[0] == "subscriptions", lower[4] == "providers",
             lower[5] == "microsoft.machinelearningservices", lower[6] == "workspaces", lower[8] == "codes"
         {
-            let workspace: WorkspaceRecord
-            switch resolveScope(Array(segments[..<8]), state: state) {
+            switch workspaceRoutes(segments, state: state, caller: caller) {
             case .failure(let response): return response
-            case .success(.workspace(let found)): workspace = found
-            case .success: return ErrorBody.arm(404, "ResourceNotFound", "The workspace was not found.")
+            case .success(let routes):
+                return await CodeAssetRoutes(routes: routes).handle(Array(segments.dropFirst(9)), state: state)
             }
-            let scope = OnlineEndpointScope(
-                subscriptionID: state.subscriptionID, workspace: workspace, base: context.base)
-            let routes = OnlineEndpointRoutes(cloud: cloud, context: context, caller: caller, scope: scope)
-            return await CodeAssetRoutes(routes: routes).handle(Array(segments.dropFirst(9)), state: state)
         }
         if lower.count >= 9, lower[0] == "subscriptions", lower[4] == "providers",
             lower[5] == "microsoft.machinelearningservices", lower[6] == "workspaces", lower[8] == "onlineendpoints"
         {
-            let workspace: WorkspaceRecord
-            switch resolveScope(Array(segments[..<8]), state: state) {
+            switch workspaceRoutes(segments, state: state, caller: caller) {
             case .failure(let response): return response
-            case .success(.workspace(let found)): workspace = found
-            case .success: return ErrorBody.arm(404, "ResourceNotFound", "The workspace was not found.")
+            case .success(let routes): return await routes.handle(Array(segments.dropFirst(9)))
             }
-            let scope = OnlineEndpointScope(
-                subscriptionID: state.subscriptionID, workspace: workspace, base: context.base)
-            return await OnlineEndpointRoutes(cloud: cloud, context: context, caller: caller, scope: scope).handle(
-                Array(segments.dropFirst(9)))
         }
         if lower.count == 8, lower[0] == "subscriptions", lower[1] == state.subscriptionID, lower[2] == "providers",
             lower[3] == "microsoft.machinelearningservices", lower[4] == "locations",
@@ -132,6 +121,20 @@ struct ARMRoutes {
     /// workspaces the caller may read. Assumed (UNVERIFIED): ARM answers a caller with read access
     /// below the subscription with the resources it may read rather than 403; amlauth's reader
     /// handles both (a 403 becomes a plan note).
+    /// The v2 routes of the workspace `segments[..<8]` names (`…/workspaces/{name}`), or ARM's refusal.
+    private func workspaceRoutes(_ segments: [String], state: CloudState, caller: Caller) -> Result<
+        OnlineEndpointRoutes, CloudResponse
+    > {
+        switch resolveScope(Array(segments[..<8]), state: state) {
+        case .failure(let response): return .failure(response)
+        case .success(.workspace(let workspace)):
+            let scope = OnlineEndpointScope(
+                subscriptionID: state.subscriptionID, workspace: workspace, base: context.base)
+            return .success(OnlineEndpointRoutes(cloud: cloud, context: context, caller: caller, scope: scope))
+        case .success: return .failure(ErrorBody.arm(404, "ResourceNotFound", "The workspace was not found."))
+        }
+    }
+
     private func workspaceList(_ caller: Caller, state: CloudState) -> CloudResponse {
         let readable = state.workspaces.filter { workspace in
             let id =
