@@ -52,7 +52,8 @@ public struct LiveStateReader: Sendable {
         // Model management takes a token of its own audience (audit D10): fetched beside the
         // workspace reads, not after discovery (a first plan's longest chain was token → workspace
         // → discovery → model-management token → services).
-        async let modelManagementToken: Void = desired.workspaces.isEmpty ? () : provider.modelManagement.prefetchToken()
+        async let modelManagementToken: Void =
+            desired.workspaces.isEmpty ? () : provider.modelManagement.prefetchToken()
         let results = await (applications, assignments, webservices, computes, endpoints, roles)
         await modelManagementToken
         live.applications = try results.0.get()
