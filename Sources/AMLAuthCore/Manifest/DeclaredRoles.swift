@@ -11,7 +11,8 @@ struct DeclaredRoles: Sendable {
 
     init() {}
 
-    init(scanning roots: [YAMLNode]) {
+    /// Adds the Target and RoleDefinitions among `roots` (one file's documents at a time).
+    mutating func scan(_ roots: [YAMLNode]) {
         for root in roots {
             guard let kind = root["kind"]?.scalar?.value, let name = root["metadata"]?["name"]?.scalar?.value,
                 !name.isEmpty
@@ -38,5 +39,15 @@ struct DeclaredRoles: Sendable {
     func reference(_ text: String) -> RoleReference? {
         let found = definitions(named: text)
         return found.count == 1 ? .definition(found[0], target: target) : nil
+    }
+
+    /// Whether a document must wait for every file's definitions before it is decoded: a
+    /// RoleAssignment whose `role` is neither a GUID nor a built-in role's name may name a
+    /// RoleDefinition of a later file (or one that a later file makes ambiguous).
+    static func needsEveryDefinition(_ root: YAMLNode) -> Bool {
+        guard root["kind"]?.scalar?.value == ManifestKind.roleAssignment.rawValue,
+            let text = root["spec"]?["role"]?.scalar?.value
+        else { return false }
+        return GUID(text) == nil && RoleReference.builtIn(named: text) == nil
     }
 }
