@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the local cloud over HTTPS on 127.0.0.1 and print its cloud file.",
         discussion: """
-            On first start, creates DIR with a CA and server certificate (SAN IP:127.0.0.1, DNS:localhost), \
+            On first start, creates DIR with a CA and server certificate (SAN IP:127.0.0.1, DNS:localhost, DNS:*.blob.localhost), \
             token-signing keys and a seeded state: one tenant and subscription, resource group ml-rg, workspace \
             ml-example with AKS compute aks-cluster-1, and a bootstrap service principal with Owner on the \
             subscription. Later starts reuse DIR; every change is written to DIR/state.json atomically.
@@ -29,6 +29,11 @@ struct ServeCommand: AsyncParsableCommand {
             DIR/cloud.json): endpoints (activeDirectory, resourceManager, microsoftGraph, oidcIssuer, counters), \
             caCertificate, tenantId, subscriptionId and the bootstrap clientId and clientSecret. The model-management \
             and scoring endpoints are found through each workspace's discoveryUrl, as the Azure ML SDK does.
+
+            The cloud file also names storageProxy, an HTTP CONNECT proxy on 127.0.0.1 that tunnels only the \
+            storage hosts ({account}.blob.localhost, which the server certificate covers) to the local cloud: \
+            set HTTPS_PROXY to it (and NO_PROXY=127.0.0.1) for clients that cannot resolve *.localhost, such \
+            as azureml-core's scoring-script upload. libcurl, and so amlauth, resolves them itself.
 
             GET /_local/counters reports requests per route and status; POST /_local/counters/reset clears them. \
             POST (or GET) /oidc-issuer/mint with a subject and audience returns an ID token from the stand-in CI \
@@ -96,10 +101,21 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("amlauth local-cloud: \(error)\n".utf8))
             throw ExitCode.failure
         }
+        let proxy = StorageProxyHolder()
         try await LocalCloudServer.run(instance, port: port, http2: http2, handleSignals: true) { port in
-            let file = await instance.cloudFile(port: port).serialized()
+            let storageProxy = try? await StorageProxy.start(cloudPort: port)
+            await proxy.keep(storageProxy)
+            let file = await instance.cloudFile(port: port, storageProxy: storageProxy?.url).serialized()
             try? AtomicFile.write(Array(file.utf8), to: instance.dataDirectory + "/cloud.json", mode: 0o600)
             FileHandle.standardOutput.write(Data(file.utf8))
         }
+        await proxy.stop()
     }
+}
+
+/// The storage proxy of a serving local cloud, stopped when the server stops.
+private actor StorageProxyHolder {
+    private var proxy: StorageProxy?
+    func keep(_ proxy: StorageProxy?) { self.proxy = proxy }
+    func stop() async { await proxy?.stop() }
 }

@@ -4,12 +4,14 @@ internal import COpenSSL
 public enum Digest {
     public static func sha256(_ data: [UInt8]) -> [UInt8] { digest(data, EVP_sha256()) }
     public static func sha1(_ data: [UInt8]) -> [UInt8] { digest(data, EVP_sha1()) }
+    /// MD5, only for Azure Storage's `Content-MD5` transfer check (not for anything secret).
+    public static func md5(_ data: [UInt8]) -> [UInt8] { digest(data, EVP_md5()) }
 
     private static func digest(_ data: [UInt8], _ type: OpaquePointer?) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let ok = data.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &output, &length, type, nil) }
-        precondition(ok == 1, "EVP_Digest cannot fail for SHA-1/SHA-256 on valid input")
+        precondition(ok == 1, "EVP_Digest cannot fail for MD5/SHA-1/SHA-256 on valid input")
         return Array(output.prefix(Int(length)))
     }
 

@@ -103,6 +103,9 @@ public final class LocalCloud: Sendable {
 
     private func dispatch(_ context: RequestContext) async -> CloudResponse {
         let segments = context.request.segments
+        if let account = StorageHost.account(fromHost: context.request.header("host")) {
+            return await AssetRoutes(cloud: self, context: context).blob(account: account, segments)
+        }
         switch segments.first?.lowercased() {
         case nil:
             return ErrorBody.arm(404, "NotFound", "No route for '/'.")
@@ -110,12 +113,15 @@ public final class LocalCloud: Sendable {
             return await GraphRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "subscriptions", "providers":
             return await ARMRoutes(cloud: self, context: context).handle(segments)
+        case "rp" where segments.count > 2 && segments[1].lowercased() == "workspaces":
+            // The workspace API host's pass-through to the resource provider
+            // (`{api}/rp/workspaces/{ARM id}`), where azureml-core reads compute targets
+            // (azureml/core/compute/compute.py, `ComputeTarget._get_rp_compute_endpoint`).
+            return await ARMRoutes(cloud: self, context: context).handle(Array(segments.dropFirst(2)))
         case "modelmanagement":
             return await ModelManagementRoutes(cloud: self, context: context).handle(Array(segments.dropFirst()))
         case "artifact":
             return await AssetRoutes(cloud: self, context: context).artifacts(Array(segments.dropFirst()))
-        case "artifactblob":
-            return await AssetRoutes(cloud: self, context: context).blob(Array(segments.dropFirst()))
         case "environment":
             return await AssetRoutes(cloud: self, context: context).environments(Array(segments.dropFirst()))
         case "discovery":
@@ -173,8 +179,8 @@ public final class LocalCloud: Sendable {
             "directoryobjects",
             "getbyids", "metadata", "devicecode", "devicelogin", "endpoints", "requests", "keyvault", "secrets",
             "$batch", "onlineendpoints", "deployments", "locations", "mfeoperationsstatus", "mfeoperationresults",
-            "inference", "swagger.json", "artifact", "v2.0", "artifacts", "batch", "artifactblob", "environment",
-            "environments", "versions",
+            "inference", "swagger.json", "artifact", "v2.0", "artifacts", "batch", "azureml", "environment",
+            "environments", "versions", "models", "rp",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

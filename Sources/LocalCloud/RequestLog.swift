@@ -4,13 +4,16 @@ import WireFormat
 
 /// The shape of every request the cloud answered, for request-shape parity tests: an official SDK
 /// and amlauth perform the same operation, and a test compares what each sent. Only shapes are
-/// kept, never values: method, path, api-version, the names of the query parameters, the key
+/// kept, never values: method, the host (a storage account's blob host, or the cloud's own
+/// address), path, api-version, the names of the query parameters, the key
 /// paths of a JSON or form body (`properties.principalId`; JSON-patch bodies as `replace /authEnabled`),
 /// the token's audience and the client (the first word of its User-Agent). Bounded, oldest first out.
 public final class RequestLog: Sendable {
     /// One request's shape.
     public struct Entry: Sendable {
         public var method: String
+        /// The Host header without its port: `127.0.0.1`, or `{account}.blob.localhost`.
+        public var host: String
         public var path: String
         public var apiVersion: String?
         public var queryNames: [String]
@@ -24,7 +27,9 @@ public final class RequestLog: Sendable {
 
     func record(_ request: CloudRequest) {
         let entry = Entry(
-            method: request.method, path: request.path, apiVersion: request.query("api-version"),
+            method: request.method,
+            host: request.header("host").map { String($0.split(separator: ":").first ?? "") } ?? "",
+            path: request.path, apiVersion: request.query("api-version"),
             queryNames: request.query.map(\.0).filter { $0.lowercased() != "api-version" }.sorted(),
             bodyShape: Self.shape(of: request), audience: Self.audience(of: request),
             client: request.header("user-agent").map { String($0.split(separator: " ").first ?? "") } ?? "")
@@ -45,7 +50,8 @@ public final class RequestLog: Sendable {
                 .array(
                     all.map { entry in
                         .object([
-                            ("method", .string(entry.method)), ("path", .string(entry.path)),
+                            ("method", .string(entry.method)), ("host", .string(entry.host)),
+                            ("path", .string(entry.path)),
                             ("apiVersion", entry.apiVersion.map(JSONValue.string) ?? .null),
                             ("query", .array(entry.queryNames.map(JSONValue.string))),
                             ("body", .array(entry.bodyShape.map(JSONValue.string))),

@@ -4,7 +4,8 @@ import Foundation
 public import LocalCloud
 
 /// The local cloud's keys and certificates in its data directory: a CA (whose certificate
-/// clients trust), the server certificate it signs (SAN `IP:127.0.0.1`, `DNS:localhost`), the
+/// clients trust), the server certificate it signs (SAN `IP:127.0.0.1`, `DNS:localhost` and
+/// `DNS:*.blob.localhost`, the storage accounts' hosts), the
 /// token-signing key and the stand-in OIDC issuer's key. Made on first start, reused after.
 public struct KeyMaterial: Sendable {
     public var caCertificatePath: String
@@ -15,6 +16,7 @@ public struct KeyMaterial: Sendable {
     public static func loadOrCreate(in directory: String) throws -> KeyMaterial {
         let files = Files(directory: directory)
         if FileManager.default.fileExists(atPath: files.caCertificate) {
+            try renewServerCertificateIfNeeded(files)
             return try load(files)
         }
         let caKey = try RSAPrivateKey.generate()
@@ -23,9 +25,7 @@ public struct KeyMaterial: Sendable {
         let ca = try Certificate.issue(
             .init(commonName: caCommonName(), days: 3650, isCA: true), key: caKey, issuer: nil, issuerKey: caKey)
         let serverKey = try RSAPrivateKey.generate()
-        let server = try Certificate.issue(
-            .init(commonName: "localhost", days: 825, isCA: false, subjectAltNames: ["IP:127.0.0.1", "DNS:localhost"]),
-            key: serverKey, issuer: ca, issuerKey: caKey)
+        let server = try Certificate.issue(serverProfile, key: serverKey, issuer: ca, issuerKey: caKey)
         let signing = try SigningKeys.generate()
         // Private keys first, so a crash never leaves a CA certificate without its keys.
         try AtomicFile.write(Array(try caKey.pem().utf8), to: files.caKey, mode: 0o600)
@@ -36,6 +36,30 @@ public struct KeyMaterial: Sendable {
         try AtomicFile.write(Array((try server.pem() + ca.pem()).utf8), to: files.serverCertificate, mode: 0o644)
         try AtomicFile.write(Array(try ca.pem().utf8), to: files.caCertificate, mode: 0o644)
         return try load(files)
+    }
+
+    /// The server certificate: loopback by address and name, and every storage account's blob host.
+    static let serverProfile = Certificate.Profile(
+        commonName: "localhost", days: 825, isCA: false,
+        subjectAltNames: ["IP:127.0.0.1", "DNS:localhost", "DNS:" + StorageHost.certificateName])
+
+    /// A data directory made before the storage hosts existed has a server certificate without
+    /// `*.blob.localhost`: issue it again, with the same key and CA, so that directory keeps working.
+    private static func renewServerCertificateIfNeeded(_ files: Files) throws {
+        guard let pem = FileManager.default.contents(atPath: files.serverCertificate),
+            let caKeyPEM = FileManager.default.contents(atPath: files.caKey),
+            let caPEM = FileManager.default.contents(atPath: files.caCertificate),
+            let serverKeyPEM = FileManager.default.contents(atPath: files.serverKey)
+        else { return }
+        let current = try Certificate(pem: String(decoding: pem, as: UTF8.self))
+        // A dNSName is its ASCII bytes in the DER: present means issued with this profile.
+        let name = Array(StorageHost.certificateName.utf8)
+        guard !current.der.indices.contains(where: { current.der[$0...].starts(with: name) }) else { return }
+        let ca = try Certificate(pem: String(decoding: caPEM, as: UTF8.self))
+        let server = try Certificate.issue(
+            serverProfile, key: try RSAPrivateKey(pem: String(decoding: serverKeyPEM, as: UTF8.self)), issuer: ca,
+            issuerKey: try RSAPrivateKey(pem: String(decoding: caKeyPEM, as: UTF8.self)))
+        try AtomicFile.write(Array((try server.pem() + ca.pem()).utf8), to: files.serverCertificate, mode: 0o644)
     }
 
     /// `amlauth local cloud CA 1a2b3c4d5e6f7a8b`: the fixed prefix says what it is, the random

@@ -39,12 +39,15 @@ public struct LocalCloudInstance: Sendable {
     }
 
     /// The cloud file clients read: endpoints, CA, tenant, subscription, bootstrap credentials.
-    public func cloudFile(port: Int) async -> JSONValue {
+    /// - Parameter storageProxy: the CONNECT proxy's URL, published as `storageProxy` for clients
+    ///   that cannot resolve the storage hosts themselves (see `StorageProxy`).
+    public func cloudFile(port: Int, storageProxy: String? = nil) async -> JSONValue {
         let state = await cloud.store.state
         let base = "https://127.0.0.1:\(port)"
         // ARM's limits when they are enforced (`--faults arm-throttle=…`), so clients can pace by them.
         let limits: [(String, JSONValue)] =
-            cloud.options.faults?.armThrottle.map { [("resourceManagerLimits", $0.json)] } ?? []
+            (cloud.options.faults?.armThrottle.map { [("resourceManagerLimits", $0.json)] } ?? [])
+            + (storageProxy.map { [("storageProxy", .string($0))] } ?? [])
         return .object(
             [
                 ("name", .string("local")),

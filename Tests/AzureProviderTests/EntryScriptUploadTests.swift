@@ -47,7 +47,10 @@ struct EntryScriptUploadTests {
                 + "/artifacts/batch/metadata/LocalUpload/\(container)")
         #expect(metadata.bodyShape == ["paths[].path"])
         #expect(metadata.audience == "https://management.core.windows.net/")
-        let blob = try #require(log.first { $0.method == "PUT" && $0.path.hasPrefix("/artifactblob/") })
+        let blob = try #require(log.first { $0.method == "PUT" && $0.host.hasSuffix(".blob.localhost") })
+        // The workspace's storage account, virtual-hosted as Azure Storage names it: libcurl
+        // resolves `*.localhost` to loopback itself.
+        #expect(blob.path == "/azureml/LocalUpload/\(container)/score.py")
         #expect(blob.audience == nil, "a SAS URL carries its own authorization; no token goes to storage")
         let create = try #require(log.first { $0.method == "POST" && $0.path.hasSuffix("/services") })
         #expect(
@@ -59,7 +62,9 @@ struct EntryScriptUploadTests {
             ]), "\(create.bodyShape)")
         #expect(!create.bodyShape.contains { $0.hasPrefix("environmentImageRequest.environment.") })
         #expect(
-            log.firstIndex { $0.path.hasPrefix("/artifactblob/") }! < log.firstIndex { $0.path.hasSuffix("/services") }!
+            log.firstIndex { $0.host.hasSuffix(".blob.localhost") }! < log.firstIndex {
+                $0.path.hasSuffix("/services")
+            }!
         )
 
         // The cloud holds exactly the planned bytes, and the service says which content it runs.

@@ -19,9 +19,15 @@ struct ModelManagementTests {
         #expect(artifactID == "LocalUpload/\(container)/score.py")
         let contentURI = try #require(
             created.json?["artifactContentInformation"]?["score.py"]?["contentUri"]?.stringValue)
+        // The workspace's storage account, virtual-hosted on the local cloud's port, as azureml-core
+        // rebuilds it (`{account}.blob.{suffix}`).
+        let account = "https://amlst" + harness.state.workspaces[0].workspaceID.filter { $0.isHexDigit }.prefix(16)
+        let origin = account + ".blob.localhost:8443"
+        #expect(contentURI.hasPrefix(origin + "/azureml/LocalUpload/\(container)/score.py?"), "\(contentURI)")
         var put = CloudRequest(
-            method: "PUT", target: String(contentURI.dropFirst(Harness.base.count)),
-            headers: ["Host": Harness.host, "x-ms-blob-type": "BlockBlob"], body: Array(content.utf8))
+            method: "PUT", target: String(contentURI.dropFirst(origin.count)),
+            headers: ["Host": String(origin.dropFirst("https://".count)), "x-ms-blob-type": "BlockBlob"],
+            body: Array(content.utf8))
         #expect(await harness.cloud.handle(put).status == 201)
         put.query = put.query.map { ($0.0, $0.0 == "sig" ? "forged" : $0.1) }
         #expect(await harness.cloud.handle(put).status == 403, "a PUT without the SAS signature is refused")

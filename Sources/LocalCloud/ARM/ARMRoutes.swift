@@ -269,11 +269,31 @@ struct ARMRoutes {
                     ("name", .string(compute.name)),
                     ("type", .string("Microsoft.MachineLearningServices/workspaces/computes")),
                     ("location", .string(compute.location)),
+                    ("tags", .object([])),
                     (
                         "properties",
                         .object([
                             ("computeType", .string(compute.computeType)),
                             ("computeLocation", .string(compute.location)), ("provisioningState", .string("Succeeded")),
+                            ("description", .null), ("provisioningErrors", .null), ("isAttachedCompute", .bool(true)),
+                            ("disableLocalAuth", .bool(false)),
+                            (
+                                "resourceId",
+                                .string(
+                                    "/subscriptions/\(state.subscriptionID)/resourceGroups/\(compute.resourceGroup)/providers/Microsoft.ContainerService/managedClusters/\(compute.name)"
+                                )
+                            ),
+                            // The AKS properties azureml-core's AksCompute reads (azureml/core/compute/aks.py,
+                            // `_initialize`); ComputeResource in the machinelearningservices REST spec.
+                            (
+                                "properties",
+                                .object([
+                                    ("clusterFqdn", .string("\(compute.name).hcp.\(compute.location).azmk8s.io")),
+                                    ("agentCount", .number(3)), ("agentVmSize", .string("Standard_D3_v2")),
+                                    ("clusterPurpose", .string("FastProd")), ("systemServices", .array([])),
+                                    ("loadBalancerType", .string("PublicIp")), ("loadBalancerSubnet", .null),
+                                ])
+                            ),
                         ])
                     ),
                 ])

@@ -41,7 +41,7 @@ enum CloudMetadataRoutes {
             (
                 "suffixes",
                 .object([
-                    ("storage", .string("core.windows.net")), ("keyVaultDns", .string("vault.azure.net")),
+                    ("storage", .string(StorageHost.suffix)), ("keyVaultDns", .string("vault.azure.net")),
                     ("acrLoginServer", .string("azurecr.io")), ("sqlServerHostname", .string("database.windows.net")),
                 ])
             ),

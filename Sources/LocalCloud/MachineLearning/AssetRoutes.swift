@@ -4,8 +4,8 @@ import WireFormat
 
 /// What a v1 service's image request refers to: the artifact service (`/artifact/v2.0/…`, where
 /// azureml-core's `upload_dependency` puts the entry script, azureml/_model_management/_util.py
-/// lines 137-185), the storage blob its SAS content URI names (`/artifactblob/…`, standing in for
-/// the workspace's storage account), and the environment service (`/environment/v1.0/…`,
+/// lines 137-185), the storage blob its SAS content URI names (in the workspace's storage account,
+/// `https://{account}.blob.localhost:{port}/azureml/…`), and the environment service (`/environment/v1.0/…`,
 /// azureml/_restclient/environment_client.py). All on the workspace's API host, as the discovery
 /// document's `history` key names it.
 struct AssetRoutes {
@@ -73,6 +73,12 @@ struct AssetRoutes {
         case .failure(let response): return response
         }
         let rest = segments.dropFirst(9).map { $0.lowercased() }
+        if request.method == "DELETE", rest.count >= 5, rest[0] == "artifacts", rest[1] == "metadata" {
+            if let denied = authorize(caller, write: true, workspace, state) { return denied }
+            return await deleteArtifact(
+                workspace, origin: segments[11], container: segments[12],
+                path: segments.dropFirst(13).joined(separator: "/"))
+        }
         guard request.method == "POST", rest.count == 5, rest[0] == "artifacts", rest[1] == "batch",
             rest[2] == "metadata"
         else { return error(404, "NotFound", "No artifact route \(request.method) '\(request.path)'.") }
@@ -91,7 +97,7 @@ struct AssetRoutes {
             ArtifactRecord(
                 resourceGroup: workspace.resourceGroup, workspace: workspace.name, origin: origin,
                 container: container, path: path, signature: Self.hex(SecureRandom.bytes(16)), uploaded: false,
-                sha256: nil, size: 0, createdTime: context.now)
+                sha256: nil, size: 0, content: nil, createdTime: context.now)
         }
         let records: [ArtifactRecord]
         do {
@@ -141,7 +147,10 @@ struct AssetRoutes {
                             (
                                 record.path,
                                 .object([
-                                    ("contentUri", .string(contentURI(record))), ("origin", .string(record.origin)),
+                                    (
+                                        "contentUri",
+                                        .string(contentURI(record, account: BlobRoutes.account(of: workspace)))
+                                    ), ("origin", .string(record.origin)),
                                     ("container", .string(record.container)), ("path", .string(record.path)),
                                 ])
                             )
@@ -151,33 +160,65 @@ struct AssetRoutes {
             ]))
     }
 
-    /// The SAS URL of an artifact's blob. In Azure it is the workspace storage account's
-    /// (`https://{account}.blob.core.windows.net/azureml/ExperimentRun/…?sv=…&sig=…`); here the
-    /// local cloud's own host, since a loopback cloud has no per-account host names.
-    private func contentURI(_ record: ArtifactRecord) -> String {
-        let path = [record.resourceGroup, record.workspace, record.origin, record.container]
-            .map { FormEncoding.percentEncode($0) }.joined(separator: "/")
-        let file = record.path.split(separator: "/").map { FormEncoding.percentEncode(String($0)) }
-            .joined(separator: "/")
-        return context.base + "/artifactblob/\(path)/\(file)?sv=2019-07-07&sr=b&sp=rcw&sig=\(record.signature)"
+    /// `DELETE /artifact/v2.0/{workspace}/artifacts/metadata/{origin}/{container}/{path}`
+    /// (`ArtifactOperations.delete_meta_data`, which accepts only 200): the artifact and its
+    /// content are gone; an unknown one is 404.
+    private func deleteArtifact(_ workspace: WorkspaceRecord, origin: String, container: String, path: String) async
+        -> CloudResponse
+    {
+        func matches(_ record: ArtifactRecord) -> Bool {
+            record.resourceGroup == workspace.resourceGroup && record.workspace == workspace.name
+                && record.origin == origin && record.container == container && record.path == path
+        }
+        let removed: Bool
+        do {
+            removed = try await cloud.store.write { state -> Bool in
+                let before = state.artifacts?.count ?? 0
+                state.artifacts?.removeAll(where: matches)
+                return (state.artifacts?.count ?? 0) < before
+            }
+        } catch {
+            return self.error(500, "InternalServerError", "The local cloud could not persist the change: \(error)")
+        }
+        guard removed else {
+            return error(404, "ArtifactNotFound", "Artifact \(origin)/\(container)/\(path) was not found.")
+        }
+        return .empty(200)
     }
 
-    /// `PUT /artifactblob/{resourceGroup}/{workspace}/{origin}/{container}/{path}?…&sig=…` with
-    /// `x-ms-blob-type: BlockBlob`: the content, as Azure Storage's Put Blob takes it (201).
-    func blob(_ segments: [String]) async -> CloudResponse {
-        guard request.method == "PUT", segments.count >= 5 else {
-            return storageError(405, "UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb.")
-        }
-        guard request.header("x-ms-blob-type") == "BlockBlob" else {
-            return storageError(
-                400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified.")
-        }
-        let (group, workspace, origin, container) = (segments[0], segments[1], segments[2], segments[3])
-        let path = segments.dropFirst(4).joined(separator: "/")
+    /// The SAS URL of an artifact's blob, in the workspace's storage account, virtual-hosted as
+    /// Azure Storage names it (`https://{account}.blob.core.windows.net/azureml/…?sv=…&sig=…`).
+    /// azureml-core rebuilds the host from the URL's first two labels and the rest
+    /// (azureml/_file_utils/upload.py, `get_block_blob_service_credentials`: `account.blob.suffix`),
+    /// so a path-style loopback URL cannot work; the local cloud's storage suffix is `localhost`,
+    /// which libcurl resolves to loopback itself and other clients reach through the local
+    /// cloud's CONNECT proxy. UNVERIFIED: the blob path below the `azureml` container; the SDK
+    /// reads only the host, the container and the blob name from it.
+    private func contentURI(_ record: ArtifactRecord, account: String) -> String {
+        let file = record.path.split(separator: "/").map { FormEncoding.percentEncode(String($0)) }
+            .joined(separator: "/")
+        let blob = [record.origin, record.container].map { FormEncoding.percentEncode($0) }.joined(separator: "/")
+        return StorageHost.origin(account: account, serving: context)
+            + "/\(StorageHost.artifactContainer)/\(blob)/\(file)?sv=2019-07-07&sr=b&sp=rcw&sig=\(record.signature)"
+    }
+
+    /// An artifact's blob, virtual-hosted (`{account}.blob.localhost`): `PUT` with
+    /// `x-ms-blob-type: BlockBlob` (201; a `Content-MD5` that does not match the body is 400
+    /// `Md5Mismatch`, which the SDK's `validate_content=True` relies on), `HEAD` (the properties
+    /// the SDK reads to compare sizes after its upload) and `GET`. The SAS signature must be the
+    /// one the batch call handed out, else 403 `AuthenticationFailed`, as storage answers.
+    func blob(account: String, _ segments: [String]) async -> CloudResponse {
         let state = await cloud.store.state
+        guard segments.count >= 4, segments[0] == StorageHost.artifactContainer,
+            let workspace = state.workspaces.first(where: { BlobRoutes.account(of: $0) == account })
+        else {
+            return storageError(404, "ResourceNotFound", "The specified resource does not exist.")
+        }
+        let (origin, container) = (segments[1], segments[2])
+        let path = segments.dropFirst(3).joined(separator: "/")
         guard
             let record = (state.artifacts ?? []).first(where: {
-                $0.resourceGroup == group && $0.workspace == workspace && $0.origin == origin
+                $0.resourceGroup == workspace.resourceGroup && $0.workspace == workspace.name && $0.origin == origin
                     && $0.container == container && $0.path == path
             }), request.query("sig") == record.signature
         else {
@@ -186,8 +227,41 @@ struct AssetRoutes {
                 "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature."
             )
         }
+        switch request.method {
+        case "PUT": return await putArtifact(record)
+        case "HEAD", "GET":
+            guard record.uploaded, let content = record.content.flatMap(Base64.decode) else {
+                if request.method == "HEAD" { return .empty(404, headers: [("x-ms-error-code", "BlobNotFound")]) }
+                return storageError(404, "BlobNotFound", "The specified blob does not exist.")
+            }
+            let headers = artifactProperties(record, content)
+            if request.method == "HEAD" {
+                return .empty(200, headers: headers + [("Content-Length", String(content.count))])
+            }
+            return CloudResponse(status: 200, headers: headers, body: content)
+        default:
+            return storageError(405, "UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb.")
+        }
+    }
+
+    private func putArtifact(_ record: ArtifactRecord) async -> CloudResponse {
+        guard let type = request.header("x-ms-blob-type") else {
+            return storageError(
+                400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified.")
+        }
+        guard type == "BlockBlob" else {
+            return storageError(
+                400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.")
+        }
+        let md5 = Base64.encode(Digest.md5(request.body))
+        if let sent = request.header("content-md5"), sent != md5 {
+            return storageError(
+                400, "Md5Mismatch",
+                "The MD5 value specified in the request did not match with the MD5 value calculated by the server.")
+        }
         let digest = Self.hex(Digest.sha256(request.body))
         let size = request.body.count
+        let content = Base64.encode(request.body)
         do {
             try await cloud.store.write { state in
                 guard let index = state.artifacts?.firstIndex(where: { $0.signature == record.signature }) else {
@@ -196,11 +270,27 @@ struct AssetRoutes {
                 state.artifacts?[index].uploaded = true
                 state.artifacts?[index].sha256 = digest
                 state.artifacts?[index].size = size
+                state.artifacts?[index].content = content
             }
         } catch {
             return storageError(500, "InternalError", "The local cloud could not persist the change.")
         }
-        return .empty(201, headers: [("ETag", "\"0x\(digest.prefix(15).uppercased())\"")])
+        return .empty(
+            201,
+            headers: [
+                ("ETag", Self.etag(digest)), ("Content-MD5", md5), ("Last-Modified", HTTPDate.format(context.now)),
+                ("x-ms-request-server-encrypted", "true"), ("x-ms-version", "2019-07-07"),
+            ])
+    }
+
+    private static func etag(_ digest: String) -> String { "\"0x\(digest.prefix(15).uppercased())\"" }
+
+    private func artifactProperties(_ record: ArtifactRecord, _ content: [UInt8]) -> [(String, String)] {
+        [
+            ("Content-Type", "application/octet-stream"), ("Content-MD5", Base64.encode(Digest.md5(content))),
+            ("ETag", Self.etag(record.sha256 ?? "")), ("Last-Modified", HTTPDate.format(record.createdTime)),
+            ("x-ms-blob-type", "BlockBlob"), ("x-ms-version", "2019-07-07"),
+        ]
     }
 
     /// Azure Storage's XML error body.

@@ -5,7 +5,7 @@ import WireFormat
 
 /// The Azure ML v1 model-management service ("MMS"), under
 /// `/modelmanagement/v1.0/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/`:
-/// web services (as long-running operations), keys, tokens and operations.
+/// web services (as long-running operations), keys, tokens, operations and registered models.
 struct ModelManagementRoutes {
     let cloud: LocalCloud
     let context: RequestContext
@@ -51,6 +51,10 @@ struct ModelManagementRoutes {
         case ("POST", 3, "services", "regeneratekeys"): return await action.regenerateKeys(rest[1], state)
         case ("POST", 3, "services", "token"): return action.token(rest[1], state)
         case ("GET", 2, "operations", _): return await action.operation(rest[1], state)
+        case ("GET", 1, "models", _):
+            return ModelRegistryRoutes(routes: self, caller: caller, scope: scope).list(state)
+        case ("GET", 2, "models", _):
+            return ModelRegistryRoutes(routes: self, caller: caller, scope: scope).get(rest[1], state)
         default: return mmsError(404, "NotFound", "No model-management route \(request.method) '\(request.path)'.")
         }
     }

@@ -10,9 +10,11 @@ public struct ArtifactRecord: Codable, Sendable {
     public var signature: String
     /// Set once content has been PUT.
     public var uploaded: Bool
-    /// Hex SHA-256 and size of the content (the content itself is not kept: nothing runs it).
+    /// Hex SHA-256 and size of the content.
     public var sha256: String?
     public var size: Int
+    /// The content, base64 (nil until uploaded, and in older data directories), for Get Blob.
+    public var content: String?
     public var createdTime: Double
 
     /// `{origin}/{container}/{path}`, the id `aml://artifact/` URLs name.
@@ -27,4 +29,24 @@ public struct EnvironmentRecord: Codable, Sendable {
     public var version: String
     /// The definition as registered (compact JSON); the seed's are minimal.
     public var definition: String
+}
+
+/// A registered v1 model version (`name:version`), as the model-management service keeps it:
+/// what `Model(ws, name, version=…)`, `Model.register` and a service's `modelIds` name.
+public struct ModelRecord: Codable, Sendable {
+    public var resourceGroup: String
+    public var workspace: String
+    public var name: String
+    public var version: Int
+    /// Where its files are (`aml://artifact/…` for a registered upload).
+    public var url: String
+    public var mimeType: String
+    public var framework: String?
+    public var description: String?
+    public var kvTags: [String: String]
+    public var properties: [String: String]
+    public var createdTime: Double
+
+    /// `name:version`, the id MMS routes and `modelIds` use.
+    public var id: String { "\(name):\(version)" }
 }

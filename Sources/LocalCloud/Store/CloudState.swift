@@ -42,6 +42,8 @@ public struct CloudState: Codable, Sendable {
     /// load (they have none).
     public var artifacts: [ArtifactRecord]?
     public var environments: [EnvironmentRecord]?
+    /// Registered v1 models (optional for the same reason).
+    public var models: [ModelRecord]?
     /// The seeded owner's credentials, printed in the cloud file so a first login is possible.
     public var bootstrapClientID: String
     public var bootstrapClientSecret: String

@@ -5,8 +5,9 @@ import YAMLSource
 /// What a fresh local cloud contains: one tenant and subscription, resource group `ml-rg`,
 /// workspace `ml-example` with AKS compute `aks-cluster-1`, and a bootstrap service principal
 /// with Owner on the subscription. Every workspace has the registered environment `sklearn-env`
-/// version 2 (what the examples' services reference; more can be registered through the
-/// environment API, as the SDK's `Environment.register` does). A seed file can add workspaces,
+/// version 2 and the registered model `sklearn-mnist` versions 1 to 3 (what the examples'
+/// services reference; more can be registered through the environment and model APIs, as the
+/// SDK's `Environment.register` and `Model.register` do). A seed file can add workspaces,
 /// computes and principals.
 public struct Seed: Sendable {
     public struct Workspace: Sendable {
@@ -126,6 +127,18 @@ public struct Seed: Sendable {
             EnvironmentRecord(
                 resourceGroup: workspace.resourceGroup, workspace: workspace.name, name: "sklearn-env", version: "2",
                 definition: #"{"name":"sklearn-env","version":"2","python":{"userManagedDependencies":false}}"#)
+        }
+        // `sklearn-mnist` versions 1 to 3 in every workspace: the model the examples' services and
+        // the seed's `Model.deploy` name (`sklearn-mnist:3`). More can be registered through MMS,
+        // as `Model.register` does.
+        state.models = state.workspaces.flatMap { workspace in
+            (1...3).map { version in
+                ModelRecord(
+                    resourceGroup: workspace.resourceGroup, workspace: workspace.name, name: "sklearn-mnist",
+                    version: version, url: "aml://asset/" + SecureRandom.uuid().filter { $0 != "-" },
+                    mimeType: "application/octet-stream", framework: "ScikitLearn", description: nil, kvTags: [:],
+                    properties: [:], createdTime: now - Double(4 - version) * 86_400)
+            }
         }
         for compute in computes {
             guard let workspace = state.workspaces.first(where: { $0.name == compute.workspace }) else {

@@ -1,0 +1,36 @@
+/// The local cloud's storage host names. Azure names a storage account's blob endpoint
+/// `{account}.blob.{suffix}` (`core.windows.net` in the public cloud), and azureml-core rebuilds
+/// that host from any SAS URL it is given, so the local cloud has to answer on such names too. Its
+/// suffix is `localhost`: libcurl (amlauth) resolves every `*.localhost` name to loopback itself
+/// (RFC 6761), the server certificate covers `*.blob.localhost`, and clients whose resolver does
+/// not (Python's) go through the local cloud's CONNECT proxy, which tunnels only these names to
+/// the local cloud. The cloud-metadata document publishes the suffix.
+public enum StorageHost {
+    /// The storage endpoint suffix, as ARM's cloud metadata names it (`suffixes.storage`).
+    public static let suffix = "localhost"
+
+    /// The container of a workspace's storage account where the artifact service keeps files.
+    static let artifactContainer = "azureml"
+
+    /// `*.blob.localhost`, the name the server certificate covers.
+    public static let certificateName = "*.blob.\(suffix)"
+
+    /// The account a `Host` header names (`{account}.blob.localhost[:port]`), or nil for any other
+    /// host. Account names are 3 to 24 lower-case letters and digits, as Azure's are.
+    public static func account(fromHost host: String?) -> String? {
+        guard let host else { return nil }
+        let name = host.lowercased().split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count == 3, labels[1] == "blob", labels[2] == suffix, (3...24).contains(labels[0].count),
+            labels[0].allSatisfy({ ($0.isASCII && $0.isLetter) || $0.isNumber })
+        else { return nil }
+        return String(labels[0])
+    }
+
+    /// `https://{account}.blob.localhost:{port}`, on the port the request being answered came to.
+    static func origin(account: String, serving context: RequestContext) -> String {
+        let host = context.request.header("host") ?? ""
+        let port = host.hasSuffix("]") ? nil : host.split(separator: ":").last.flatMap { Int($0) }
+        return "https://\(account).blob.\(suffix)" + (port.map { ":\($0)" } ?? "")
+    }
+}
