@@ -29,6 +29,13 @@ def cloud():
     info = json.loads("".join(lines))
     # Every SDK below uses `requests`, which trusts this bundle.
     os.environ["REQUESTS_CA_BUNDLE"] = info["caCertificate"]
+    # The storage hosts (`{account}.blob.localhost`) through the local cloud's CONNECT proxy: Python's
+    # resolver has no address for them. Everything on 127.0.0.1 goes direct. amlauth (libcurl)
+    # inherits these and tunnels the same way.
+    for name in ("HTTPS_PROXY", "https_proxy"):
+        os.environ[name] = info["storageProxy"]
+    for name in ("NO_PROXY", "no_proxy"):
+        os.environ[name] = "127.0.0.1"
     info["process"] = process
     info["data"] = data
     yield info

@@ -360,32 +360,17 @@ def test_parity_delete(cloud, sdk, parity):
     assert_same_shape(theirs, ours)
 
 
-# Service creation (fidelity audit D1). The SDK's `Model.deploy` cannot run unpatched against a
-# loopback cloud: its blob upload rebuilds the storage host as `https://{account}.blob.{suffix}`
-# from the SAS URL (azureml/_file_utils/upload.py lines 17-42), a name a 127.0.0.1 cloud has no DNS
-# or certificate for. So the SDK's side of these checks is what the SDK's own code builds or sends:
-# the artifact request it really sends, the environment calls it really makes, and the create
-# payload its own builders produce from its own templates.
+# Service creation (fidelity audit D1), the seed's own workflow: `Model.deploy` with an
+# `InferenceConfig` (entry script + registered environment) and `AciWebservice` /
+# `AksWebservice.deploy_configuration`, unpatched. The SDK uploads the script to the storage host it
+# rebuilds from the artifact service's SAS URL (`{account}.blob.{suffix}`, azureml/_file_utils/
+# upload.py); the local cloud's suffix is `localhost`, and Python reaches those names through the
+# local cloud's CONNECT proxy (conftest sets HTTPS_PROXY, as a corporate network would).
 
-def shape(value, prefix=""):
-    """The key paths of a JSON value, as the local cloud's request log writes them, with the
-    free-form maps (`kvTags`, `properties`) as one key: their keys are data, not shape."""
-    if prefix in ("kvTags", "properties"):
-        return {prefix}
-    paths = set()
-    if isinstance(value, dict):
-        if not value and prefix:
-            paths.add(prefix)
-        for key, child in value.items():
-            paths |= shape(child, key if not prefix else prefix + "." + key)
-    elif isinstance(value, list):
-        if not value:
-            paths.add(prefix + "[]")
-        for item in value:
-            paths |= shape(item, prefix + "[]")
-    else:
-        paths.add(prefix)
-    return paths
+def body_keys(entry):
+    """A logged body's key paths, with the free-form maps (`kvTags`, `properties`) as one key:
+    their keys are data, not shape."""
+    return {key.split(".", 1)[0] if key.startswith(("kvTags.", "properties.")) else key for key in entry["body"]}
 
 
 def create_manifests():
@@ -407,23 +392,38 @@ def created(cloud, tmp_path_factory):
     return directory, local(cloud, "GET", "requests")["requests"]
 
 
-def sdk_image_request(sdk, ws):
-    """The image request `InferenceConfig._build_environment_image_request` builds (azureml/core/
-    model.py lines 2376-2455): the SDK's template, `modelIds`, its two assets (the generated
-    driver wrapper, then the script) as `_handle_assets` appends them, and the serialized
-    Environment the SDK's own code produces for the registered one."""
-    import copy
-    from azureml._model_management._util import environment_image_payload_template
-    core, _, _ = sdk
-    payload = copy.deepcopy(environment_image_payload_template)
-    payload["modelIds"] = ["sklearn-mnist:3"]
-    payload["assets"].append({"id": "main.py", "url": "aml://artifact/LocalUpload/0a1b2c3d/main.py",
-                              "mimeType": "application/x-python"})
-    payload["driverProgram"] = "main.py"
-    payload["assets"].append({"mimeType": "application/octet-stream", "id": "score.py",
-                              "url": "aml://artifact/LocalUpload/4e5f6a7b/score.py"})
-    payload["environment"] = core.Environment._serialize_to_dict(core.Environment.get(ws, "sklearn-env", "2"))
-    return payload
+@pytest.fixture(scope="module")
+def deployed(cloud, sdk, tmp_path_factory):
+    """The seed's `Model.deploy`, once to ACI with key auth and once to AKS with token auth, each
+    with the request log of its deployment."""
+    from azureml.core.compute import ComputeTarget
+    from azureml.core.model import InferenceConfig, Model
+    core, _, webservice = sdk
+    ws = owner_workspace(cloud, sdk)
+    directory = tmp_path_factory.mktemp("sdk-deploy")
+    (directory / "score.py").write_text(SCORE_PY)
+    here = os.getcwd()
+    os.chdir(directory)  # the seed's `InferenceConfig(entry_script="score.py")` is relative
+    try:
+        model = Model(ws, "sklearn-mnist", version=3)
+        inference_config = InferenceConfig(entry_script="score.py",
+                                           environment=core.Environment.get(ws, "sklearn-env", "2"))
+        local(cloud, "POST", "requests/reset")
+        aci = Model.deploy(workspace=ws, name="seed-aci", models=[model], inference_config=inference_config,
+                           deployment_config=webservice.AciWebservice.deploy_configuration(
+                               cpu_cores=1, memory_gb=1, auth_enabled=True))
+        aci.wait_for_deployment(show_output=False)
+        aci_log = local(cloud, "GET", "requests")["requests"]
+        local(cloud, "POST", "requests/reset")
+        aks = Model.deploy(workspace=ws, name="seed-aks", models=[model], inference_config=inference_config,
+                           deployment_config=webservice.AksWebservice.deploy_configuration(
+                               token_auth_enabled=True, auth_enabled=False),
+                           deployment_target=ComputeTarget(ws, "aks-cluster-1"))
+        aks.wait_for_deployment(show_output=False)
+        aks_log = local(cloud, "GET", "requests")["requests"]
+    finally:
+        os.chdir(here)
+    return {"ws": ws, "ACI": (aci, aci_log), "AKS": (aks, aks_log)}
 
 
 def test_the_sdk_finds_and_registers_environments(cloud, sdk):
@@ -436,17 +436,57 @@ def test_the_sdk_finds_and_registers_environments(cloud, sdk):
     assert core.Environment.get(ws, "sdk-registered-env").version == "1"
 
 
-def test_parity_entry_script_upload(cloud, sdk, created):
-    from azureml._restclient.artifacts_client import ArtifactsClient
+def test_the_sdk_finds_registered_models(cloud, sdk):
+    from azureml.core.model import Model
+    from azureml.exceptions import WebserviceException
     ws = owner_workspace(cloud, sdk)
+    latest = Model(ws, "sklearn-mnist")
+    assert (latest.id, latest.version) == ("sklearn-mnist:3", 3)
+    assert Model(ws, "sklearn-mnist", version=2).id == "sklearn-mnist:2"
+    assert Model(ws, id="sklearn-mnist:1").version == 1
+    with pytest.raises(WebserviceException, match="ModelNotFound"):
+        Model(ws, "no-such-model", version=1)
 
-    def upload():
-        ArtifactsClient(ws.service_context).create_empty_artifacts("LocalUpload", "0a1b2c3d", "score.py")
 
-    theirs = recorded(cloud, upload, "POST", "/artifacts/batch/metadata/LocalUpload/0a1b2c3d")
-    _, log = created
-    ours = [entry for entry in log if entry["method"] == "POST" and "/artifacts/batch/metadata/LocalUpload/" in entry["path"]]
-    assert ours, "amlauth uploads the entry script before creating the service"
+def test_model_deploy_to_aci_with_keys_scores(cloud, sdk, deployed):
+    service, _ = deployed["ACI"]
+    assert service.state == "Healthy"
+    assert service.compute_type == "ACI" and service.auth_enabled is True
+    assert [model.id for model in service.models] == ["sklearn-mnist:3"]
+    primary, secondary = service.get_keys()
+    assert primary and secondary and primary != secondary
+    assert service.run(json.dumps({"data": [1, 2]})) == {"service": "seed-aci", "auth": "key", "input": {"data": [1, 2]}}
+    service.regen_key("Primary")
+    assert service.get_keys()[0] != primary
+    assert service.run(json.dumps({"data": [3]}))["auth"] == "key"
+
+
+def test_model_deploy_to_aks_with_tokens_scores(cloud, sdk, deployed):
+    service, _ = deployed["AKS"]
+    assert service.state == "Healthy"
+    assert service.compute_type == "AKS" and service.token_auth_enabled is True and service.auth_enabled is False
+    token, refresh_by = service.get_token()
+    assert token.count(".") == 2 and refresh_by
+    assert service.run(json.dumps({"data": [4]}))["auth"] == "token"
+
+
+def test_model_deploy_uploads_the_script_to_the_workspace_storage_host(cloud, sdk, deployed):
+    _, log = deployed["ACI"]
+    batch = [entry for entry in log if entry["method"] == "POST" and "/artifacts/batch/metadata/LocalUpload/" in entry["path"]]
+    # Two files, as `_handle_assets` uploads them: the generated driver wrapper, then the script.
+    assert len(batch) == 2, batch
+    blobs = [entry for entry in log if entry["host"].endswith(".blob.localhost")]
+    assert [entry["method"] for entry in blobs] == ["PUT", "HEAD", "PUT", "HEAD"], blobs
+    assert all(entry["path"].startswith("/azureml/LocalUpload/") for entry in blobs)
+    assert all(entry["audience"] is None for entry in blobs), "the SAS URL is its own authorization"
+
+
+def test_parity_entry_script_upload(cloud, sdk, created, deployed):
+    _, theirs_log = deployed["ACI"]
+    _, ours_log = created
+    theirs = [entry for entry in theirs_log if entry["method"] == "POST" and "/artifacts/batch/metadata/LocalUpload/" in entry["path"]]
+    ours = [entry for entry in ours_log if entry["method"] == "POST" and "/artifacts/batch/metadata/LocalUpload/" in entry["path"]]
+    assert theirs and ours, "both upload the entry script before creating the service"
     # Same route up to the container, which is the SDK's random 8 characters and amlauth's
     # content digest (`amlauth-<16 hex>`), so the service's asset URL says what it runs.
     assert ours[0]["path"].rsplit("/", 1)[0] == theirs[0]["path"].rsplit("/", 1)[0]
@@ -454,51 +494,53 @@ def test_parity_entry_script_upload(cloud, sdk, created):
     assert ours[0]["apiVersion"] == theirs[0]["apiVersion"]
     assert ours[0]["body"] == theirs[0]["body"] == ["paths[].path"]
     assert ours[0]["audience"] == theirs[0]["audience"]
-    blob = [entry for entry in log if entry["method"] == "PUT" and entry["path"].startswith("/artifactblob/")]
-    assert blob and blob[0]["audience"] is None, "the SAS URL is its own authorization"
+    # Both put the bytes to the workspace's storage account host with the SAS alone. The SDK then
+    # reads the blob's properties to compare sizes; amlauth trusts the 201.
+    their_put = [entry for entry in theirs_log if entry["method"] == "PUT" and entry["host"].endswith(".blob.localhost")]
+    our_put = [entry for entry in ours_log if entry["method"] == "PUT" and entry["host"].endswith(".blob.localhost")]
+    assert their_put and our_put
+    assert our_put[0]["host"] == their_put[0]["host"]
+    assert our_put[0]["path"].startswith("/azureml/LocalUpload/amlauth-")
+    assert set(our_put[0]["query"]) <= set(their_put[0]["query"])
+    assert our_put[0]["audience"] is None and their_put[0]["audience"] is None
 
 
 @pytest.mark.parametrize("compute_type", ["ACI", "AKS"])
-def test_parity_service_create(cloud, sdk, created, compute_type):
-    _, _, webservice = sdk
-    ws = owner_workspace(cloud, sdk)
-    image = sdk_image_request(sdk, ws)
-    if compute_type == "ACI":
-        config = webservice.AciWebservice.deploy_configuration(cpu_cores=0.5, memory_gb=1, auth_enabled=True)
-        payload = config._build_create_payload("create-aci", image)
-    else:
-        config = webservice.AksWebservice.deploy_configuration(token_auth_enabled=True, auth_enabled=False)
-        payload = config._build_create_payload("create-aks", image)
-        # `deployment_target=aks_target` adds `computeName` (azureml/core/webservice/aks.py lines 2694-2695).
-        payload["computeName"] = "aks-cluster-1"
-    theirs = shape(payload)
-    _, log = created
-    name = "create-aci" if compute_type == "ACI" else "create-aks"
-    ours_entries = [entry for entry in log if entry["method"] == "POST" and entry["path"].endswith("/services")]
-    assert ours_entries
-    ours = [entry for entry in ours_entries if entry["path"].startswith("/modelmanagement/v1.0/subscriptions/")]
-    ours_keys = set().union(*(set(entry["body"]) for entry in ours))
+def test_parity_service_create(cloud, sdk, created, deployed, compute_type):
+    _, theirs_log = deployed[compute_type]
+    _, ours_log = created
+    theirs = [entry for entry in theirs_log if entry["method"] == "POST" and entry["path"].endswith("/services")]
+    assert len(theirs) == 1, theirs
+    ours = [entry for entry in ours_log if entry["method"] == "POST" and entry["path"].endswith("/services")
+            and ("computeName" in entry["body"]) == (compute_type == "AKS")]
+    assert len(ours) == 1, ours
+    theirs, ours = theirs[0], ours[0]
+    assert ours["path"] == theirs["path"] and ours["apiVersion"] == theirs["apiVersion"]
+    assert ours["audience"] == theirs["audience"]
+    their_keys, our_keys = body_keys(theirs), body_keys(ours)
     # The one deliberate difference: the SDK sends the full serialized Environment inline,
     # amlauth a registered one by reference (the REST model's `environmentReference`,
     # azureml/_restclient/models/environment_image_request.py line 40), since it manages no
     # environment definitions. Everything else amlauth sends, the SDK sends too.
     reference = {"environmentImageRequest.environmentReference.name",
                  "environmentImageRequest.environmentReference.version"}
-    assert reference <= ours_keys
-    per_service = set()
-    for entry in ours:
-        body = {key.split(".", 1)[0] if key.startswith(("kvTags.", "properties.")) else key
-                for key in entry["body"]}
-        if ("computeName" in body) == (compute_type == "AKS"):
-            per_service = body
-    assert per_service, ours
-    assert per_service - reference <= theirs, sorted(per_service - reference - theirs)
+    assert reference <= our_keys
+    assert our_keys - reference <= their_keys, sorted(our_keys - reference - their_keys)
     for key in ("environmentImageRequest.driverProgram", "environmentImageRequest.assets[].id",
                 "environmentImageRequest.assets[].url", "environmentImageRequest.assets[].mimeType",
                 "environmentImageRequest.modelIds[]"):
-        assert key in per_service and key in theirs, key
-    assert not any(key.startswith("environmentImageRequest.environment.") for key in per_service)
-    assert name in {service.name for service in webservice.Webservice.list(ws)}
+        assert key in our_keys and key in their_keys, key
+    assert any(key.startswith("environmentImageRequest.environment.") for key in their_keys)
+    assert not any(key.startswith("environmentImageRequest.environment.") for key in our_keys)
+
+
+def test_the_sdk_deletes_what_it_deployed(cloud, sdk, deployed):
+    _, _, webservice = sdk
+    ws = deployed["ws"]
+    for compute_type in ("ACI", "AKS"):
+        service, _ = deployed[compute_type]
+        service.delete()
+    assert not {"seed-aci", "seed-aks"} & {service.name for service in webservice.Webservice.list(ws)}
 
 
 def test_services_amlauth_created_score_and_the_sdk_deletes_them(cloud, sdk, created):
