@@ -330,11 +330,49 @@ def workspace(cloud):
     return body
 
 
-def model_management_base(cloud, space):
+def discovered(cloud, space, service):
+    """The base URL of one of the workspace's services, from its discovery document."""
     status, discovery = cloud.request("GET", space["properties"]["discoveryUrl"])
-    if status != 200 or "modelmanagement" not in (discovery or {}):
-        raise RuntimeError(f"the discovery document answered HTTP {status} without modelmanagement")
-    return discovery["modelmanagement"].rstrip("/") + "/modelmanagement/v1.0" + space["id"]
+    if status != 200 or service not in (discovery or {}):
+        raise RuntimeError(f"the discovery document answered HTTP {status} without {service}")
+    return discovery[service].rstrip("/")
+
+
+def model_management_base(cloud, space):
+    return discovered(cloud, space, "modelmanagement") + "/modelmanagement/v1.0" + space["id"]
+
+
+def probe_artifact_content_uri(cloud, space, suffix):
+    """Creates one empty artifact, as `Model.deploy` does before it uploads a scoring script, reads
+    the shape of the SAS URL it is given (never its values), and deletes the artifact."""
+    base = discovered(cloud, space, "history") + "/artifact/v2.0" + space["id"]
+    container = f"amlsmoke-{suffix}"
+    status, body = cloud.request("POST", base + f"/artifacts/batch/metadata/LocalUpload/{container}",
+                                 token=cloud.token("managementAudience"), body={"paths": [{"path": "probe.txt"}]})
+    uri = (((body or {}).get("artifactContentInformation") or {}).get("probe.txt") or {}).get("contentUri")
+    # The artifact goes again at once (`delete_meta_data`, DELETE …/artifacts/metadata/…); the
+    # trap has nothing to clean up here.
+    deleted, _ = cloud.request("DELETE", base + f"/artifacts/metadata/LocalUpload/{container}/probe.txt",
+                               token=cloud.token("managementAudience"))
+    if status != 200 or not uri:
+        raise RuntimeError(f"the artifact batch call answered HTTP {status} {error_code(body)} without a contentUri")
+    if deleted != 200:
+        print(f"warning: the probe's empty artifact LocalUpload/{container}/probe.txt was not deleted "
+              f"(HTTP {deleted}); delete it with the artifact service or leave it: it has no content")
+    parsed = urllib.parse.urlparse(uri)
+    labels = (parsed.hostname or "").split(".", 2)
+    segments = parsed.path.split("/")[1:]
+    shape = ["{account}" if index == 0 else label for index, label in enumerate(labels)]
+    observed = (f"host {'.'.join(shape)}, path /{'/'.join(segments[:3])}/…, "
+                f"query names {sorted(urllib.parse.parse_qs(parsed.query))}")
+    match = (len(labels) == 3 and labels[1] == "blob" and segments[:3] == ["azureml", "LocalUpload", container]
+             and "sig" in urllib.parse.parse_qs(parsed.query))
+    return item("D1-artifact-content-uri",
+                "the artifact service's contentUri is the workspace storage account, virtual-hosted "
+                "({account}.blob.{suffix}, which azureml-core's upload rebuilds), with the blob at "
+                "azureml/LocalUpload/{container}/{path} and a SAS (the path is UNVERIFIED)",
+                observed, "yes" if match else "no",
+                "POST {history}/artifact/v2.0/{workspace}/artifacts/batch/metadata/LocalUpload/<run>")
 
 
 def probe_mms_audience(cloud, base):
@@ -416,7 +454,8 @@ def probe_endpoints(cloud, space, suffix):
 
 
 NOT_PROBED = [
-    ("D1-mms-create-payload", "MMS refuses or mis-deploys amlauth's create payload (bare driverProgram, no assets)",
+    ("D1-mms-create-payload", "MMS builds amlauth's create (the entry script itself as driver, the environment "
+     "by reference) as it builds the SDK's (a generated wrapper as driver, the environment inline)",
      "needs a v1 deployment: a registered model and environment, an image build and a container (billable, and v1 "
      "deployment is deprecated)"),
     ("D2-name-busy-while-deleting", "creating a v1 service whose name is still being deleted conflicts",
@@ -496,9 +535,9 @@ def run(arguments):
         space.update(workspace(cloud))
         base = model_management_base(cloud, space)
         return [probe_mms_audience(cloud, base), probe_mms_delete_missing(cloud, base, suffix),
-                probe_mms_error_shape(cloud, base, suffix)]
+                probe_mms_error_shape(cloud, base, suffix), probe_artifact_content_uri(cloud, space, suffix)]
 
-    attempt("D10/D2/D20-model-management", mms_probes)
+    attempt("D10/D2/D20/D1-model-management", mms_probes)
     if os.environ.get("AMLAUTH_LIVE_ENDPOINTS") == "1":
         attempt("v2-endpoints", lambda: probe_endpoints(cloud, space or workspace(cloud), suffix))
     else:
