@@ -245,20 +245,10 @@ struct AssetRoutes {
     }
 
     private func putArtifact(_ record: ArtifactRecord) async -> CloudResponse {
-        guard let type = request.header("x-ms-blob-type") else {
-            return storageError(
-                400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified.")
+        if let refusal = StorageHost.putBlobRefusal(request) {
+            return storageError(refusal.status, refusal.code, refusal.message)
         }
-        guard type == "BlockBlob" else {
-            return storageError(
-                400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.")
-        }
-        let md5 = Base64.encode(Digest.md5(request.body))
-        if let sent = request.header("content-md5"), sent != md5 {
-            return storageError(
-                400, "Md5Mismatch",
-                "The MD5 value specified in the request did not match with the MD5 value calculated by the server.")
-        }
+        let md5 = StorageHost.contentMD5(request.body)
         let digest = Self.hex(Digest.sha256(request.body))
         let size = request.body.count
         let content = Base64.encode(request.body)
@@ -287,7 +277,7 @@ struct AssetRoutes {
 
     private func artifactProperties(_ record: ArtifactRecord, _ content: [UInt8]) -> [(String, String)] {
         [
-            ("Content-Type", "application/octet-stream"), ("Content-MD5", Base64.encode(Digest.md5(content))),
+            ("Content-Type", "application/octet-stream"), ("Content-MD5", StorageHost.contentMD5(content)),
             ("ETag", Self.etag(record.sha256 ?? "")), ("Last-Modified", HTTPDate.format(record.createdTime)),
             ("x-ms-blob-type", "BlockBlob"), ("x-ms-version", "2019-07-07"),
         ]

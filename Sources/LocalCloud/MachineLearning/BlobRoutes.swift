@@ -10,7 +10,8 @@ import WireFormat
 /// Set Blob Metadata, Get Blob, Get Blob Properties, "Blob service error codes"):
 ///
 /// - `PUT` a blob with `x-ms-blob-type: BlockBlob` (201); any other type is refused (400
-///   `InvalidHeaderValue`, or `MissingRequiredHeader` without one). azure-storage-blob sends files
+///   `InvalidHeaderValue`, or `MissingRequiredHeader` without one), and so is a `Content-MD5`
+///   that is not the body's (400 `Md5Mismatch`). azure-storage-blob sends files
 ///   up to `max_single_put_size` (64 MiB) in one Put Blob; Put Block / Put Block List are answered
 ///   501, which no upload amlauth or azure-ai-ml makes of a code directory under 100 MB reaches.
 /// - `PUT ?comp=metadata` (200), `HEAD` (200 with `x-ms-meta-*`; 404 without body), `GET` (200).
@@ -93,13 +94,8 @@ struct BlobRoutes {
     private func putBlob(_ container: BlobContainerRecord, _ name: String, existing: BlobRecord?) async
         -> CloudResponse
     {
-        guard let type = request.header("x-ms-blob-type") else {
-            return error(
-                400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified.")
-        }
-        guard type == "BlockBlob" else {
-            return error(
-                400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.")
+        if let refusal = StorageHost.putBlobRefusal(request) {
+            return error(refusal.status, refusal.code, refusal.message)
         }
         let record = BlobRecord(
             name: name, content: Base64.encode(request.body), contentType: request.header("content-type"),

@@ -1,3 +1,6 @@
+import AuthCrypto
+import WireFormat
+
 /// The local cloud's storage host names. Azure names a storage account's blob endpoint
 /// `{account}.blob.{suffix}` (`core.windows.net` in the public cloud), and azureml-core rebuilds
 /// that host from any SAS URL it is given, so the local cloud has to answer on such names too. Its
@@ -33,4 +36,26 @@ public enum StorageHost {
         let port = host.hasSuffix("]") ? nil : host.split(separator: ":").last.flatMap { Int($0) }
         return "https://\(account).blob.\(suffix)" + (port.map { ":\($0)" } ?? "")
     }
+
+    /// Why Azure Storage refuses a Put Blob before storing anything (status, error code, message),
+    /// or nil: a missing or other `x-ms-blob-type` (only BlockBlob is served), or a `Content-MD5`
+    /// that is not the body's (what azure-storage-blob's `validate_content=True` relies on).
+    static func putBlobRefusal(_ request: CloudRequest) -> (status: Int, code: String, message: String)? {
+        guard let type = request.header("x-ms-blob-type") else {
+            return (400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified.")
+        }
+        guard type == "BlockBlob" else {
+            return (400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the correct format.")
+        }
+        if let sent = request.header("content-md5"), sent != contentMD5(request.body) {
+            return (
+                400, "Md5Mismatch",
+                "The MD5 value specified in the request did not match with the MD5 value calculated by the server."
+            )
+        }
+        return nil
+    }
+
+    /// The base64 MD5 of a blob's content, as `Content-MD5` carries it.
+    static func contentMD5(_ content: [UInt8]) -> String { Base64.encode(Digest.md5(content)) }
 }
