@@ -180,7 +180,7 @@ public final class LocalCloud: Sendable {
             "getbyids", "metadata", "devicecode", "devicelogin", "endpoints", "requests", "keyvault", "secrets",
             "$batch", "onlineendpoints", "deployments", "locations", "mfeoperationsstatus", "mfeoperationresults",
             "inference", "swagger.json", "artifact", "v2.0", "artifacts", "batch", "azureml", "environment",
-            "environments", "versions", "models", "rp",
+            "environments", "versions", "models", "rp", "contentinfo",
         ]
         let parts = request.segments.map { segment -> String in
             if fixed.contains(segment.lowercased()) { return segment }

@@ -367,6 +367,14 @@ public actor FakeCloud: DirectoryService, AuthorizationService, ModelManagementS
         return services[base] ?? []
     }
 
+    /// The fake keeps no artifacts: its services are amlauth's, whose digests their assets name.
+    public func entryScriptDigest(base: String, artifact: String) throws(AzureError) -> String {
+        try record("entryScriptDigest \(artifact)")
+        throw AzureError(
+            service: .modelManagement, status: 404, code: "ArtifactNotFound", message: "no artifact \(artifact)",
+            target: "GET artifacts/contentinfo")
+    }
+
     public func createService(base: String, _ definition: ServiceDefinition) throws(AzureError) {
         try record("createService \(definition.name)")
         guard !(services[base] ?? []).contains(where: { $0.name == definition.name }) else {

@@ -534,6 +534,39 @@ def test_parity_service_create(cloud, sdk, created, deployed, compute_type):
     assert not any(key.startswith("environmentImageRequest.environment.") for key in our_keys)
 
 
+def test_amlauth_imports_and_adopts_what_model_deploy_created(cloud, sdk, deployed, tmp_path):
+    """The migration path from the seed's workflow: `amlauth import` writes the services
+    `Model.deploy` made, naming the user's script (not the SDK's generated driver wrapper), and
+    `plan --adopt` compares that script by content, so it shows only the adoption."""
+    (tmp_path / "cloud.json").write_text(json.dumps(
+        {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId", "bootstrap")}))
+    (tmp_path / "target.yaml").write_text(MANIFESTS[:MANIFESTS.index("---")].replace("sdk-oracle", "sdk-adopt"))
+    workspace_id = (f"/subscriptions/{cloud['subscriptionId']}/resourceGroups/ml-rg/providers/"
+                    "Microsoft.MachineLearningServices/workspaces/ml-example")
+    imported = amlauth(cloud, tmp_path, "import", "--target", ".", "--workspace", workspace_id,
+                       "--output", "imported.yaml")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    text = (tmp_path / "imported.yaml").read_text()
+    for name in ("seed-aci", "seed-aks"):
+        block = text[text.index(f'name: "{name}"'):]
+        block = block[:block.index("---")] if "---" in block else block
+        assert 'entry_script: "score.py"' in block, block
+        assert 'environment: "sklearn-env:2"' in block and '"sklearn-mnist:3"' in block, block
+    (tmp_path / "score.py").write_text(SCORE_PY)
+    plan = amlauth(cloud, tmp_path, "plan", ".", "--adopt", "--detailed-exitcode")
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    assert "<= Webservice/seed-aci" in plan.stdout and "<= Webservice/seed-aks" in plan.stdout
+    assert "entry_script" not in plan.stdout, "the same script, read back from the artifact store"
+    adopted = amlauth(cloud, tmp_path, "apply", ".", "--adopt", "--auto-approve")
+    assert adopted.returncode == 0, adopted.stdout + adopted.stderr
+    clean = amlauth(cloud, tmp_path, "plan", ".", "--detailed-exitcode")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    (tmp_path / "score.py").write_text(SCORE_PY + "# changed\n")
+    changed = amlauth(cloud, tmp_path, "plan", ".", "--detailed-exitcode")
+    assert changed.returncode == 2, changed.stdout + changed.stderr
+    assert changed.stdout.count('entry_script: "score.py (sha256:') == 2, changed.stdout
+
+
 def test_the_sdk_deletes_what_it_deployed(cloud, sdk, deployed):
     _, _, webservice = sdk
     ws = deployed["ws"]

@@ -275,6 +275,9 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
     /// The short SHA-256 of the entry script the service runs, when its driver asset is one amlauth
     /// uploaded (a content-addressed `amlauth-<digest>` container); nil when unknown.
     public var entryScriptDigest: String?
+    /// Why the content of an entry script another tool uploaded could not be read (the error
+    /// code), so the plan says why it cannot call the scripts equal; nil when read or not needed.
+    public var entryScriptUnread: String?
     public var environment: String?
     /// `Healthy`, `Transitioning`, `Failed`…
     public var state: String?
@@ -296,7 +299,7 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case workspaceID, name, computeType, computeName, authEnabled, aadAuthEnabled, cpuCores, memoryGB, kvTags,
-            models, entryScript, entryScriptDigest, environment, state
+            models, entryScript, entryScriptDigest, entryScriptUnread, environment, state
     }
 
     public init(from decoder: any Decoder) throws {
@@ -313,6 +316,7 @@ public struct LiveWebservice: Sendable, Codable, Equatable {
         models = try container.decodeIfPresent([String].self, forKey: .models) ?? []
         entryScript = try container.decodeIfPresent(String.self, forKey: .entryScript)
         entryScriptDigest = try container.decodeIfPresent(String.self, forKey: .entryScriptDigest)
+        entryScriptUnread = try container.decodeIfPresent(String.self, forKey: .entryScriptUnread)
         environment = try container.decodeIfPresent(String.self, forKey: .environment)
         state = try container.decodeIfPresent(String.self, forKey: .state)
     }

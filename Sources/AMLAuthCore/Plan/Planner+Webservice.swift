@@ -200,8 +200,11 @@ extension Planner {
                 fields.append(
                     FieldChange(
                         "entry_script",
-                        before: current.entryScript.map {
-                            .string(EntryScriptFile.display($0, digest: current.entryScriptDigest))
+                        before: current.entryScript.map { name in
+                            if current.entryScriptDigest == nil, let why = current.entryScriptUnread {
+                                return .string("\(name) (content not read: \(why))")
+                            }
+                            return .string(EntryScriptFile.display(name, digest: current.entryScriptDigest))
                         },
                         after: .string(
                             EntryScriptFile.display(service.entryScript, digest: service.entryScriptFile?.sha256))))

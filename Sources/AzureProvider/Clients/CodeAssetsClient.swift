@@ -105,28 +105,12 @@ public struct CodeAssetsClient: Sendable {
     /// The blob `path` (below the container) with the container SAS's query.
     static func blobURL(_ sasURI: String, _ path: String) -> String {
         let (base, query) = split(sasURI)
-        let escaped = path.split(separator: "/").map { percentEncode(String($0)) }.joined(separator: "/")
-        return base + "/" + escaped + (query.isEmpty ? "" : "?" + query)
+        return base + "/" + URLPath.escaped(path) + (query.isEmpty ? "" : "?" + query)
     }
 
     /// The container URI and its query, split at the first `?`.
     public static func split(_ uri: String) -> (base: String, query: String) {
         guard let mark = uri.firstIndex(of: "?") else { return (uri.trimmingSuffixSlash, "") }
         return (String(uri[..<mark]).trimmingSuffixSlash, String(uri[uri.index(after: mark)...]))
-    }
-
-    private static func percentEncode(_ segment: String) -> String {
-        var out = ""
-        for byte in segment.utf8 {
-            let scalar = Unicode.Scalar(byte)
-            if ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-                || "-._~".unicodeScalars.contains(scalar)
-            {
-                out.unicodeScalars.append(scalar)
-            } else {
-                out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
-            }
-        }
-        return out
     }
 }

@@ -70,6 +70,40 @@ extension MachineLearningClient {
         return DriverAsset(id: name, url: "aml://artifact/" + artifactID)
     }
 
+    /// The most of a live entry script amlauth reads to hash it: scoring scripts are small, and a
+    /// response claiming more is not read further.
+    static let maxEntryScriptRead = 8 << 20
+
+    /// The short digest of an entry script another tool uploaded (`{origin}/{container}/{path}`),
+    /// read as azureml-core downloads artifacts (`ArtifactsClient.download_artifact`): the
+    /// artifact service's `GET …/artifacts/contentinfo/{origin}/{container}/{path}` answers a SAS
+    /// `contentUri`, whose GET is the content. Two requests for each such service a plan
+    /// compares; amlauth's own uploads say their digest in their container's name.
+    public func entryScriptDigest(base: String, artifact: String) async throws(AzureError) -> String {
+        let target = "GET artifacts/contentinfo"
+        let path = URLPath.escaped(artifact)
+        let info = try await pipeline.json(
+            AzurePipeline.Request(
+                "GET", Self.artifactBase(modelManagementBase: base) + "/artifacts/contentinfo/" + path,
+                service: .modelManagement, audience: cloud.machineLearningAudience))
+        guard let contentURI = info["contentUri"]?.stringValue else {
+            throw AzureError(
+                service: .modelManagement, status: 200, code: "InvalidResponse",
+                message: "the artifact service answered without a contentUri for '\(artifact)'", target: target)
+        }
+        // A storage SAS URL: its own authorization, so no token goes there.
+        let content = try await pipeline.send(
+            AzurePipeline.Request("GET", contentURI, service: .modelManagement, audience: nil))
+        guard content.body.count <= Self.maxEntryScriptRead else {
+            throw AzureError(
+                service: .modelManagement, status: content.status, code: "EntryScriptTooLarge",
+                message:
+                    "the entry script '\(artifact)' is over \(Self.maxEntryScriptRead >> 20) MiB; it was not compared",
+                target: target)
+        }
+        return EntryScriptFile.of(content.body).shortDigest
+    }
+
     /// The short digest of the entry script a service runs: the `amlauth-<digest>` container of
     /// the asset its `driverProgram` names; nil for anything amlauth did not upload.
     static func entryScriptDigest(_ imageRequest: JSONValue?) -> String? {

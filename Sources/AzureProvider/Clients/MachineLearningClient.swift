@@ -46,6 +46,13 @@ public struct MachineLearningClient: Sendable {
         /// The short digest of the entry script's content when amlauth uploaded it (see
         /// `entryScriptDigest(_:)`), nil otherwise.
         public var entryScriptDigest: String?
+        /// The artifact (`{origin}/{container}/{path}`) holding the entry script when another tool
+        /// uploaded it (azureml-core's `Model.deploy`): its content can be read and hashed, since
+        /// its container says nothing about it.
+        public var entryScriptArtifact: String?
+        /// Deployed with azureml-core's `source_directory`: the script runs from an unpacked
+        /// directory, which a Webservice manifest (one `entry_script` file) cannot describe.
+        public var hasSourceDirectory = false
         public var environment: String?
         public var state: String?
         /// Where clients send scoring requests (`scoringUri`, as azureml-core's
@@ -86,8 +93,29 @@ public struct MachineLearningClient: Sendable {
             if models.isEmpty {
                 models = json["environmentImageRequest"]?["modelIds"]?.arrayValue?.compactMap(\.stringValue) ?? []
             }
-            entryScript = json["environmentImageRequest"]?["driverProgram"]?.stringValue
-            entryScriptDigest = MachineLearningClient.entryScriptDigest(json["environmentImageRequest"])
+            let imageRequest = json["environmentImageRequest"]
+            entryScript = imageRequest?["driverProgram"]?.stringValue
+            entryScriptDigest = MachineLearningClient.entryScriptDigest(imageRequest)
+            let assets = imageRequest?["assets"]?.arrayValue ?? []
+            hasSourceDirectory = assets.contains { $0["unpack"]?.boolValue == true }
+            // azureml-core's layout (`InferenceConfig._handle_assets`, azureml/core/model.py lines
+            // 2408-2455): the driver is a generated wrapper (`tmpXXXX.py`) that loads the user's
+            // script, which is a second asset and is named by the inline environment's
+            // `AZUREML_ENTRY_SCRIPT` variable. The user's script is the entry script.
+            if entryScriptDigest == nil, !hasSourceDirectory,
+                let named = imageRequest?["environment"]?["environmentVariables"]?["AZUREML_ENTRY_SCRIPT"]?
+                    .stringValue,
+                let script = assets.first(where: {
+                    $0["id"]?.stringValue == EntryScriptFile.assetName(named)
+                        && $0["id"]?.stringValue != entryScript
+                }),
+                let id = script["id"]?.stringValue
+            {
+                entryScript = id
+                entryScriptArtifact = script["url"]?.stringValue.flatMap { url in
+                    url.hasPrefix("aml://artifact/") ? String(url.dropFirst("aml://artifact/".count)) : nil
+                }
+            }
             // A registered environment by reference (what amlauth sends), else the inline one the
             // SDK sends (its serialized Environment has `name` and `version` too).
             let environment =

@@ -70,6 +70,8 @@ public protocol ModelManagementService: Sendable {
     func modelManagementBase(workspaceID: AzureResourceID) async throws(AzureError) -> String
     func computeLocation(id: AzureResourceID) async throws(AzureError) -> String?
     func services(base: String) async throws(AzureError) -> [MachineLearningClient.Service]
+    /// The short digest of an entry script another tool uploaded (`Service.entryScriptArtifact`).
+    func entryScriptDigest(base: String, artifact: String) async throws(AzureError) -> String
     /// Fetches the model-management token ahead of the first request that needs it, so that it
     /// is not one more round trip after the workspace and discovery reads. Failures are left to
     /// that request to report.

@@ -264,6 +264,11 @@ public struct ImportReader: Sendable {
         guard let entryScript = service.entryScript else {
             return skip("the service does not report its entry script")
         }
+        guard !service.hasSourceDirectory else {
+            return skip(
+                "it runs its entry script from a source_directory, which a Webservice manifest (one entry_script file) cannot describe"
+            )
+        }
         guard let environment = service.environment.flatMap(VersionedName.init(parsing:)) else {
             return skip("the service does not report its environment as name:version")
         }

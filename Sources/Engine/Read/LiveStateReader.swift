@@ -249,7 +249,29 @@ public struct LiveStateReader: Sendable {
             let live = LiveWorkspace(id: found.id, location: found.location)
             do throws(AzureError) {
                 let base = try await modelManagement.modelManagementBase(for: found)
-                return (live, try await modelManagement.services(base: base).map { Self.live($0, in: found.id) }, nil)
+                let services = try await modelManagement.services(base: base)
+                // A declared service whose entry script another tool uploaded (azureml-core's
+                // `Model.deploy`) is compared by reading that script: two requests per such
+                // service, none for amlauth's own uploads. Unreadable, it stays unknown: the plan
+                // shows the script as changing and says why it could not compare.
+                let declared = Set(
+                    desired.webservices.filter { $0.workspaceID.canonicalKey == found.id.canonicalKey }.map(
+                        \.address.name))
+                let withDigests = await Concurrently.map(services) { service -> LiveWebservice in
+                    var live = Self.live(service, in: found.id)
+                    if live.entryScriptDigest == nil, let artifact = service.entryScriptArtifact,
+                        declared.contains(service.name)
+                    {
+                        do throws(AzureError) {
+                            live.entryScriptDigest = try await modelManagement.entryScriptDigest(
+                                base: base, artifact: artifact)
+                        } catch {
+                            live.entryScriptUnread = error.code
+                        }
+                    }
+                    return live
+                }
+                return (live, withDigests, nil)
             } catch {
                 return (live, [], try unread(error))
             }

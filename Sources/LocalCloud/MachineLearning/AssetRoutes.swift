@@ -73,6 +73,24 @@ struct AssetRoutes {
         case .failure(let response): return response
         }
         let rest = segments.dropFirst(9).map { $0.lowercased() }
+        if request.method == "GET", rest.count >= 5, rest[0] == "artifacts", rest[1] == "contentinfo" {
+            if let denied = authorize(caller, write: false, workspace, state) { return denied }
+            let (origin, container, path) = (segments[11], segments[12], segments.dropFirst(13).joined(separator: "/"))
+            // `ArtifactsClient.get_file_by_artifact_id` (azureml/_restclient/artifacts_client.py):
+            // the artifact's SAS `contentUri`, whose GET is the content.
+            guard
+                let record = (state.artifacts ?? []).first(where: {
+                    $0.resourceGroup == workspace.resourceGroup && $0.workspace == workspace.name
+                        && $0.origin == origin && $0.container == container && $0.path == path
+                })
+            else { return error(404, "ArtifactNotFound", "Artifact \(origin)/\(container)/\(path) was not found.") }
+            return .json(
+                200,
+                .object([
+                    ("contentUri", .string(contentURI(record, account: BlobRoutes.account(of: workspace)))),
+                    ("origin", .string(origin)), ("container", .string(container)), ("path", .string(path)),
+                ]))
+        }
         if request.method == "DELETE", rest.count >= 5, rest[0] == "artifacts", rest[1] == "metadata" {
             if let denied = authorize(caller, write: true, workspace, state) { return denied }
             return await deleteArtifact(

@@ -193,6 +193,15 @@ struct PlannerTests {
             ])
         live.webservices[1].entryScriptDigest = script.shortDigest
         #expect(!(try plan(live, desired: desired)).hasChanges, "the same content is in sync")
+        // Another tool's upload whose content could not be read: not called equal, and the plan says why.
+        live.webservices[1].entryScriptDigest = nil
+        live.webservices[1].entryScriptUnread = "AuthorizationFailed"
+        #expect(
+            try plan(live, desired: desired).effective.first?.fields == [
+                FieldChange(
+                    "entry_script", before: "score.py (content not read: AuthorizationFailed)",
+                    after: "score.py (sha256:8899aabbccddeeff)")
+            ])
     }
 
     @Test func immutableChangesReplace() throws {
