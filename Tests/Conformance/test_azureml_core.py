@@ -224,6 +224,22 @@ def test_plan_reports_what_the_sdk_changed(cloud, sdk, applied):
     assert webservice.Webservice(owner_workspace(cloud, sdk), "sdk-aci-keys").auth_enabled is True
 
 
+def test_plan_reports_token_auth_the_sdk_turned_off(cloud, sdk, applied):
+    _, _, webservice = sdk
+    service = webservice.Webservice(owner_workspace(cloud, sdk), "sdk-aks-tokens")
+    service.update(token_auth_enabled=False, auth_enabled=True)
+    changed = webservice.Webservice(owner_workspace(cloud, sdk), "sdk-aks-tokens")
+    assert (changed.token_auth_enabled, changed.auth_enabled) == (False, True)
+    plan = amlauth(cloud, applied, "plan", ".", "--detailed-exitcode")
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    assert "sdk-aks-tokens" in plan.stdout
+    assert "token_auth_enabled" in plan.stdout and "auth_enabled" in plan.stdout
+    applied_again = amlauth(cloud, applied, "apply", ".", "--auto-approve")
+    assert applied_again.returncode == 0, applied_again.stdout + applied_again.stderr
+    restored = webservice.Webservice(owner_workspace(cloud, sdk), "sdk-aks-tokens")
+    assert (restored.token_auth_enabled, restored.auth_enabled) == (True, False)
+
+
 def test_delete_through_the_sdk_is_seen_by_the_next_plan(cloud, sdk, applied):
     _, _, webservice = sdk
     ws = owner_workspace(cloud, sdk)
