@@ -17,6 +17,11 @@ public struct CurlTransportConfiguration: Sendable {
     /// `http://proxy.example:3128`), in place of the ones libcurl reads from `https_proxy` and
     /// `all_proxy`; nil reads the environment. Loopback requests never use a proxy.
     public var proxy: String?
+    /// The largest response body read; a larger one fails the request (`refused`) as soon as it
+    /// passes the limit, so a misdirected or compromised endpoint cannot exhaust memory. Azure's
+    /// largest answers amlauth reads (a subscription's role definitions, a workspace's services
+    /// with `expand`) are a few MiB.
+    public var maxResponseBytes = 64 << 20
 
     /// One extra CA file, or none.
     public init(extraCABundle: String? = nil) {

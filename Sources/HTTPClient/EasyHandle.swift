@@ -21,7 +21,13 @@ final class EasyHandle: @unchecked Sendable {
         var body: [UInt8] = []
         var headers: [(String, String)] = []
         let cancelled: CancellationFlag
-        init(cancelled: CancellationFlag) { self.cancelled = cancelled }
+        /// The most body bytes kept; past it the write callback stops the transfer.
+        let limit: Int
+        var overLimit = false
+        init(cancelled: CancellationFlag, limit: Int) {
+            self.cancelled = cancelled
+            self.limit = limit
+        }
     }
 
     func perform(
@@ -38,7 +44,7 @@ final class EasyHandle: @unchecked Sendable {
             return .failure(TransportError(.refused, "libcurl cannot parse the URL", target: target))
         }
         if let refusal = parsed.refusal { return .failure(TransportError(.refused, refusal, target: target)) }
-        let transfer = Transfer(cancelled: cancelled)
+        let transfer = Transfer(cancelled: cancelled, limit: configuration.maxResponseBytes)
         let context = Unmanaged.passRetained(transfer)
         defer { context.release() }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -85,6 +91,10 @@ final class EasyHandle: @unchecked Sendable {
             _ = CCurl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
                 let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
                 let length = size * count
+                guard transfer.body.count + length <= transfer.limit else {
+                    transfer.overLimit = true
+                    return 0  // fewer bytes than given: libcurl ends the transfer (CURLE_WRITE_ERROR)
+                }
                 if let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
                 return length
             }
@@ -119,6 +129,13 @@ final class EasyHandle: @unchecked Sendable {
         var connections = 0
         _ = CCurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connections)
         lastConnections = connections
+        if transfer.overLimit {
+            return .failure(
+                TransportError(
+                    .refused,
+                    "the response is larger than \(configuration.maxResponseBytes) bytes, the most amlauth reads; it was not read further",
+                    target: target))
+        }
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail

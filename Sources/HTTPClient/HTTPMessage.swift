@@ -53,7 +53,8 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case timeout
         /// The server's certificate was not trusted, or TLS failed (terminal).
         case tls
-        /// Plain http to a host other than loopback, or a malformed URL (terminal).
+        /// Plain http to a host other than loopback, a malformed URL, or a response body larger
+        /// than `maxResponseBytes` (terminal).
         case refused
         /// The caller's task was cancelled.
         case cancelled

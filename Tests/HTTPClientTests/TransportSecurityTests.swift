@@ -71,6 +71,26 @@ struct TransportSecurityTests {
         // The same listener without userinfo is reachable: the refusal is about the URL, not the host.
         #expect(try await transport.send(HTTPRequest(method: "GET", url: server.base + "/ok")).status == 200)
     }
+
+    /// A response larger than the transport reads (a compromised endpoint streaming without end)
+    /// fails as soon as it passes the limit, instead of filling memory.
+    @Test func aResponseOverTheLimitIsRefused() async throws {
+        let body = String(repeating: "x", count: 4096)
+        let server = try LoopbackListener(.respond(status: 200, body: body))
+        defer { server.stop() }
+        var configuration = CurlTransportConfiguration()
+        configuration.maxResponseBytes = 1024
+        let small = try CurlTransport(configuration: configuration)
+        await #expect {
+            _ = try await small.send(HTTPRequest(method: "GET", url: server.base + "/big"))
+        } throws: { error in
+            (error as? TransportError)?.kind == .refused
+                && (error as? TransportError)?.message.contains("larger than 1024 bytes") == true
+        }
+        configuration.maxResponseBytes = 4096
+        let exact = try CurlTransport(configuration: configuration)
+        #expect(try await exact.send(HTTPRequest(method: "GET", url: server.base + "/big")).body.count == 4096)
+    }
 }
 
 /// Loopback traffic never goes through a proxy, whatever the environment or configuration says;
