@@ -301,7 +301,7 @@ struct SpecChecker {
                 // The sink's own reason (a vault name Key Vault would refuse, say), at the value.
                 let message =
                     text.hasPrefix("keyvault:") || text.hasPrefix("ado-variable:")
-                        || text.hasPrefix(WorkspaceConfigSink.prefix)
+                        || text.hasPrefix("azure-devops:") || text.hasPrefix(WorkspaceConfigSink.prefix)
                     ? "\(shown) is not a valid sink: \(problem)"
                     : "\(shown) is not a secret sink; expected \(SecretSink.forms.joined(separator: " | "))"
                 diagnostics.report(.invalidSink, message, at: location)

@@ -39,6 +39,12 @@ public enum SecretSink: Sendable, Hashable, CustomStringConvertible {
                     "workspace-config: writes a Workspace's config.json and no secret; put it in the Workspace's deliver_to, and send this password to \(forms.joined(separator: " | "))"
                 ))
         }
+        if text.hasPrefix("azure-devops:") {
+            // The design's early name for this sink; the one spelling amlauth accepts says what it sets.
+            let name = String(text.dropFirst("azure-devops:".count))
+            return .failure(
+                SinkSyntaxError("an Azure Pipelines secret variable is written ado-variable:\(name.isEmpty ? "NAME" : name)"))
+        }
         if text.hasPrefix("ado-variable:") {
             let name = String(text.dropFirst("ado-variable:".count))
             if let problem = SinkNames.pipelineVariableProblem(name) { return .failure(SinkSyntaxError(problem)) }
