@@ -43,7 +43,8 @@ public enum SecretSink: Sendable, Hashable, CustomStringConvertible {
             // The design's early name for this sink; the one spelling amlauth accepts says what it sets.
             let name = String(text.dropFirst("azure-devops:".count))
             return .failure(
-                SinkSyntaxError("an Azure Pipelines secret variable is written ado-variable:\(name.isEmpty ? "NAME" : name)"))
+                SinkSyntaxError(
+                    "an Azure Pipelines secret variable is written ado-variable:\(name.isEmpty ? "NAME" : name)"))
         }
         if text.hasPrefix("ado-variable:") {
             let name = String(text.dropFirst("ado-variable:".count))
