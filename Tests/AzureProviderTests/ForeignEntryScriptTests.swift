@@ -95,6 +95,15 @@ struct ForeignEntryScriptTests {
         let log = connected.live.cloud.requestLog.all
         let read = try #require(log.last { $0.method == "GET" && $0.host.hasSuffix(".blob.localhost") })
         #expect(read.audience == nil, "no token goes to storage")
+        // An artifact id from a hostile answer cannot walk the token to another path of the host.
+        connected.live.cloud.requestLog.reset()
+        for hostile in ["LocalUpload/../../modelmanagement", "LocalUpload//score.py", "score.py"] {
+            let refused = await #expect(throws: AzureError.self) {
+                _ = try await client.entryScriptDigest(base: base, artifact: hostile)
+            }
+            #expect(refused?.code == "InvalidResponse")
+        }
+        #expect(connected.live.cloud.requestLog.all.isEmpty, "nothing was sent")
 
         // Deployed with a source directory, the script runs from an unpacked folder.
         let unpacked = imageRequest.setting(

@@ -81,6 +81,16 @@ extension MachineLearningClient {
     /// compares; amlauth's own uploads say their digest in their container's name.
     public func entryScriptDigest(base: String, artifact: String) async throws(AzureError) -> String {
         let target = "GET artifacts/contentinfo"
+        // The id comes from the service's answer: dot segments would move the request (which
+        // carries a token) to another path of the host, so only origin/container/path is read.
+        let segments = artifact.split(separator: "/", omittingEmptySubsequences: false)
+        guard segments.count >= 3, !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            throw AzureError(
+                service: .modelManagement, status: nil, code: "InvalidResponse",
+                message:
+                    "the service names its entry script artifact '\(artifact)', which is not origin/container/path",
+                target: target)
+        }
         let path = URLPath.escaped(artifact)
         let info = try await pipeline.json(
             AzurePipeline.Request(
