@@ -138,6 +138,7 @@ struct StorageProxyLiveTests {
         let live = try await LiveCloud.start()
         defer { Task { await live.stopAndRemove() } }
         let proxy = try await StorageProxy.start(cloudPort: live.port)
+        defer { Task { await proxy.stop() } }
         let account =
             "amlst" + String((await live.cloud.store.state).workspaces[0].workspaceID.filter(\.isHexDigit).prefix(16))
         // An artifact's blob that was never uploaded: 404 BlobNotFound proves the request arrived.
@@ -158,7 +159,6 @@ struct StorageProxyLiveTests {
         await #expect(throws: TransportError.self) {
             _ = try await throughProxy.send(HTTPRequest(method: "GET", url: elsewhere))
         }
-        await proxy.stop()
     }
 }
 

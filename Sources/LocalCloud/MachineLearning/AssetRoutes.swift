@@ -78,11 +78,7 @@ struct AssetRoutes {
             let (origin, container, path) = (segments[11], segments[12], segments.dropFirst(13).joined(separator: "/"))
             // `ArtifactsClient.get_file_by_artifact_id` (azureml/_restclient/artifacts_client.py):
             // the artifact's SAS `contentUri`, whose GET is the content.
-            guard
-                let record = (state.artifacts ?? []).first(where: {
-                    $0.resourceGroup == workspace.resourceGroup && $0.workspace == workspace.name
-                        && $0.origin == origin && $0.container == container && $0.path == path
-                })
+            guard let record = (state.artifacts ?? []).first(where: { $0.isAt(workspace, origin, container, path) })
             else { return error(404, "ArtifactNotFound", "Artifact \(origin)/\(container)/\(path) was not found.") }
             return .json(
                 200,
@@ -184,15 +180,11 @@ struct AssetRoutes {
     private func deleteArtifact(_ workspace: WorkspaceRecord, origin: String, container: String, path: String) async
         -> CloudResponse
     {
-        func matches(_ record: ArtifactRecord) -> Bool {
-            record.resourceGroup == workspace.resourceGroup && record.workspace == workspace.name
-                && record.origin == origin && record.container == container && record.path == path
-        }
         let removed: Bool
         do {
             removed = try await cloud.store.write { state -> Bool in
                 let before = state.artifacts?.count ?? 0
-                state.artifacts?.removeAll(where: matches)
+                state.artifacts?.removeAll { $0.isAt(workspace, origin, container, path) }
                 return (state.artifacts?.count ?? 0) < before
             }
         } catch {
@@ -235,10 +227,8 @@ struct AssetRoutes {
         let (origin, container) = (segments[1], segments[2])
         let path = segments.dropFirst(3).joined(separator: "/")
         guard
-            let record = (state.artifacts ?? []).first(where: {
-                $0.resourceGroup == workspace.resourceGroup && $0.workspace == workspace.name && $0.origin == origin
-                    && $0.container == container && $0.path == path
-            }), request.query("sig") == record.signature
+            let record = (state.artifacts ?? []).first(where: { $0.isAt(workspace, origin, container, path) }),
+            request.query("sig") == record.signature
         else {
             return storageError(
                 403, "AuthenticationFailed",
@@ -303,11 +293,7 @@ struct AssetRoutes {
 
     /// Azure Storage's XML error body.
     private func storageError(_ status: Int, _ code: String, _ message: String) -> CloudResponse {
-        CloudResponse(
-            status: status, headers: [("Content-Type", "application/xml"), ("x-ms-error-code", code)],
-            body: Array(
-                "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>\(code)</Code><Message>\(message)</Message></Error>"
-                    .utf8))
+        StorageHost.error(status, code, message, context: context)
     }
 
     // MARK: Environments
@@ -385,5 +371,13 @@ struct AssetRoutes {
             let hex = String(byte, radix: 16)
             return hex.count == 1 ? "0" + hex : hex
         }.joined()
+    }
+}
+
+extension ArtifactRecord {
+    /// Whether this is the artifact `{origin}/{container}/{path}` of `workspace`.
+    func isAt(_ workspace: WorkspaceRecord, _ origin: String, _ container: String, _ path: String) -> Bool {
+        resourceGroup == workspace.resourceGroup && self.workspace == workspace.name && self.origin == origin
+            && self.container == container && self.path == path
     }
 }

@@ -153,15 +153,8 @@ struct BlobRoutes {
 
     private func content(_ blob: BlobRecord) -> [UInt8] { Base64.decode(blob.content) ?? [] }
 
-    /// Azure Storage's error: the code in `x-ms-error-code` and an XML `<Error>` body.
     private func error(_ status: Int, _ code: String, _ message: String, detail: String? = nil) -> CloudResponse {
-        var xml =
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>\(code)</Code><Message>\(message)\nRequestId:\(context.requestID)\nTime:\(context.timestamp)</Message>"
-        if let detail { xml += "<AuthenticationErrorDetail>\(detail)</AuthenticationErrorDetail>" }
-        xml += "</Error>"
-        return CloudResponse(
-            status: status, headers: [("Content-Type", "application/xml"), ("x-ms-error-code", code)],
-            body: Array(xml.utf8))
+        StorageHost.error(status, code, message, context: context, detail: detail)
     }
 
     /// The blobs below a code URI (`{base}/{account}/{container}/{prefix}`), or nil when it names

@@ -39,7 +39,8 @@ public enum StorageHost {
 
     /// Why Azure Storage refuses a Put Blob before storing anything (status, error code, message),
     /// or nil: a missing or other `x-ms-blob-type` (only BlockBlob is served), or a `Content-MD5`
-    /// that is not the body's (what azure-storage-blob's `validate_content=True` relies on).
+    /// that is not the body's (what azure-storage-blob's `validate_content=True` relies on; 400
+    /// `Md5Mismatch` in the Blob service REST reference's error codes).
     static func putBlobRefusal(_ request: CloudRequest) -> (status: Int, code: String, message: String)? {
         guard let type = request.header("x-ms-blob-type") else {
             return (400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified.")
@@ -58,4 +59,18 @@ public enum StorageHost {
 
     /// The base64 MD5 of a blob's content, as `Content-MD5` carries it.
     static func contentMD5(_ content: [UInt8]) -> String { Base64.encode(Digest.md5(content)) }
+
+    /// Azure Storage's error: the code in `x-ms-error-code` and an XML `<Error>` body with the
+    /// request id and time, and for a failed SAS check the `AuthenticationErrorDetail`.
+    static func error(_ status: Int, _ code: String, _ message: String, context: RequestContext, detail: String? = nil)
+        -> CloudResponse
+    {
+        var xml =
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>\(code)</Code><Message>\(message)\nRequestId:\(context.requestID)\nTime:\(context.timestamp)</Message>"
+        if let detail { xml += "<AuthenticationErrorDetail>\(detail)</AuthenticationErrorDetail>" }
+        xml += "</Error>"
+        return CloudResponse(
+            status: status, headers: [("Content-Type", "application/xml"), ("x-ms-error-code", code)],
+            body: Array(xml.utf8))
+    }
 }
