@@ -77,22 +77,14 @@ extension AuthorizationClient {
                 ])
             ),
         ]
-        var put = request(
-            "PUT", url(scope, "roleDefinitions/\(definition.name)"),
-            json: .object([("properties", .object(properties))]))
-        put.idempotent = true
-        let json = try await pipeline.json(put)
-        guard let written = RoleDefinition(json) else {
-            throw AzureError(
-                service: .resourceManager, status: 200, code: "InvalidResponse",
-                message: "the role definition response is incomplete", target: "PUT roleDefinitions/\(definition.name)")
-        }
-        return written
+        return try await put(
+            scope, "roleDefinitions/\(definition.name)", properties: properties, what: "role definition",
+            decode: RoleDefinition.init)
     }
 
     /// DELETE; true when it existed (200), false when it was already gone (204).
     @discardableResult
     public func deleteRoleDefinition(scope: String, name: String) async throws(AzureError) -> Bool {
-        try await pipeline.send(request("DELETE", url(scope, "roleDefinitions/\(name)"))).status == 200
+        try await delete(scope, "roleDefinitions/\(name)")
     }
 }

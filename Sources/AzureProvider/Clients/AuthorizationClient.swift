@@ -110,23 +110,37 @@ public struct AuthorizationClient: Sendable {
         ]
         if let principalType { properties.append(("principalType", .string(principalType))) }
         if let description { properties.append(("description", .string(description))) }
-        // A PUT with a name is idempotent: safe to repeat after a broken connection.
-        var put = request(
-            "PUT", url(scope, "roleAssignments/\(name)"), json: .object([("properties", .object(properties))]))
-        put.idempotent = true
-        let json = try await pipeline.json(put)
-        guard let assignment = RoleAssignment(json) else {
-            throw AzureError(
-                service: .resourceManager, status: 200, code: "InvalidResponse",
-                message: "the role assignment response is incomplete", target: "PUT roleAssignments/\(name)")
-        }
-        return assignment
+        return try await put(
+            scope, "roleAssignments/\(name)", properties: properties, what: "role assignment",
+            decode: RoleAssignment.init)
     }
 
     /// DELETE; true when it existed (200), false when it was already gone (204).
     @discardableResult
     public func deleteRoleAssignment(scope: String, name: String) async throws(AzureError) -> Bool {
-        try await pipeline.send(request("DELETE", url(scope, "roleAssignments/\(name)"))).status == 200
+        try await delete(scope, "roleAssignments/\(name)")
+    }
+
+    /// PUT of `{"properties": …}` to a named resource below `scope`, decoded. A PUT with a name is
+    /// idempotent: safe to repeat after a broken connection.
+    func put<Resource>(
+        _ scope: String, _ path: String, properties: [(String, JSONValue)], what: String,
+        decode: (JSONValue) -> Resource?
+    ) async throws(AzureError) -> Resource {
+        var put = request("PUT", url(scope, path), json: .object([("properties", .object(properties))]))
+        put.idempotent = true
+        guard let resource = decode(try await pipeline.json(put)) else {
+            throw AzureError(
+                service: .resourceManager, status: 200, code: "InvalidResponse",
+                message: "the \(what) response is incomplete", target: "PUT \(path)")
+        }
+        return resource
+    }
+
+    /// DELETE of a named resource below `scope`: true when it existed (200), false when it was
+    /// already gone (204).
+    func delete(_ scope: String, _ path: String) async throws(AzureError) -> Bool {
+        try await pipeline.send(request("DELETE", url(scope, path))).status == 200
     }
 
     /// The GUID of a role by name, looked up at `scope` (`$filter=roleName eq '…'`).
