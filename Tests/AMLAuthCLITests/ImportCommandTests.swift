@@ -39,19 +39,8 @@ struct ImportCommandTests {
     /// a federated credential) and its service principal, Reader for it on the workspace, and two
     /// web services.
     static func makeByHand(in directory: String, displayName: String) async throws -> Handmade {
-        let running = try await RunningLocalCloud.start(
-            try LocalCloudInstance.open(dataDirectory: directory + "/.amlauth/local-cloud"))
-        do {
-            let (cloud, extras) = try AzureCloudEndpoints.parse(
-                cloudFile: Array(await running.cloudFile.compact().utf8), path: "cloud")
-            let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
-            let owner = ClientSecretCredential(
-                tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!,
-                source: "test")
-            let pipeline = AzurePipeline(
-                transport: transport,
-                tokens: TokenCache(credential: owner, client: TokenClient(cloud: cloud, transport: transport)))
-            let graph = GraphClient(pipeline: pipeline, cloud: cloud)
+        try await LocalCloudAdmin.with(directory) { admin in
+            let graph = admin.graph
             let application = try await graph.createApplication(displayName: displayName, tags: ["team:ml"])
             let password = try await graph.addPassword(
                 applicationID: application.id, displayName: "handmade", endDateTime: nil)
@@ -61,15 +50,12 @@ struct ImportCommandTests {
                     name: "gh-main", issuer: "https://token.actions.githubusercontent.com",
                     subject: "repo:contoso/ml:ref:refs/heads/main", audiences: ["api://AzureADTokenExchange"]))
             let principal = try await graph.createServicePrincipal(appID: application.appID, tags: [])
-            let subscription = extras.subscriptionID!
-            let workspace = PlannerWorkspace.id(subscription)
-            _ = try await AuthorizationClient(pipeline: pipeline, cloud: cloud).createRoleAssignment(
+            let workspace = PlannerWorkspace.id(admin.subscriptionID)
+            _ = try await admin.authorization.createRoleAssignment(
                 scope: workspace, name: UUID().uuidString.lowercased(),
                 roleDefinitionGUID: RoleReference.reader.guid.value, principalID: principal.id,
                 principalType: "ServicePrincipal", description: "granted by hand")
-            var machineLearning = MachineLearningClient(pipeline: pipeline, cloud: cloud)
-            machineLearning.pollInterval = 0.05
-            let base = try await machineLearning.modelManagementBase(workspaceID: AzureResourceID(workspace)!)
+            let base = try await admin.machineLearning.modelManagementBase(workspaceID: AzureResourceID(workspace)!)
             // The scoring script the services were deployed with, left where the imported
             // manifests name it (`entry_script: score.py`, next to them).
             let script = "def init():\n    pass\n\n\ndef run(raw_data):\n    return raw_data\n"
@@ -78,7 +64,7 @@ struct ImportCommandTests {
                 ("legacy-aci", .aci, nil, true, false, 0.5), ("legacy-aks", .aks, "aks-cluster-1", false, true, 1),
             ]
             for (name, type, target, key, token, cpu) in services {
-                try await machineLearning.createService(
+                try await admin.machineLearning.createService(
                     base: base,
                     ServiceDefinition(
                         workspace: AzureResourceID(workspace)!, name: name, computeType: type, computeTarget: target,
@@ -87,13 +73,9 @@ struct ImportCommandTests {
                         environment: VersionedName(parsing: "sklearn-env:2")!, description: nil,
                         entryScriptFile: EntryScriptFile.of(Array(script.utf8))))
             }
-            await running.stop()
             return Handmade(
                 workspaceID: workspace, principalID: principal.id, appID: application.appID,
                 secret: password.secretText)
-        } catch {
-            await running.stop()
-            throw error
         }
     }
 

@@ -11,6 +11,8 @@ import WireFormat
 struct LocalCloudAdmin {
     var graph: GraphClient
     var authorization: AuthorizationClient
+    /// Polls operations every 50 ms.
+    var machineLearning: MachineLearningClient
     var subscriptionID: String
     /// The test's own libcurl transport, trusting the cloud's CA (for scoring calls).
     var transport: CurlTransport
@@ -33,10 +35,13 @@ struct LocalCloudAdmin {
             let pipeline = AzurePipeline(
                 transport: transport,
                 tokens: TokenCache(credential: owner, client: TokenClient(cloud: cloud, transport: transport)))
+            var machineLearning = MachineLearningClient(pipeline: pipeline, cloud: cloud)
+            machineLearning.pollInterval = 0.05
             let admin = LocalCloudAdmin(
                 graph: GraphClient(pipeline: pipeline, cloud: cloud),
                 authorization: AuthorizationClient(pipeline: pipeline, cloud: cloud),
-                subscriptionID: extras.subscriptionID!, transport: transport, base: running.base)
+                machineLearning: machineLearning, subscriptionID: extras.subscriptionID!, transport: transport,
+                base: running.base)
             let result = try await body(admin)
             await running.stop()
             return result

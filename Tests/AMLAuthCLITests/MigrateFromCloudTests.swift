@@ -25,31 +25,13 @@ struct MigrateFromCloudTests {
     }
 
     static func with<T>(_ directory: String, _ body: (Cloud) async throws -> T) async throws -> T {
-        let running = try await RunningLocalCloud.start(
-            try LocalCloudInstance.open(dataDirectory: directory + "/.amlauth/local-cloud"))
-        do {
-            let (cloud, extras) = try AzureCloudEndpoints.parse(
-                cloudFile: Array(await running.cloudFile.compact().utf8), path: "cloud")
-            let transport = try CurlTransport(configuration: .init(extraCABundle: cloud.caCertificate))
-            let owner = ClientSecretCredential(
-                tenantID: extras.tenantID!, clientID: extras.bootstrapClientID!, secret: extras.bootstrapClientSecret!,
-                source: "test")
-            let pipeline = AzurePipeline(
-                transport: transport,
-                tokens: TokenCache(credential: owner, client: TokenClient(cloud: cloud, transport: transport)))
-            var machineLearning = MachineLearningClient(pipeline: pipeline, cloud: cloud)
-            machineLearning.pollInterval = 0.05
-            let workspaceID = try #require(AzureResourceID(PlannerWorkspace.id(extras.subscriptionID!)))
-            let result = try await body(
+        try await LocalCloudAdmin.with(directory) { admin in
+            let workspaceID = try #require(AzureResourceID(PlannerWorkspace.id(admin.subscriptionID)))
+            return try await body(
                 Cloud(
-                    machineLearning: machineLearning, transport: transport, base: running.base,
+                    machineLearning: admin.machineLearning, transport: admin.transport, base: admin.base,
                     workspaceID: workspaceID,
-                    modelManagement: try await machineLearning.modelManagementBase(workspaceID: workspaceID)))
-            await running.stop()
-            return result
-        } catch {
-            await running.stop()
-            throw error
+                    modelManagement: try await admin.machineLearning.modelManagementBase(workspaceID: workspaceID)))
         }
     }
 

@@ -26,6 +26,8 @@ import time
 import pytest
 import requests
 
+from test_azureml_core import amlauth, target_manifest, write_cloud_file
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PARITY_FILE = os.path.join(ROOT, "Tests", "Fixtures", "parity", "azure-ai-ml-online-endpoints.json")
 
@@ -216,14 +218,7 @@ def check_parity(cloud, name, shapes):
         "records; rerun with AMLAUTH_UPDATE_PARITY=1 and check OnlineEndpointsClient against the new file")
 
 
-ADOPT_MANIFESTS = """\
-apiVersion: amlauth/v1
-kind: Target
-metadata: {name: sdk-adopt}
-spec:
-  cloud: cloud.json
-  tenant_id: ${env:AZURE_TENANT_ID}
-  subscription_id: ${env:AZURE_SUBSCRIPTION_ID}
+ADOPT_MANIFESTS = target_manifest("sdk-adopt") + """\
 ---
 apiVersion: amlauth/v1
 kind: Workspace
@@ -245,11 +240,8 @@ def test_an_endpoint_the_sdk_made_is_an_unowned_object_to_adopt(cloud, ml, tmp_p
     `amlauth plan` as an unowned object (blocked until adopted), `--adopt` plans its adoption, and
     after `apply --adopt` the plan is clean and the SDK sees amlauth's markers as tags."""
     from azure.ai.ml.entities import ManagedOnlineEndpoint
-    from test_azureml_core import amlauth
     ml.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="sdk-made", auth_mode="aml_token")).result()
-    cloud_file = {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId",
-                                              "bootstrap")}
-    (tmp_path / "cloud.json").write_text(json.dumps(cloud_file))
+    write_cloud_file(cloud, tmp_path)
     (tmp_path / "amlauth.yaml").write_text(ADOPT_MANIFESTS)
 
     plan = amlauth(cloud, tmp_path, "plan", ".")
@@ -268,13 +260,7 @@ def test_an_endpoint_the_sdk_made_is_an_unowned_object_to_adopt(cloud, ml, tmp_p
     assert tags.get("amlauth.target") == "sdk-adopt" and tags.get("amlauth.name") == "sdk-made", tags
 
 
-CODE_MANIFESTS = """apiVersion: amlauth/v1
-kind: Target
-metadata: {name: sdk-code}
-spec:
-  cloud: cloud.json
-  tenant_id: ${env:AZURE_TENANT_ID}
-  subscription_id: ${env:AZURE_SUBSCRIPTION_ID}
+CODE_MANIFESTS = target_manifest("sdk-code") + """\
 ---
 apiVersion: amlauth/v1
 kind: Workspace
@@ -308,7 +294,6 @@ def test_a_deployment_with_local_code_is_uploaded_by_the_sdk_and_amlauth_takes_i
     same directory, computes the SDK's content hash, plans to move the deployment to the code
     version its hash names (reading the SDK's code as `name:1`), applies, and converges."""
     from azure.ai.ml.entities import CodeConfiguration, ManagedOnlineDeployment, ManagedOnlineEndpoint
-    from test_azureml_core import amlauth
     source = tmp_path / "src"
     source.mkdir()
     (source / "score.py").write_text("def init():\n    pass\n\n\ndef run(raw):\n    return raw\n")
@@ -322,9 +307,7 @@ def test_a_deployment_with_local_code_is_uploaded_by_the_sdk_and_amlauth_takes_i
     from azure.ai.ml._utils._asset_utils import get_content_hash
     assert sdk_code.properties["hash_sha256"] == get_content_hash(str(source))
 
-    cloud_file = {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId",
-                                              "bootstrap")}
-    (tmp_path / "cloud.json").write_text(json.dumps(cloud_file))
+    write_cloud_file(cloud, tmp_path)
     (tmp_path / "amlauth.yaml").write_text(CODE_MANIFESTS)
     plan = amlauth(cloud, tmp_path, "plan", ".", "--detailed-exitcode")
     assert plan.returncode == 2, plan.stdout + plan.stderr

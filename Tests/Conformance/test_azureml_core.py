@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 
 import msal
 import pytest
@@ -31,14 +30,20 @@ def arm_token(cloud, client_id, client_secret):
     return result["access_token"]
 
 
-MANIFESTS = """\
-apiVersion: amlauth/v1
-kind: Target
-metadata: {name: sdk-oracle}
-spec:
-  cloud: cloud.json
-  tenant_id: ${env:AZURE_TENANT_ID}
-  subscription_id: ${env:AZURE_SUBSCRIPTION_ID}
+def target_manifest(name):
+    """A Target on the cloud file `write_cloud_file` writes, with the tenant and subscription from
+    the environment `amlauth()` sets."""
+    return ("apiVersion: amlauth/v1\nkind: Target\nmetadata: {name: %s}\nspec:\n  cloud: cloud.json\n"
+            "  tenant_id: ${env:AZURE_TENANT_ID}\n  subscription_id: ${env:AZURE_SUBSCRIPTION_ID}\n" % name)
+
+
+def write_cloud_file(cloud, directory):
+    """`directory/cloud.json`: the served local cloud's file, as amlauth reads it."""
+    keys = ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId", "bootstrap")
+    (directory / "cloud.json").write_text(json.dumps({key: cloud[key] for key in keys}))
+
+
+MANIFESTS = target_manifest("sdk-oracle") + """\
 ---
 apiVersion: amlauth/v1
 kind: Workspace
@@ -124,9 +129,7 @@ def amlauth(cloud, directory, *arguments):
 def applied(cloud, tmp_path_factory):
     """The manifests above, applied by amlauth to the served local cloud."""
     directory = tmp_path_factory.mktemp("sdk-oracle")
-    cloud_file = {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId",
-                                              "bootstrap")}
-    (directory / "cloud.json").write_text(json.dumps(cloud_file))
+    write_cloud_file(cloud, directory)
     (directory / "amlauth.yaml").write_text(MANIFESTS)
     (directory / "score.py").write_text(SCORE_PY)
     result = amlauth(cloud, directory, "apply", ".", "--auto-approve")
@@ -269,8 +272,7 @@ def parity_manifests(secondary_generation=0, with_aks=True):
 @pytest.fixture(scope="module")
 def parity(cloud, tmp_path_factory):
     directory = tmp_path_factory.mktemp("sdk-parity")
-    (directory / "cloud.json").write_text(json.dumps(
-        {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId", "bootstrap")}))
+    write_cloud_file(cloud, directory)
     (directory / "amlauth.yaml").write_text(parity_manifests())
     (directory / "score.py").write_text(SCORE_PY)
     result = amlauth(cloud, directory, "apply", ".", "--auto-approve")
@@ -398,8 +400,7 @@ def create_manifests():
 def created(cloud, tmp_path_factory):
     """amlauth creating one ACI and one AKS service, with the request log of that apply."""
     directory = tmp_path_factory.mktemp("sdk-create")
-    (directory / "cloud.json").write_text(json.dumps(
-        {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId", "bootstrap")}))
+    write_cloud_file(cloud, directory)
     (directory / "amlauth.yaml").write_text(create_manifests())
     (directory / "score.py").write_text(SCORE_PY)
     local(cloud, "POST", "requests/reset")
@@ -554,9 +555,8 @@ def test_amlauth_imports_and_adopts_what_model_deploy_created(cloud, sdk, deploy
     """The migration path from the seed's workflow: `amlauth import` writes the services
     `Model.deploy` made, naming the user's script (not the SDK's generated driver wrapper), and
     `plan --adopt` compares that script by content, so it shows only the adoption."""
-    (tmp_path / "cloud.json").write_text(json.dumps(
-        {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId", "bootstrap")}))
-    (tmp_path / "target.yaml").write_text(MANIFESTS[:MANIFESTS.index("---")].replace("sdk-oracle", "sdk-adopt"))
+    write_cloud_file(cloud, tmp_path)
+    (tmp_path / "target.yaml").write_text(target_manifest("sdk-adopt"))
     workspace_id = (f"/subscriptions/{cloud['subscriptionId']}/resourceGroups/ml-rg/providers/"
                     "Microsoft.MachineLearningServices/workspaces/ml-example")
     imported = amlauth(cloud, tmp_path, "import", "--target", ".", "--workspace", workspace_id,

@@ -12,7 +12,7 @@ import msal
 import pytest
 import requests
 
-from test_azureml_core import amlauth, arm_token, sdk  # noqa: F401 (sdk is a fixture)
+from test_azureml_core import amlauth, arm_token, sdk, target_manifest, write_cloud_file  # noqa: F401 (sdk is a fixture)
 
 AZURE_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 ARM = "https://management.azure.com/.default"
@@ -57,14 +57,7 @@ def test_msal_device_flow_declined_or_expired(cloud, action, error):
     assert app.acquire_token_by_device_flow(flow).get("error") == error
 
 
-WORKSPACE_ONLY = """\
-apiVersion: amlauth/v1
-kind: Target
-metadata: {name: workspace-config}
-spec:
-  cloud: cloud.json
-  tenant_id: ${env:AZURE_TENANT_ID}
-  subscription_id: ${env:AZURE_SUBSCRIPTION_ID}
+WORKSPACE_ONLY = target_manifest("workspace-config") + """\
 ---
 apiVersion: amlauth/v1
 kind: Workspace
@@ -76,10 +69,7 @@ spec:
 
 
 def test_workspace_from_config_reads_the_workspace_config_sink(cloud, sdk, tmp_path):  # noqa: F811
-    import json
-    cloud_file = {key: cloud[key] for key in ("name", "endpoints", "caCertificate", "tenantId", "subscriptionId",
-                                              "bootstrap")}
-    (tmp_path / "cloud.json").write_text(json.dumps(cloud_file))
+    write_cloud_file(cloud, tmp_path)
     (tmp_path / "amlauth.yaml").write_text(WORKSPACE_ONLY)
     result = amlauth(cloud, tmp_path, "apply", ".", "--auto-approve")
     assert result.returncode == 0, result.stdout + result.stderr
